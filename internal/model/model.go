@@ -1,0 +1,197 @@
+package model
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Company is a tenant: everything else belongs to exactly one company.
+type Company struct {
+	ID        int64
+	Slug      string // lowercase, [a-z0-9-], unique; used in inbound addresses and the CLI
+	Name      string
+	CreatedAt time.Time
+}
+
+// Role is what an agent may do.
+type Role string
+
+// Agent roles.
+const (
+	RoleAdmin Role = "admin" // manages channels, teams, agents and rules
+	RoleAgent Role = "agent" // works the tickets of their teams
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleAgent }
+
+// Agent is a support person using Atende.
+type Agent struct {
+	ID           int64
+	CompanyID    int64
+	Email        string // lowercase; unique per company
+	Name         string
+	Role         Role
+	PasswordHash string // argon2id PHC string; "" = cannot log in with a password
+	Signature    string // personal signature (HTML); wins over the channel's when set
+	Language     string // "pt-BR" or "en"
+	Disabled     bool
+	CreatedAt    time.Time
+}
+
+// Team is a group of agents; a channel's default team receives its tickets.
+type Team struct {
+	ID        int64
+	CompanyID int64
+	Name      string
+	CreatedAt time.Time
+}
+
+// Contact is a customer who writes to support.
+type Contact struct {
+	ID        int64
+	CompanyID int64
+	Email     string // lowercase; unique per company
+	Name      string
+	CreatedAt time.Time
+}
+
+// NormalizeEmail lowercases and trims an address for storage and lookup.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// TicketStatus is where a ticket is in its life.
+type TicketStatus string
+
+// Ticket statuses.
+const (
+	StatusOpen     TicketStatus = "open"
+	StatusPending  TicketStatus = "pending"
+	StatusResolved TicketStatus = "resolved"
+	StatusClosed   TicketStatus = "closed"
+)
+
+// Valid reports whether s is a known status.
+func (s TicketStatus) Valid() bool {
+	switch s {
+	case StatusOpen, StatusPending, StatusResolved, StatusClosed:
+		return true
+	}
+	return false
+}
+
+// Ticket is a conversation with a contact (the seeds' "atendimento").
+type Ticket struct {
+	ID            int64
+	CompanyID     int64
+	Number        int64 // per-company sequence, starting at 1
+	ChannelID     int64
+	ContactID     int64
+	TeamID        int64 // 0 = none
+	AssigneeID    int64 // 0 = unassigned
+	Subject       string
+	Status        TicketStatus
+	Priority      string // low|normal|high|urgent
+	ReplyToken    string // unguessable; used in the plus-address of outbound mail
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastMessageAt time.Time
+}
+
+// Direction says where a message came from.
+type Direction string
+
+// Message directions.
+const (
+	DirIn   Direction = "in"   // from a contact
+	DirOut  Direction = "out"  // from an agent (or automatic) to contacts
+	DirNote Direction = "note" // internal note, never sent
+)
+
+// MessageStatus is the delivery state of a message.
+type MessageStatus string
+
+// Message statuses. Inbound messages and notes are "received"/"stored".
+const (
+	MsgReceived MessageStatus = "received"
+	MsgStored   MessageStatus = "stored" // notes
+	MsgQueued   MessageStatus = "queued"
+	MsgSent     MessageStatus = "sent"
+	MsgFailed   MessageStatus = "failed"
+)
+
+// Flags are facts about a message other features act on.
+type Flags uint32
+
+// Message flags.
+const (
+	FlagAutoSubmitted Flags = 1 << iota // auto-reply, vacation notice
+	FlagBulk                            // list or bulk mail
+	FlagBounce                          // delivery status notification
+	FlagDMARCFail                       // sender failed DMARC: show a warning
+	FlagForwarded                       // a forward: opened a new ticket
+	FlagAutoReply                       // we sent it automatically (initial message)
+)
+
+// Has reports whether all bits of f2 are set.
+func (f Flags) Has(f2 Flags) bool { return f&f2 == f2 }
+
+// Address is one mailbox.
+type Address struct {
+	Name    string `json:"name,omitempty"`
+	Address string `json:"address"`
+}
+
+// String formats the address for display (not for headers).
+func (a Address) String() string {
+	if a.Name == "" {
+		return a.Address
+	}
+	return fmt.Sprintf("%s <%s>", a.Name, a.Address)
+}
+
+// Message is one email (or note) on a ticket.
+type Message struct {
+	ID         int64
+	CompanyID  int64
+	TicketID   int64
+	ChannelID  int64
+	Direction  Direction
+	Status     MessageStatus
+	AuthorID   int64 // agent who wrote it (out, note); 0 for inbound
+	From       Address
+	To         []Address
+	Cc         []Address
+	Bcc        []Address
+	Subject    string
+	MessageID  string   // Message-ID header without brackets; "" if missing
+	InReplyTo  string   // first In-Reply-To id without brackets
+	References []string // without brackets, oldest first
+	Date       time.Time
+	Text       string // plain text body
+	HTML       string // sanitized HTML body
+	ReplyText  string // what the sender wrote in this message (quotes stripped)
+	RawKey     string // blob key of the raw RFC 5322 bytes; "" for notes
+	Size       int64  // raw size in bytes
+	Flags      Flags
+	// DedupeKey makes re-delivery idempotent: unique per company for
+	// inbound messages ("" for outbound and notes).
+	DedupeKey string
+	InboundID int64 // the inbound row it came from; 0 otherwise
+	Error     string
+	Meta      map[string]string // small extras (auth results, bounce status...)
+	CreatedAt time.Time
+}
+
+// Attachment is a file on a message; bytes live in the blob store.
+type Attachment struct {
+	ID          int64
+	CompanyID   int64
+	MessageID   int64
+	BlobKey     string
+	Filename    string
+	ContentType string
+	Size        int64
+	ContentID   string // without brackets
+	Inline      bool
+}

@@ -1,0 +1,44 @@
+// Package postgres opens Atende's PostgreSQL store (pgx through
+// database/sql) and applies its numbered migrations, which use the same
+// version numbers as the SQLite ones.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/atende-helpdesk/atende/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Open connects to the database at url (postgres://...) and migrates it.
+func Open(ctx context.Context, url string) (*sqlstore.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse ATENDE_DATABASE_URL: %w", err)
+	}
+	pool := stdlib.OpenDB(*cfg)
+	pool.SetMaxOpenConns(20)
+	pool.SetMaxIdleConns(10)
+	db := sqlstore.New(pool, pool, sqlstore.Dialect{
+		Name:   "postgres",
+		Dollar: true,
+		// Serialise concurrent migrations from several processes.
+		MigrationLock: "SELECT pg_advisory_xact_lock(7301947101)",
+	})
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: connect to %s@%s:%d/%s: %w", cfg.User, cfg.Host, cfg.Port, cfg.Database, err)
+	}
+	if err := db.Migrate(ctx, migrations, "migrations"); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return db, nil
+}

@@ -1,0 +1,212 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+// maxLookupIDs bounds one TicketsByMessageIDs query (References headers
+// are trimmed to this many newest entries by the caller).
+const maxLookupIDs = 200
+
+// CreateMessage inserts m; a duplicate DedupeKey yields ErrConflict with
+// m.ID set to the existing message.
+func (s q) CreateMessage(ctx context.Context, m *model.Message) error {
+	m.CreatedAt = utc(m.CreatedAt)
+	if m.Meta == nil {
+		m.Meta = map[string]string{}
+	}
+	refs := m.References
+	if refs == nil {
+		refs = []string{}
+	}
+	id, err := s.insertReturningID(ctx, "create message",
+		`INSERT INTO messages (company_id, ticket_id, channel_id, direction, status, author_id, from_name, from_address,
+			to_json, cc_json, bcc_json, subject, message_id, in_reply_to, refs_json, sent_date, text_body, html_body,
+			reply_text, raw_key, size, flags, dedupe_key, inbound_id, error, meta_json, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.CompanyID, m.TicketID, m.ChannelID, string(m.Direction), string(m.Status), nullID(m.AuthorID), m.From.Name,
+		model.NormalizeEmail(m.From.Address), js(addrs(m.To)), js(addrs(m.Cc)), js(addrs(m.Bcc)), m.Subject, m.MessageID,
+		m.InReplyTo, js(refs), nullTime(m.Date), m.Text, m.HTML, m.ReplyText, m.RawKey, m.Size, int64(m.Flags),
+		nullStr(m.DedupeKey), nullID(m.InboundID), m.Error, js(m.Meta), m.CreatedAt)
+	if errors.Is(err, store.ErrConflict) && m.DedupeKey != "" {
+		if err2 := s.wrow(ctx, "SELECT id FROM messages WHERE company_id = ? AND dedupe_key = ?", m.CompanyID, m.DedupeKey).Scan(&m.ID); err2 != nil {
+			return fmt.Errorf("store: create message: find duplicate: %w", err2)
+		}
+		return err
+	}
+	m.ID = id
+	return err
+}
+
+func addrs(a []model.Address) []model.Address {
+	if a == nil {
+		return []model.Address{}
+	}
+	return a
+}
+
+const messageCols = `id, company_id, ticket_id, channel_id, direction, status, author_id, from_name, from_address,
+	to_json, cc_json, bcc_json, subject, message_id, in_reply_to, refs_json, sent_date, text_body, html_body,
+	reply_text, raw_key, size, flags, dedupe_key, inbound_id, error, meta_json, created_at`
+
+func scanMessage(sc interface{ Scan(...any) error }) (*model.Message, error) {
+	var m model.Message
+	var dir, status string
+	var flags int64
+	err := sc.Scan(&m.ID, &m.CompanyID, &m.TicketID, &m.ChannelID, &dir, &status, idv{&m.AuthorID}, &m.From.Name, &m.From.Address,
+		jsonv{&m.To}, jsonv{&m.Cc}, jsonv{&m.Bcc}, &m.Subject, &m.MessageID, &m.InReplyTo, jsonv{&m.References}, tsv{&m.Date},
+		&m.Text, &m.HTML, &m.ReplyText, &m.RawKey, &m.Size, &flags, strv{&m.DedupeKey}, idv{&m.InboundID}, &m.Error,
+		jsonv{&m.Meta}, tsv{&m.CreatedAt})
+	m.Direction, m.Status, m.Flags = model.Direction(dir), model.MessageStatus(status), model.Flags(flags)
+	return &m, err
+}
+
+// GetMessage by ID within a company.
+func (s q) GetMessage(ctx context.Context, companyID, id int64) (*model.Message, error) {
+	m, err := scanMessage(s.row(ctx, "SELECT "+messageCols+" FROM messages WHERE company_id = ? AND id = ?", companyID, id))
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("get message %d", id))
+	}
+	return m, nil
+}
+
+// ListMessages of a ticket, oldest first.
+func (s q) ListMessages(ctx context.Context, companyID, ticketID int64) ([]model.Message, error) {
+	return list(ctx, s, "list messages", scanMessage,
+		"SELECT "+messageCols+" FROM messages WHERE company_id = ? AND ticket_id = ? ORDER BY id", companyID, ticketID)
+}
+
+// TicketsByMessageIDs maps Message-IDs to the tickets holding them.
+// Empty IDs are never match keys.
+func (s q) TicketsByMessageIDs(ctx context.Context, companyID int64, messageIDs []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	var ids []any
+	seen := map[string]bool{}
+	for _, id := range messageIDs {
+		id = strings.TrimSpace(id)
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if len(ids) > maxLookupIDs {
+		ids = ids[len(ids)-maxLookupIDs:]
+	}
+	args := append([]any{companyID}, ids...)
+	rows, err := s.query(ctx, "SELECT message_id, ticket_id FROM messages WHERE company_id = ? AND message_id <> '' AND message_id IN (?"+
+		strings.Repeat(", ?", len(ids)-1)+") ORDER BY id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: tickets by message ids: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var mid string
+		var tid int64
+		if err := rows.Scan(&mid, &tid); err != nil {
+			return nil, fmt.Errorf("store: tickets by message ids: %w", err)
+		}
+		if _, ok := out[mid]; !ok {
+			out[mid] = tid
+		}
+	}
+	return out, rows.Err()
+}
+
+// Participants lists the addresses on a ticket: its contact and everyone
+// in From/To/Cc of its messages, lowercased, first-seen order.
+func (s q) Participants(ctx context.Context, companyID, ticketID int64) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(a string) {
+		a = model.NormalizeEmail(a)
+		if a != "" && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	var contact string
+	err := s.row(ctx, `SELECT c.email FROM tickets t JOIN contacts c ON c.id = t.contact_id AND c.company_id = t.company_id
+		WHERE t.company_id = ? AND t.id = ?`, companyID, ticketID).Scan(&contact)
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("participants of ticket %d", ticketID))
+	}
+	add(contact)
+	rows, err := s.query(ctx, "SELECT from_address, to_json, cc_json FROM messages WHERE company_id = ? AND ticket_id = ? AND direction <> 'note' ORDER BY id",
+		companyID, ticketID)
+	if err != nil {
+		return nil, fmt.Errorf("store: participants: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var from string
+		var to, cc []model.Address
+		if err := rows.Scan(&from, jsonv{&to}, jsonv{&cc}); err != nil {
+			return nil, fmt.Errorf("store: participants: %w", err)
+		}
+		add(from)
+		for _, a := range append(to, cc...) {
+			add(a.Address)
+		}
+	}
+	return out, rows.Err()
+}
+
+// UpdateMessageStatus sets the delivery status (and error text).
+func (s q) UpdateMessageStatus(ctx context.Context, companyID, id int64, status model.MessageStatus, errText string) error {
+	res, err := s.exec(ctx, "UPDATE messages SET status = ?, error = ? WHERE company_id = ? AND id = ?", string(status), errText, companyID, id)
+	return affected(res, err, fmt.Sprintf("update message %d status", id))
+}
+
+// CountMessages of a company.
+func (s q) CountMessages(ctx context.Context, companyID int64) (int, error) {
+	var n int
+	if err := s.row(ctx, "SELECT COUNT(*) FROM messages WHERE company_id = ?", companyID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count messages: %w", err)
+	}
+	return n, nil
+}
+
+// CreateAttachment inserts a.
+func (s q) CreateAttachment(ctx context.Context, a *model.Attachment) error {
+	err := s.wrow(ctx, `INSERT INTO attachments (company_id, message_id, blob_key, filename, content_type, size, content_id, inline)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		a.CompanyID, a.MessageID, a.BlobKey, a.Filename, a.ContentType, a.Size, a.ContentID, a.Inline).Scan(&a.ID)
+	if err != nil {
+		return fmt.Errorf("store: create attachment: %w", err)
+	}
+	return nil
+}
+
+const attachmentCols = "id, company_id, message_id, blob_key, filename, content_type, size, content_id, inline"
+
+func scanAttachment(sc interface{ Scan(...any) error }) (*model.Attachment, error) {
+	var a model.Attachment
+	err := sc.Scan(&a.ID, &a.CompanyID, &a.MessageID, &a.BlobKey, &a.Filename, &a.ContentType, &a.Size, &a.ContentID, &a.Inline)
+	return &a, err
+}
+
+// ListAttachments of a message.
+func (s q) ListAttachments(ctx context.Context, companyID, messageID int64) ([]model.Attachment, error) {
+	return list(ctx, s, "list attachments", scanAttachment,
+		"SELECT "+attachmentCols+" FROM attachments WHERE company_id = ? AND message_id = ? ORDER BY id", companyID, messageID)
+}
+
+// GetAttachment by ID within a company.
+func (s q) GetAttachment(ctx context.Context, companyID, id int64) (*model.Attachment, error) {
+	a, err := scanAttachment(s.row(ctx, "SELECT "+attachmentCols+" FROM attachments WHERE company_id = ? AND id = ?", companyID, id))
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("get attachment %d", id))
+	}
+	return a, nil
+}
+

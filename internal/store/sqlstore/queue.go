@@ -1,0 +1,218 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+const inboundCols = "id, company_id, channel_id, source_key, raw_key, size, state, attempts, last_error, message_id, received_at, processed_at, lease_until"
+
+func scanInbound(sc interface{ Scan(...any) error }) (*model.Inbound, error) {
+	var in model.Inbound
+	var state string
+	err := sc.Scan(&in.ID, &in.CompanyID, &in.ChannelID, &in.SourceKey, &in.RawKey, &in.Size, &state, &in.Attempts, &in.LastError,
+		idv{&in.MessageID}, tsv{&in.ReceivedAt}, tsv{&in.ProcessedAt}, tsv{&in.LeaseUntil})
+	in.State = model.InboundState(state)
+	return &in, err
+}
+
+// InsertInbound stores a new pending row; an existing (channel, source
+// key) yields ErrConflict with in filled from the existing row.
+func (s q) InsertInbound(ctx context.Context, in *model.Inbound) error {
+	in.ReceivedAt = utc(in.ReceivedAt)
+	if in.State == "" {
+		in.State = model.InboundPending
+	}
+	id, err := s.insertReturningID(ctx, "insert inbound",
+		`INSERT INTO inbound (company_id, channel_id, source_key, raw_key, size, state, attempts, last_error, received_at, lease_until)
+		 VALUES (?, ?, ?, ?, ?, ?, 0, '', ?, ?)`,
+		in.CompanyID, in.ChannelID, in.SourceKey, in.RawKey, in.Size, string(in.State), in.ReceivedAt, in.ReceivedAt)
+	if errors.Is(err, store.ErrConflict) {
+		old, err2 := scanInbound(s.wrow(ctx, "SELECT "+inboundCols+" FROM inbound WHERE channel_id = ? AND source_key = ?", in.ChannelID, in.SourceKey))
+		if err2 != nil {
+			return fmt.Errorf("store: insert inbound: read existing: %w", err2)
+		}
+		*in = *old
+		return err
+	}
+	in.ID = id
+	in.LeaseUntil = in.ReceivedAt
+	return err
+}
+
+// GetInbound by ID within a company.
+func (s q) GetInbound(ctx context.Context, companyID, id int64) (*model.Inbound, error) {
+	in, err := scanInbound(s.row(ctx, "SELECT "+inboundCols+" FROM inbound WHERE company_id = ? AND id = ?", companyID, id))
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("get inbound %d", id))
+	}
+	return in, nil
+}
+
+// ClaimInbound leases due pending rows. Each row is taken with a
+// conditional UPDATE, so two workers never hold the same row at once.
+func (s q) ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]model.Inbound, error) {
+	now = now.UTC()
+	ids, err := s.dueIDs(ctx, "SELECT id FROM inbound WHERE state = 'pending' AND lease_until <= ? ORDER BY id LIMIT ?", now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim inbound: %w", err)
+	}
+	var out []model.Inbound
+	for _, id := range ids {
+		in, err := scanInbound(s.wrow(ctx, "UPDATE inbound SET lease_until = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending' AND lease_until <= ? RETURNING "+inboundCols,
+			now.Add(lease), id, now))
+		if err != nil {
+			if errors.Is(notFound(err, ""), store.ErrNotFound) {
+				continue // another worker took it
+			}
+			return out, fmt.Errorf("store: claim inbound %d: %w", id, err)
+		}
+		out = append(out, *in)
+	}
+	return out, nil
+}
+
+func (s q) dueIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// FinishInbound marks a row done.
+func (s q) FinishInbound(ctx context.Context, companyID, id, messageID int64, at time.Time) error {
+	res, err := s.exec(ctx, "UPDATE inbound SET state = 'done', message_id = ?, processed_at = ?, last_error = '' WHERE company_id = ? AND id = ?",
+		nullID(messageID), at.UTC(), companyID, id)
+	return affected(res, err, fmt.Sprintf("finish inbound %d", id))
+}
+
+// RetryInbound records an error and schedules a retry or fails the row.
+func (s q) RetryInbound(ctx context.Context, companyID, id int64, errText string, retryAt time.Time, failed bool) error {
+	state := model.InboundPending
+	if failed {
+		state = model.InboundFailed
+	}
+	res, err := s.exec(ctx, "UPDATE inbound SET state = ?, last_error = ?, lease_until = ? WHERE company_id = ? AND id = ?",
+		string(state), errText, retryAt.UTC(), companyID, id)
+	return affected(res, err, fmt.Sprintf("retry inbound %d", id))
+}
+
+// CountInbound crosses companies (health and tests).
+func (s q) CountInbound(ctx context.Context, state model.InboundState) (int, error) {
+	var n int
+	if err := s.row(ctx, "SELECT COUNT(*) FROM inbound WHERE state = ?", string(state)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count inbound: %w", err)
+	}
+	return n, nil
+}
+
+const jobCols = "id, company_id, kind, payload, state, attempts, run_at, lease_until, last_error, unique_key, created_at, updated_at"
+
+func scanJob(sc interface{ Scan(...any) error }) (*model.Job, error) {
+	var j model.Job
+	var state, payload string
+	err := sc.Scan(&j.ID, &j.CompanyID, &j.Kind, &payload, &state, &j.Attempts, tsv{&j.RunAt}, tsv{&j.LeaseUntil}, &j.LastError,
+		strv{&j.UniqueKey}, tsv{&j.CreatedAt}, tsv{&j.UpdatedAt})
+	j.State, j.Payload = model.JobState(state), []byte(payload)
+	return &j, err
+}
+
+// EnqueueJob inserts a pending job.
+func (s q) EnqueueJob(ctx context.Context, j *model.Job) error {
+	now := time.Now().UTC()
+	j.CreatedAt, j.UpdatedAt, j.State = now, now, model.JobPending
+	if j.RunAt.IsZero() {
+		j.RunAt = now
+	}
+	j.RunAt = j.RunAt.UTC()
+	payload := string(j.Payload)
+	if payload == "" {
+		payload = "{}"
+	}
+	id, err := s.insertReturningID(ctx, "enqueue job "+j.Kind,
+		`INSERT INTO jobs (company_id, kind, payload, state, attempts, run_at, lease_until, last_error, unique_key, created_at, updated_at)
+		 VALUES (?, ?, ?, 'pending', 0, ?, ?, '', ?, ?, ?)`,
+		j.CompanyID, j.Kind, payload, j.RunAt, j.RunAt, nullStr(j.UniqueKey), now, now)
+	if errors.Is(err, store.ErrConflict) {
+		if err2 := s.wrow(ctx, "SELECT id FROM jobs WHERE company_id = ? AND kind = ? AND unique_key = ?", j.CompanyID, j.Kind, j.UniqueKey).Scan(&j.ID); err2 != nil {
+			return fmt.Errorf("store: enqueue job: read existing: %w", err2)
+		}
+		return err
+	}
+	j.ID = id
+	j.LeaseUntil = j.RunAt
+	return err
+}
+
+// ClaimJobs leases due jobs of the given kinds.
+func (s q) ClaimJobs(ctx context.Context, kinds []string, now time.Time, lease time.Duration, limit int) ([]model.Job, error) {
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	now = now.UTC()
+	args := []any{}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	args = append(args, now, now, limit)
+	ids, err := s.dueIDs(ctx, "SELECT id FROM jobs WHERE state = 'pending' AND kind IN (?"+strings.Repeat(", ?", len(kinds)-1)+
+		") AND run_at <= ? AND lease_until <= ? ORDER BY run_at, id LIMIT ?", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim jobs: %w", err)
+	}
+	var out []model.Job
+	for _, id := range ids {
+		j, err := scanJob(s.wrow(ctx, "UPDATE jobs SET lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending' AND lease_until <= ? RETURNING "+jobCols,
+			now.Add(lease), now, id, now))
+		if err != nil {
+			if errors.Is(notFound(err, ""), store.ErrNotFound) {
+				continue
+			}
+			return out, fmt.Errorf("store: claim job %d: %w", id, err)
+		}
+		out = append(out, *j)
+	}
+	return out, nil
+}
+
+// CompleteJob marks a job done.
+func (s q) CompleteJob(ctx context.Context, id int64, at time.Time) error {
+	res, err := s.exec(ctx, "UPDATE jobs SET state = 'done', last_error = '', updated_at = ? WHERE id = ?", at.UTC(), id)
+	return affected(res, err, fmt.Sprintf("complete job %d", id))
+}
+
+// RetryJob reschedules (or permanently fails) a job.
+func (s q) RetryJob(ctx context.Context, id int64, errText string, runAt time.Time, failed bool) error {
+	state := model.JobPending
+	if failed {
+		state = model.JobFailed
+	}
+	res, err := s.exec(ctx, "UPDATE jobs SET state = ?, last_error = ?, run_at = ?, lease_until = ?, updated_at = ? WHERE id = ?",
+		string(state), errText, runAt.UTC(), runAt.UTC(), time.Now().UTC(), id)
+	return affected(res, err, fmt.Sprintf("retry job %d", id))
+}
+
+// GetJob by ID within a company.
+func (s q) GetJob(ctx context.Context, companyID, id int64) (*model.Job, error) {
+	j, err := scanJob(s.row(ctx, "SELECT "+jobCols+" FROM jobs WHERE company_id = ? AND id = ?", companyID, id))
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("get job %d", id))
+	}
+	return j, nil
+}

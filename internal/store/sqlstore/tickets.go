@@ -1,0 +1,146 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+// CreateTicket assigns the company's next number and inserts t. Call it
+// inside Tx so a failed insert does not burn a number.
+func (s q) CreateTicket(ctx context.Context, t *model.Ticket) error {
+	t.CreatedAt = utc(t.CreatedAt)
+	if t.UpdatedAt.IsZero() {
+		t.UpdatedAt = t.CreatedAt
+	}
+	if t.LastMessageAt.IsZero() {
+		t.LastMessageAt = t.CreatedAt
+	}
+	if t.Status == "" {
+		t.Status = model.StatusOpen
+	}
+	if t.Priority == "" {
+		t.Priority = "normal"
+	}
+	if err := s.wrow(ctx, "UPDATE companies SET ticket_seq = ticket_seq + 1 WHERE id = ? RETURNING ticket_seq", t.CompanyID).Scan(&t.Number); err != nil {
+		return notFound(err, fmt.Sprintf("create ticket: next number for company %d", t.CompanyID))
+	}
+	id, err := s.insertReturningID(ctx, "create ticket",
+		`INSERT INTO tickets (company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, created_at, updated_at, last_message_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.CompanyID, t.Number, t.ChannelID, t.ContactID, nullID(t.TeamID), nullID(t.AssigneeID), t.Subject, string(t.Status), t.Priority,
+		t.ReplyToken, t.CreatedAt, t.UpdatedAt.UTC(), t.LastMessageAt.UTC())
+	t.ID = id
+	return err
+}
+
+const ticketCols = "id, company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, created_at, updated_at, last_message_at"
+
+func scanTicket(sc interface{ Scan(...any) error }) (*model.Ticket, error) {
+	var t model.Ticket
+	var status string
+	err := sc.Scan(&t.ID, &t.CompanyID, &t.Number, &t.ChannelID, &t.ContactID, idv{&t.TeamID}, idv{&t.AssigneeID}, &t.Subject, &status,
+		&t.Priority, &t.ReplyToken, tsv{&t.CreatedAt}, tsv{&t.UpdatedAt}, tsv{&t.LastMessageAt})
+	t.Status = model.TicketStatus(status)
+	return &t, err
+}
+
+// GetTicket by ID within a company.
+func (s q) GetTicket(ctx context.Context, companyID, id int64) (*model.Ticket, error) {
+	t, err := scanTicket(s.row(ctx, "SELECT "+ticketCols+" FROM tickets WHERE company_id = ? AND id = ?", companyID, id))
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("get ticket %d", id))
+	}
+	return t, nil
+}
+
+// GetTicketByNumber within a company.
+func (s q) GetTicketByNumber(ctx context.Context, companyID, number int64) (*model.Ticket, error) {
+	t, err := scanTicket(s.row(ctx, "SELECT "+ticketCols+" FROM tickets WHERE company_id = ? AND number = ?", companyID, number))
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("get ticket #%d", number))
+	}
+	return t, nil
+}
+
+// GetTicketByReplyToken within a company.
+func (s q) GetTicketByReplyToken(ctx context.Context, companyID int64, token string) (*model.Ticket, error) {
+	if token == "" {
+		return nil, fmt.Errorf("store: get ticket by reply token: %w", store.ErrNotFound)
+	}
+	t, err := scanTicket(s.row(ctx, "SELECT "+ticketCols+" FROM tickets WHERE company_id = ? AND reply_token = ?", companyID, token))
+	if err != nil {
+		return nil, notFound(err, "get ticket by reply token")
+	}
+	return t, nil
+}
+
+// ListTickets newest first, filtered, with an ID cursor.
+func (s q) ListTickets(ctx context.Context, companyID int64, f store.TicketFilter) ([]model.Ticket, error) {
+	var where strings.Builder
+	args := []any{companyID}
+	where.WriteString("company_id = ?")
+	add := func(cond string, v any) {
+		where.WriteString(" AND " + cond)
+		args = append(args, v)
+	}
+	if f.Status != "" {
+		add("status = ?", string(f.Status))
+	}
+	if f.TeamID != 0 {
+		add("team_id = ?", f.TeamID)
+	}
+	if f.AssigneeID != 0 {
+		add("assignee_id = ?", f.AssigneeID)
+	}
+	if f.ChannelID != 0 {
+		add("channel_id = ?", f.ChannelID)
+	}
+	if f.ContactID != 0 {
+		add("contact_id = ?", f.ContactID)
+	}
+	if f.Before != 0 {
+		add("id < ?", f.Before)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	if limit > 500 {
+		limit = 500
+	}
+	args = append(args, limit)
+	return list(ctx, s, "list tickets", scanTicket,
+		"SELECT "+ticketCols+" FROM tickets WHERE "+where.String()+" ORDER BY id DESC LIMIT ?", args...)
+}
+
+// UpdateTicket saves the mutable fields of t.
+func (s q) UpdateTicket(ctx context.Context, t *model.Ticket) error {
+	t.UpdatedAt = time.Now().UTC()
+	res, err := s.exec(ctx, `UPDATE tickets SET team_id = ?, assignee_id = ?, subject = ?, status = ?, priority = ?, updated_at = ?
+		WHERE company_id = ? AND id = ?`,
+		nullID(t.TeamID), nullID(t.AssigneeID), t.Subject, string(t.Status), t.Priority, t.UpdatedAt, t.CompanyID, t.ID)
+	return affected(res, err, fmt.Sprintf("update ticket %d", t.ID))
+}
+
+// TouchTicket moves LastMessageAt forward to at.
+func (s q) TouchTicket(ctx context.Context, companyID, id int64, at time.Time) error {
+	at = at.UTC()
+	res, err := s.exec(ctx, `UPDATE tickets SET
+		last_message_at = CASE WHEN last_message_at < ? THEN ? ELSE last_message_at END,
+		updated_at = ? WHERE company_id = ? AND id = ?`, at, at, time.Now().UTC(), companyID, id)
+	return affected(res, err, fmt.Sprintf("touch ticket %d", id))
+}
+
+// CountTickets of a company.
+func (s q) CountTickets(ctx context.Context, companyID int64) (int, error) {
+	var n int
+	if err := s.row(ctx, "SELECT COUNT(*) FROM tickets WHERE company_id = ?", companyID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count tickets: %w", err)
+	}
+	return n, nil
+}

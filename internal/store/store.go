@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+)
+
+// Sentinel errors; callers test them with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict") // a unique value already exists
+)
+
+// Store is the whole persistence API: Queries plus transactions and lifecycle.
+type Store interface {
+	Queries
+	// Tx runs fn in one transaction; fn's error (or a panic) rolls it back.
+	Tx(ctx context.Context, fn func(q Queries) error) error
+	Ping(ctx context.Context) error
+	// SchemaVersion is the highest migration applied.
+	SchemaVersion(ctx context.Context) (int, error)
+	// Dialect is "sqlite" or "postgres".
+	Dialect() string
+	Close() error
+}
+
+// Queries is every read and write, usable inside or outside a transaction.
+type Queries interface {
+	Companies
+	Agents
+	Teams
+	Channels
+	Contacts
+	Tickets
+	Messages
+	InboundQueue
+	Jobs
+}
+
+// Companies are tenants.
+type Companies interface {
+	CreateCompany(ctx context.Context, c *model.Company) error
+	GetCompany(ctx context.Context, id int64) (*model.Company, error)
+	GetCompanyBySlug(ctx context.Context, slug string) (*model.Company, error)
+	ListCompanies(ctx context.Context) ([]model.Company, error)
+}
+
+// Agents are support people of one company.
+type Agents interface {
+	CreateAgent(ctx context.Context, a *model.Agent) error
+	GetAgent(ctx context.Context, companyID, id int64) (*model.Agent, error)
+	GetAgentByEmail(ctx context.Context, companyID int64, email string) (*model.Agent, error)
+	ListAgents(ctx context.Context, companyID int64) ([]model.Agent, error)
+	UpdateAgent(ctx context.Context, a *model.Agent) error
+}
+
+// Teams group agents.
+type Teams interface {
+	CreateTeam(ctx context.Context, t *model.Team) error
+	GetTeam(ctx context.Context, companyID, id int64) (*model.Team, error)
+	ListTeams(ctx context.Context, companyID int64) ([]model.Team, error)
+	AddTeamMember(ctx context.Context, companyID, teamID, agentID int64) error
+	RemoveTeamMember(ctx context.Context, companyID, teamID, agentID int64) error
+	ListTeamMembers(ctx context.Context, companyID, teamID int64) ([]model.Agent, error)
+}
+
+// Channels are connected mailboxes.
+type Channels interface {
+	CreateChannel(ctx context.Context, c *model.Channel) error
+	GetChannel(ctx context.Context, companyID, id int64) (*model.Channel, error)
+	GetChannelBySlug(ctx context.Context, companyID int64, slug string) (*model.Channel, error)
+	ListChannels(ctx context.Context, companyID int64) ([]model.Channel, error)
+	UpdateChannel(ctx context.Context, c *model.Channel) error
+	// GetChannelByInboundToken crosses companies: it resolves the token of
+	// an inbound address to its channel.
+	GetChannelByInboundToken(ctx context.Context, token string) (*model.Channel, error)
+	// ListEnabledChannels crosses companies: every enabled channel, for the
+	// sync supervisors.
+	ListEnabledChannels(ctx context.Context) ([]model.Channel, error)
+}
+
+// Contacts are customers.
+type Contacts interface {
+	// UpsertContact returns the contact with this email, creating it (with
+	// name) when missing; an existing contact without a name gets this one.
+	UpsertContact(ctx context.Context, companyID int64, email, name string) (*model.Contact, error)
+	GetContact(ctx context.Context, companyID, id int64) (*model.Contact, error)
+	ListContacts(ctx context.Context, companyID int64) ([]model.Contact, error)
+}
+
+// TicketFilter narrows ListTickets. Zero values mean "any".
+type TicketFilter struct {
+	Status     model.TicketStatus
+	TeamID     int64
+	AssigneeID int64
+	ChannelID  int64
+	ContactID  int64
+	// Before is a cursor: only tickets with ID < Before (newest first).
+	Before int64
+	Limit  int // default 50, max 500
+}
+
+// Tickets are conversations.
+type Tickets interface {
+	// CreateTicket assigns the next per-company Number.
+	CreateTicket(ctx context.Context, t *model.Ticket) error
+	GetTicket(ctx context.Context, companyID, id int64) (*model.Ticket, error)
+	GetTicketByNumber(ctx context.Context, companyID, number int64) (*model.Ticket, error)
+	GetTicketByReplyToken(ctx context.Context, companyID int64, token string) (*model.Ticket, error)
+	ListTickets(ctx context.Context, companyID int64, f TicketFilter) ([]model.Ticket, error)
+	UpdateTicket(ctx context.Context, t *model.Ticket) error
+	// TouchTicket sets LastMessageAt/UpdatedAt to at (never backwards).
+	TouchTicket(ctx context.Context, companyID, id int64, at time.Time) error
+	CountTickets(ctx context.Context, companyID int64) (int, error)
+}
+
+// Messages are emails and notes on tickets.
+type Messages interface {
+	// CreateMessage inserts m. When m.DedupeKey is set and a message with
+	// that key exists in the company, it returns ErrConflict and sets m.ID
+	// to the existing message's ID.
+	CreateMessage(ctx context.Context, m *model.Message) error
+	GetMessage(ctx context.Context, companyID, id int64) (*model.Message, error)
+	ListMessages(ctx context.Context, companyID, ticketID int64) ([]model.Message, error)
+	// TicketsByMessageIDs maps each given Message-ID header value that a
+	// message of this company carries to that message's ticket ID.
+	TicketsByMessageIDs(ctx context.Context, companyID int64, messageIDs []string) (map[string]int64, error)
+	// Participants lists the lowercased addresses on a ticket's messages.
+	Participants(ctx context.Context, companyID, ticketID int64) ([]string, error)
+	UpdateMessageStatus(ctx context.Context, companyID, id int64, status model.MessageStatus, errText string) error
+	CountMessages(ctx context.Context, companyID int64) (int, error)
+
+	CreateAttachment(ctx context.Context, a *model.Attachment) error
+	ListAttachments(ctx context.Context, companyID, messageID int64) ([]model.Attachment, error)
+	GetAttachment(ctx context.Context, companyID, id int64) (*model.Attachment, error)
+}
+
+// InboundQueue is the durable first step of ingest.
+type InboundQueue interface {
+	// InsertInbound stores a new inbound row. If a row with the same
+	// channel and source key exists it returns ErrConflict and fills in
+	// the existing row.
+	InsertInbound(ctx context.Context, in *model.Inbound) error
+	GetInbound(ctx context.Context, companyID, id int64) (*model.Inbound, error)
+	// ClaimInbound leases up to limit pending rows whose lease expired
+	// (crosses companies: the ingest worker serves all of them).
+	ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]model.Inbound, error)
+	// FinishInbound marks a row done (messageID is the message it became).
+	FinishInbound(ctx context.Context, companyID, id, messageID int64, at time.Time) error
+	// RetryInbound records an error; the row is retried after retryAt, or
+	// marked failed when failed is true.
+	RetryInbound(ctx context.Context, companyID, id int64, errText string, retryAt time.Time, failed bool) error
+	CountInbound(ctx context.Context, state model.InboundState) (int, error)
+}
+
+// Jobs is a durable job queue for background work.
+type Jobs interface {
+	// EnqueueJob inserts j. With a UniqueKey already queued for the same
+	// company and kind, it returns ErrConflict and fills in j.ID.
+	EnqueueJob(ctx context.Context, j *model.Job) error
+	// ClaimJobs leases up to limit due pending jobs of these kinds.
+	ClaimJobs(ctx context.Context, kinds []string, now time.Time, lease time.Duration, limit int) ([]model.Job, error)
+	CompleteJob(ctx context.Context, id int64, at time.Time) error
+	// RetryJob records an error and reschedules (or fails) the job.
+	RetryJob(ctx context.Context, id int64, errText string, runAt time.Time, failed bool) error
+	GetJob(ctx context.Context, companyID, id int64) (*model.Job, error)
+}

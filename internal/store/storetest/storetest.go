@@ -1,0 +1,678 @@
+// Package storetest is the one conformance suite every store.Store
+// implementation must pass (SQLite and PostgreSQL run it from their own
+// test files). Each subtest gets a fresh, migrated store from open.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+// Opener returns a fresh, empty, migrated store; the suite closes it.
+type Opener func(t *testing.T) store.Store
+
+// Run runs the whole suite.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"SchemaVersion", testSchemaVersion},
+		{"Companies", testCompanies},
+		{"Agents", testAgents},
+		{"Teams", testTeams},
+		{"Channels", testChannels},
+		{"Contacts", testContacts},
+		{"Tickets", testTickets},
+		{"TicketList", testTicketList},
+		{"Messages", testMessages},
+		{"Threading lookups", testThreadingLookups},
+		{"Attachments", testAttachments},
+		{"Inbound", testInbound},
+		{"Jobs", testJobs},
+		{"Tx rollback", testTxRollback},
+		{"Company isolation", testIsolation},
+		{"Concurrent ingest of one message", testConcurrentIngest},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() { s.Close() })
+			tc.fn(t, s)
+		})
+	}
+}
+
+var ctx = context.Background()
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantErr(t *testing.T, err, target error) {
+	t.Helper()
+	if !errors.Is(err, target) {
+		t.Fatalf("error = %v, want %v", err, target)
+	}
+}
+
+// fixture is one company with a channel and a contact.
+type fixture struct {
+	co      *model.Company
+	ch      *model.Channel
+	contact *model.Contact
+}
+
+func newFixture(t *testing.T, s store.Store, slug string) fixture {
+	t.Helper()
+	co := &model.Company{Slug: slug, Name: "Company " + slug}
+	must(t, s.CreateCompany(ctx, co))
+	ch := &model.Channel{CompanyID: co.ID, Slug: "support", Name: "Suporte", Enabled: true,
+		Incoming: model.ConnInternal, Outgoing: model.ConnInternal, InboundToken: "tok-" + slug,
+		Settings: model.ChannelSettings{PrimaryEmail: "suporte@" + slug + ".test"}}
+	must(t, s.CreateChannel(ctx, ch))
+	c, err := s.UpsertContact(ctx, co.ID, "cliente@example.com", "Cliente")
+	must(t, err)
+	return fixture{co, ch, c}
+}
+
+func (f fixture) ticket(t *testing.T, s store.Store, subject string) *model.Ticket {
+	t.Helper()
+	tk := &model.Ticket{CompanyID: f.co.ID, ChannelID: f.ch.ID, ContactID: f.contact.ID, Subject: subject,
+		ReplyToken: fmt.Sprintf("rt-%s-%d", subject, time.Now().UnixNano())}
+	must(t, s.Tx(ctx, func(q store.Queries) error { return q.CreateTicket(ctx, tk) }))
+	return tk
+}
+
+func testSchemaVersion(t *testing.T, s store.Store) {
+	v, err := s.SchemaVersion(ctx)
+	must(t, err)
+	if v < 1 {
+		t.Fatalf("schema version = %d, want >= 1", v)
+	}
+	must(t, s.Ping(ctx))
+}
+
+func testCompanies(t *testing.T, s store.Store) {
+	a := &model.Company{Slug: "acme", Name: "ACME Ltda"}
+	must(t, s.CreateCompany(ctx, a))
+	if a.ID == 0 || a.CreatedAt.IsZero() {
+		t.Fatalf("company not filled: %+v", a)
+	}
+	wantErr(t, s.CreateCompany(ctx, &model.Company{Slug: "acme", Name: "Other"}), store.ErrConflict)
+	got, err := s.GetCompany(ctx, a.ID)
+	must(t, err)
+	if got.Slug != "acme" || got.Name != "ACME Ltda" || !got.CreatedAt.Equal(a.CreatedAt.Truncate(time.Microsecond)) && got.CreatedAt.Sub(a.CreatedAt).Abs() > time.Millisecond {
+		t.Fatalf("got %+v, want %+v", got, a)
+	}
+	got, err = s.GetCompanyBySlug(ctx, "acme")
+	must(t, err)
+	if got.ID != a.ID {
+		t.Fatalf("by slug id = %d", got.ID)
+	}
+	_, err = s.GetCompany(ctx, a.ID+1000)
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.GetCompanyBySlug(ctx, "nope")
+	wantErr(t, err, store.ErrNotFound)
+	must(t, s.CreateCompany(ctx, &model.Company{Slug: "beta", Name: "Beta"}))
+	all, err := s.ListCompanies(ctx)
+	must(t, err)
+	if len(all) != 2 || all[0].Slug != "acme" || all[1].Slug != "beta" {
+		t.Fatalf("list = %+v", all)
+	}
+}
+
+func testAgents(t *testing.T, s store.Store) {
+	f := newFixture(t, s, "acme")
+	a := &model.Agent{CompanyID: f.co.ID, Email: " Ana@ACME.test ", Name: "Ana", Role: model.RoleAdmin, Signature: "<b>Ana</b>", Language: "pt-BR"}
+	must(t, s.CreateAgent(ctx, a))
+	wantErr(t, s.CreateAgent(ctx, &model.Agent{CompanyID: f.co.ID, Email: "ana@acme.test", Name: "Dup", Role: model.RoleAgent}), store.ErrConflict)
+	got, err := s.GetAgentByEmail(ctx, f.co.ID, "ANA@acme.test")
+	must(t, err)
+	if got.ID != a.ID || got.Email != "ana@acme.test" || got.Role != model.RoleAdmin || got.Signature != "<b>Ana</b>" || got.Disabled {
+		t.Fatalf("got %+v", got)
+	}
+	got.Name, got.Disabled, got.Language = "Ana Souza", true, "en"
+	must(t, s.UpdateAgent(ctx, got))
+	got2, err := s.GetAgent(ctx, f.co.ID, a.ID)
+	must(t, err)
+	if got2.Name != "Ana Souza" || !got2.Disabled || got2.Language != "en" {
+		t.Fatalf("after update %+v", got2)
+	}
+	must(t, s.CreateAgent(ctx, &model.Agent{CompanyID: f.co.ID, Email: "bruno@acme.test", Name: "Bruno", Role: model.RoleAgent}))
+	list, err := s.ListAgents(ctx, f.co.ID)
+	must(t, err)
+	if len(list) != 2 {
+		t.Fatalf("agents = %d", len(list))
+	}
+}
+
+func testTeams(t *testing.T, s store.Store) {
+	f := newFixture(t, s, "acme")
+	tm := &model.Team{CompanyID: f.co.ID, Name: "Vendas"}
+	must(t, s.CreateTeam(ctx, tm))
+	wantErr(t, s.CreateTeam(ctx, &model.Team{CompanyID: f.co.ID, Name: "Vendas"}), store.ErrConflict)
+	a := &model.Agent{CompanyID: f.co.ID, Email: "a@acme.test", Name: "A", Role: model.RoleAgent}
+	must(t, s.CreateAgent(ctx, a))
+	must(t, s.AddTeamMember(ctx, f.co.ID, tm.ID, a.ID))
+	must(t, s.AddTeamMember(ctx, f.co.ID, tm.ID, a.ID)) // idempotent
+	members, err := s.ListTeamMembers(ctx, f.co.ID, tm.ID)
+	must(t, err)
+	if len(members) != 1 || members[0].ID != a.ID {
+		t.Fatalf("members = %+v", members)
+	}
+	must(t, s.RemoveTeamMember(ctx, f.co.ID, tm.ID, a.ID))
+	wantErr(t, s.RemoveTeamMember(ctx, f.co.ID, tm.ID, a.ID), store.ErrNotFound)
+	teams, err := s.ListTeams(ctx, f.co.ID)
+	must(t, err)
+	if len(teams) != 1 || teams[0].Name != "Vendas" {
+		t.Fatalf("teams = %+v", teams)
+	}
+	got, err := s.GetTeam(ctx, f.co.ID, tm.ID)
+	must(t, err)
+	if got.Name != "Vendas" {
+		t.Fatalf("team = %+v", got)
+	}
+}
+
+func testChannels(t *testing.T, s store.Store) {
+	f := newFixture(t, s, "acme")
+	ch := &model.Channel{CompanyID: f.co.ID, Slug: "vendas", Name: "Vendas", Enabled: true,
+		Incoming: model.ConnExternal, Outgoing: model.ConnExternal, InboundToken: "x7k2",
+		Settings: model.ChannelSettings{
+			Signature: "<p>Equipe</p>", ShowQuote: true, PrimaryEmail: "vendas@acme.test",
+			AdditionalEmails: []string{"comercial@acme.test"}, FromName: "ACME", FromEmail: "vendas@acme.test",
+			Provider: "gmail", AccountKind: model.AccountPersonal,
+			IMAP: model.ServerConf{Host: "imap.gmail.com", Port: 993, Encryption: "tls", Username: "vendas@acme.test", Auth: "password"},
+			SMTP: model.ServerConf{Host: "smtp.gmail.com", Port: 587, Encryption: "starttls"},
+		}}
+	must(t, s.CreateChannel(ctx, ch))
+	wantErr(t, s.CreateChannel(ctx, &model.Channel{CompanyID: f.co.ID, Slug: "vendas", Name: "Dup", InboundToken: "other",
+		Incoming: model.ConnInternal, Outgoing: model.ConnInternal}), store.ErrConflict)
+	got, err := s.GetChannel(ctx, f.co.ID, ch.ID)
+	must(t, err)
+	if got.Settings.IMAP.Host != "imap.gmail.com" || got.Settings.IMAP.Port != 993 || !got.Settings.ShowQuote ||
+		len(got.Settings.AdditionalEmails) != 1 || got.Incoming != model.ConnExternal || !got.Enabled {
+		t.Fatalf("settings round trip: %+v", got)
+	}
+	byTok, err := s.GetChannelByInboundToken(ctx, "x7k2")
+	must(t, err)
+	if byTok.ID != ch.ID || byTok.CompanyID != f.co.ID {
+		t.Fatalf("by token = %+v", byTok)
+	}
+	got.Enabled = false
+	got.Settings.Signature = "novo"
+	must(t, s.UpdateChannel(ctx, got))
+	got2, err := s.GetChannelBySlug(ctx, f.co.ID, "vendas")
+	must(t, err)
+	if got2.Enabled || got2.Settings.Signature != "novo" {
+		t.Fatalf("after update %+v", got2)
+	}
+	enabled, err := s.ListEnabledChannels(ctx)
+	must(t, err)
+	if len(enabled) != 1 || enabled[0].ID != f.ch.ID {
+		t.Fatalf("enabled = %+v", enabled)
+	}
+	all, err := s.ListChannels(ctx, f.co.ID)
+	must(t, err)
+	if len(all) != 2 {
+		t.Fatalf("channels = %d", len(all))
+	}
+	_, err = s.GetChannelByInboundToken(ctx, "missing")
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func testContacts(t *testing.T, s store.Store) {
+	f := newFixture(t, s, "acme")
+	c1, err := s.UpsertContact(ctx, f.co.ID, "Maria@Example.com", "")
+	must(t, err)
+	c2, err := s.UpsertContact(ctx, f.co.ID, "maria@example.com", "Maria Silva")
+	must(t, err)
+	if c1.ID != c2.ID || c2.Name != "Maria Silva" || c2.Email != "maria@example.com" {
+		t.Fatalf("upsert: %+v %+v", c1, c2)
+	}
+	c3, err := s.UpsertContact(ctx, f.co.ID, "maria@example.com", "Outro Nome")
+	must(t, err)
+	if c3.Name != "Maria Silva" {
+		t.Fatalf("name overwritten: %q", c3.Name)
+	}
+	got, err := s.GetContact(ctx, f.co.ID, c1.ID)
+	must(t, err)
+	if got.Email != "maria@example.com" {
+		t.Fatalf("contact %+v", got)
+	}
+	list, err := s.ListContacts(ctx, f.co.ID)
+	must(t, err)
+	if len(list) != 2 {
+		t.Fatalf("contacts = %d", len(list))
+	}
+}
+
+func testTickets(t *testing.T, s store.Store) {
+	a := newFixture(t, s, "acme")
+	b := newFixture(t, s, "beta")
+	t1 := a.ticket(t, s, "one")
+	t2 := a.ticket(t, s, "two")
+	tb := b.ticket(t, s, "b-one")
+	if t1.Number != 1 || t2.Number != 2 || tb.Number != 1 {
+		t.Fatalf("numbers = %d %d %d, want 1 2 1", t1.Number, t2.Number, tb.Number)
+	}
+	if t1.Status != model.StatusOpen || t1.Priority != "normal" {
+		t.Fatalf("defaults %+v", t1)
+	}
+	got, err := s.GetTicketByNumber(ctx, a.co.ID, 2)
+	must(t, err)
+	if got.ID != t2.ID || got.Subject != "two" || got.TeamID != 0 || got.AssigneeID != 0 {
+		t.Fatalf("by number %+v", got)
+	}
+	byTok, err := s.GetTicketByReplyToken(ctx, a.co.ID, t1.ReplyToken)
+	must(t, err)
+	if byTok.ID != t1.ID {
+		t.Fatalf("by token %+v", byTok)
+	}
+	_, err = s.GetTicketByReplyToken(ctx, a.co.ID, "")
+	wantErr(t, err, store.ErrNotFound)
+	team := &model.Team{CompanyID: a.co.ID, Name: "N2"}
+	must(t, s.CreateTeam(ctx, team))
+	got.TeamID, got.Status, got.Priority = team.ID, model.StatusPending, "high"
+	must(t, s.UpdateTicket(ctx, got))
+	got2, err := s.GetTicket(ctx, a.co.ID, t2.ID)
+	must(t, err)
+	if got2.TeamID != team.ID || got2.Status != model.StatusPending || got2.Priority != "high" {
+		t.Fatalf("after update %+v", got2)
+	}
+	later := time.Now().Add(time.Hour).UTC()
+	must(t, s.TouchTicket(ctx, a.co.ID, t2.ID, later))
+	must(t, s.TouchTicket(ctx, a.co.ID, t2.ID, later.Add(-2*time.Hour))) // never backwards
+	got3, err := s.GetTicket(ctx, a.co.ID, t2.ID)
+	must(t, err)
+	if got3.LastMessageAt.Sub(later).Abs() > time.Millisecond {
+		t.Fatalf("last message at = %v, want %v", got3.LastMessageAt, later)
+	}
+	n, err := s.CountTickets(ctx, a.co.ID)
+	must(t, err)
+	if n != 2 {
+		t.Fatalf("count = %d", n)
+	}
+}
+
+func testTicketList(t *testing.T, s store.Store) {
+	f := newFixture(t, s, "acme")
+	team := &model.Team{CompanyID: f.co.ID, Name: "N1"}
+	must(t, s.CreateTeam(ctx, team))
+	var ids []int64
+	for i := 0; i < 7; i++ {
+		tk := f.ticket(t, s, fmt.Sprintf("t%d", i))
+		if i%2 == 0 {
+			tk.TeamID, tk.Status = team.ID, model.StatusResolved
+			must(t, s.UpdateTicket(ctx, tk))
+		}
+		ids = append(ids, tk.ID)
+	}
+	page1, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Limit: 3})
+	must(t, err)
+	if len(page1) != 3 || page1[0].ID != ids[6] || page1[2].ID != ids[4] {
+		t.Fatalf("page1 = %v", ticketIDs(page1))
+	}
+	page2, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Limit: 3, Before: page1[2].ID})
+	must(t, err)
+	if len(page2) != 3 || page2[0].ID != ids[3] {
+		t.Fatalf("page2 = %v", ticketIDs(page2))
+	}
+	byTeam, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{TeamID: team.ID, Status: model.StatusResolved})
+	must(t, err)
+	if len(byTeam) != 4 {
+		t.Fatalf("by team = %v", ticketIDs(byTeam))
+	}
+	byContact, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{ContactID: f.contact.ID, ChannelID: f.ch.ID})
+	must(t, err)
+	if len(byContact) != 7 {
+		t.Fatalf("by contact = %d", len(byContact))
+	}
+}
+
+func ticketIDs(ts []model.Ticket) []int64 {
+	var out []int64
+	for _, t := range ts {
+		out = append(out, t.ID)
+	}
+	return out
+}
+
+func testMessages(t *testing.T, s store.Store) {
+	f := newFixture(t, s, "acme")
+	tk := f.ticket(t, s, "hello")
+	date := time.Date(2024, 6, 5, 10, 0, 0, 0, time.UTC)
+	m := &model.Message{CompanyID: f.co.ID, TicketID: tk.ID, ChannelID: f.ch.ID, Direction: model.DirIn, Status: model.MsgReceived,
+		From: model.Address{Name: "Cliente", Address: "Cliente@Example.com"},
+		To:   []model.Address{{Address: "suporte@acme.test"}}, Cc: []model.Address{{Name: "Chefe", Address: "chefe@example.com"}},
+		Subject: "Olá", MessageID: "abc@example.com", InReplyTo: "x@y", References: []string{"r1@y", "x@y"}, Date: date,
+		Text: "Oi", HTML: "<p>Oi</p>", ReplyText: "Oi", RawKey: "sha256/ab", Size: 123, Flags: model.FlagBulk | model.FlagDMARCFail,
+		DedupeKey: "dk1", Meta: map[string]string{"auth": "dmarc=fail"}}
+	must(t, s.CreateMessage(ctx, m))
+	dup := *m
+	dup.ID = 0
+	wantErr(t, s.CreateMessage(ctx, &dup), store.ErrConflict)
+	if dup.ID != m.ID {
+		t.Fatalf("duplicate id = %d, want %d", dup.ID, m.ID)
+	}
+	// Outbound messages and notes have no dedupe key: many may exist.
+	for i := 0; i < 2; i++ {
+		must(t, s.CreateMessage(ctx, &model.Message{CompanyID: f.co.ID, TicketID: tk.ID, ChannelID: f.ch.ID, Direction: model.DirNote, Status: model.MsgStored, Text: "nota"}))
+	}
+	got, err := s.GetMessage(ctx, f.co.ID, m.ID)
+	must(t, err)
+	if got.From.Address != "cliente@example.com" || got.From.Name != "Cliente" || len(got.Cc) != 1 || got.Cc[0].Name != "Chefe" ||
+		len(got.References) != 2 || got.References[1] != "x@y" || !got.Date.Equal(date) || got.Flags != model.FlagBulk|model.FlagDMARCFail ||
+		got.Meta["auth"] != "dmarc=fail" || got.DedupeKey != "dk1" || got.Size != 123 || got.Direction != model.DirIn || len(got.Bcc) != 0 {
+		t.Fatalf("round trip: %+v", got)
+	}
+	list, err := s.ListMessages(ctx, f.co.ID, tk.ID)
+	must(t, err)
+	if len(list) != 3 || list[0].ID != m.ID {
+		t.Fatalf("list = %d", len(list))
+	}
+	must(t, s.UpdateMessageStatus(ctx, f.co.ID, list[1].ID, model.MsgFailed, "550 no such user"))
+	got, err = s.GetMessage(ctx, f.co.ID, list[1].ID)
+	must(t, err)
+	if got.Status != model.MsgFailed || got.Error != "550 no such user" {
+		t.Fatalf("status %+v", got)
+	}
+	n, err := s.CountMessages(ctx, f.co.ID)
+	must(t, err)
+	if n != 3 {
+		t.Fatalf("count = %d", n)
+	}
+}
+
+func testThreadingLookups(t *testing.T, s store.Store) {
+	f := newFixture(t, s, "acme")
+	t1 := f.ticket(t, s, "one")
+	t2 := f.ticket(t, s, "two")
+	mk := func(tk *model.Ticket, mid, from string, cc ...string) {
+		m := &model.Message{CompanyID: f.co.ID, TicketID: tk.ID, ChannelID: f.ch.ID, Direction: model.DirIn, Status: model.MsgReceived,
+			MessageID: mid, From: model.Address{Address: from}}
+		for _, c := range cc {
+			m.Cc = append(m.Cc, model.Address{Address: c})
+		}
+		must(t, s.CreateMessage(ctx, m))
+	}
+	mk(t1, "a@x", "cliente@example.com", "Colega@Example.com")
+	mk(t1, "", "cliente@example.com") // no Message-ID: never a match key
+	mk(t2, "b@x", "outro@example.com")
+	got, err := s.TicketsByMessageIDs(ctx, f.co.ID, []string{"a@x", "b@x", "", " ", "missing@x"})
+	must(t, err)
+	if len(got) != 2 || got["a@x"] != t1.ID || got["b@x"] != t2.ID {
+		t.Fatalf("lookup = %v", got)
+	}
+	got, err = s.TicketsByMessageIDs(ctx, f.co.ID, []string{""})
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("empty id matched: %v", got)
+	}
+	parts, err := s.Participants(ctx, f.co.ID, t1.ID)
+	must(t, err)
+	if fmt.Sprint(parts) != "[cliente@example.com colega@example.com]" {
+		t.Fatalf("participants = %v", parts)
+	}
+	other := newFixture(t, s, "beta")
+	got, err = s.TicketsByMessageIDs(ctx, other.co.ID, []string{"a@x"})
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("cross-company match: %v", got)
+	}
+}
+
+func testAttachments(t *testing.T, s store.Store) {
+	f := newFixture(t, s, "acme")
+	tk := f.ticket(t, s, "att")
+	m := &model.Message{CompanyID: f.co.ID, TicketID: tk.ID, ChannelID: f.ch.ID, Direction: model.DirIn, Status: model.MsgReceived}
+	must(t, s.CreateMessage(ctx, m))
+	a := &model.Attachment{CompanyID: f.co.ID, MessageID: m.ID, BlobKey: "sha256/cd", Filename: "relatório.pdf",
+		ContentType: "application/pdf", Size: 2048, ContentID: "img1@x", Inline: true}
+	must(t, s.CreateAttachment(ctx, a))
+	list, err := s.ListAttachments(ctx, f.co.ID, m.ID)
+	must(t, err)
+	if len(list) != 1 || list[0] != *a {
+		t.Fatalf("attachments = %+v, want %+v", list, *a)
+	}
+	got, err := s.GetAttachment(ctx, f.co.ID, a.ID)
+	must(t, err)
+	if *got != *a {
+		t.Fatalf("get = %+v", got)
+	}
+}
+
+func testInbound(t *testing.T, s store.Store) {
+	f := newFixture(t, s, "acme")
+	in := &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "imap:1:42", RawKey: "sha256/aa", Size: 10}
+	must(t, s.InsertInbound(ctx, in))
+	again := &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "imap:1:42", RawKey: "sha256/bb", Size: 11}
+	wantErr(t, s.InsertInbound(ctx, again), store.ErrConflict)
+	if again.ID != in.ID || again.RawKey != "sha256/aa" {
+		t.Fatalf("conflict did not return existing row: %+v", again)
+	}
+	now := time.Now().UTC()
+	claimed, err := s.ClaimInbound(ctx, now, time.Minute, 10)
+	must(t, err)
+	if len(claimed) != 1 || claimed[0].ID != in.ID || claimed[0].Attempts != 1 {
+		t.Fatalf("claimed = %+v", claimed)
+	}
+	// Leased: nobody else gets it until the lease ends.
+	claimed2, err := s.ClaimInbound(ctx, now.Add(30*time.Second), time.Minute, 10)
+	must(t, err)
+	if len(claimed2) != 0 {
+		t.Fatalf("leased row claimed twice: %+v", claimed2)
+	}
+	// A crashed worker's lease expires and the row comes back.
+	claimed3, err := s.ClaimInbound(ctx, now.Add(2*time.Minute), time.Minute, 10)
+	must(t, err)
+	if len(claimed3) != 1 || claimed3[0].Attempts != 2 {
+		t.Fatalf("after lease expiry = %+v", claimed3)
+	}
+	must(t, s.RetryInbound(ctx, f.co.ID, in.ID, "parse failed", now.Add(10*time.Minute), false))
+	got, err := s.GetInbound(ctx, f.co.ID, in.ID)
+	must(t, err)
+	if got.State != model.InboundPending || got.LastError != "parse failed" {
+		t.Fatalf("after retry %+v", got)
+	}
+	must(t, s.FinishInbound(ctx, f.co.ID, in.ID, 0, now))
+	n, err := s.CountInbound(ctx, model.InboundPending)
+	must(t, err)
+	if n != 0 {
+		t.Fatalf("pending = %d", n)
+	}
+	n, err = s.CountInbound(ctx, model.InboundDone)
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("done = %d", n)
+	}
+	// The same source key on another channel is a different message.
+	ch2 := &model.Channel{CompanyID: f.co.ID, Slug: "two", Name: "Two", Enabled: true, Incoming: model.ConnInternal, Outgoing: model.ConnInternal, InboundToken: "t2"}
+	must(t, s.CreateChannel(ctx, ch2))
+	must(t, s.InsertInbound(ctx, &model.Inbound{CompanyID: f.co.ID, ChannelID: ch2.ID, SourceKey: "imap:1:42", RawKey: "k", Size: 1}))
+}
+
+func testJobs(t *testing.T, s store.Store) {
+	f := newFixture(t, s, "acme")
+	now := time.Now().UTC()
+	j := &model.Job{CompanyID: f.co.ID, Kind: "send", Payload: []byte(`{"message_id":7}`), UniqueKey: "msg-7"}
+	must(t, s.EnqueueJob(ctx, j))
+	dup := &model.Job{CompanyID: f.co.ID, Kind: "send", UniqueKey: "msg-7"}
+	wantErr(t, s.EnqueueJob(ctx, dup), store.ErrConflict)
+	if dup.ID != j.ID {
+		t.Fatalf("dup id %d != %d", dup.ID, j.ID)
+	}
+	later := &model.Job{CompanyID: f.co.ID, Kind: "send", RunAt: now.Add(time.Hour)}
+	must(t, s.EnqueueJob(ctx, later))
+	must(t, s.EnqueueJob(ctx, &model.Job{CompanyID: f.co.ID, Kind: "webhook"}))
+	got, err := s.ClaimJobs(ctx, []string{"send"}, now.Add(time.Second), time.Minute, 10)
+	must(t, err)
+	if len(got) != 1 || got[0].ID != j.ID || string(got[0].Payload) != `{"message_id":7}` || got[0].Attempts != 1 {
+		t.Fatalf("claimed = %+v", got)
+	}
+	must(t, s.RetryJob(ctx, j.ID, "451 try later", now.Add(5*time.Second), false))
+	got, err = s.ClaimJobs(ctx, []string{"send"}, now.Add(2*time.Second), time.Minute, 10)
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("retry ran early: %+v", got)
+	}
+	got, err = s.ClaimJobs(ctx, []string{"send"}, now.Add(6*time.Second), time.Minute, 10)
+	must(t, err)
+	if len(got) != 1 || got[0].Attempts != 2 || got[0].LastError != "451 try later" {
+		t.Fatalf("retried = %+v", got)
+	}
+	must(t, s.CompleteJob(ctx, j.ID, now))
+	jj, err := s.GetJob(ctx, f.co.ID, j.ID)
+	must(t, err)
+	if jj.State != model.JobDone {
+		t.Fatalf("state = %s", jj.State)
+	}
+	must(t, s.RetryJob(ctx, later.ID, "550 rejected", now, true))
+	got, err = s.ClaimJobs(ctx, []string{"send"}, now.Add(2*time.Hour), time.Minute, 10)
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("failed job claimed: %+v", got)
+	}
+}
+
+func testTxRollback(t *testing.T, s store.Store) {
+	boom := errors.New("boom")
+	err := s.Tx(ctx, func(q store.Queries) error {
+		if err := q.CreateCompany(ctx, &model.Company{Slug: "ghost", Name: "Ghost"}); err != nil {
+			return err
+		}
+		return boom
+	})
+	wantErr(t, err, boom)
+	_, err = s.GetCompanyBySlug(ctx, "ghost")
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func testIsolation(t *testing.T, s store.Store) {
+	a := newFixture(t, s, "acme")
+	b := newFixture(t, s, "beta")
+	ta := a.ticket(t, s, "secret")
+	agentA := &model.Agent{CompanyID: a.co.ID, Email: "x@acme.test", Name: "X", Role: model.RoleAgent}
+	must(t, s.CreateAgent(ctx, agentA))
+	teamA := &model.Team{CompanyID: a.co.ID, Name: "T"}
+	must(t, s.CreateTeam(ctx, teamA))
+	m := &model.Message{CompanyID: a.co.ID, TicketID: ta.ID, ChannelID: a.ch.ID, Direction: model.DirIn, Status: model.MsgReceived, MessageID: "m@a"}
+	must(t, s.CreateMessage(ctx, m))
+	att := &model.Attachment{CompanyID: a.co.ID, MessageID: m.ID, BlobKey: "k"}
+	must(t, s.CreateAttachment(ctx, att))
+	in := &model.Inbound{CompanyID: a.co.ID, ChannelID: a.ch.ID, SourceKey: "s", RawKey: "k"}
+	must(t, s.InsertInbound(ctx, in))
+	j := &model.Job{CompanyID: a.co.ID, Kind: "k"}
+	must(t, s.EnqueueJob(ctx, j))
+
+	B := b.co.ID
+	checks := map[string]error{}
+	_, checks["ticket"] = s.GetTicket(ctx, B, ta.ID)
+	_, checks["ticket by number"] = s.GetTicketByNumber(ctx, B, ta.Number+5)
+	_, checks["ticket by token"] = s.GetTicketByReplyToken(ctx, B, ta.ReplyToken)
+	_, checks["agent"] = s.GetAgent(ctx, B, agentA.ID)
+	_, checks["agent by email"] = s.GetAgentByEmail(ctx, B, "x@acme.test")
+	_, checks["team"] = s.GetTeam(ctx, B, teamA.ID)
+	_, checks["channel"] = s.GetChannel(ctx, B, a.ch.ID)
+	_, checks["channel by slug"] = s.GetChannelBySlug(ctx, B, "nonexistent")
+	_, checks["contact"] = s.GetContact(ctx, B, a.contact.ID)
+	_, checks["message"] = s.GetMessage(ctx, B, m.ID)
+	_, checks["attachment"] = s.GetAttachment(ctx, B, att.ID)
+	_, checks["inbound"] = s.GetInbound(ctx, B, in.ID)
+	_, checks["job"] = s.GetJob(ctx, B, j.ID)
+	_, checks["participants"] = s.Participants(ctx, B, ta.ID)
+	checks["add member"] = s.AddTeamMember(ctx, B, teamA.ID, agentA.ID)
+	tk := *ta
+	tk.CompanyID = B
+	checks["update ticket"] = s.UpdateTicket(ctx, &tk)
+	checks["touch ticket"] = s.TouchTicket(ctx, B, ta.ID, time.Now())
+	checks["message status"] = s.UpdateMessageStatus(ctx, B, m.ID, model.MsgFailed, "x")
+	ag := *agentA
+	ag.CompanyID = B
+	checks["update agent"] = s.UpdateAgent(ctx, &ag)
+	ch := *a.ch
+	ch.CompanyID = B
+	checks["update channel"] = s.UpdateChannel(ctx, &ch)
+	checks["finish inbound"] = s.FinishInbound(ctx, B, in.ID, 0, time.Now())
+	for name, err := range checks {
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s across companies: err = %v, want ErrNotFound", name, err)
+		}
+	}
+	list, err := s.ListTickets(ctx, B, store.TicketFilter{})
+	must(t, err)
+	if len(list) != 0 {
+		t.Errorf("company B lists %d of A's tickets", len(list))
+	}
+	msgs, err := s.ListMessages(ctx, B, ta.ID)
+	must(t, err)
+	if len(msgs) != 0 {
+		t.Errorf("company B lists A's messages")
+	}
+	atts, err := s.ListAttachments(ctx, B, m.ID)
+	must(t, err)
+	if len(atts) != 0 {
+		t.Errorf("company B lists A's attachments")
+	}
+	// And A's data is untouched.
+	got, err := s.GetTicket(ctx, a.co.ID, ta.ID)
+	must(t, err)
+	if got.Subject != "secret" {
+		t.Errorf("A's ticket changed: %+v", got)
+	}
+}
+
+// testConcurrentIngest: 8 goroutines store the same message (same source
+// key and same dedupe key) as the ingest pipeline does; exactly one
+// inbound row and one message must exist.
+func testConcurrentIngest(t *testing.T, s store.Store) {
+	f := newFixture(t, s, "acme")
+	tk := f.ticket(t, s, "conc")
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Tx(ctx, func(q store.Queries) error {
+				in := &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "smtp:Q1", RawKey: "sha256/x", Size: 5}
+				if err := q.InsertInbound(ctx, in); err != nil && !errors.Is(err, store.ErrConflict) {
+					return err
+				}
+				m := &model.Message{CompanyID: f.co.ID, TicketID: tk.ID, ChannelID: f.ch.ID, Direction: model.DirIn,
+					Status: model.MsgReceived, MessageID: "same@x", DedupeKey: "same-hash", InboundID: in.ID}
+				if err := q.CreateMessage(ctx, m); err != nil && !errors.Is(err, store.ErrConflict) {
+					return err
+				}
+				return nil
+			})
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	n, err := s.CountMessages(ctx, f.co.ID)
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("messages = %d, want 1", n)
+	}
+	pending, err := s.CountInbound(ctx, model.InboundPending)
+	must(t, err)
+	if pending != 1 {
+		t.Fatalf("inbound rows = %d, want 1", pending)
+	}
+}

@@ -1,0 +1,72 @@
+// Package pgtest gives tests a fresh, empty PostgreSQL database on the
+// local server (127.0.0.1:5432 unless ATENDE_TEST_POSTGRES_URL says
+// otherwise), dropped when the test ends.
+//
+// Without a reachable server the test is skipped, unless
+// ATENDE_REQUIRE_POSTGRES=1 (set by scripts/test.sh and CI), in which case
+// it fails: CI must never silently skip the PostgreSQL half of the suite.
+package pgtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// DefaultURL is the admin connection used to create test databases.
+const DefaultURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+func adminURL() string {
+	if u := os.Getenv("ATENDE_TEST_POSTGRES_URL"); u != "" {
+		return u
+	}
+	return DefaultURL
+}
+
+// NewDatabase creates a database named atende_test_<random> and returns
+// its URL; it is dropped in t.Cleanup.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	admin := adminURL()
+	conn, err := pgx.Connect(ctx, admin)
+	if err != nil {
+		if os.Getenv("ATENDE_REQUIRE_POSTGRES") == "1" {
+			t.Fatalf("pgtest: PostgreSQL required but not reachable at %s: %v (run scripts/install-test-deps.sh)", admin, err)
+		}
+		t.Skipf("pgtest: PostgreSQL not reachable at %s (%v); set ATENDE_REQUIRE_POSTGRES=1 to fail instead", admin, err)
+	}
+	defer conn.Close(ctx)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "atende_test_" + hex.EncodeToString(b[:])
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		c, err := pgx.Connect(ctx, admin)
+		if err != nil {
+			t.Logf("pgtest: drop %s: %v", name, err)
+			return
+		}
+		defer c.Close(ctx)
+		if _, err := c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Logf("pgtest: drop %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("pgtest: parse %s: %v", admin, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
