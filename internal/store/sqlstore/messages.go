@@ -209,4 +209,3 @@ func (s q) GetAttachment(ctx context.Context, companyID, id int64) (*model.Attac
 	}
 	return a, nil
 }
-
