@@ -1,0 +1,404 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/url"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/mailparse"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/routing"
+	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/thread"
+)
+
+// Event tells the rest of the app (live UI, webhooks, auto-replies) that a
+// message was stored. Notifiers run after the transaction committed.
+type Event struct {
+	CompanyID int64
+	ChannelID int64
+	TicketID  int64
+	MessageID int64
+	NewTicket bool
+	Flags     model.Flags
+	// SendInitialMessage is the routing decision for a new ticket.
+	SendInitialMessage bool
+	From               string
+}
+
+// Notifier receives events; it must not block for long.
+type Notifier interface {
+	MessageStored(ctx context.Context, ev Event)
+}
+
+// WorkerConfig tunes the workers.
+type WorkerConfig struct {
+	Workers     int           // goroutines claiming rows; default 2
+	Batch       int           // rows claimed at once; default 16
+	Lease       time.Duration // how long a claimed row is ours; default 5 min
+	Poll        time.Duration // look for work at least this often; default 2 s
+	MaxAttempts int           // then the row is marked failed; default 12
+	Notifier    Notifier      // optional
+}
+
+// permanentError marks an error that retrying will not fix.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// Run processes pending inbound rows until ctx ends. Rows left pending by
+// an earlier crash are picked up at once.
+func (s *Service) Run(ctx context.Context, cfg WorkerConfig) error {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 16
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 5 * time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 2 * time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 12
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < cfg.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.loop(ctx, cfg)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+func (s *Service) loop(ctx context.Context, cfg WorkerConfig) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+		for ctx.Err() == nil {
+			n, err := s.ProcessPending(ctx, cfg)
+			if err != nil {
+				s.log.Error("ingest: claim pending mail", "err", err)
+				break
+			}
+			if n == 0 {
+				break
+			}
+			// Another worker may be idle: pass the wake-up on.
+			s.Wake()
+		}
+		t.Reset(cfg.Poll)
+	}
+}
+
+// ProcessPending claims one batch and processes it; it returns how many
+// rows it claimed.
+func (s *Service) ProcessPending(ctx context.Context, cfg WorkerConfig) (int, error) {
+	if cfg.Batch <= 0 {
+		cfg.Batch = 16
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 5 * time.Minute
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 12
+	}
+	rows, err := s.store.ClaimInbound(ctx, s.now(), cfg.Lease, cfg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	for _, in := range rows {
+		if ctx.Err() != nil {
+			return len(rows), nil // the lease returns the rest to the queue
+		}
+		s.processOne(ctx, cfg, in)
+	}
+	return len(rows), nil
+}
+
+func (s *Service) processOne(ctx context.Context, cfg WorkerConfig, in model.Inbound) {
+	log := s.log.With("inbound", in.ID, "company", in.CompanyID, "channel", in.ChannelID)
+	ev, err := s.safeProcess(ctx, in)
+	if err == nil {
+		if cfg.Notifier != nil && ev.TicketID != 0 {
+			cfg.Notifier.MessageStored(ctx, ev)
+		}
+		return
+	}
+	if ctx.Err() != nil {
+		return // shutting down: the lease hands the row back later
+	}
+	var perm permanentError
+	failed := errors.As(err, &perm) || in.Attempts >= cfg.MaxAttempts
+	retryAt := s.now().Add(backoff(in.Attempts))
+	if failed {
+		log.Error("ingest: message failed; raw bytes kept", "attempts", in.Attempts, "err", err)
+	} else {
+		log.Warn("ingest: message will be retried", "attempts", in.Attempts, "retry_at", retryAt, "err", err)
+	}
+	if err2 := s.store.RetryInbound(context.WithoutCancel(ctx), in.CompanyID, in.ID, err.Error(), retryAt, failed); err2 != nil {
+		log.Error("ingest: record failure", "err", err2)
+	}
+}
+
+// backoff grows 2^n seconds with jitter, capped at one hour.
+func backoff(attempt int) time.Duration {
+	d := time.Second << min(attempt, 12)
+	if d > time.Hour {
+		d = time.Hour
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// safeProcess turns a panic in parsing into a permanent error for this
+// row instead of a crashed process.
+func (s *Service) safeProcess(ctx context.Context, in model.Inbound) (ev Event, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = permanentError{fmt.Errorf("panic while processing: %v\n%s", p, debug.Stack())}
+		}
+	}()
+	return s.process(ctx, in)
+}
+
+// cidURL is where the UI serves an inline part, relative to the
+// message's body URL (…/messages/{id}/body → …/messages/{id}/cid/{cid}).
+func cidURL(cid string) string { return "cid/" + url.PathEscape(cid) }
+
+func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) {
+	ch, err := s.store.GetChannel(ctx, in.CompanyID, in.ChannelID)
+	if err != nil {
+		return Event{}, fmt.Errorf("load channel: %w", err)
+	}
+	rc, err := s.blobs.Open(ctx, in.RawKey)
+	if err != nil {
+		return Event{}, fmt.Errorf("open raw message: %w", err)
+	}
+	dkey, err := DedupeKey(rc)
+	rc.Close()
+	if err != nil {
+		return Event{}, fmt.Errorf("dedupe key: %w", err)
+	}
+	rc, err = s.blobs.Open(ctx, in.RawKey)
+	if err != nil {
+		return Event{}, fmt.Errorf("open raw message: %w", err)
+	}
+	var sinkErr error
+	pm, err := mailparse.Parse(rc, mailparse.Options{
+		AttachmentURL: cidURL,
+		Sink: func(meta mailparse.Attachment, r io.Reader) (string, int64, error) {
+			key, n, err := s.blobs.Put(ctx, r, 0)
+			if err != nil && sinkErr == nil {
+				sinkErr = err
+			}
+			return key, n, err
+		},
+	})
+	rc.Close()
+	if err != nil {
+		return Event{}, permanentError{fmt.Errorf("parse: %w", err)}
+	}
+	if sinkErr != nil {
+		return Event{}, fmt.Errorf("store attachment: %w", sinkErr)
+	}
+
+	var ev Event
+	err = s.store.Tx(ctx, func(q store.Queries) error {
+		var err error
+		ev, err = s.store1(ctx, q, ch, in, pm, dkey)
+		return err
+	})
+	var dup errDuplicateNewTicket
+	if errors.As(err, &dup) {
+		// Rolled back the ticket it would have opened; link the row to the
+		// message stored earlier.
+		return Event{}, s.store.FinishInbound(ctx, in.CompanyID, in.ID, dup.existing, s.now())
+	}
+	return ev, err
+}
+
+// store1 writes one parsed message inside the transaction.
+func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel, in model.Inbound, pm *mailparse.Message, dkey string) (Event, error) {
+	now := s.now().UTC()
+	ev := Event{CompanyID: in.CompanyID, ChannelID: ch.ID}
+	from := pm.From.Address
+	if from == "" && len(pm.ReplyTo) > 0 {
+		from = pm.ReplyTo[0].Address
+	}
+	if from == "" {
+		from = "unknown@invalid" // RFC 2606: never deliverable
+	}
+	ev.From = model.NormalizeEmail(from)
+
+	recipients := pm.DeliveredTo
+	for _, a := range append(append([]mailparse.Address{}, pm.To...), pm.Cc...) {
+		recipients = append(recipients, a.Address)
+	}
+	tin := thread.Input{CompanyID: in.CompanyID, MessageID: pm.MessageID, InReplyTo: pm.InReplyTo,
+		References: pm.References, Subject: pm.Subject, From: from, Recipients: recipients}
+	if pm.Bounce != nil && pm.Bounce.OriginalMessageID != "" {
+		// A bounce belongs with the message that bounced.
+		tin.InReplyTo = append([]string{pm.Bounce.OriginalMessageID}, tin.InReplyTo...)
+	}
+	res, err := thread.Resolve(ctx, threadIndex{q}, tin)
+	if err != nil {
+		return ev, fmt.Errorf("thread: %w", err)
+	}
+
+	var ticket *model.Ticket
+	if res.Found {
+		if ticket, err = q.GetTicket(ctx, in.CompanyID, res.Ticket.ID); err != nil {
+			return ev, fmt.Errorf("load ticket: %w", err)
+		}
+	} else {
+		contact, err := q.UpsertContact(ctx, in.CompanyID, from, pm.From.Name)
+		if err != nil {
+			return ev, err
+		}
+		body := pm.TextBody
+		dec := routing.Evaluate(ruleOf(ch), routing.Input{From: from, Recipients: recipients, Subject: pm.Subject, Body: body})
+		subject := pm.Subject
+		if subject == "" {
+			subject = "(sem assunto)"
+		}
+		ticket = &model.Ticket{CompanyID: in.CompanyID, ChannelID: ch.ID, ContactID: contact.ID, TeamID: dec.TeamID,
+			AssigneeID: dec.AssigneeID, Subject: subject, Status: model.StatusOpen, Priority: dec.Priority, Tags: dec.Tags,
+			ReplyToken: thread.NewReplyToken(), CreatedAt: now, LastMessageAt: now}
+		if err := q.CreateTicket(ctx, ticket); err != nil {
+			return ev, err
+		}
+		ev.NewTicket = true
+		ev.SendInitialMessage = dec.SendInitialMessage
+	}
+
+	m := &model.Message{CompanyID: in.CompanyID, TicketID: ticket.ID, ChannelID: ch.ID, Direction: model.DirIn, Status: model.MsgReceived,
+		From: model.Address{Name: pm.From.Name, Address: from}, To: addrs(pm.To), Cc: addrs(pm.Cc), Bcc: addrs(pm.Bcc),
+		Subject: pm.Subject, MessageID: pm.MessageID, References: pm.References, Date: pm.Date,
+		Text: pm.TextBody, HTML: pm.HTMLBody, ReplyText: pm.ReplyVisibleText, RawKey: in.RawKey, Size: in.Size,
+		DedupeKey: dkey, InboundID: in.ID, CreatedAt: now, Meta: map[string]string{}}
+	if len(pm.InReplyTo) > 0 {
+		m.InReplyTo = pm.InReplyTo[0]
+	}
+	if pm.AutoSubmitted {
+		m.Flags |= model.FlagAutoSubmitted
+	}
+	if pm.Bulk {
+		m.Flags |= model.FlagBulk
+	}
+	if res.Forwarded && !res.Found {
+		m.Flags |= model.FlagForwarded
+	}
+	if pm.Bounce != nil {
+		m.Flags |= model.FlagBounce
+		m.Meta["bounce_recipient"] = pm.Bounce.Recipient
+		m.Meta["bounce_status"] = pm.Bounce.Status
+	}
+	if len(pm.Warnings) > 0 {
+		m.Meta["parse_warnings"] = fmt.Sprint(len(pm.Warnings))
+	}
+	if res.Method != thread.MethodNew {
+		m.Meta["threaded_by"] = string(res.Method)
+	}
+	ev.Flags = m.Flags
+	err = q.CreateMessage(ctx, m)
+	if errors.Is(err, store.ErrConflict) {
+		// The same mail arrived before (another source key, another
+		// channel, or a relay that delivered twice): one message only.
+		// A ticket created just now is rolled back with the transaction,
+		// so the duplicate leaves no trace but this row's link.
+		if ev.NewTicket {
+			return ev, errDuplicateNewTicket{existing: m.ID}
+		}
+		ev.MessageID = m.ID
+		return ev, q.FinishInbound(ctx, in.CompanyID, in.ID, m.ID, now)
+	}
+	if err != nil {
+		return ev, err
+	}
+	for _, a := range pm.Attachments {
+		att := &model.Attachment{CompanyID: in.CompanyID, MessageID: m.ID, BlobKey: a.BlobKey, Filename: a.Filename,
+			ContentType: a.ContentType, Size: a.Size, ContentID: a.ContentID, Inline: a.Inline}
+		if att.BlobKey == "" {
+			continue // the sink failed for this part; already an error above
+		}
+		if err := q.CreateAttachment(ctx, att); err != nil {
+			return ev, err
+		}
+	}
+	if pm.Bounce != nil && pm.Bounce.OriginalMessageID != "" && res.Found {
+		if err := markBounced(ctx, q, in.CompanyID, ticket.ID, pm.Bounce); err != nil {
+			return ev, err
+		}
+	}
+	if res.Found && (ticket.Status == model.StatusResolved || ticket.Status == model.StatusClosed) && m.Flags&(model.FlagAutoSubmitted|model.FlagBounce) == 0 {
+		// The customer wrote again: the ticket needs attention.
+		ticket.Status = model.StatusOpen
+		if err := q.UpdateTicket(ctx, ticket); err != nil {
+			return ev, err
+		}
+	}
+	if err := q.TouchTicket(ctx, in.CompanyID, ticket.ID, now); err != nil {
+		return ev, err
+	}
+	ev.TicketID, ev.MessageID = ticket.ID, m.ID
+	return ev, q.FinishInbound(ctx, in.CompanyID, in.ID, m.ID, now)
+}
+
+// markBounced marks our outbound message that a DSN refers to as failed,
+// with the reported recipient and status as the reason.
+func markBounced(ctx context.Context, q store.Queries, companyID, ticketID int64, b *mailparse.Bounce) error {
+	msgs, err := q.ListMessages(ctx, companyID, ticketID)
+	if err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if m.Direction == model.DirOut && m.MessageID == b.OriginalMessageID {
+			reason := fmt.Sprintf("bounced: %s %s", b.Status, b.Recipient)
+			return q.UpdateMessageStatus(ctx, companyID, m.ID, model.MsgFailed, reason)
+		}
+	}
+	return nil
+}
+
+type errDuplicateNewTicket struct{ existing int64 }
+
+func (e errDuplicateNewTicket) Error() string {
+	return fmt.Sprintf("duplicate of message %d", e.existing)
+}
+
+func addrs(in []mailparse.Address) []model.Address {
+	out := make([]model.Address, 0, len(in))
+	for _, a := range in {
+		out = append(out, model.Address{Name: a.Name, Address: model.NormalizeEmail(a.Address)})
+	}
+	return out
+}
+
+// ruleOf converts the stored channel rule to routing's types.
+func ruleOf(ch *model.Channel) routing.Rule {
+	r := ch.Settings.Rule
+	out := routing.Rule{DefaultTeamID: r.DefaultTeamID, SendInitialMessage: r.SendInitialMessage, InitialMessage: r.InitialMessage}
+	for _, f := range r.Filters {
+		out.Filters = append(out.Filters, routing.Filter{Kind: routing.FilterKind(f.Kind), Value: f.Value, Action: routing.Action{
+			TeamID: f.TeamID, AssigneeID: f.AssigneeID, Priority: f.Priority, Tags: f.Tags, SendInitialMessage: f.SendInitialMessage}})
+	}
+	return out
+}
