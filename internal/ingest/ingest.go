@@ -72,6 +72,17 @@ func (s *Service) Accept(ctx context.Context, ch *model.Channel, sourceKey strin
 	if sourceKey == "" {
 		return Result{}, fmt.Errorf("ingest: accept: empty source key")
 	}
+	return s.accept(ctx, ch, func(string) string { return sourceKey }, raw)
+}
+
+// AcceptContent is Accept for sources without a stable identity of their
+// own (imported files): the source key is derived from the bytes, so
+// importing the same message twice reports Duplicate.
+func (s *Service) AcceptContent(ctx context.Context, ch *model.Channel, raw io.Reader) (Result, error) {
+	return s.accept(ctx, ch, func(rawKey string) string { return "content:" + rawKey }, raw)
+}
+
+func (s *Service) accept(ctx context.Context, ch *model.Channel, keyOf func(rawKey string) string, raw io.Reader) (Result, error) {
 	key, size, err := s.blobs.Put(ctx, raw, s.maxSize)
 	if errors.Is(err, blob.ErrTooLarge) {
 		return Result{}, fmt.Errorf("ingest: %w: over the %s limit", ErrTooLarge, HumanSize(s.maxSize))
@@ -82,6 +93,7 @@ func (s *Service) Accept(ctx context.Context, ch *model.Channel, sourceKey strin
 	if size == 0 {
 		return Result{}, fmt.Errorf("ingest: %w", ErrEmpty)
 	}
+	sourceKey := keyOf(key)
 	in := &model.Inbound{CompanyID: ch.CompanyID, ChannelID: ch.ID, SourceKey: sourceKey, RawKey: key, Size: size, ReceivedAt: s.now()}
 	err = s.store.InsertInbound(ctx, in)
 	if errors.Is(err, store.ErrConflict) {

@@ -76,7 +76,28 @@ type ChannelSettings struct {
 	HistoryDays int         `json:"history_days,omitempty"` // 0 none, -1 all, N days
 
 	// Rule (Conecta seed: Canais → Ações → Regra).
-	DefaultTeamID int64 `json:"default_team_id,omitempty"`
+	Rule ChannelRule `json:"rule,omitzero"`
+}
+
+// ChannelRule routes a channel's new tickets: a default team, ordered "+"
+// filters (first match wins) and the optional initial message
+// (auto-reply). Evaluated by internal/routing.
+type ChannelRule struct {
+	DefaultTeamID      int64        `json:"default_team_id,omitempty"`
+	Filters            []RuleFilter `json:"filters,omitempty"`
+	SendInitialMessage bool         `json:"send_initial_message,omitempty"`
+	InitialMessage     string       `json:"initial_message,omitempty"`
+}
+
+// RuleFilter is one "+" row: a condition and what it does.
+type RuleFilter struct {
+	Kind               string   `json:"kind"` // sender_address, sender_domain, recipient_address, subject_contains, body_contains
+	Value              string   `json:"value"`
+	TeamID             int64    `json:"team_id,omitempty"`
+	AssigneeID         int64    `json:"assignee_id,omitempty"`
+	Priority           string   `json:"priority,omitempty"`
+	Tags               []string `json:"tags,omitempty"`
+	SendInitialMessage *bool    `json:"send_initial_message,omitempty"`
 }
 
 // ServerConf is one IMAP or SMTP endpoint (password kept elsewhere).

@@ -93,6 +93,7 @@ type Ticket struct {
 	Status        TicketStatus
 	Priority      string // low|normal|high|urgent
 	ReplyToken    string // unguessable; used in the plus-address of outbound mail
+	Tags          []string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	LastMessageAt time.Time
@@ -194,4 +195,18 @@ type Attachment struct {
 	Size        int64
 	ContentID   string // without brackets
 	Inline      bool
+}
+
+// ValidSlug reports whether s can be a company or channel slug:
+// 1 to 63 characters of a-z, 0-9 and '-', not starting or ending with '-'.
+func ValidSlug(s string) bool {
+	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }

@@ -1,0 +1,194 @@
+// Package config builds Atende's one typed Config from defaults,
+// ATENDE_* environment variables and command-line flags (flags win), and
+// validates it with errors a person can act on. The Config is passed down
+// explicitly; nothing here is global.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is everything `atende serve` (and the other commands) can be told.
+type Config struct {
+	DataDir        string // SQLite file and blobs live here
+	HTTPAddr       string // web UI and API
+	SMTPAddr       string // inbound SMTP server for internal connections ("" = off)
+	DatabaseURL    string // postgres://... ; "" = SQLite in DataDir
+	InboundDomain  string // domain of the per-channel inbound addresses
+	BaseURL        string // public URL of the web app (links in mail, OAuth redirects)
+	MaxMessageSize int64  // largest message accepted, bytes
+	Workers        int    // ingest workers
+	LogLevel       string // debug|info|warn|error
+	LogFormat      string // text|json
+	SecretKey      string // base64 32-byte key that encrypts secrets at rest
+}
+
+// Defaults are the embedded defaults: SQLite and files under ./data.
+func Defaults() Config {
+	return Config{
+		DataDir:        "data",
+		HTTPAddr:       "127.0.0.1:8080",
+		SMTPAddr:       "127.0.0.1:2525",
+		InboundDomain:  "inbound.localhost",
+		MaxMessageSize: 50 << 20,
+		Workers:        2,
+		LogLevel:       "info",
+		LogFormat:      "text",
+	}
+}
+
+// FlagSet registers the settings on fs, with the environment already
+// applied to c as the defaults the flags show.
+func (c *Config) FlagSet(fs *flag.FlagSet) {
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "data directory: SQLite database and blobs (env ATENDE_DATA)")
+	fs.StringVar(&c.HTTPAddr, "http", c.HTTPAddr, "HTTP listen address (env ATENDE_HTTP)")
+	fs.StringVar(&c.SMTPAddr, "smtp", c.SMTPAddr, "inbound SMTP listen address, empty to disable (env ATENDE_SMTP)")
+	fs.StringVar(&c.DatabaseURL, "database", c.DatabaseURL, "postgres://... to use PostgreSQL instead of SQLite (env ATENDE_DATABASE_URL)")
+	fs.StringVar(&c.InboundDomain, "inbound-domain", c.InboundDomain, "domain of channel inbound addresses (env ATENDE_INBOUND_DOMAIN)")
+	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL of the web app (env ATENDE_BASE_URL)")
+	fs.Func("max-message-size", "largest message accepted, e.g. 50MB (env ATENDE_MAX_MESSAGE_SIZE)", func(s string) error {
+		n, err := ParseSize(s)
+		if err != nil {
+			return err
+		}
+		c.MaxMessageSize = n
+		return nil
+	})
+	fs.IntVar(&c.Workers, "workers", c.Workers, "ingest workers (env ATENDE_WORKERS)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env ATENDE_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env ATENDE_LOG_FORMAT)")
+}
+
+// Load applies defaults, then the environment, then args.
+func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, *flag.FlagSet, error) {
+	c := Defaults()
+	var errs []error
+	env := func(key string, set func(string) error) {
+		if v := getenv(key); v != "" {
+			if err := set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", key, v, err))
+			}
+		}
+	}
+	str := func(p *string) func(string) error { return func(v string) error { *p = v; return nil } }
+	env("ATENDE_DATA", str(&c.DataDir))
+	env("ATENDE_HTTP", str(&c.HTTPAddr))
+	env("ATENDE_SMTP", str(&c.SMTPAddr))
+	env("ATENDE_DATABASE_URL", str(&c.DatabaseURL))
+	env("ATENDE_INBOUND_DOMAIN", str(&c.InboundDomain))
+	env("ATENDE_BASE_URL", str(&c.BaseURL))
+	env("ATENDE_LOG_LEVEL", str(&c.LogLevel))
+	env("ATENDE_LOG_FORMAT", str(&c.LogFormat))
+	env("ATENDE_SECRET_KEY", str(&c.SecretKey))
+	env("ATENDE_MAX_MESSAGE_SIZE", func(v string) error {
+		n, err := ParseSize(v)
+		c.MaxMessageSize = n
+		return err
+	})
+	env("ATENDE_WORKERS", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return errors.New("must be a whole number")
+		}
+		c.Workers = n
+		return nil
+	})
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c.FlagSet(fs)
+	if len(errs) > 0 {
+		return c, fs, errors.Join(errs...)
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, fs, err
+	}
+	return c, fs, nil
+}
+
+// Validate reports every invalid setting at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(setting, msg string) { errs = append(errs, fmt.Errorf("%s: %s", setting, msg)) }
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("--data (ATENDE_DATA)", "must not be empty")
+	}
+	checkAddr := func(setting, addr string, optional bool) {
+		if addr == "" && optional {
+			return
+		}
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			bad(setting, fmt.Sprintf("%q is not host:port (e.g. 127.0.0.1:8080)", addr))
+			return
+		}
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			bad(setting, fmt.Sprintf("port %q must be a number from 0 to 65535", port))
+		}
+		_ = host
+	}
+	checkAddr("--http (ATENDE_HTTP)", c.HTTPAddr, false)
+	checkAddr("--smtp (ATENDE_SMTP)", c.SMTPAddr, true)
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("ATENDE_DATABASE_URL", "must be a postgres:// URL, e.g. postgres://atende@127.0.0.1:5432/atende")
+		}
+	}
+	if c.InboundDomain == "" || strings.ContainsAny(c.InboundDomain, "@ /") {
+		bad("--inbound-domain (ATENDE_INBOUND_DOMAIN)", fmt.Sprintf("%q is not a domain name", c.InboundDomain))
+	}
+	if c.BaseURL != "" {
+		if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("--base-url (ATENDE_BASE_URL)", fmt.Sprintf("%q must be an http:// or https:// URL", c.BaseURL))
+		}
+	}
+	if c.MaxMessageSize < 1024 || c.MaxMessageSize > 1<<30 {
+		bad("--max-message-size (ATENDE_MAX_MESSAGE_SIZE)", "must be between 1KB and 1GB")
+	}
+	if c.Workers < 1 || c.Workers > 64 {
+		bad("--workers (ATENDE_WORKERS)", "must be between 1 and 64")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("--log-level (ATENDE_LOG_LEVEL)", fmt.Sprintf("%q must be debug, info, warn or error", c.LogLevel))
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("--log-format (ATENDE_LOG_FORMAT)", fmt.Sprintf("%q must be text or json", c.LogFormat))
+	}
+	return errors.Join(errs...)
+}
+
+// SQLitePath is where the embedded database lives.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "atende.db") }
+
+// BlobDir is where raw mail and attachments live.
+func (c Config) BlobDir() string { return filepath.Join(c.DataDir, "blobs") }
+
+// ParseSize reads "50MB", "512KB", "1GB" or a plain byte count.
+func ParseSize(s string) (int64, error) {
+	t := strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a size like 50MB", s)
+	}
+	return n * mult, nil
+}

@@ -1,0 +1,204 @@
+// Package importer feeds .eml files, mbox files and Maildir folders into
+// the ingest pipeline (`atende import`). It streams: an mbox is split
+// line by line and each message goes to the blob store through a pipe, so
+// memory does not grow with mailbox or attachment size.
+//
+// Each file or message is checked before it is accepted (empty, binary,
+// over the size limit) and every failure names its file; what was stored
+// before a failure stays stored.
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/atende-helpdesk/atende/internal/ingest"
+	"github.com/atende-helpdesk/atende/internal/model"
+)
+
+// Acceptor is the part of ingest.Service the importer uses.
+type Acceptor interface {
+	AcceptContent(ctx context.Context, ch *model.Channel, raw io.Reader) (ingest.Result, error)
+}
+
+var _ Acceptor = (*ingest.Service)(nil)
+
+// Failure is one file or message that could not be imported.
+type Failure struct {
+	Source string // path, or path#N for the Nth message of an mbox
+	Err    error
+}
+
+func (f Failure) String() string { return f.Source + ": " + f.Err.Error() }
+
+// Summary counts what happened.
+type Summary struct {
+	Imported   int
+	Duplicates int
+	Failed     []Failure
+	Bytes      int64
+	// Inbound lists the rows created, so callers can wait for processing
+	// and report parse failures.
+	Inbound []Accepted
+}
+
+// Accepted is one message stored by this import.
+type Accepted struct {
+	Source    string
+	InboundID int64
+}
+
+// Progress is told after each message: bytes of input read so far out of
+// total, and the running summary.
+type Progress func(doneBytes, totalBytes int64, s *Summary)
+
+// Importer imports into one channel.
+type Importer struct {
+	Acceptor Acceptor
+	Channel  *model.Channel
+	Progress Progress // optional
+}
+
+type file struct {
+	path string
+	size int64
+}
+
+// Import walks paths (files or directories) and imports every message.
+func (im *Importer) Import(ctx context.Context, paths []string) *Summary {
+	s := &Summary{}
+	var files []file
+	var total int64
+	for _, p := range paths {
+		fl, err := collect(p)
+		if err != nil {
+			s.Failed = append(s.Failed, Failure{p, err})
+			continue
+		}
+		for _, f := range fl {
+			total += f.size
+		}
+		files = append(files, fl...)
+	}
+	var done int64
+	for _, f := range files {
+		if ctx.Err() != nil {
+			s.Failed = append(s.Failed, Failure{f.path, ctx.Err()})
+			break
+		}
+		im.importFile(ctx, f, s)
+		done += f.size
+		if im.Progress != nil {
+			im.Progress(done, total, s)
+		}
+	}
+	return s
+}
+
+// collect expands a path into the files to read: a file is itself; a
+// Maildir is its cur/ and new/ messages; any other directory is walked.
+func collect(p string) ([]file, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, errors.New("no such file or directory")
+		}
+		return nil, err
+	}
+	if !st.IsDir() {
+		return []file{{p, st.Size()}}, nil
+	}
+	var out []file
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == "tmp" && isMaildir(filepath.Dir(path)) {
+				return filepath.SkipDir // deliveries in progress, not messages yet
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || d.Name()[0] == '.' {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		out = append(out, file{path, info.Size()})
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
+	return out, err
+}
+
+func isMaildir(dir string) bool {
+	for _, sub := range []string{"cur", "new"} {
+		if st, err := os.Stat(filepath.Join(dir, sub)); err != nil || !st.IsDir() {
+			return false
+		}
+	}
+	return true
+}
+
+func (im *Importer) importFile(ctx context.Context, f file, s *Summary) {
+	fail := func(src string, err error) { s.Failed = append(s.Failed, Failure{src, err}) }
+	if f.size == 0 {
+		fail(f.path, errors.New("empty file (0 bytes)"))
+		return
+	}
+	fh, err := os.Open(f.path)
+	if err != nil {
+		fail(f.path, err)
+		return
+	}
+	defer fh.Close()
+	br := bufio.NewReaderSize(fh, 64<<10)
+	head, _ := br.Peek(4096)
+	if err := ingest.Sniff(head); err != nil {
+		fail(f.path, err)
+		return
+	}
+	s.Bytes += f.size
+	if bytes.HasPrefix(head, []byte("From ")) {
+		im.importMbox(ctx, f.path, br, s)
+		return
+	}
+	im.accept(ctx, f.path, br, s)
+}
+
+func (im *Importer) accept(ctx context.Context, src string, r io.Reader, s *Summary) error {
+	res, err := im.Acceptor.AcceptContent(ctx, im.Channel, r)
+	if err != nil {
+		s.Failed = append(s.Failed, Failure{src, unwrapIngest(err)})
+		return err
+	}
+	if res.Duplicate {
+		s.Duplicates++
+		return nil
+	}
+	s.Imported++
+	s.Inbound = append(s.Inbound, Accepted{src, res.InboundID})
+	return nil
+}
+
+// unwrapIngest drops the "ingest: " prefix: the user sees "file: reason".
+func unwrapIngest(err error) error {
+	switch {
+	case errors.Is(err, ingest.ErrTooLarge), errors.Is(err, ingest.ErrEmpty):
+		msg := err.Error()
+		if len(msg) > 8 && msg[:8] == "ingest: " {
+			return fmt.Errorf("%s", msg[8:])
+		}
+	}
+	return err
+}

@@ -1,0 +1,107 @@
+package importer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// importMbox splits an mbox (mboxo/mboxrd: messages start with a "From "
+// line at the start of the file or after a blank line; body lines
+// ">From " are unescaped by one '>') and accepts each message as it
+// streams.
+func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reader, s *Summary) {
+	n := 0
+	var pw *io.PipeWriter
+	var result chan error
+	pendingBlank := []byte(nil) // a blank line may be the separator before the next "From "
+	finish := func() {
+		if pw == nil {
+			return
+		}
+		pw.Close()
+		<-result
+		pw = nil
+	}
+	start := func() {
+		n++
+		src := fmt.Sprintf("%s#%d", path, n)
+		pr, w := io.Pipe()
+		pw, result = w, make(chan error, 1)
+		go func() {
+			err := im.accept(ctx, src, pr, s)
+			// Unblock the splitter if Accept stopped early (too large...).
+			pr.CloseWithError(errStop)
+			result <- err
+		}()
+	}
+	write := func(b []byte) {
+		if pw == nil {
+			return
+		}
+		if _, err := pw.Write(b); err != nil {
+			// Accept gave up on this message; skip the rest of it.
+			pw = nil
+			<-result
+		}
+	}
+	atStart := true
+	var readErr error
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		line = append(line[:0], chunk...)
+		for errors.Is(err, bufio.ErrBufferFull) {
+			// A long line: pass it through in pieces.
+			write(line)
+			chunk, err = br.ReadSlice('\n')
+			line = append(line[:0], chunk...)
+		}
+		if len(line) > 0 {
+			isFrom := bytes.HasPrefix(line, []byte("From "))
+			blank := len(bytes.TrimRight(line, "\r\n")) == 0
+			switch {
+			case isFrom && (atStart || pendingBlank != nil):
+				pendingBlank = nil
+				finish()
+				start()
+			case blank:
+				if pendingBlank != nil {
+					write(pendingBlank)
+				}
+				pendingBlank = append([]byte(nil), line...)
+			default:
+				if pendingBlank != nil {
+					write(pendingBlank)
+					pendingBlank = nil
+				}
+				if bytes.HasPrefix(bytes.TrimLeft(line, ">"), []byte("From ")) && line[0] == '>' {
+					line = line[1:] // mboxrd unescape
+				}
+				write(line)
+			}
+			atStart = false
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				readErr = err
+				if pw != nil {
+					pw.CloseWithError(err) // the partial message is not accepted
+				}
+			}
+			break
+		}
+	}
+	finish()
+	if readErr != nil {
+		s.Failed = append(s.Failed, Failure{fmt.Sprintf("%s#%d", path, n), readErr})
+	}
+	if n == 0 {
+		s.Failed = append(s.Failed, Failure{path, errors.New("mbox without messages")})
+	}
+}
+
+var errStop = errors.New("importer: message rejected")
