@@ -38,6 +38,13 @@ type Queries interface {
 	Messages
 	InboundQueue
 	Jobs
+	// Feature groups, each declared in its own file (store/<area>.go) with
+	// its SQL in sqlstore/<area>.go, its migration and its conformance
+	// tests in storetest/<area>.go.
+	Secrets
+	Sync
+	Auth
+	Notices
 }
 
 // Companies are tenants.

@@ -30,21 +30,21 @@ func (s q) CreateTicket(ctx context.Context, t *model.Ticket) error {
 		return notFound(err, fmt.Sprintf("create ticket: next number for company %d", t.CompanyID))
 	}
 	id, err := s.insertReturningID(ctx, "create ticket",
-		`INSERT INTO tickets (company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, created_at, updated_at, last_message_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO tickets (company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, tags_json, created_at, updated_at, last_message_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.CompanyID, t.Number, t.ChannelID, t.ContactID, nullID(t.TeamID), nullID(t.AssigneeID), t.Subject, string(t.Status), t.Priority,
-		t.ReplyToken, t.CreatedAt, t.UpdatedAt.UTC(), t.LastMessageAt.UTC())
+		t.ReplyToken, js(strs(t.Tags)), t.CreatedAt, t.UpdatedAt.UTC(), t.LastMessageAt.UTC())
 	t.ID = id
 	return err
 }
 
-const ticketCols = "id, company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, created_at, updated_at, last_message_at"
+const ticketCols = "id, company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, tags_json, created_at, updated_at, last_message_at"
 
 func scanTicket(sc interface{ Scan(...any) error }) (*model.Ticket, error) {
 	var t model.Ticket
 	var status string
 	err := sc.Scan(&t.ID, &t.CompanyID, &t.Number, &t.ChannelID, &t.ContactID, idv{&t.TeamID}, idv{&t.AssigneeID}, &t.Subject, &status,
-		&t.Priority, &t.ReplyToken, tsv{&t.CreatedAt}, tsv{&t.UpdatedAt}, tsv{&t.LastMessageAt})
+		&t.Priority, &t.ReplyToken, jsonv{&t.Tags}, tsv{&t.CreatedAt}, tsv{&t.UpdatedAt}, tsv{&t.LastMessageAt})
 	t.Status = model.TicketStatus(status)
 	return &t, err
 }
@@ -121,9 +121,9 @@ func (s q) ListTickets(ctx context.Context, companyID int64, f store.TicketFilte
 // UpdateTicket saves the mutable fields of t.
 func (s q) UpdateTicket(ctx context.Context, t *model.Ticket) error {
 	t.UpdatedAt = time.Now().UTC()
-	res, err := s.exec(ctx, `UPDATE tickets SET team_id = ?, assignee_id = ?, subject = ?, status = ?, priority = ?, updated_at = ?
+	res, err := s.exec(ctx, `UPDATE tickets SET team_id = ?, assignee_id = ?, subject = ?, status = ?, priority = ?, tags_json = ?, updated_at = ?
 		WHERE company_id = ? AND id = ?`,
-		nullID(t.TeamID), nullID(t.AssigneeID), t.Subject, string(t.Status), t.Priority, t.UpdatedAt, t.CompanyID, t.ID)
+		nullID(t.TeamID), nullID(t.AssigneeID), t.Subject, string(t.Status), t.Priority, js(strs(t.Tags)), t.UpdatedAt, t.CompanyID, t.ID)
 	return affected(res, err, fmt.Sprintf("update ticket %d", t.ID))
 }
 
@@ -143,4 +143,11 @@ func (s q) CountTickets(ctx context.Context, companyID int64) (int, error) {
 		return 0, fmt.Errorf("store: count tickets: %w", err)
 	}
 	return n, nil
+}
+
+func strs(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

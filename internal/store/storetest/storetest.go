@@ -18,12 +18,15 @@ import (
 // Opener returns a fresh, empty, migrated store; the suite closes it.
 type Opener func(t *testing.T) store.Store
 
+// Case is one named conformance test.
+type Case struct {
+	name string
+	fn   func(t *testing.T, s store.Store)
+}
+
 // Run runs the whole suite.
 func Run(t *testing.T, open Opener) {
-	tests := []struct {
-		name string
-		fn   func(t *testing.T, s store.Store)
-	}{
+	tests := []Case{
 		{"SchemaVersion", testSchemaVersion},
 		{"Companies", testCompanies},
 		{"Agents", testAgents},
@@ -41,6 +44,11 @@ func Run(t *testing.T, open Opener) {
 		{"Company isolation", testIsolation},
 		{"Concurrent ingest of one message", testConcurrentIngest},
 	}
+	// Feature groups add their cases in their own files.
+	tests = append(tests, secretsTests()...)
+	tests = append(tests, syncTests()...)
+	tests = append(tests, authTests()...)
+	tests = append(tests, noticesTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
@@ -284,11 +292,12 @@ func testTickets(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 	team := &model.Team{CompanyID: a.co.ID, Name: "N2"}
 	must(t, s.CreateTeam(ctx, team))
-	got.TeamID, got.Status, got.Priority = team.ID, model.StatusPending, "high"
+	got.TeamID, got.Status, got.Priority, got.Tags = team.ID, model.StatusPending, "high", []string{"vip", "cotação"}
 	must(t, s.UpdateTicket(ctx, got))
 	got2, err := s.GetTicket(ctx, a.co.ID, t2.ID)
 	must(t, err)
-	if got2.TeamID != team.ID || got2.Status != model.StatusPending || got2.Priority != "high" {
+	if got2.TeamID != team.ID || got2.Status != model.StatusPending || got2.Priority != "high" ||
+		fmt.Sprint(got2.Tags) != "[vip cotação]" {
 		t.Fatalf("after update %+v", got2)
 	}
 	later := time.Now().Add(time.Hour).UTC()

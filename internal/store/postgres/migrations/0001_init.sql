@@ -73,6 +73,7 @@ CREATE TABLE tickets (
     status          TEXT NOT NULL,
     priority        TEXT NOT NULL DEFAULT 'normal',
     reply_token     TEXT NOT NULL,
+    tags_json       TEXT NOT NULL DEFAULT '[]',
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL,
     last_message_at TIMESTAMPTZ NOT NULL,

@@ -1,0 +1,4 @@
+package store
+
+// Auth keeps sessions, API tokens and login throttling.
+type Auth interface{}

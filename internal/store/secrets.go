@@ -1,0 +1,4 @@
+package store
+
+// Secrets stores encrypted channel secrets (passwords, OAuth tokens).
+type Secrets interface{}

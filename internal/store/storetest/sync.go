@@ -1,0 +1,4 @@
+package storetest
+
+// syncTests are the conformance cases of the store.Sync group.
+func syncTests() []Case { return nil }

@@ -1,0 +1,4 @@
+package store
+
+// Sync keeps IMAP checkpoints and channel status.
+type Sync interface{}
