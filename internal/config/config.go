@@ -67,8 +67,8 @@ func (c *Config) FlagSet(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env ATENDE_LOG_FORMAT)")
 }
 
-// Load applies defaults, then the environment, then args.
-func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, *flag.FlagSet, error) {
+// FromEnv applies the ATENDE_* environment over the defaults.
+func FromEnv(getenv func(string) string) (Config, error) {
 	c := Defaults()
 	var errs []error
 	env := func(key string, set func(string) error) {
@@ -101,16 +101,20 @@ func Load(name string, args []string, getenv func(string) string, stderr io.Writ
 		c.Workers = n
 		return nil
 	})
+	return c, errors.Join(errs...)
+}
+
+// Load applies defaults, then the environment, then args (flags win).
+func Load(name string, args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	c, err := FromEnv(getenv)
+	if err != nil {
+		return c, err
+	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c.FlagSet(fs)
-	if len(errs) > 0 {
-		return c, fs, errors.Join(errs...)
-	}
-	if err := fs.Parse(args); err != nil {
-		return c, fs, err
-	}
-	return c, fs, nil
+	err = fs.Parse(args)
+	return c, err
 }
 
 // Validate reports every invalid setting at once.

@@ -9,7 +9,7 @@ import (
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 func TestDefaultsAreValid(t *testing.T) {
-	c, _, err := Load("serve", nil, env(nil), io.Discard)
+	c, err := Load("serve", nil, env(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func TestDefaultsAreValid(t *testing.T) {
 }
 
 func TestEnvThenFlags(t *testing.T) {
-	c, _, err := Load("serve", []string{"--http", "127.0.0.1:9999", "--max-message-size", "10MB"},
+	c, err := Load("serve", []string{"--http", "127.0.0.1:9999", "--max-message-size", "10MB"},
 		env(map[string]string{"ATENDE_HTTP": "127.0.0.1:7000", "ATENDE_DATA": "/var/lib/atende",
 			"ATENDE_DATABASE_URL": "postgres://u@127.0.0.1/db"}), io.Discard)
 	if err != nil {
@@ -57,7 +57,7 @@ func TestValidationErrorsNameTheSetting(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, _, err := Load("serve", tc.args, env(tc.env), io.Discard)
+			c, err := Load("serve", tc.args, env(tc.env), io.Discard)
 			if err == nil {
 				err = c.Validate()
 			}
@@ -66,7 +66,7 @@ func TestValidationErrorsNameTheSetting(t *testing.T) {
 			}
 		})
 	}
-	_, _, err := Load("serve", nil, env(map[string]string{"ATENDE_MAX_MESSAGE_SIZE": "lots"}), io.Discard)
+	_, err := Load("serve", nil, env(map[string]string{"ATENDE_MAX_MESSAGE_SIZE": "lots"}), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "ATENDE_MAX_MESSAGE_SIZE=\"lots\"") {
 		t.Fatalf("env parse error = %v", err)
 	}

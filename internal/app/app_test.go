@@ -1,0 +1,195 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+)
+
+// syncBuf is a goroutine-safe buffer for a command's output.
+type syncBuf struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func run(t *testing.T, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb syncBuf
+	code = Run(context.Background(), args, IO{Out: &out, Err: &errb, Getenv: func(k string) string { return env[k] }})
+	return code, out.String(), errb.String()
+}
+
+func freePort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func writeMail(t *testing.T, dir, name, subject string) string {
+	p := filepath.Join(dir, name)
+	raw := fmt.Sprintf("From: Ana <ana@example.com>\r\nTo: suporte@acme.test\r\nSubject: %s\r\nMessage-ID: <%s@x>\r\n\r\nCorpo\r\n", subject, name)
+	if err := os.WriteFile(p, []byte(raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestServeHealthReadyAndShutdown(t *testing.T) {
+	data := t.TempDir()
+	addr := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var errb syncBuf
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"serve", "--data", data, "--http", addr}, IO{Out: io.Discard, Err: &errb, Getenv: func(string) string { return "" }})
+	}()
+	var resp *http.Response
+	var err error
+	for i := 0; i < 100; i++ {
+		if resp, err = http.Get("http://" + addr + "/healthz"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("healthz: %v\n%s", err, errb.String())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("healthz = %d", resp.StatusCode)
+	}
+	resp, err = http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ready struct {
+		Ready  bool
+		Checks map[string]string
+	}
+	json.NewDecoder(resp.Body).Decode(&ready)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !ready.Ready || ready.Checks["database"] != "ok" || ready.Checks["blobs"] != "ok" {
+		t.Fatalf("readyz = %d %+v", resp.StatusCode, ready)
+	}
+	// The SQLite file and blobs are where the README says.
+	for _, p := range []string{"atende.db", "blobs/sha256"} {
+		if _, err := os.Stat(filepath.Join(data, p)); err != nil {
+			t.Fatalf("data layout: %v", err)
+		}
+	}
+	// Mail imported while the server runs is processed by the import itself.
+	dir := t.TempDir()
+	code, out, stderr := run(t, nil, "import", "--data", data, "--company", "acme", "--channel", "suporte", "--create", writeMail(t, dir, "a.eml", "Oi"))
+	if code != 0 || !strings.Contains(out, "1 imported, 0 duplicates, 0 failed") {
+		t.Fatalf("import: %d %q %q", code, out, stderr)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exit %d: %s", code, errb.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop after cancel")
+	}
+	if !strings.Contains(errb.String(), "atende stopped") {
+		t.Fatalf("log: %s", errb.String())
+	}
+}
+
+func TestServePortInUse(t *testing.T) {
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer l.Close()
+	code, _, stderr := run(t, nil, "serve", "--data", t.TempDir(), "--http", l.Addr().String())
+	if code != 1 || !strings.Contains(stderr, "cannot listen on "+l.Addr().String()) {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+}
+
+func TestServeInvalidConfig(t *testing.T) {
+	code, _, stderr := run(t, map[string]string{"ATENDE_DATABASE_URL": "mysql://x"}, "serve", "--http", "nohost")
+	if code != 1 || !strings.Contains(stderr, "ATENDE_DATABASE_URL: must be a postgres:// URL") || !strings.Contains(stderr, "\"nohost\" is not host:port") {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+}
+
+func TestImportCommand(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	good := writeMail(t, dir, "good.eml", "Pedido")
+	empty := filepath.Join(dir, "empty.eml")
+	os.WriteFile(empty, nil, 0o644)
+	code, _, stderr := run(t, nil, "import", "--data", data, "--company", "acme", "--channel", "suporte", good)
+	if code != 1 || !strings.Contains(stderr, `company "acme" does not exist (add --create`) {
+		t.Fatalf("without --create: %d %s", code, stderr)
+	}
+	code, out, stderr := run(t, nil, "import", "--data", data, "--company", "acme", "--channel", "suporte", "--create", good, empty, filepath.Join(dir, "missing.eml"))
+	if code != 1 || !strings.Contains(out, "1 imported, 0 duplicates, 2 failed") || !strings.Contains(out, empty+": empty file (0 bytes)") ||
+		!strings.Contains(out, "missing.eml: no such file or directory") || !strings.Contains(stderr, "2 of 3 files or messages failed") {
+		t.Fatalf("import: %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, _ = run(t, nil, "import", "--data", data, "--company", "acme", "--channel", "suporte", good)
+	if code != 0 || !strings.Contains(out, "0 imported, 1 duplicates, 0 failed") {
+		t.Fatalf("re-import: %d %s", code, out)
+	}
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, "atende.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	co, _ := st.GetCompanyBySlug(context.Background(), "acme")
+	if n, _ := st.CountMessages(context.Background(), co.ID); n != 1 {
+		t.Fatalf("messages = %d", n)
+	}
+	for _, bad := range [][]string{
+		{"import", "--data", data, "--channel", "x", good},
+		{"import", "--data", data, "--company", "Bad Slug", "--channel", "x", good},
+		{"import", "--data", data, "--company", "a", "--channel", "x"},
+	} {
+		if code, _, _ := run(t, nil, bad...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+}
+
+func TestParseCommand(t *testing.T) {
+	dir := t.TempDir()
+	code, out, _ := run(t, nil, "parse", writeMail(t, dir, "p.eml", "Assunto com acentuação"))
+	if code != 0 {
+		t.Fatal(code)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep["subject"] != "Assunto com acentuação" || rep["from_address"] != "ana@example.com" || rep["message_id"] != "p.eml@x" {
+		t.Fatalf("report = %v", rep)
+	}
+	code, _, stderr := run(t, nil, "parse", filepath.Join(dir, "nope.eml"))
+	if code == 0 || !strings.Contains(stderr, "nope.eml") {
+		t.Fatalf("missing file: %d %s", code, stderr)
+	}
+	if code, _, _ := run(t, nil, "parse"); code != 2 {
+		t.Fatalf("no args: %d", code)
+	}
+	if code, _, _ := run(t, nil, "frobnicate"); code != 2 {
+		t.Fatalf("unknown command: %d", code)
+	}
+}
