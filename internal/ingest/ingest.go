@@ -34,6 +34,7 @@ type Service struct {
 	maxSize int64
 	now     func() time.Time
 	wake    chan struct{}
+	rows    *groupCommit
 }
 
 // Config tunes a Service.
@@ -50,7 +51,8 @@ func New(st store.Store, blobs blob.Store, log *slog.Logger, cfg Config) *Servic
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: st, blobs: blobs, log: log, maxSize: cfg.MaxSize, now: cfg.Now, wake: make(chan struct{}, 1)}
+	return &Service{store: st, blobs: blobs, log: log, maxSize: cfg.MaxSize, now: cfg.Now, wake: make(chan struct{}, 1),
+		rows: &groupCommit{st: st}}
 }
 
 // MaxSize is the largest raw message Accept takes.
@@ -95,8 +97,8 @@ func (s *Service) accept(ctx context.Context, ch *model.Channel, keyOf func(rawK
 	}
 	sourceKey := keyOf(key)
 	in := &model.Inbound{CompanyID: ch.CompanyID, ChannelID: ch.ID, SourceKey: sourceKey, RawKey: key, Size: size, ReceivedAt: s.now()}
-	err = s.store.InsertInbound(ctx, in)
-	if errors.Is(err, store.ErrConflict) {
+	dup, err := s.rows.insert(ctx, in)
+	if dup {
 		return Result{InboundID: in.ID, Size: in.Size, RawKey: in.RawKey, Duplicate: true}, nil
 	}
 	if err != nil {
