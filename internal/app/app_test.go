@@ -169,6 +169,28 @@ func TestImportCommand(t *testing.T) {
 	}
 }
 
+// The default limit is 50 MB: a bigger file fails with its name, the
+// other files of the same run are imported.
+func TestImportOverDefaultSizeLimit(t *testing.T) {
+	data, dir := t.TempDir(), t.TempDir()
+	big := filepath.Join(dir, "huge.eml")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(f, "From: a@example.com\r\nSubject: big\r\n\r\n")
+	line := []byte(strings.Repeat("x", 998) + "\r\n")
+	for n := 0; n < 51<<20; n += len(line) {
+		f.Write(line)
+	}
+	f.Close()
+	good := writeMail(t, dir, "ok.eml", "Pequena")
+	code, out, _ := run(t, nil, "import", "--data", data, "--company", "acme", "--channel", "c", "--create", big, good)
+	if code != 1 || !strings.Contains(out, big+": message too large: over the 50 MB limit") || !strings.Contains(out, "1 imported") {
+		t.Fatalf("code %d:\n%s", code, out)
+	}
+}
+
 func TestParseCommand(t *testing.T) {
 	dir := t.TempDir()
 	code, out, _ := run(t, nil, "parse", writeMail(t, dir, "p.eml", "Assunto com acentuação"))

@@ -35,12 +35,17 @@ type Service struct {
 	now     func() time.Time
 	wake    chan struct{}
 	rows    *groupCommit
+	authID  string
 }
 
 // Config tunes a Service.
 type Config struct {
 	MaxSize int64            // 0 = DefaultMaxSize
 	Now     func() time.Time // nil = time.Now
+	// AuthServID is the authserv-id of the Authentication-Results header
+	// Atende's own SMTP server adds; only that one (or, for mailbox sync,
+	// the provider's topmost one) is trusted for the DMARC warning.
+	AuthServID string
 }
 
 // New builds the Service.
@@ -52,7 +57,7 @@ func New(st store.Store, blobs blob.Store, log *slog.Logger, cfg Config) *Servic
 		cfg.Now = time.Now
 	}
 	return &Service{store: st, blobs: blobs, log: log, maxSize: cfg.MaxSize, now: cfg.Now, wake: make(chan struct{}, 1),
-		rows: &groupCommit{st: st}}
+		rows: &groupCommit{st: st}, authID: cfg.AuthServID}
 }
 
 // MaxSize is the largest raw message Accept takes.

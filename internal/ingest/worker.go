@@ -311,6 +311,12 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 		m.Meta["bounce_recipient"] = pm.Bounce.Recipient
 		m.Meta["bounce_status"] = pm.Bounce.Status
 	}
+	if raw, fail := authVerdict(pm.Headers["authentication-results"], s.authID, ch.Incoming == model.ConnExternal); raw != "" {
+		m.Meta["authentication_results"] = raw
+		if fail {
+			m.Flags |= model.FlagDMARCFail
+		}
+	}
 	if len(pm.Warnings) > 0 {
 		m.Meta["parse_warnings"] = fmt.Sprint(len(pm.Warnings))
 	}
