@@ -45,6 +45,7 @@ type Queries interface {
 	Sync
 	Auth
 	Notices
+	Outbox
 }
 
 // Companies are tenants.
@@ -105,9 +106,22 @@ type TicketFilter struct {
 	AssigneeID int64
 	ChannelID  int64
 	ContactID  int64
+	// Query matches, case-insensitively, a substring of the subject or of
+	// the contact's email address.
+	Query string
+	// Visible, when set, keeps only tickets of these teams or assigned to
+	// this agent (what an agent without the admin role may see).
+	Visible *TicketScope
 	// Before is a cursor: only tickets with ID < Before (newest first).
 	Before int64
 	Limit  int // default 50, max 500
+}
+
+// TicketScope is the set of tickets an agent works: those of TeamIDs
+// and those assigned to AssigneeID.
+type TicketScope struct {
+	TeamIDs    []int64
+	AssigneeID int64
 }
 
 // Tickets are conversations.
@@ -122,6 +136,13 @@ type Tickets interface {
 	// TouchTicket sets LastMessageAt/UpdatedAt to at (never backwards).
 	TouchTicket(ctx context.Context, companyID, id int64, at time.Time) error
 	CountTickets(ctx context.Context, companyID int64) (int, error)
+	// MergeTickets moves every message of source to target, records the
+	// merge and closes source. Both must be the company's (else
+	// ErrNotFound); merging a ticket into itself, or one already merged,
+	// is ErrConflict. Call it inside Tx.
+	MergeTickets(ctx context.Context, companyID, sourceID, targetID int64, at time.Time) error
+	// MergedInto returns the ticket source was merged into, or ErrNotFound.
+	MergedInto(ctx context.Context, companyID, sourceID int64) (int64, error)
 }
 
 // Messages are emails and notes on tickets.

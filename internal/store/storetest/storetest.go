@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, syncTests()...)
 	tests = append(tests, authTests()...)
 	tests = append(tests, noticesTests()...)
+	tests = append(tests, outboxTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

@@ -1,0 +1,374 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+// JobKind is the job queue kind of outbound sends.
+const JobKind = "send"
+
+// Default daily quotas by account kind (Conecta seed: personal accounts
+// send about 25 mails a day; business accounts far more).
+const (
+	DefaultPersonalQuota = 25
+	DefaultBusinessQuota = 2000
+)
+
+// Sender delivers a raw message through a channel's outgoing connection.
+type Sender interface {
+	Send(ctx context.Context, ch *model.Channel, from string, to []string, raw io.Reader) error
+}
+
+// SMTPStatus is implemented by errors that carry an SMTP reply.
+type SMTPStatus interface {
+	SMTPStatus() (code int, enhanced string, text string)
+}
+
+// Config tunes the Service.
+type Config struct {
+	Sender      Sender
+	Now         func() time.Time // injectable clock; nil = time.Now
+	Location    *time.Location   // the "day" of daily quotas; nil = UTC
+	Lease       time.Duration    // default 10 min
+	MaxAttempts int              // temporary failures before giving up; default 20
+	Poll        time.Duration    // default 1 s
+	Workers     int              // default 1
+}
+
+// Service enqueues and sends.
+type Service struct {
+	st   store.Store
+	bl   blob.Store
+	log  *slog.Logger
+	cfg  Config
+	wake chan struct{}
+}
+
+// New builds the Service.
+func New(st store.Store, bl blob.Store, log *slog.Logger, cfg Config) *Service {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 10 * time.Minute
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 20
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
+	return &Service{st: st, bl: bl, log: log, cfg: cfg, wake: make(chan struct{}, 1)}
+}
+
+type payload struct {
+	MessageID int64 `json:"message_id"`
+}
+
+// Enqueue queues a stored outbound message (status queued, RawKey set)
+// for sending. Call it inside the transaction that stored the message.
+func Enqueue(ctx context.Context, q store.Queries, m *model.Message) error {
+	if m.Direction != model.DirOut || m.RawKey == "" {
+		return fmt.Errorf("outbox: message %d is not an outbound message with raw bytes", m.ID)
+	}
+	b, _ := json.Marshal(payload{MessageID: m.ID})
+	j := &model.Job{CompanyID: m.CompanyID, Kind: JobKind, Payload: b, UniqueKey: fmt.Sprintf("msg-%d", m.ID)}
+	if err := q.EnqueueJob(ctx, j); err != nil && !errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("outbox: enqueue message %d: %w", m.ID, err)
+	}
+	return nil
+}
+
+// Wake nudges the workers (after a commit that enqueued something).
+func (s *Service) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Quota is a channel's daily send limit (0 = unlimited).
+func Quota(ch *model.Channel) int {
+	if ch.Settings.DailyQuota != 0 {
+		if ch.Settings.DailyQuota < 0 {
+			return 0
+		}
+		return ch.Settings.DailyQuota
+	}
+	if ch.Settings.AccountKind == model.AccountPersonal {
+		return DefaultPersonalQuota
+	}
+	return DefaultBusinessQuota
+}
+
+// Status is what the channel list shows about sending.
+type Status struct {
+	SentToday int
+	Quota     int // 0 = unlimited
+	Queued    int
+	// ResumesAt is set when sending waits (quota reached or paused).
+	ResumesAt time.Time
+	Paused    string // the provider's limit message when paused
+}
+
+// LimitReached reports whether today's quota is used up.
+func (st Status) LimitReached() bool { return st.Quota > 0 && st.SentToday >= st.Quota }
+
+// ChannelStatus computes a channel's sending status now.
+func (s *Service) ChannelStatus(ctx context.Context, ch *model.Channel) (Status, error) {
+	now := s.cfg.Now()
+	var st Status
+	var err error
+	st.Quota = Quota(ch)
+	if st.SentToday, err = s.st.CountSends(ctx, ch.CompanyID, ch.ID, s.dayStart(now)); err != nil {
+		return st, err
+	}
+	if st.Queued, err = s.st.CountQueued(ctx, ch.CompanyID, ch.ID); err != nil {
+		return st, err
+	}
+	until, reason, err := s.st.ChannelPause(ctx, ch.CompanyID, ch.ID)
+	if err != nil {
+		return st, err
+	}
+	if until.After(now) {
+		st.ResumesAt, st.Paused = until, reason
+	} else if st.LimitReached() {
+		st.ResumesAt = s.dayStart(now).AddDate(0, 0, 1)
+	}
+	return st, nil
+}
+
+// String renders the status line of the seeds' channel list.
+func (st Status) String() string {
+	switch {
+	case st.Paused != "":
+		return fmt.Sprintf("provider sending limit: %d queued, sending resumes at %s", st.Queued, st.ResumesAt.Format("15:04"))
+	case st.LimitReached():
+		return fmt.Sprintf("daily limit reached: %d queued, sending resumes at %s", st.Queued, st.ResumesAt.Format("15:04"))
+	case st.Quota > 0:
+		return fmt.Sprintf("%d of %d sent today", st.SentToday, st.Quota)
+	}
+	return fmt.Sprintf("%d sent today", st.SentToday)
+}
+
+func (s *Service) dayStart(t time.Time) time.Time {
+	t = t.In(s.cfg.Location)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, s.cfg.Location)
+}
+
+// Run sends until ctx ends.
+func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for i := 0; i < s.cfg.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTimer(0)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-s.wake:
+				case <-t.C:
+				}
+				for ctx.Err() == nil {
+					n, err := s.ProcessDue(ctx)
+					if err != nil {
+						s.log.Error("outbox: claim jobs", "err", err)
+						break
+					}
+					if n == 0 {
+						break
+					}
+				}
+				t.Reset(s.cfg.Poll)
+			}
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// ProcessDue claims and handles one batch of due send jobs; it returns
+// how many it claimed.
+func (s *Service) ProcessDue(ctx context.Context) (int, error) {
+	jobs, err := s.st.ClaimJobs(ctx, []string{JobKind}, s.cfg.Now(), s.cfg.Lease, 8)
+	if err != nil {
+		return 0, err
+	}
+	for _, j := range jobs {
+		s.handle(ctx, j)
+	}
+	return len(jobs), nil
+}
+
+func (s *Service) handle(ctx context.Context, j model.Job) {
+	log := s.log.With("job", j.ID, "company", j.CompanyID)
+	var p payload
+	if err := json.Unmarshal(j.Payload, &p); err != nil {
+		s.retry(ctx, j, fmt.Sprintf("bad payload: %v", err), time.Time{}, true)
+		return
+	}
+	m, err := s.st.GetMessage(ctx, j.CompanyID, p.MessageID)
+	if err != nil {
+		s.retry(ctx, j, err.Error(), time.Time{}, errors.Is(err, store.ErrNotFound))
+		return
+	}
+	if m.Status == model.MsgSent {
+		_ = s.st.CompleteJob(ctx, j.ID, s.cfg.Now()) // already delivered
+		return
+	}
+	ch, err := s.st.GetChannel(ctx, j.CompanyID, m.ChannelID)
+	if err != nil {
+		s.retry(ctx, j, err.Error(), s.backoff(j), false)
+		return
+	}
+	now := s.cfg.Now()
+	// A paused channel (provider limit) or a used-up quota waits; this is
+	// not a failed attempt.
+	st, err := s.ChannelStatus(ctx, ch)
+	if err != nil {
+		s.retry(ctx, j, err.Error(), s.backoff(j), false)
+		return
+	}
+	if !st.ResumesAt.IsZero() {
+		s.wait(ctx, j, st.ResumesAt)
+		return
+	}
+	rc, err := s.bl.Open(ctx, m.RawKey)
+	if err != nil {
+		s.retry(ctx, j, err.Error(), s.backoff(j), false)
+		return
+	}
+	rcpts := recipients(m)
+	err = s.cfg.Sender.Send(ctx, ch, m.From.Address, rcpts, rc)
+	rc.Close()
+	if err == nil {
+		err = s.st.Tx(context.WithoutCancel(ctx), func(q store.Queries) error {
+			if err := q.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgSent, ""); err != nil {
+				return err
+			}
+			if err := q.RecordSend(ctx, m.CompanyID, ch.ID, m.ID, now); err != nil {
+				return err
+			}
+			return q.CompleteJob(ctx, j.ID, now)
+		})
+		if err != nil {
+			log.Error("outbox: record a delivered message", "message", m.ID, "err", err)
+		}
+		return
+	}
+	text := err.Error()
+	switch classify(err) {
+	case providerLimit:
+		until := s.dayStart(now).AddDate(0, 0, 1)
+		log.Warn("outbox: provider sending limit; channel paused", "channel", ch.ID, "until", until, "err", err)
+		_ = s.st.PauseChannel(ctx, ch.CompanyID, ch.ID, until, text)
+		_ = s.st.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgQueued, "waiting: "+text)
+		s.wait(ctx, j, until)
+	case permanent:
+		log.Warn("outbox: message rejected", "message", m.ID, "err", err)
+		_ = s.st.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgFailed, text)
+		s.retry(ctx, j, text, now, true)
+	default:
+		failed := j.Attempts >= s.cfg.MaxAttempts
+		status := model.MsgQueued
+		if failed {
+			status = model.MsgFailed
+		}
+		_ = s.st.UpdateMessageStatus(ctx, m.CompanyID, m.ID, status, text)
+		s.retry(ctx, j, text, s.backoff(j), failed)
+	}
+}
+
+func recipients(m *model.Message) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range [][]model.Address{m.To, m.Cc, m.Bcc} {
+		for _, a := range l {
+			k := model.NormalizeEmail(a.Address)
+			if k != "" && !seen[k] {
+				seen[k] = true
+				out = append(out, a.Address)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Service) retry(ctx context.Context, j model.Job, text string, at time.Time, failed bool) {
+	if at.IsZero() {
+		at = s.cfg.Now()
+	}
+	if err := s.st.RetryJob(context.WithoutCancel(ctx), j.ID, text, at, failed); err != nil {
+		s.log.Error("outbox: reschedule job", "job", j.ID, "err", err)
+	}
+}
+
+// wait reschedules without counting an attempt against the job.
+func (s *Service) wait(ctx context.Context, j model.Job, until time.Time) {
+	s.retry(ctx, j, "", until, false)
+}
+
+// backoff: 2^attempt seconds with jitter, from 2 s up to 1 h.
+func (s *Service) backoff(j model.Job) time.Time {
+	d := time.Second << min(j.Attempts, 12)
+	if d > time.Hour {
+		d = time.Hour
+	}
+	return s.cfg.Now().Add(d/2 + rand.N(d/2+1))
+}
+
+type class int
+
+const (
+	temporary class = iota
+	permanent
+	providerLimit
+)
+
+var codeRE = regexp.MustCompile(`\b([245])\d\d\b`)
+
+// classify decides what an error means for the message.
+func classify(err error) class {
+	code, enhanced, text := 0, "", err.Error()
+	var st SMTPStatus
+	if errors.As(err, &st) {
+		code, enhanced, text = st.SMTPStatus()
+		text = text + " " + err.Error()
+	} else if m := codeRE.FindString(text); m != "" {
+		code, _ = strconv.Atoi(m)
+	}
+	lower := strings.ToLower(text)
+	if enhanced == "5.4.5" || strings.Contains(lower, "5.4.5") || strings.Contains(lower, "sending limit") ||
+		strings.Contains(lower, "sending quota") || strings.Contains(lower, "daily user sending") ||
+		strings.Contains(lower, "rate limit exceeded") {
+		return providerLimit
+	}
+	if code >= 500 && code < 600 {
+		return permanent
+	}
+	return temporary
+}
