@@ -128,11 +128,11 @@ func TestImportBadInputNamesTheFile(t *testing.T) {
 	missing := filepath.Join(e.dir, "nope.eml")
 	s := e.im.Import(ctx, []string{good, empty, bin, emptyMbox, big, missing, bigInMbox})
 	want := map[string]string{
-		empty:             "empty file (0 bytes)",
-		bin:               "not an email message: binary data",
-		emptyMbox:         "empty file (0 bytes)",
-		big:               "message too large: over the 4 KB limit",
-		missing:           "no such file or directory",
+		empty:            "empty file (0 bytes)",
+		bin:              "not an email message: binary data",
+		emptyMbox:        "empty file (0 bytes)",
+		big:              "message too large: over the 4 KB limit",
+		missing:          "no such file or directory",
 		bigInMbox + "#1": "message too large",
 	}
 	got := map[string]string{}

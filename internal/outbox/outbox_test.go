@@ -220,7 +220,9 @@ func TestTemporaryErrorsRetryThenDeliverOnce(t *testing.T) {
 
 func TestPermanentFailureShowsServerText(t *testing.T) {
 	e := newEnv(t, model.AccountBusiness, 0)
-	e.snd.fail = func(int) error { return smtpErr{550, "5.1.1", "<cliente@example.com>: Recipient address rejected: User unknown"} }
+	e.snd.fail = func(int) error {
+		return smtpErr{550, "5.1.1", "<cliente@example.com>: Recipient address rejected: User unknown"}
+	}
 	m := e.queue(t, 1)
 	e.run(t)
 	e.clk.Add(2 * time.Hour)
