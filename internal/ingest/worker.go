@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/autoreply"
 	"github.com/atende-helpdesk/atende/internal/mailparse"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/routing"
@@ -363,6 +364,13 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 	}
 	if err := q.TouchTicket(ctx, in.CompanyID, ticket.ID, now); err != nil {
 		return ev, err
+	}
+	if ev.NewTicket && ev.SendInitialMessage && m.Flags&(model.FlagAutoSubmitted|model.FlagBulk|model.FlagBounce) == 0 {
+		// The decision is durable with the ticket; autoreply applies the
+		// remaining guards (noreply senders, our own addresses, window).
+		if err := autoreply.Enqueue(ctx, q, in.CompanyID, m.ID); err != nil {
+			return ev, err
+		}
 	}
 	ev.TicketID, ev.MessageID = ticket.ID, m.ID
 	return ev, q.FinishInbound(ctx, in.CompanyID, in.ID, m.ID, now)

@@ -18,4 +18,8 @@ type Outbox interface {
 	PauseChannel(ctx context.Context, companyID, channelID int64, until time.Time, reason string) error
 	// ChannelPause returns the pause in force (zero time when none).
 	ChannelPause(ctx context.Context, companyID, channelID int64) (until time.Time, reason string, err error)
+	// ClaimAutoReply records an automatic reply to address at "at" unless
+	// one was recorded after notBefore; it reports whether the caller may
+	// send (at most one per contact and channel in the window).
+	ClaimAutoReply(ctx context.Context, companyID, channelID int64, address string, at, notBefore time.Time) (bool, error)
 }

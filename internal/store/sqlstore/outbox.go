@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/atende-helpdesk/atende/internal/model"
 )
 
 // RecordSend logs one sent message (idempotent per message).
@@ -64,4 +66,20 @@ func (s q) ChannelPause(ctx context.Context, companyID, channelID int64) (time.T
 		return time.Time{}, "", fmt.Errorf("store: channel pause: %w", err)
 	}
 	return until, reason, nil
+}
+
+// ClaimAutoReply takes the contact's auto-reply slot for the window.
+func (s q) ClaimAutoReply(ctx context.Context, companyID, channelID int64, address string, at, notBefore time.Time) (bool, error) {
+	address = model.NormalizeEmail(address)
+	res, err := s.exec(ctx, `INSERT INTO auto_replies (company_id, channel_id, address, sent_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (company_id, channel_id, address) DO UPDATE SET sent_at = excluded.sent_at
+		WHERE auto_replies.sent_at < ?`, companyID, channelID, address, at.UTC(), notBefore.UTC())
+	if err != nil {
+		return false, fmt.Errorf("store: claim auto-reply: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: claim auto-reply: %w", err)
+	}
+	return n == 1, nil
 }

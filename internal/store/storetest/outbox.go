@@ -49,6 +49,26 @@ func testOutbox(t *testing.T, s store.Store) {
 		t.Fatalf("pause = %v %q", until, reason)
 	}
 	wantErr(t, s.PauseChannel(ctx, b.co.ID, a.ch.ID, day, "x"), store.ErrNotFound)
+
+	// Auto-reply window: one per contact and channel per window.
+	window := 24 * time.Hour
+	claim := func(at time.Time, addr string) bool {
+		ok, err := s.ClaimAutoReply(ctx, a.co.ID, a.ch.ID, addr, at, at.Add(-window))
+		must(t, err)
+		return ok
+	}
+	if !claim(day, "Maria@Example.com") {
+		t.Fatal("first auto-reply refused")
+	}
+	if claim(day.Add(time.Hour), "maria@example.com") {
+		t.Fatal("second auto-reply inside the window allowed")
+	}
+	if !claim(day.Add(time.Hour), "joao@example.com") {
+		t.Fatal("another contact refused")
+	}
+	if !claim(day.Add(25*time.Hour), "maria@example.com") {
+		t.Fatal("auto-reply after the window refused")
+	}
 	if u, _, _ := s.ChannelPause(ctx, b.co.ID, a.ch.ID); !u.IsZero() {
 		t.Fatal("company B sees A's pause")
 	}

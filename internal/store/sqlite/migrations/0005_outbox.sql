@@ -1,4 +1,5 @@
--- 0005: send log (daily quotas) and per-channel pauses of the outbound queue.
+-- 0005: send log (daily quotas), per-channel pauses of the outbound queue,
+-- and the last automatic reply per contact (auto-reply window).
 CREATE TABLE sends (
     id          INTEGER PRIMARY KEY,
     company_id  INTEGER NOT NULL REFERENCES companies(id),
@@ -18,3 +19,11 @@ CREATE TABLE channel_pauses (
 );
 
 CREATE INDEX messages_channel_status ON messages (company_id, channel_id, status);
+
+CREATE TABLE auto_replies (
+    company_id  INTEGER NOT NULL REFERENCES companies(id),
+    channel_id  INTEGER NOT NULL REFERENCES channels(id),
+    address     TEXT NOT NULL,
+    sent_at     TIMESTAMP NOT NULL,
+    PRIMARY KEY (company_id, channel_id, address)
+);
