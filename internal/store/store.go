@@ -46,6 +46,7 @@ type Queries interface {
 	Auth
 	Notices
 	Outbox
+	DKIM
 }
 
 // Companies are tenants.

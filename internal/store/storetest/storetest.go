@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, authTests()...)
 	tests = append(tests, noticesTests()...)
 	tests = append(tests, outboxTests()...)
+	tests = append(tests, dkimTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)

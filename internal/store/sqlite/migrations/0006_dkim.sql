@@ -1,0 +1,10 @@
+-- 0006: DKIM keys Atende generates per company and sending domain.
+CREATE TABLE dkim_keys (
+    company_id  INTEGER NOT NULL REFERENCES companies(id),
+    domain      TEXT NOT NULL,
+    selector    TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    public_key  TEXT NOT NULL,
+    created_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (company_id, domain)
+);
