@@ -128,19 +128,42 @@ func (s *FS) Put(ctx context.Context, r io.Reader, max int64) (string, int64, er
 		done = true
 		return key, n, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-		return "", 0, fmt.Errorf("blob: mkdir: %w", err)
+	created, err := s.mkdirs(filepath.Dir(dst))
+	if err != nil {
+		return "", 0, err
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
 		return "", 0, fmt.Errorf("blob: rename into place: %w", err)
 	}
 	done = true
 	if !s.NoSync {
-		if err := syncDir(filepath.Dir(dst)); err != nil {
-			return "", 0, err
+		// The new name, and any shard directory created for it, must
+		// survive a crash: fsync each parent whose entries changed.
+		dirs := append([]string{filepath.Dir(dst)}, created...)
+		for _, d := range dirs {
+			if err := syncDir(d); err != nil {
+				return "", 0, err
+			}
 		}
 	}
 	return key, n, nil
+}
+
+// mkdirs creates the shard directories of dir (sha256/ab/cd) and returns
+// the parents whose entries changed, so Put can fsync them.
+func (s *FS) mkdirs(dir string) ([]string, error) {
+	var changed []string
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		err := os.Mkdir(d, 0o750)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("blob: mkdir: %w", err)
+		}
+		changed = append(changed, filepath.Dir(d))
+	}
+	return changed, nil
 }
 
 func syncDir(dir string) error {

@@ -198,9 +198,11 @@ type Attachment struct {
 }
 
 // ValidSlug reports whether s can be a company or channel slug:
-// 1 to 63 characters of a-z, 0-9 and '-', not starting or ending with '-'.
+// 1 to 40 characters of a-z, 0-9 and '-', not starting or ending with '-'.
+// (40 keeps inbound addresses <slug>-<token>@domain within RFC 5321's
+// 64-character local part.)
 func ValidSlug(s string) bool {
-	if len(s) == 0 || len(s) > 63 || s[0] == '-' || s[len(s)-1] == '-' {
+	if len(s) == 0 || len(s) > 40 || s[0] == '-' || s[len(s)-1] == '-' {
 		return false
 	}
 	for _, c := range s {

@@ -6,9 +6,11 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/atende-helpdesk/atende/internal/store/sqlstore"
@@ -31,6 +33,10 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, error) {
 		Dollar: true,
 		// Serialise concurrent migrations from several processes.
 		MigrationLock: "SELECT pg_advisory_xact_lock(7301947101)",
+		IsUnique: func(err error) bool {
+			var pe *pgconn.PgError
+			return errors.As(err, &pe) && pe.Code == "23505"
+		},
 	})
 	if err := db.Ping(ctx); err != nil {
 		db.Close()

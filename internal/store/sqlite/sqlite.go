@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/atende-helpdesk/atende/internal/store/sqlstore"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
@@ -52,7 +53,9 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db := sqlstore.New(r, w, sqlstore.Dialect{Name: "sqlite"})
+	db := sqlstore.New(r, w, sqlstore.Dialect{Name: "sqlite", IsUnique: func(err error) bool {
+		return strings.Contains(err.Error(), "UNIQUE constraint failed")
+	}})
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)

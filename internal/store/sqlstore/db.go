@@ -23,6 +23,8 @@ type Dialect struct {
 	// MigrationLock, when set, runs first in each migration transaction
 	// (PostgreSQL: an advisory lock so two processes don't migrate at once).
 	MigrationLock string
+	// IsUnique reports whether err is a unique-constraint violation.
+	IsUnique func(error) bool
 }
 
 // DB is a store.Store over database/sql. Reads go to r, writes to w (for

@@ -137,7 +137,7 @@ func (s q) UpdateAgent(ctx context.Context, a *model.Agent) error {
 	res, err := s.exec(ctx, `UPDATE agents SET email = ?, name = ?, role = ?, password_hash = ?, signature = ?, language = ?, disabled = ?
 		WHERE company_id = ? AND id = ?`,
 		model.NormalizeEmail(a.Email), a.Name, string(a.Role), a.PasswordHash, a.Signature, a.Language, a.Disabled, a.CompanyID, a.ID)
-	return affected(res, err, fmt.Sprintf("update agent %d", a.ID))
+	return s.updated(res, err, fmt.Sprintf("update agent %d", a.ID))
 }
 
 // affected turns "0 rows updated" into ErrNotFound.
@@ -145,6 +145,19 @@ func affected(res sql.Result, err error, what string) error {
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
+	return rowsAffected(res, what)
+}
+
+// updated is affected for UPDATEs that may hit a unique value (a slug,
+// an email, a token already taken): those answer ErrConflict.
+func (s q) updated(res sql.Result, err error, what string) error {
+	if err != nil && s.d.IsUnique != nil && s.d.IsUnique(err) {
+		return fmt.Errorf("store: %s: %w", what, store.ErrConflict)
+	}
+	return affected(res, err, what)
+}
+
+func rowsAffected(res sql.Result, what string) error {
 	n, err := res.RowsAffected()
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
@@ -279,7 +292,7 @@ func (s q) UpdateChannel(ctx context.Context, c *model.Channel) error {
 	res, err := s.exec(ctx, `UPDATE channels SET slug = ?, name = ?, enabled = ?, incoming = ?, outgoing = ?, inbound_token = ?, settings = ?, updated_at = ?
 		WHERE company_id = ? AND id = ?`,
 		c.Slug, c.Name, c.Enabled, string(c.Incoming), string(c.Outgoing), c.InboundToken, js(c.Settings), c.UpdatedAt, c.CompanyID, c.ID)
-	return affected(res, err, fmt.Sprintf("update channel %d", c.ID))
+	return s.updated(res, err, fmt.Sprintf("update channel %d", c.ID))
 }
 
 const contactCols = "id, company_id, email, name, created_at"

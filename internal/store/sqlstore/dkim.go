@@ -3,8 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"encoding/base64"
+	"errors"
 	"fmt"
 
 	"github.com/atende-helpdesk/atende/internal/model"

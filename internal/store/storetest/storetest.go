@@ -152,6 +152,10 @@ func testAgents(t *testing.T, s store.Store) {
 	if got.ID != a.ID || got.Email != "ana@acme.test" || got.Role != model.RoleAdmin || got.Signature != "<b>Ana</b>" || got.Disabled {
 		t.Fatalf("got %+v", got)
 	}
+	other := &model.Agent{CompanyID: f.co.ID, Email: "outra@acme.test", Name: "Outra", Role: model.RoleAgent}
+	must(t, s.CreateAgent(ctx, other))
+	other.Email = "ana@acme.test"
+	wantErr(t, s.UpdateAgent(ctx, other), store.ErrConflict)
 	got.Name, got.Disabled, got.Language = "Ana Souza", true, "en"
 	must(t, s.UpdateAgent(ctx, got))
 	got2, err := s.GetAgent(ctx, f.co.ID, a.ID)
@@ -162,7 +166,7 @@ func testAgents(t *testing.T, s store.Store) {
 	must(t, s.CreateAgent(ctx, &model.Agent{CompanyID: f.co.ID, Email: "bruno@acme.test", Name: "Bruno", Role: model.RoleAgent}))
 	list, err := s.ListAgents(ctx, f.co.ID)
 	must(t, err)
-	if len(list) != 2 {
+	if len(list) != 3 {
 		t.Fatalf("agents = %d", len(list))
 	}
 }
@@ -220,6 +224,10 @@ func testChannels(t *testing.T, s store.Store) {
 	if byTok.ID != ch.ID || byTok.CompanyID != f.co.ID {
 		t.Fatalf("by token = %+v", byTok)
 	}
+	// Taking another channel's slug or inbound token is a conflict.
+	dupTok := *got
+	dupTok.InboundToken = f.ch.InboundToken
+	wantErr(t, s.UpdateChannel(ctx, &dupTok), store.ErrConflict)
 	got.Enabled = false
 	got.Settings.Signature = "novo"
 	must(t, s.UpdateChannel(ctx, got))
