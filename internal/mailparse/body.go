@@ -1,0 +1,324 @@
+package mailparse
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"mime/quotedprintable"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/emersion/go-message/charset"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
+
+	htmlcharset "golang.org/x/net/html/charset"
+)
+
+// decodeTransfer undoes the Content-Transfer-Encoding. Unknown encodings are
+// passed through with a warning. Base64 is decoded leniently: bytes outside
+// the base64 alphabet are skipped.
+func (p *parser) decodeTransfer(enc string, r io.Reader, where string) io.Reader {
+	switch enc {
+	case "", "7bit", "8bit", "binary":
+		return r
+	case "quoted-printable":
+		return quotedprintable.NewReader(r)
+	case "base64":
+		return &b64Reader{r: r, p: p, where: where}
+	case "x-uuencode", "x-uue", "uuencode":
+		return r // uuencoded blocks are found in text bodies
+	default:
+		p.warn(fmt.Sprintf("%s: unknown Content-Transfer-Encoding %q; content kept undecoded", where, truncate(enc, 40)))
+		return r
+	}
+}
+
+// b64Reader decodes base64 leniently: bytes outside the alphabet are
+// skipped (with a warning), a truncated final quantum keeps its complete
+// bytes, and whatever follows the padding (e.g. a footer a mailing list
+// appended to a base64 part) is ignored with a warning.
+type b64Reader struct {
+	r       io.Reader
+	p       *parser
+	where   string
+	raw     [8192]byte
+	q       []byte // pending alphabet characters
+	out     []byte // decoded bytes not yet returned
+	off     int
+	eof     bool
+	padded  bool
+	invalid bool
+}
+
+func (b *b64Reader) flush(final bool) {
+	full := len(b.q) / 4 * 4
+	if full > 0 {
+		dst := make([]byte, full/4*3)
+		n, _ := base64.StdEncoding.Decode(dst, b.q[:full])
+		b.out = append(b.out, dst[:n]...)
+		b.q = append(b.q[:0], b.q[full:]...)
+	}
+	if final && len(b.q) > 0 {
+		if len(b.q) == 1 {
+			b.p.warn(fmt.Sprintf("%s: damaged base64 content (dangling character)", b.where))
+		} else {
+			dst := make([]byte, 3)
+			n, _ := base64.RawStdEncoding.Decode(dst, b.q)
+			b.out = append(b.out, dst[:n]...)
+		}
+		b.q = b.q[:0]
+	}
+}
+
+func (b *b64Reader) Read(dst []byte) (int, error) {
+	for b.off >= len(b.out) {
+		if b.eof {
+			return 0, io.EOF
+		}
+		b.out, b.off = b.out[:0], 0
+		n, err := b.r.Read(b.raw[:])
+		for _, c := range b.raw[:n] {
+			switch {
+			case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			case b.padded:
+				if c != '=' {
+					b.p.warn(fmt.Sprintf("%s: data after the end of base64 content ignored", b.where))
+					b.eof = true
+				}
+			case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
+				b.q = append(b.q, c)
+			case c == '=':
+				b.padded = true
+			default:
+				if !b.invalid {
+					b.invalid = true
+					b.p.warn(fmt.Sprintf("%s: damaged base64 content: invalid characters skipped", b.where))
+				}
+			}
+			if b.eof {
+				break
+			}
+		}
+		b.flush(false)
+		if err != nil || b.eof {
+			if err != nil && err != io.EOF {
+				b.p.warn(fmt.Sprintf("%s: read: %v", b.where, err))
+			}
+			b.flush(true)
+			if b.eof {
+				_, _ = io.Copy(io.Discard, b.r)
+			}
+			b.eof = true
+		}
+	}
+	n := copy(dst, b.out[b.off:])
+	b.off += n
+	return n, nil
+}
+
+// readLimited reads at most max bytes of r and drains the rest; it reports
+// whether r was longer.
+func readLimited(r io.Reader, max int64) ([]byte, bool) {
+	var buf bytes.Buffer
+	_, _ = io.Copy(&buf, io.LimitReader(r, max+1))
+	if int64(buf.Len()) > max {
+		_, _ = io.Copy(io.Discard, r)
+		return buf.Bytes()[:max], true
+	}
+	return buf.Bytes(), false
+}
+
+// readBody decodes one text/plain or text/html body part.
+func (p *parser) readBody(pi partInfo, mt string, body io.Reader, where string) {
+	p.readBodyFrom(pi, mt, p.decodeTransfer(pi.encoding, body, where), where)
+}
+
+func (p *parser) readBodyFrom(pi partInfo, mt string, r io.Reader, where string) {
+	sb, full := &p.text, &p.textFull
+	if mt == "text/html" {
+		sb, full = &p.html, &p.htmlFull
+	}
+	room := int64(maxBodyBytes - sb.Len())
+	if *full || room <= 0 {
+		if !*full {
+			*full = true
+		}
+		p.warn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
+		_, _ = io.Copy(io.Discard, r)
+		return
+	}
+	raw, truncated := readLimited(r, room)
+	if truncated {
+		*full = true
+		p.warn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
+	}
+	text := p.toUTF8(raw, pi.params["charset"], mt, where)
+	if truncated {
+		text = strings.ToValidUTF8(text, "")
+		for len(text) > 0 && int64(len(text)) > room {
+			_, size := utf8.DecodeLastRuneInString(text)
+			text = text[:len(text)-size]
+		}
+	}
+	if mt == "text/plain" {
+		text = normalizeNewlines(text)
+		if strings.EqualFold(pi.params["format"], "flowed") {
+			text = unflow(text, strings.EqualFold(pi.params["delsp"], "yes"))
+		}
+		if strings.Contains(text, "begin ") {
+			text = p.extractUUEncoded(text, where)
+		}
+		if strings.TrimSpace(text) == "" {
+			return
+		}
+		if sb.Len() > 0 {
+			sb.WriteString("\n")
+		}
+	}
+	sb.WriteString(text)
+}
+
+func normalizeNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\r", "\n")
+}
+
+// toUTF8 converts raw text in the declared charset to UTF-8, repairing
+// mislabelled text (e.g. declared UTF-8 or US-ASCII but really Latin-1).
+func (p *parser) toUTF8(raw []byte, label, mt, where string) string {
+	label = strings.ToLower(strings.Trim(strings.TrimSpace(label), `"'`))
+	if label == "" && mt == "text/html" {
+		// no MIME charset: honour a BOM or <meta charset>, else sniff
+		_, name, _ := htmlcharset.DetermineEncoding(raw, "text/html")
+		head := raw
+		if len(head) > 1024 {
+			head = head[:1024]
+		}
+		if name != "" && (name != "windows-1252" || bytes.Contains(bytes.ToLower(head), []byte("charset"))) {
+			label = name
+		}
+	}
+	switch label {
+	case "", "utf-8", "utf8", "us-ascii", "ascii", "ansi_x3.4-1968", "iso-646-us", "us":
+		if utf8.Valid(raw) {
+			return string(raw)
+		}
+		shown := label
+		if shown == "" {
+			shown = "none"
+		}
+		p.warn(fmt.Sprintf("%s: text declared charset %s is not valid UTF-8; decoded as windows-1252", where, shown))
+		return decodeWith1252(raw)
+	}
+	if (label == "iso-8859-1" || label == "latin1" || label == "windows-1252" || label == "cp1252" || label == "iso-8859-15") &&
+		!isASCII(raw) && utf8.Valid(raw) && looksLikeUTF8Text(raw) {
+		p.warn(fmt.Sprintf("%s: text declared %s is really UTF-8; decoded as UTF-8", where, label))
+		return string(raw)
+	}
+	r, err := charset.Reader(label, bytes.NewReader(raw))
+	if err != nil {
+		if utf8.Valid(raw) {
+			p.warn(fmt.Sprintf("%s: unknown charset %q; text is valid UTF-8 and kept as such", where, truncate(label, 40)))
+			return string(raw)
+		}
+		p.warn(fmt.Sprintf("%s: unknown charset %q; decoded as windows-1252", where, truncate(label, 40)))
+		return decodeWith1252(raw)
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		p.warn(fmt.Sprintf("%s: charset %s: %v", where, label, err))
+	}
+	s := string(out)
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if strings.ContainsRune(s, utf8.RuneError) && !bytes.Contains(raw, []byte("\xef\xbf\xbd")) {
+		p.warn(fmt.Sprintf("%s: text contains bytes invalid in charset %s", where, label))
+	}
+	return s
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// looksLikeUTF8Text reports whether raw (valid UTF-8, non-ASCII) has
+// multi-byte sequences that are unlikely as Latin-1 (e.g. "Ã©").
+func looksLikeUTF8Text(raw []byte) bool {
+	multi := 0
+	for i := 0; i < len(raw); {
+		r, size := utf8.DecodeRune(raw[i:])
+		if size > 1 && r != utf8.RuneError {
+			multi++
+		}
+		i += size
+	}
+	return multi > 0
+}
+
+func decodeWith1252(raw []byte) string {
+	out, _, err := transform.Bytes(charmap.Windows1252.NewDecoder(), raw)
+	if err != nil {
+		return strings.ToValidUTF8(string(raw), "\uFFFD")
+	}
+	return string(out)
+}
+
+// unflow joins the soft line breaks of format=flowed text (RFC 3676):
+// a line ending in a space continues on the next line of the same quote
+// depth. Space-stuffing is removed; the "-- " signature separator is kept.
+func unflow(text string, delsp bool) string {
+	lines := strings.Split(text, "\n")
+	var out []string
+	var cur strings.Builder
+	curDepth, open := 0, false
+	emit := func() {
+		if !open {
+			return
+		}
+		prefix := ""
+		if curDepth > 0 {
+			prefix = strings.Repeat(">", curDepth)
+			if cur.Len() > 0 {
+				prefix += " "
+			}
+		}
+		out = append(out, prefix+cur.String())
+		cur.Reset()
+		open = false
+	}
+	for _, line := range lines {
+		depth := 0
+		for depth < len(line) && line[depth] == '>' {
+			depth++
+		}
+		content := line[depth:]
+		content = strings.TrimPrefix(content, " ") // space-stuffing
+		if open && depth != curDepth {
+			emit()
+		}
+		if !open {
+			curDepth, open = depth, true
+		}
+		flowed := strings.HasSuffix(content, " ") && content != "-- "
+		if flowed && delsp {
+			content = content[:len(content)-1]
+		}
+		cur.WriteString(content)
+		if !flowed {
+			emit()
+		}
+	}
+	emit()
+	return strings.Join(out, "\n")
+}

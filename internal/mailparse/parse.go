@@ -1,0 +1,348 @@
+package mailparse
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"os"
+	"strings"
+
+	"github.com/emersion/go-message/textproto"
+)
+
+// Limits bounding CPU and memory on hostile input.
+const (
+	maxDepth        = 50       // multipart / message nesting
+	maxParts        = 10000    // MIME parts walked in total
+	maxRecipients   = 10000    // addresses parsed per address header
+	maxBodyBytes    = 4 << 20  // TextBody and HTMLBody, each
+	maxWarnings     = 100      // distinct warnings kept
+	maxReferences   = 1000     // References entries kept
+	peekMessageSize = 64 << 10 // bytes of an attached message read for its headers
+	maxPreamble     = 1 << 20  // bytes of a multipart body kept to recover a missing boundary
+)
+
+// Parse reads one raw email from r. It returns an error only when nothing
+// usable could be read (empty input, or input without any header field);
+// otherwise it returns the best Message it could build, with what it had to
+// repair or truncate listed in Message.Warnings.
+func Parse(r io.Reader, opts Options) (*Message, error) {
+	if r == nil {
+		return nil, errors.New("mailparse: nil reader")
+	}
+	p := &parser{opts: opts, msg: &Message{Warnings: []string{}}, seen: map[string]bool{}}
+	br := bufio.NewReaderSize(r, headerReadBuffer)
+	if _, err := br.Peek(1); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, errors.New("mailparse: empty input")
+		}
+		return nil, fmt.Errorf("mailparse: read: %w", err)
+	}
+	h, prefix, err := p.readHeaderBlock(br, "message")
+	if err != nil {
+		return nil, err
+	}
+	var body io.Reader = br
+	if prefix != nil {
+		body = io.MultiReader(bytes.NewReader(prefix), br)
+	}
+	p.readTopHeader(h)
+	p.walk(h, body, 0, "", "message")
+	p.finish()
+	return p.msg, nil
+}
+
+// ParseFile parses the email stored in the file at path.
+func ParseFile(path string, opts Options) (*Message, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("mailparse: open %s: %w", path, err)
+	}
+	defer f.Close()
+	m, err := Parse(f, opts)
+	if err != nil {
+		return nil, fmt.Errorf("mailparse: parse %s: %w", path, err)
+	}
+	return m, nil
+}
+
+type parser struct {
+	opts Options
+	msg  *Message
+	seen map[string]bool
+
+	parts      int
+	partsLimit bool
+
+	text      strings.Builder
+	html      strings.Builder
+	textFull  bool
+	htmlFull  bool
+	attachNum int
+
+	isReport bool
+	dsn      []dsnRecipient
+	origID   string
+}
+
+func (p *parser) warn(s string) {
+	if p.seen[s] {
+		return
+	}
+	p.seen[s] = true
+	if len(p.msg.Warnings) < maxWarnings {
+		p.msg.Warnings = append(p.msg.Warnings, s)
+	} else if len(p.msg.Warnings) == maxWarnings {
+		p.msg.Warnings = append(p.msg.Warnings, "too many warnings, further ones dropped")
+	}
+}
+
+// partInfo is what walk needs to know about one entity.
+type partInfo struct {
+	mediaType   string
+	params      map[string]string
+	disposition string
+	filename    string
+	contentID   string
+	encoding    string
+}
+
+func (p *parser) describe(h textproto.Header, where string) partInfo {
+	var pi partInfo
+	ct := h.Get("Content-Type")
+	pi.mediaType, pi.params = p.parseMediaType(ct, where, "Content-Type")
+	if ct == "" {
+		pi.mediaType = ""
+	}
+	cd := h.Get("Content-Disposition")
+	if cd != "" {
+		var dparams map[string]string
+		pi.disposition, dparams = p.parseMediaType(cd, where, "Content-Disposition")
+		pi.filename = dparams["filename"]
+	}
+	if pi.filename == "" {
+		pi.filename = pi.params["name"]
+	}
+	pi.filename = cleanFilename(p.decodeWords(pi.filename, where+" filename"))
+	pi.contentID = strings.ToValidUTF8(strings.TrimSpace(stripBrackets(h.Get("Content-Id"))), "")
+	pi.encoding = strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
+	return pi
+}
+
+// walk processes one entity (the message itself or a MIME part).
+func (p *parser) walk(h textproto.Header, body io.Reader, depth int, parent, where string) {
+	pi := p.describe(h, where)
+	mt := pi.mediaType
+	if mt != "" && !strings.Contains(mt, "/") {
+		// RFC 2045 5.2: an invalid Content-Type means text/plain
+		p.warn(fmt.Sprintf("%s: invalid Content-Type %q read as text/plain", where, truncate(mt, 40)))
+		mt = ""
+	}
+	if mt == "" {
+		if parent == "multipart/digest" {
+			mt = "message/rfc822"
+		} else {
+			mt = "text/plain"
+		}
+	}
+	switch {
+	case strings.HasPrefix(mt, "multipart/"):
+		if depth >= maxDepth {
+			p.warn(fmt.Sprintf("nesting deeper than %d levels; inner parts skipped", maxDepth))
+			_, _ = io.Copy(io.Discard, body)
+			return
+		}
+		if mt == "multipart/report" && strings.EqualFold(pi.params["report-type"], "delivery-status") {
+			p.isReport = true
+		}
+		p.walkMultipart(pi, mt, body, depth, where)
+	case mt == "message/rfc822" || mt == "message/global":
+		p.attachMessage(pi, mt, body, where)
+	case mt == "message/delivery-status" || mt == "message/global-delivery-status":
+		p.attachDeliveryStatus(pi, mt, body, where)
+	case mt == "text/rfc822-headers" || mt == "text/global-headers":
+		p.attachRFC822Headers(pi, mt, body, where)
+	case (mt == "text/plain" || mt == "text/html") && p.isBodyPart(pi, depth):
+		p.readBody(pi, mt, body, where)
+	default:
+		p.attach(pi, mt, body, where)
+	}
+}
+
+// isBodyPart tells whether a text/plain or text/html part is message text
+// rather than an attached file.
+func (p *parser) isBodyPart(pi partInfo, depth int) bool {
+	if depth == 0 {
+		return true
+	}
+	if pi.disposition == "attachment" {
+		return false
+	}
+	return pi.filename == ""
+}
+
+func (p *parser) walkMultipart(pi partInfo, mt string, body io.Reader, depth int, where string) {
+	boundary := pi.params["boundary"]
+	capture := &captureReader{r: body, limit: maxPreamble}
+	if boundary == "" {
+		boundary = sniffBoundary(capture)
+		if boundary == "" {
+			p.warn(fmt.Sprintf("%s: %s without boundary; body read as plain text", where, mt))
+			p.readBodyFrom(partInfo{mediaType: "text/plain"}, "text/plain", io.MultiReader(bytes.NewReader(capture.buf.Bytes()), body), where)
+			return
+		}
+		p.warn(fmt.Sprintf("%s: %s without boundary parameter; boundary %q found in body", where, mt, boundary))
+		capture.replay = bytes.NewReader(append([]byte(nil), capture.buf.Bytes()...))
+	}
+	mr := textproto.NewMultipartReader(capture, boundary)
+	n := 0
+	for {
+		if p.parts >= maxParts {
+			if !p.partsLimit {
+				p.partsLimit = true
+				p.warn(fmt.Sprintf("more than %d MIME parts; the rest was skipped", maxParts))
+			}
+			_, _ = io.Copy(io.Discard, capture)
+			return
+		}
+		part, err := mr.NextPart()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if n == 0 {
+				// The boundary never appeared: keep the content as text.
+				p.warn(fmt.Sprintf("%s: boundary of %s not found; body read as plain text", where, mt))
+				p.readBodyFrom(partInfo{mediaType: "text/plain"}, "text/plain", bytes.NewReader(capture.buf.Bytes()), where)
+			} else if strings.Contains(err.Error(), "EOF") {
+				p.warn(fmt.Sprintf("%s: missing closing boundary of %s", where, mt))
+			} else {
+				p.warn(fmt.Sprintf("%s: %s: %v; remaining parts skipped", where, mt, err))
+			}
+			_, _ = io.Copy(io.Discard, capture)
+			return
+		}
+		if n == 0 {
+			capture.stop()
+		}
+		n++
+		p.parts++
+		child := fmt.Sprintf("%s part %d", where, n)
+		if where == "message" {
+			child = fmt.Sprintf("part %d", n)
+		}
+		p.walk(part.Header, &errTracker{r: part, p: p, where: child}, depth+1, mt, child)
+	}
+	if n == 0 {
+		p.warn(fmt.Sprintf("%s: %s has no parts", where, mt))
+	}
+}
+
+// sniffBoundary looks for a "--boundary" line at the start of a body whose
+// Content-Type lacks the boundary parameter.
+func sniffBoundary(c *captureReader) string {
+	buf := make([]byte, 8192)
+	n, _ := io.ReadFull(c, buf)
+	for _, line := range bytes.Split(buf[:n], []byte("\n")) {
+		line = bytes.TrimRight(line, "\r \t")
+		if len(line) > 2 && len(line) <= 72 && bytes.HasPrefix(line, []byte("--")) {
+			if b := string(line[2:]); !strings.ContainsAny(b, " ") {
+				return strings.TrimSuffix(b, "--")
+			}
+		}
+		// other lines are preamble; keep looking
+	}
+	return ""
+}
+
+// captureReader keeps a copy of the first bytes read so that a multipart
+// body whose boundary never appears can still be shown as text.
+type captureReader struct {
+	r       io.Reader
+	buf     bytes.Buffer
+	limit   int
+	stopped bool
+	replay  *bytes.Reader
+}
+
+func (c *captureReader) Read(b []byte) (int, error) {
+	if c.replay != nil && c.replay.Len() > 0 {
+		return c.replay.Read(b)
+	}
+	n, err := c.r.Read(b)
+	if !c.stopped && n > 0 {
+		room := c.limit - c.buf.Len()
+		if room > 0 {
+			if n < room {
+				room = n
+			}
+			c.buf.Write(b[:room])
+		}
+	}
+	return n, err
+}
+
+func (c *captureReader) stop() {
+	c.stopped = true
+	c.buf = bytes.Buffer{}
+}
+
+// errTracker notes read errors of a part (e.g. missing closing boundary).
+type errTracker struct {
+	r     io.Reader
+	p     *parser
+	where string
+}
+
+func (e *errTracker) Read(b []byte) (int, error) {
+	n, err := e.r.Read(b)
+	if err != nil && !errors.Is(err, io.EOF) {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			e.p.warn(fmt.Sprintf("%s: input ended inside the part (missing closing boundary)", e.where))
+			return n, io.EOF
+		}
+		e.p.warn(fmt.Sprintf("%s: read: %v", e.where, err))
+		return n, io.EOF
+	}
+	return n, err
+}
+
+// parseMediaType parses a Content-Type or Content-Disposition value,
+// tolerating the usual breakage (duplicate parameters, missing quotes,
+// RFC 2231 values in non-UTF-8 charsets, trailing junk).
+func (p *parser) parseMediaType(v, where, field string) (string, map[string]string) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", map[string]string{}
+	}
+	mt, params, err := mime.ParseMediaType(v)
+	if err != nil || mt == "" {
+		mt, params = lenientMediaType(v)
+		if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+			p.warn(fmt.Sprintf("%s: malformed %s %q repaired", where, field, truncate(v, 80)))
+		}
+	}
+	if params == nil {
+		params = map[string]string{}
+	}
+	// Go's mime package only decodes RFC 2231 values declared UTF-8 or
+	// US-ASCII; decode the others (e.g. ISO-8859-1 filenames) here.
+	for _, name := range []string{"filename", "name"} {
+		if params[name] == "" && strings.Contains(strings.ToLower(v), name+"*") {
+			if s := decode2231(v, name); s != "" {
+				params[name] = s
+			}
+		}
+	}
+	return strings.ToLower(mt), params
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

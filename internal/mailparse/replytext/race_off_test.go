@@ -1,0 +1,5 @@
+//go:build !race
+
+package replytext
+
+const raceEnabled = false
