@@ -1,0 +1,243 @@
+package imapsync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/providers"
+	"github.com/atende-helpdesk/atende/internal/secrets"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+// Store is what the Manager needs from store.Store.
+type Store interface {
+	store.Sync
+	store.Secrets
+	ListEnabledChannels(ctx context.Context) ([]model.Channel, error)
+}
+
+// Manager runs one Folder loop per folder of every enabled channel whose
+// incoming connection is external.
+type Manager struct {
+	st  Store
+	acc Acceptor
+	box *secrets.Box
+	cfg Config
+	log *slog.Logger
+
+	mu      sync.Mutex
+	base    context.Context // Run's ctx: loops live under it, not under a Reload caller's ctx
+	running map[int64]*channelRun
+	wg      sync.WaitGroup
+}
+
+type channelRun struct {
+	fingerprint string
+	cancel      context.CancelFunc
+	done        chan struct{}
+	folders     []*Folder
+
+	mu      sync.Mutex
+	status  store.ChannelStatus
+	folderS map[string]Event
+}
+
+// NewManager makes a Manager. box opens the IMAP passwords stored in
+// st's Secrets group.
+func NewManager(st Store, acc Acceptor, box *secrets.Box, log *slog.Logger, cfg Config) *Manager {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Manager{st: st, acc: acc, box: box, cfg: cfg.withDefaults(), log: log, running: map[int64]*channelRun{}}
+}
+
+// Run reloads the channel list every ReloadInterval until ctx ends, then
+// stops every loop and waits for them.
+func (m *Manager) Run(ctx context.Context) error {
+	m.mu.Lock()
+	m.base = ctx
+	m.mu.Unlock()
+	defer m.stopAll()
+	for {
+		if err := m.Reload(ctx); err != nil && ctx.Err() == nil {
+			m.log.Error("imapsync: reload channels", "err", err)
+		}
+		if !sleep(ctx, m.cfg.ReloadInterval) {
+			return nil
+		}
+	}
+}
+
+// Reload starts loops for new channels, restarts those whose connection
+// settings or password changed, and stops those disabled or switched away
+// from external incoming mail. Call it after saving a channel to apply the
+// change at once (from any goroutine, e.g. an HTTP handler: once Run is
+// going, loops live under Run's context, not ctx; before Run, under ctx).
+func (m *Manager) Reload(ctx context.Context) error {
+	chans, err := m.st.ListEnabledChannels(ctx)
+	if err != nil {
+		return fmt.Errorf("imapsync: list channels: %w", err)
+	}
+	want := map[int64]model.Channel{}
+	prints := map[int64]string{}
+	for _, ch := range chans {
+		if !ch.Enabled || ch.Incoming != model.ConnExternal {
+			continue
+		}
+		want[ch.ID] = ch
+		prints[ch.ID] = m.fingerprint(ctx, &ch)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, run := range m.running {
+		if _, ok := want[id]; !ok || prints[id] != run.fingerprint {
+			m.log.Info("imapsync: stopping channel", "channel", id, "changed", ok)
+			run.cancel()
+			<-run.done
+			delete(m.running, id)
+		}
+	}
+	parent := ctx
+	if m.base != nil {
+		parent = m.base
+	}
+	for id, ch := range want {
+		if _, ok := m.running[id]; ok {
+			continue
+		}
+		m.start(parent, ch, prints[id])
+	}
+	return nil
+}
+
+// fingerprint changes when anything a loop depends on changes.
+func (m *Manager) fingerprint(ctx context.Context, ch *model.Channel) string {
+	s := ch.Settings
+	b, _ := json.Marshal([]any{ch.CompanyID, s.Provider, s.IMAP, s.Folders, s.AfterImport, s.MoveTo, s.HistoryDays})
+	fp := string(b)
+	if sec, err := m.st.GetSecret(ctx, ch.CompanyID, ch.ID, secrets.IMAPPassword); err == nil {
+		fp += "|" + sec.UpdatedAt.String() + fmt.Sprintf("|%x", sec.Ciphertext)
+	}
+	return fp
+}
+
+func folders(ch *model.Channel) []string {
+	if len(ch.Settings.Folders) == 0 {
+		return []string{"INBOX"}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, f := range ch.Settings.Folders {
+		if f != "" && !seen[f] {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (m *Manager) start(parent context.Context, ch model.Channel, fp string) {
+	ctx, cancel := context.WithCancel(parent)
+	run := &channelRun{fingerprint: fp, cancel: cancel, done: make(chan struct{}), folderS: map[string]Event{},
+		status: store.ChannelStatus{CompanyID: ch.CompanyID, ChannelID: ch.ID, State: store.SyncConnected}}
+	if old, err := m.st.GetChannelStatus(ctx, ch.CompanyID, ch.ID); err == nil {
+		run.status = *old // keep last_error / last_message_at history
+	}
+	chp := &ch
+	password := func(ctx context.Context) (string, error) {
+		if m.box == nil {
+			return "", errors.New("no secrets box configured")
+		}
+		return m.box.ChannelSecret(ctx, m.st, ch.CompanyID, ch.ID, secrets.IMAPPassword)
+	}
+	var fwg sync.WaitGroup
+	for _, name := range folders(chp) {
+		f := NewFolder(chp, name, password, m.acc, m.st, m.cfg, m.log, func(e Event) { m.report(ctx, run, e) })
+		run.folders = append(run.folders, f)
+		fwg.Add(1)
+		go func() {
+			defer fwg.Done()
+			_ = f.Run(ctx) // Run recovers panics of a session itself
+		}()
+	}
+	m.running[ch.ID] = run
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		fwg.Wait()
+		close(run.done)
+	}()
+	m.log.Info("imapsync: started channel", "channel", ch.ID, "company", ch.CompanyID, "folders", len(run.folders))
+}
+
+func (m *Manager) stopAll() {
+	m.mu.Lock()
+	for id, run := range m.running {
+		run.cancel()
+		delete(m.running, id)
+	}
+	m.mu.Unlock()
+	m.wg.Wait()
+}
+
+// Wait blocks until every loop started by Reload has stopped (their ctx
+// ended).
+func (m *Manager) Wait() { m.wg.Wait() }
+
+// Running lists the channel IDs with running loops.
+func (m *Manager) Running() []int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ids []int64
+	for id := range m.running {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// stateRank orders states for the channel summary: the worst folder wins.
+var stateRank = map[store.SyncState]int{store.SyncIdle: 0, store.SyncConnected: 1, store.SyncSyncing: 2, store.SyncError: 3, store.SyncReconnectNeeded: 4}
+
+// report folds a folder event into the channel status and saves it.
+func (m *Manager) report(ctx context.Context, run *channelRun, e Event) {
+	run.mu.Lock()
+	if e.Problem != nil && e.Problem.Severity == providers.SeverityWarning {
+		run.mu.Unlock()
+		return // warnings (no IDLE) are shown by the connection test
+	}
+	prev := run.folderS[e.Folder]
+	if e.State == store.SyncError || e.State == store.SyncReconnectNeeded || e.State == store.SyncConnected {
+		e.Done, e.Total = prev.Done, prev.Total
+	}
+	run.folderS[e.Folder] = e
+	st := &run.status
+	now := m.cfg.Now().UTC()
+	st.State, st.Done, st.Total = store.SyncIdle, 0, 0
+	for _, fe := range run.folderS {
+		if stateRank[fe.State] > stateRank[st.State] {
+			st.State = fe.State
+		}
+		st.Done += fe.Done
+		st.Total += fe.Total
+	}
+	if e.Problem != nil {
+		st.LastError = e.Problem.Message("pt-BR")
+		st.LastErrorCode = string(e.Problem.Code)
+		st.LastErrorAt = now
+	}
+	if e.Imported > 0 {
+		st.LastMessageAt = now
+	}
+	st.UpdatedAt = now
+	snapshot := *st
+	// Save under the lock so statuses are written in order.
+	if err := m.st.PutChannelStatus(context.WithoutCancel(ctx), &snapshot); err != nil {
+		m.log.Warn("imapsync: save channel status", "channel", snapshot.ChannelID, "err", err)
+	}
+	run.mu.Unlock()
+}
