@@ -1,4 +1,91 @@
 package store
 
-// Auth keeps sessions, API tokens and login throttling.
-type Auth interface{}
+import (
+	"context"
+	"time"
+)
+
+// Session is one logged-in browser. Only the SHA-256 hash of the cookie
+// token is stored; CSRFToken is the synchronizer token bound to it.
+type Session struct {
+	ID         int64
+	CompanyID  int64
+	AgentID    int64
+	TokenHash  string
+	CSRFToken  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+// APIToken is a named bearer token of a company. It acts as the agent
+// who created it (with that agent's current role). Only its hash is kept.
+type APIToken struct {
+	ID         int64
+	CompanyID  int64
+	AgentID    int64
+	Name       string
+	TokenHash  string
+	CreatedAt  time.Time
+	LastUsedAt time.Time // zero: never used
+	RevokedAt  time.Time // zero: active
+}
+
+// LoginThrottle counts failed logins for one key ("acct:<company>:<email>"
+// or "ip:<addr>") within a window, and the lockout it caused.
+type LoginThrottle struct {
+	Key         string
+	Failures    int
+	WindowStart time.Time
+	LockedUntil time.Time // zero: not locked
+}
+
+// Webhook is a company's HTTP endpoint for events.
+type Webhook struct {
+	ID        int64
+	CompanyID int64
+	URL       string
+	Secret    string // HMAC-SHA256 key, shown to the admin once
+	Events    []string
+	Enabled   bool
+	CreatedAt time.Time
+}
+
+// Auth keeps sessions, API tokens, login throttling, the agent-team
+// lookups permissions need, and webhook endpoints.
+type Auth interface {
+	CreateSession(ctx context.Context, s *Session) error
+	// GetSessionByHash crosses companies: it resolves a cookie token's
+	// hash to its session (expired ones included; the caller checks).
+	GetSessionByHash(ctx context.Context, tokenHash string) (*Session, error)
+	TouchSession(ctx context.Context, id int64, lastSeen, expiresAt time.Time) error
+	// DeleteSession removes one session by its token hash (logout).
+	DeleteSession(ctx context.Context, tokenHash string) error
+	// DeleteAgentSessions logs an agent out everywhere; returns how many.
+	DeleteAgentSessions(ctx context.Context, companyID, agentID int64) (int, error)
+	// DeleteExpiredSessions crosses companies: removes sessions expired before now.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+
+	CreateAPIToken(ctx context.Context, t *APIToken) error
+	// GetAPITokenByHash crosses companies: it resolves a bearer token's hash.
+	GetAPITokenByHash(ctx context.Context, tokenHash string) (*APIToken, error)
+	GetAPIToken(ctx context.Context, companyID, id int64) (*APIToken, error)
+	ListAPITokens(ctx context.Context, companyID int64) ([]APIToken, error)
+	// RevokeAPIToken sets RevokedAt once; ErrNotFound for another company's token.
+	RevokeAPIToken(ctx context.Context, companyID, id int64, at time.Time) error
+	TouchAPIToken(ctx context.Context, id int64, at time.Time) error
+
+	// GetLoginThrottle returns the counter for key or ErrNotFound.
+	GetLoginThrottle(ctx context.Context, key string) (*LoginThrottle, error)
+	// PutLoginThrottle creates or replaces the counter for t.Key.
+	PutLoginThrottle(ctx context.Context, t *LoginThrottle) error
+	DeleteLoginThrottle(ctx context.Context, key string) error
+
+	// AgentTeamIDs lists the teams an agent belongs to, in ID order.
+	AgentTeamIDs(ctx context.Context, companyID, agentID int64) ([]int64, error)
+
+	CreateWebhook(ctx context.Context, w *Webhook) error
+	GetWebhook(ctx context.Context, companyID, id int64) (*Webhook, error)
+	ListWebhooks(ctx context.Context, companyID int64) ([]Webhook, error)
+	DeleteWebhook(ctx context.Context, companyID, id int64) error
+}

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -103,6 +104,28 @@ func (s q) ListTickets(ctx context.Context, companyID int64, f store.TicketFilte
 	if f.ContactID != 0 {
 		add("contact_id = ?", f.ContactID)
 	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		// SQLite's LIKE ignores ASCII case by itself; PostgreSQL's ILIKE
+		// ignores case in all of Unicode. Contact emails are stored lowercase.
+		like := "LIKE"
+		if s.d.Dollar {
+			like = "ILIKE"
+		}
+		pat := "%" + likeEscape(q) + "%"
+		where.WriteString(` AND (subject ` + like + ` ? ESCAPE '\' OR contact_id IN (SELECT id FROM contacts WHERE company_id = ? AND email LIKE ? ESCAPE '\'))`)
+		args = append(args, pat, companyID, "%"+likeEscape(strings.ToLower(q))+"%")
+	}
+	if v := f.Visible; v != nil {
+		where.WriteString(" AND (assignee_id = ?")
+		args = append(args, v.AssigneeID)
+		if len(v.TeamIDs) > 0 {
+			where.WriteString(" OR team_id IN (?" + strings.Repeat(", ?", len(v.TeamIDs)-1) + ")")
+			for _, id := range v.TeamIDs {
+				args = append(args, id)
+			}
+		}
+		where.WriteString(")")
+	}
 	if f.Before != 0 {
 		add("id < ?", f.Before)
 	}
@@ -143,6 +166,56 @@ func (s q) CountTickets(ctx context.Context, companyID int64) (int, error) {
 		return 0, fmt.Errorf("store: count tickets: %w", err)
 	}
 	return n, nil
+}
+
+// likeEscape escapes LIKE wildcards with backslash (used with ESCAPE '\').
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+// MergeTickets moves source's messages to target, records the merge and
+// closes source.
+func (s q) MergeTickets(ctx context.Context, companyID, sourceID, targetID int64, at time.Time) error {
+	what := fmt.Sprintf("merge ticket %d into %d", sourceID, targetID)
+	if sourceID == targetID {
+		return fmt.Errorf("store: %s: %w", what, store.ErrConflict)
+	}
+	for _, id := range []int64{sourceID, targetID} {
+		if _, err := s.GetTicket(ctx, companyID, id); err != nil {
+			return fmt.Errorf("store: %s: %w", what, err)
+		}
+	}
+	at = at.UTC()
+	var n int64
+	if err := s.wrow(ctx, "INSERT INTO ticket_merges (company_id, source_id, target_id, merged_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING source_id",
+		companyID, sourceID, targetID, at).Scan(&n); err != nil {
+		if e := notFound(err, what); errors.Is(e, store.ErrNotFound) {
+			return fmt.Errorf("store: %s: already merged: %w", what, store.ErrConflict)
+		}
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	if _, err := s.exec(ctx, "UPDATE messages SET ticket_id = ? WHERE company_id = ? AND ticket_id = ?", targetID, companyID, sourceID); err != nil {
+		return fmt.Errorf("store: %s: move messages: %w", what, err)
+	}
+	if _, err := s.exec(ctx, "UPDATE tickets SET status = ?, updated_at = ? WHERE company_id = ? AND id = ?",
+		string(model.StatusClosed), at, companyID, sourceID); err != nil {
+		return fmt.Errorf("store: %s: close source: %w", what, err)
+	}
+	if _, err := s.exec(ctx, `UPDATE tickets SET updated_at = ?, last_message_at = COALESCE(
+		(SELECT MAX(created_at) FROM messages WHERE company_id = ? AND ticket_id = ?), last_message_at) WHERE company_id = ? AND id = ?`,
+		at, companyID, targetID, companyID, targetID); err != nil {
+		return fmt.Errorf("store: %s: touch target: %w", what, err)
+	}
+	return nil
+}
+
+// MergedInto returns the target of a merged ticket.
+func (s q) MergedInto(ctx context.Context, companyID, sourceID int64) (int64, error) {
+	var id int64
+	if err := s.row(ctx, "SELECT target_id FROM ticket_merges WHERE company_id = ? AND source_id = ?", companyID, sourceID).Scan(&id); err != nil {
+		return 0, notFound(err, fmt.Sprintf("ticket %d merged into", sourceID))
+	}
+	return id, nil
 }
 
 func strs(s []string) []string {

@@ -1,0 +1,216 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+const sessionCols = "id, company_id, agent_id, token_hash, csrf_token, created_at, last_seen_at, expires_at"
+
+func scanSession(sc interface{ Scan(...any) error }) (*store.Session, error) {
+	var s store.Session
+	err := sc.Scan(&s.ID, &s.CompanyID, &s.AgentID, &s.TokenHash, &s.CSRFToken, tsv{&s.CreatedAt}, tsv{&s.LastSeenAt}, tsv{&s.ExpiresAt})
+	return &s, err
+}
+
+// CreateSession inserts a session; a duplicate token hash is ErrConflict.
+func (s q) CreateSession(ctx context.Context, se *store.Session) error {
+	se.CreatedAt = utc(se.CreatedAt)
+	if se.LastSeenAt.IsZero() {
+		se.LastSeenAt = se.CreatedAt
+	}
+	id, err := s.insertReturningID(ctx, "create session",
+		`INSERT INTO sessions (company_id, agent_id, token_hash, csrf_token, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		se.CompanyID, se.AgentID, se.TokenHash, se.CSRFToken, se.CreatedAt, se.LastSeenAt.UTC(), se.ExpiresAt.UTC())
+	se.ID = id
+	return err
+}
+
+// GetSessionByHash resolves a token hash (crosses companies).
+func (s q) GetSessionByHash(ctx context.Context, tokenHash string) (*store.Session, error) {
+	se, err := scanSession(s.row(ctx, "SELECT "+sessionCols+" FROM sessions WHERE token_hash = ?", tokenHash))
+	if err != nil {
+		return nil, notFound(err, "get session")
+	}
+	return se, nil
+}
+
+// TouchSession records activity and slides the expiry.
+func (s q) TouchSession(ctx context.Context, id int64, lastSeen, expiresAt time.Time) error {
+	res, err := s.exec(ctx, "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?", lastSeen.UTC(), expiresAt.UTC(), id)
+	return affected(res, err, fmt.Sprintf("touch session %d", id))
+}
+
+// DeleteSession removes a session by token hash.
+func (s q) DeleteSession(ctx context.Context, tokenHash string) error {
+	res, err := s.exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", tokenHash)
+	return affected(res, err, "delete session")
+}
+
+// DeleteAgentSessions removes every session of an agent.
+func (s q) DeleteAgentSessions(ctx context.Context, companyID, agentID int64) (int, error) {
+	res, err := s.exec(ctx, "DELETE FROM sessions WHERE company_id = ? AND agent_id = ?", companyID, agentID)
+	return count(res, err, "delete agent sessions")
+}
+
+// DeleteExpiredSessions removes expired sessions of every company.
+func (s q) DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error) {
+	res, err := s.exec(ctx, "DELETE FROM sessions WHERE expires_at < ?", now.UTC())
+	return count(res, err, "delete expired sessions")
+}
+
+func count(res interface{ RowsAffected() (int64, error) }, err error, what string) (int, error) {
+	if err != nil {
+		return 0, fmt.Errorf("store: %s: %w", what, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return int(n), nil
+}
+
+const apiTokenCols = "id, company_id, agent_id, name, token_hash, created_at, last_used_at, revoked_at"
+
+func scanAPIToken(sc interface{ Scan(...any) error }) (*store.APIToken, error) {
+	var t store.APIToken
+	err := sc.Scan(&t.ID, &t.CompanyID, &t.AgentID, &t.Name, &t.TokenHash, tsv{&t.CreatedAt}, tsv{&t.LastUsedAt}, tsv{&t.RevokedAt})
+	return &t, err
+}
+
+// CreateAPIToken inserts t.
+func (s q) CreateAPIToken(ctx context.Context, t *store.APIToken) error {
+	t.CreatedAt = utc(t.CreatedAt)
+	id, err := s.insertReturningID(ctx, "create API token",
+		`INSERT INTO api_tokens (company_id, agent_id, name, token_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		t.CompanyID, t.AgentID, t.Name, t.TokenHash, t.CreatedAt, nullTime(t.LastUsedAt), nullTime(t.RevokedAt))
+	t.ID = id
+	return err
+}
+
+// GetAPITokenByHash resolves a bearer token hash (crosses companies).
+func (s q) GetAPITokenByHash(ctx context.Context, tokenHash string) (*store.APIToken, error) {
+	t, err := scanAPIToken(s.row(ctx, "SELECT "+apiTokenCols+" FROM api_tokens WHERE token_hash = ?", tokenHash))
+	if err != nil {
+		return nil, notFound(err, "get API token")
+	}
+	return t, nil
+}
+
+// GetAPIToken by ID within a company.
+func (s q) GetAPIToken(ctx context.Context, companyID, id int64) (*store.APIToken, error) {
+	t, err := scanAPIToken(s.row(ctx, "SELECT "+apiTokenCols+" FROM api_tokens WHERE company_id = ? AND id = ?", companyID, id))
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("get API token %d", id))
+	}
+	return t, nil
+}
+
+// ListAPITokens of a company, oldest first.
+func (s q) ListAPITokens(ctx context.Context, companyID int64) ([]store.APIToken, error) {
+	return list(ctx, s, "list API tokens", scanAPIToken, "SELECT "+apiTokenCols+" FROM api_tokens WHERE company_id = ? ORDER BY id", companyID)
+}
+
+// RevokeAPIToken marks a token revoked (the first revocation time stays).
+func (s q) RevokeAPIToken(ctx context.Context, companyID, id int64, at time.Time) error {
+	res, err := s.exec(ctx, "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE company_id = ? AND id = ?", at.UTC(), companyID, id)
+	return affected(res, err, fmt.Sprintf("revoke API token %d", id))
+}
+
+// TouchAPIToken records the last use.
+func (s q) TouchAPIToken(ctx context.Context, id int64, at time.Time) error {
+	res, err := s.exec(ctx, "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", at.UTC(), id)
+	return affected(res, err, fmt.Sprintf("touch API token %d", id))
+}
+
+// GetLoginThrottle returns the counter for key.
+func (s q) GetLoginThrottle(ctx context.Context, key string) (*store.LoginThrottle, error) {
+	var t store.LoginThrottle
+	err := s.row(ctx, "SELECT key, failures, window_start, locked_until FROM login_throttle WHERE key = ?", key).
+		Scan(&t.Key, &t.Failures, tsv{&t.WindowStart}, tsv{&t.LockedUntil})
+	if err != nil {
+		return nil, notFound(err, "get login throttle")
+	}
+	return &t, nil
+}
+
+// PutLoginThrottle upserts the counter.
+func (s q) PutLoginThrottle(ctx context.Context, t *store.LoginThrottle) error {
+	_, err := s.exec(ctx, `INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, locked_until = excluded.locked_until`,
+		t.Key, t.Failures, t.WindowStart.UTC(), nullTime(t.LockedUntil))
+	if err != nil {
+		return fmt.Errorf("store: put login throttle: %w", err)
+	}
+	return nil
+}
+
+// DeleteLoginThrottle forgets a counter (no error when there was none).
+func (s q) DeleteLoginThrottle(ctx context.Context, key string) error {
+	if _, err := s.exec(ctx, "DELETE FROM login_throttle WHERE key = ?", key); err != nil {
+		return fmt.Errorf("store: delete login throttle: %w", err)
+	}
+	return nil
+}
+
+// AgentTeamIDs lists an agent's teams.
+func (s q) AgentTeamIDs(ctx context.Context, companyID, agentID int64) ([]int64, error) {
+	rows, err := s.query(ctx, "SELECT team_id FROM team_members WHERE company_id = ? AND agent_id = ? ORDER BY team_id", companyID, agentID)
+	if err != nil {
+		return nil, fmt.Errorf("store: agent teams: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: agent teams: %w", err)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: agent teams: %w", err)
+	}
+	return out, nil
+}
+
+const webhookCols = "id, company_id, url, secret, events_json, enabled, created_at"
+
+func scanWebhook(sc interface{ Scan(...any) error }) (*store.Webhook, error) {
+	var w store.Webhook
+	err := sc.Scan(&w.ID, &w.CompanyID, &w.URL, &w.Secret, jsonv{&w.Events}, &w.Enabled, tsv{&w.CreatedAt})
+	return &w, err
+}
+
+// CreateWebhook inserts w.
+func (s q) CreateWebhook(ctx context.Context, w *store.Webhook) error {
+	w.CreatedAt = utc(w.CreatedAt)
+	id, err := s.insertReturningID(ctx, "create webhook",
+		"INSERT INTO webhooks (company_id, url, secret, events_json, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+		w.CompanyID, w.URL, w.Secret, js(strs(w.Events)), w.Enabled, w.CreatedAt)
+	w.ID = id
+	return err
+}
+
+// GetWebhook by ID within a company.
+func (s q) GetWebhook(ctx context.Context, companyID, id int64) (*store.Webhook, error) {
+	w, err := scanWebhook(s.row(ctx, "SELECT "+webhookCols+" FROM webhooks WHERE company_id = ? AND id = ?", companyID, id))
+	if err != nil {
+		return nil, notFound(err, fmt.Sprintf("get webhook %d", id))
+	}
+	return w, nil
+}
+
+// ListWebhooks of a company.
+func (s q) ListWebhooks(ctx context.Context, companyID int64) ([]store.Webhook, error) {
+	return list(ctx, s, "list webhooks", scanWebhook, "SELECT "+webhookCols+" FROM webhooks WHERE company_id = ? ORDER BY id", companyID)
+}
+
+// DeleteWebhook removes a webhook.
+func (s q) DeleteWebhook(ctx context.Context, companyID, id int64) error {
+	res, err := s.exec(ctx, "DELETE FROM webhooks WHERE company_id = ? AND id = ?", companyID, id)
+	return affected(res, err, fmt.Sprintf("delete webhook %d", id))
+}
