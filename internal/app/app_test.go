@@ -59,7 +59,7 @@ func TestServeHealthReadyAndShutdown(t *testing.T) {
 	var errb syncBuf
 	done := make(chan int, 1)
 	go func() {
-		done <- Run(ctx, []string{"serve", "--data", data, "--http", addr}, IO{Out: io.Discard, Err: &errb, Getenv: func(string) string { return "" }})
+		done <- Run(ctx, []string{"serve", "--data", data, "--http", addr, "--smtp", "127.0.0.1:0"}, IO{Out: io.Discard, Err: &errb, Getenv: func(string) string { return "" }})
 	}()
 	var resp *http.Response
 	var err error
@@ -118,7 +118,7 @@ func TestServeHealthReadyAndShutdown(t *testing.T) {
 func TestServePortInUse(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	defer l.Close()
-	code, _, stderr := run(t, nil, "serve", "--data", t.TempDir(), "--http", l.Addr().String())
+	code, _, stderr := run(t, nil, "serve", "--data", t.TempDir(), "--http", l.Addr().String(), "--smtp", "")
 	if code != 1 || !strings.Contains(stderr, "cannot listen on "+l.Addr().String()) {
 		t.Fatalf("code %d: %s", code, stderr)
 	}

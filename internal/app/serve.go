@@ -11,7 +11,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/autoreply"
+	"github.com/atende-helpdesk/atende/internal/config"
+	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
+	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/ingest"
+	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/web/api"
 )
 
@@ -37,7 +42,24 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		return fmt.Errorf("HTTP: cannot listen on %s: %w (is another atende running? choose another with --http)", cfg.HTTPAddr, err)
 	}
 
-	svc := ingest.New(st, bl, log, ingest.Config{MaxSize: cfg.MaxMessageSize})
+	box, err := secretBox(cfg, log)
+	if err != nil {
+		return err
+	}
+	tlsCfg, err := tlsConfig(cfg)
+	if err != nil {
+		return err
+	}
+	sender, err := newChannelSender(cfg, st, box, tlsCfg, log)
+	if err != nil {
+		return err
+	}
+	defer sender.Close()
+	// Headroom for the trace headers our SMTP server prepends, so a
+	// message right at the limit is not refused after DATA.
+	svc := ingest.New(st, bl, log, ingest.Config{MaxSize: cfg.MaxMessageSize + 64<<10, AuthServID: authServID(cfg)})
+	out := outbox.New(st, bl, log.With("component", "outbox"), outbox.Config{Sender: sender})
+	auto := autoreply.New(st, bl, log.With("component", "autoreply"), autoreply.Config{Wake: out.Wake})
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	run := func(name string, fn func(ctx context.Context) error) {
@@ -57,6 +79,28 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	run("ingest", func(ctx context.Context) error {
 		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers})
 	})
+	run("outbox", out.Run)
+	run("autoreply", auto.Run)
+	imapSync := imapsync.NewManager(st, svc, box, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg})
+	run("imapsync", imapSync.Run)
+	if cfg.SMTPAddr != "" {
+		smtpSrv, err := smtpin.New(smtpin.Config{
+			Addr:           cfg.SMTPAddr,
+			InboundDomain:  cfg.InboundDomain,
+			AuthServID:     authServID(cfg),
+			MaxMessageSize: cfg.MaxMessageSize,
+		}, smtpin.Deps{Store: st, Ingest: svc, Blobs: bl}, log.With("component", "smtpin"))
+		if err == nil {
+			err = smtpSrv.Listen()
+		}
+		if err != nil {
+			stopWork()
+			wg.Wait()
+			return fmt.Errorf("SMTP: cannot listen on %s: %w (choose another with --smtp, or --smtp '' to disable)", cfg.SMTPAddr, err)
+		}
+		run("smtpin", smtpSrv.Run)
+		log.Info("inbound SMTP listening", "addr", smtpSrv.Addr().String(), "inbound_domain", cfg.InboundDomain)
+	}
 
 	handler := api.Handler(api.Deps{Log: log, Checks: map[string]api.Checker{
 		"database": api.CheckFunc(st.Ping),
@@ -97,3 +141,7 @@ func writable(dir string) error {
 	f.Close()
 	return os.Remove(f.Name())
 }
+
+// authServID names our Authentication-Results headers (RFC 8601): the
+// inbound domain, which only our SMTP server speaks for.
+func authServID(cfg config.Config) string { return cfg.InboundDomain }

@@ -29,19 +29,30 @@ type Config struct {
 	LogLevel       string // debug|info|warn|error
 	LogFormat      string // text|json
 	SecretKey      string // base64 32-byte key that encrypts secrets at rest
+
+	// Outgoing relay for channels with the internal connection (a
+	// smarthost: the company's MTA or an email provider).
+	RelayAddr       string // host:port; "" = no relay configured
+	RelayEncryption string // tls | starttls | none
+	RelayUsername   string
+	RelayPassword   string // env only: ATENDE_RELAY_PASSWORD
+	// ExtraCAFile adds trusted CA certificates (PEM) for outgoing TLS
+	// (IMAP, SMTP) on top of the system roots; verification stays on.
+	ExtraCAFile string
 }
 
 // Defaults are the embedded defaults: SQLite and files under ./data.
 func Defaults() Config {
 	return Config{
-		DataDir:        "data",
-		HTTPAddr:       "127.0.0.1:8080",
-		SMTPAddr:       "127.0.0.1:2525",
-		InboundDomain:  "inbound.localhost",
-		MaxMessageSize: 50 << 20,
-		Workers:        2,
-		LogLevel:       "info",
-		LogFormat:      "text",
+		DataDir:         "data",
+		HTTPAddr:        "127.0.0.1:8080",
+		SMTPAddr:        "127.0.0.1:2525",
+		InboundDomain:   "inbound.localhost",
+		MaxMessageSize:  50 << 20,
+		Workers:         2,
+		LogLevel:        "info",
+		LogFormat:       "text",
+		RelayEncryption: "starttls",
 	}
 }
 
@@ -62,6 +73,10 @@ func (c *Config) FlagSet(fs *flag.FlagSet) {
 		c.MaxMessageSize = n
 		return nil
 	})
+	fs.StringVar(&c.RelayAddr, "relay", c.RelayAddr, "outgoing relay host:port for internal-connection channels (env ATENDE_RELAY)")
+	fs.StringVar(&c.RelayEncryption, "relay-encryption", c.RelayEncryption, "tls, starttls or none (env ATENDE_RELAY_ENCRYPTION)")
+	fs.StringVar(&c.RelayUsername, "relay-username", c.RelayUsername, "relay login; password in env ATENDE_RELAY_PASSWORD (env ATENDE_RELAY_USERNAME)")
+	fs.StringVar(&c.ExtraCAFile, "extra-ca-file", c.ExtraCAFile, "PEM file of extra trusted CAs for outgoing TLS (env ATENDE_EXTRA_CA_FILE)")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "ingest workers (env ATENDE_WORKERS)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env ATENDE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env ATENDE_LOG_FORMAT)")
@@ -88,6 +103,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	env("ATENDE_LOG_LEVEL", str(&c.LogLevel))
 	env("ATENDE_LOG_FORMAT", str(&c.LogFormat))
 	env("ATENDE_SECRET_KEY", str(&c.SecretKey))
+	env("ATENDE_RELAY", str(&c.RelayAddr))
+	env("ATENDE_RELAY_ENCRYPTION", str(&c.RelayEncryption))
+	env("ATENDE_RELAY_USERNAME", str(&c.RelayUsername))
+	env("ATENDE_RELAY_PASSWORD", str(&c.RelayPassword))
+	env("ATENDE_EXTRA_CA_FILE", str(&c.ExtraCAFile))
 	env("ATENDE_MAX_MESSAGE_SIZE", func(v string) error {
 		n, err := ParseSize(v)
 		c.MaxMessageSize = n
@@ -156,6 +176,12 @@ func (c Config) Validate() error {
 	}
 	if c.MaxMessageSize < 1024 || c.MaxMessageSize > 1<<30 {
 		bad("--max-message-size (ATENDE_MAX_MESSAGE_SIZE)", "must be between 1KB and 1GB")
+	}
+	checkAddr("--relay (ATENDE_RELAY)", c.RelayAddr, true)
+	switch c.RelayEncryption {
+	case "tls", "starttls", "none":
+	default:
+		bad("--relay-encryption (ATENDE_RELAY_ENCRYPTION)", fmt.Sprintf("%q must be tls, starttls or none", c.RelayEncryption))
 	}
 	if c.Workers < 1 || c.Workers > 64 {
 		bad("--workers (ATENDE_WORKERS)", "must be between 1 and 64")

@@ -1,0 +1,188 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/atende-helpdesk/atende/internal/config"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbound/signing"
+	"github.com/atende-helpdesk/atende/internal/outbound/smtpout"
+	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/secrets"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+// channelSender implements outbox.Sender: external channels send through
+// their mailbox's SMTP (password from the encrypted secrets), internal
+// channels through the configured relay. One smtpout.Sender per channel
+// keeps its connection for reuse; a changed channel gets a new one.
+type channelSender struct {
+	st    store.Store
+	box   *secrets.Box
+	tls   *tls.Config
+	relay *smtpout.Sender // nil when no relay is configured
+	sign  *signing.Signer // DKIM for relayed mail
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	senders map[int64]cachedSender
+}
+
+type cachedSender struct {
+	version string // channel UpdatedAt: a change replaces the sender
+	s       *smtpout.Sender
+}
+
+var _ outbox.Sender = (*channelSender)(nil)
+
+func newChannelSender(cfg config.Config, st store.Store, box *secrets.Box, tlsCfg *tls.Config, log *slog.Logger) (*channelSender, error) {
+	cs := &channelSender{st: st, box: box, tls: tlsCfg, log: log, senders: map[int64]cachedSender{}, sign: signing.New(st, box, nil)}
+	if cfg.RelayAddr != "" {
+		host, port, _ := net.SplitHostPort(cfg.RelayAddr)
+		p, _ := strconv.Atoi(port)
+		var auth smtpout.Auth
+		if cfg.RelayUsername != "" {
+			auth = smtpout.PasswordAuth(cfg.RelayUsername, cfg.RelayPassword)
+		}
+		cs.relay = smtpout.New(smtpout.Config{
+			Server:        model.ServerConf{Host: host, Port: p, Encryption: cfg.RelayEncryption, Username: cfg.RelayUsername},
+			Auth:          auth,
+			TLS:           tlsCfg,
+			AllowInsecure: cfg.RelayEncryption == "none",
+		}, log.With("sender", "relay"))
+	}
+	return cs, nil
+}
+
+// errNoRelay is temporary on purpose: mail waits until a relay is set.
+var errNoRelay = errors.New("no outgoing relay configured for internal-connection channels (set --relay / ATENDE_RELAY)")
+
+func (cs *channelSender) Send(ctx context.Context, ch *model.Channel, from string, to []string, raw io.Reader) error {
+	if ch.Outgoing != model.ConnExternal {
+		if cs.relay == nil {
+			return errNoRelay
+		}
+		signed, err := cs.sign.Sign(ctx, ch.CompanyID, from, raw)
+		if err != nil {
+			return fmt.Errorf("DKIM: %w", err)
+		}
+		return cs.relay.Send(ctx, from, to, bytes.NewReader(signed))
+	}
+	s, err := cs.sender(ctx, ch)
+	if err != nil {
+		return err
+	}
+	return s.Send(ctx, from, to, raw)
+}
+
+func (cs *channelSender) sender(ctx context.Context, ch *model.Channel) (*smtpout.Sender, error) {
+	version := ch.UpdatedAt.String()
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if c, ok := cs.senders[ch.ID]; ok && c.version == version {
+		return c.s, nil
+	}
+	if c, ok := cs.senders[ch.ID]; ok {
+		c.s.Close()
+	}
+	conf := ch.Settings.SMTP
+	if conf.Username == "" {
+		conf.Username = ch.Settings.IMAP.Username
+	}
+	var auth smtpout.Auth
+	if conf.Username != "" {
+		if cs.box == nil {
+			return nil, errors.New("cannot read the mailbox password: no secret key")
+		}
+		pw, err := cs.box.ChannelSecret(ctx, cs.st, ch.CompanyID, ch.ID, secrets.SMTPPassword)
+		if err != nil {
+			// SMTP password defaults to the IMAP one.
+			pw, err = cs.box.ChannelSecret(ctx, cs.st, ch.CompanyID, ch.ID, secrets.IMAPPassword)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("mailbox password: %w", err)
+		}
+		auth = smtpout.PasswordAuth(conf.Username, pw)
+	}
+	s := smtpout.New(smtpout.Config{Server: conf, Auth: auth, TLS: cs.tls, Provider: ch.Settings.Provider},
+		cs.log.With("channel", ch.ID))
+	cs.senders[ch.ID] = cachedSender{version, s}
+	return s, nil
+}
+
+// Close closes every pooled connection.
+func (cs *channelSender) Close() {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	for id, c := range cs.senders {
+		c.s.Close()
+		delete(cs.senders, id)
+	}
+	if cs.relay != nil {
+		cs.relay.Close()
+	}
+}
+
+// tlsConfig is the base client TLS config: system roots plus the
+// configured extra CAs; verification always on.
+func tlsConfig(cfg config.Config) (*tls.Config, error) {
+	if cfg.ExtraCAFile == "" {
+		return &tls.Config{MinVersion: tls.VersionTLS12}, nil
+	}
+	pem, err := os.ReadFile(cfg.ExtraCAFile)
+	if err != nil {
+		return nil, fmt.Errorf("--extra-ca-file: %w", err)
+	}
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--extra-ca-file %s: no PEM certificates found", cfg.ExtraCAFile)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
+}
+
+// secretBox returns the box for secrets at rest: ATENDE_SECRET_KEY, or a
+// key generated once into DATA/secret.key (mode 0600) so the embedded
+// defaults still encrypt; production should set the key outside the
+// data directory.
+func secretBox(cfg config.Config, log *slog.Logger) (*secrets.Box, error) {
+	var key []byte
+	var err error
+	if cfg.SecretKey != "" {
+		key, err = secrets.ParseKey(cfg.SecretKey)
+	} else {
+		path := filepath.Join(cfg.DataDir, "secret.key")
+		var b []byte
+		b, err = os.ReadFile(path)
+		switch {
+		case err == nil:
+			key, err = secrets.ParseKey(string(b))
+		case errors.Is(err, os.ErrNotExist):
+			key = secrets.NewKey()
+			if err = os.MkdirAll(cfg.DataDir, 0o750); err == nil {
+				err = writeKeyFile(path, key)
+			}
+			if err == nil {
+				log.Warn("generated a secret key in the data directory; set ATENDE_SECRET_KEY to keep it elsewhere", "path", path)
+			}
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	return secrets.NewBox(key)
+}

@@ -1,0 +1,90 @@
+package signing_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-msgauth/dkim"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbound/signing"
+	"github.com/atende-helpdesk/atende/internal/secrets"
+	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+)
+
+func TestSignVerifyAndDNSRecords(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	co := &model.Company{Slug: "acme", Name: "ACME"}
+	st.CreateCompany(ctx, co)
+	box, _ := secrets.NewBox(secrets.NewKey())
+	now := func() time.Time { return time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC) }
+	s := signing.New(st, box, now)
+	raw := "From: Suporte <suporte@ACME.com.br>\r\nTo: cliente@example.com\r\nSubject: Re: Pedido\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\nMessage-ID: <a@acme.com.br>\r\n\r\nSeu pedido saiu.\r\n"
+	signed, err := s.Sign(ctx, co.ID, "suporte@ACME.com.br", strings.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := st.GetDKIMKey(ctx, co.ID, "acme.com.br")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(k.PrivateKey, []byte("PRIVATE")) || len(k.PrivateKey) < 1000 {
+		t.Fatal("private key not sealed")
+	}
+	recs := signing.DNSRecords(k, "smtp.relay.example")
+	if recs[0].Name != "atende202611._domainkey.acme.com.br" || !strings.HasPrefix(recs[0].Value, "v=DKIM1; k=rsa; p=MII") ||
+		recs[1].Value != "v=spf1 mx a:smtp.relay.example ~all" {
+		t.Fatalf("records = %+v", recs)
+	}
+	lookup := func(domain string) ([]string, error) {
+		if domain == recs[0].Name {
+			return []string{recs[0].Value}, nil
+		}
+		return nil, fmt.Errorf("no such record %s", domain)
+	}
+	verify := func(msg []byte) error {
+		v, err := dkim.VerifyWithOptions(bytes.NewReader(msg), &dkim.VerifyOptions{LookupTXT: lookup})
+		if err != nil {
+			return err
+		}
+		if len(v) != 1 {
+			return fmt.Errorf("%d signatures", len(v))
+		}
+		return v[0].Err
+	}
+	if err := verify(signed); err != nil {
+		t.Fatalf("signature does not verify: %v\n%s", err, signed)
+	}
+	tampered := bytes.Replace(signed, []byte("Seu pedido saiu."), []byte("Pague este boleto."), 1)
+	if err := verify(tampered); err == nil {
+		t.Fatal("tampered body verified")
+	}
+	// The same key is reused (one per company and domain).
+	if _, err := s.Sign(ctx, co.ID, "outro@acme.com.br", strings.NewReader(raw)); err != nil {
+		t.Fatal(err)
+	}
+	k2, _ := st.GetDKIMKey(ctx, co.ID, "acme.com.br")
+	if k2.PublicKey != k.PublicKey {
+		t.Fatal("key regenerated")
+	}
+	// A key sealed for another company cannot be opened as this one's.
+	co2 := &model.Company{Slug: "beta", Name: "Beta"}
+	st.CreateCompany(ctx, co2)
+	k.CompanyID = co2.ID
+	if err := st.PutDKIMKey(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signing.New(st, box, now).Sign(ctx, co2.ID, "x@acme.com.br", strings.NewReader(raw)); err == nil {
+		t.Fatal("a key copied from another company was accepted")
+	}
+}
