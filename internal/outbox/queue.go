@@ -39,4 +39,3 @@ func (s *Service) QueueComposed(ctx context.Context, tk *model.Ticket, authorID 
 	s.Wake()
 	return m, nil
 }
-
