@@ -19,7 +19,7 @@ func (p *parser) finish() {
 		// Delivery reports are automatic messages (RFC 3834 section 2).
 		m.AutoSubmitted = true
 	}
-	m.ReplyVisibleText = visibleText(m)
+	m.ReplyVisibleText = visibleText(m, p.html.String())
 	if m.To == nil {
 		m.To = []Address{}
 	}

@@ -100,7 +100,7 @@ func joinVisible(lines []string) string {
 type converter struct {
 	lines        []string
 	cur          []byte // the line being built, reused
-	curNBSP      bool // the current line holds only non-breaking spaces so far
+	curNBSP      bool   // the current line holds only non-breaking spaces so far
 	pendingSpace bool
 	pendingBlank bool
 	quoteDepth   int
