@@ -69,7 +69,11 @@ type env struct {
 	snd *fakeSender
 }
 
-func newEnv(t *testing.T, kind model.AccountKind, quota int) *env {
+func newEnv(t *testing.T, kind model.AccountKind, quota int) *env { return newEnvTB(t, kind, quota) }
+
+func newEnvB(b *testing.B) *env { return newEnvTB(b, model.AccountBusiness, -1) }
+
+func newEnvTB(t testing.TB, kind model.AccountKind, quota int) *env {
 	dir := t.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "a.db"))
 	if err != nil {
@@ -91,8 +95,12 @@ func newEnv(t *testing.T, kind model.AccountKind, quota int) *env {
 	return &env{st: st, bl: bl, svc: svc, ch: ch, tk: tk, clk: clk, snd: snd}
 }
 
+func (e *env) queueB(b *testing.B, i int) *model.Message { return e.queueTB(b, i) }
+
 // queue stores an outbound message and its send job in one transaction.
-func (e *env) queue(t *testing.T, i int) *model.Message {
+func (e *env) queue(t *testing.T, i int) *model.Message { return e.queueTB(t, i) }
+
+func (e *env) queueTB(t testing.TB, i int) *model.Message {
 	raw := fmt.Sprintf("From: suporte@acme.test\r\nTo: cliente@example.com\r\nMessage-Id: <out-%05d@acme.test>\r\nSubject: R\r\n\r\nresposta %d\r\n", i, i)
 	key, size, err := e.bl.Put(ctx, bytes.NewReader([]byte(raw)), 0)
 	if err != nil {
