@@ -1,6 +1,3 @@
-// Package api is Atende's HTTP surface: the whole route table in one
-// function (Go 1.22 ServeMux method patterns), health and readiness
-// probes, and (as features land) the REST API under /api/v1.
 package api
 
 import (
@@ -9,6 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/atende-helpdesk/atende/internal/auth"
+	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
 // Checker is one readiness check (database reachable, blob dir writable).
@@ -22,21 +24,134 @@ type CheckFunc func(ctx context.Context) error
 // Check calls f.
 func (f CheckFunc) Check(ctx context.Context) error { return f(ctx) }
 
-// Deps is what the handlers need.
+// Deps is what the handlers need. Without Auth only the probes are served.
 type Deps struct {
 	Log    *slog.Logger
 	Checks map[string]Checker
+
+	Store     store.Store
+	Auth      *auth.HTTP
+	Directory *directory.Service
+	Tickets   *ticket.Service
+	Hub       *Hub // live events and webhook fan-out
+	// Heartbeat is how often the event stream sends a keep-alive comment
+	// (default 20 s).
+	Heartbeat time.Duration
+}
+
+// access says who may call a route.
+type access int
+
+const (
+	public    access = iota // no authentication
+	agentOnly               // any authenticated agent of the company
+	adminOnly               // admins only
+)
+
+// route is one line of the route table.
+type route struct {
+	method, path string
+	access       access
+	h            http.HandlerFunc
+}
+
+// routes is the whole API: every method and path in one place (the
+// OpenAPI test walks it).
+func (d Deps) routes() []route {
+	return []route{
+		{"GET", "/api/v1/openapi.json", public, d.openAPI},
+		{"GET", "/api/v1/setup", public, d.setupStatus},
+		{"POST", "/api/v1/setup", public, d.setup},
+		{"POST", "/api/v1/auth/login", public, d.login},
+		{"POST", "/api/v1/auth/logout", agentOnly, d.logout},
+		{"GET", "/api/v1/me", agentOnly, d.me},
+		{"PATCH", "/api/v1/me", agentOnly, d.updateMe},
+
+		{"GET", "/api/v1/tokens", adminOnly, d.listTokens},
+		{"POST", "/api/v1/tokens", adminOnly, d.createToken},
+		{"DELETE", "/api/v1/tokens/{id}", adminOnly, d.revokeToken},
+
+		{"GET", "/api/v1/agents", agentOnly, d.listAgents},
+		{"POST", "/api/v1/agents", adminOnly, d.createAgent},
+		{"GET", "/api/v1/agents/{id}", agentOnly, d.getAgent},
+		{"PATCH", "/api/v1/agents/{id}", adminOnly, d.updateAgent},
+
+		{"GET", "/api/v1/teams", agentOnly, d.listTeams},
+		{"POST", "/api/v1/teams", adminOnly, d.createTeam},
+		{"GET", "/api/v1/teams/{id}", agentOnly, d.getTeam},
+		{"PUT", "/api/v1/teams/{id}/members/{agent_id}", adminOnly, d.addMember},
+		{"DELETE", "/api/v1/teams/{id}/members/{agent_id}", adminOnly, d.removeMember},
+
+		{"GET", "/api/v1/channels", agentOnly, d.listChannels},
+		{"POST", "/api/v1/channels", adminOnly, d.createChannel},
+		{"GET", "/api/v1/channels/{id}", agentOnly, d.getChannel},
+		{"PATCH", "/api/v1/channels/{id}", adminOnly, d.updateChannel},
+		{"GET", "/api/v1/channels/{id}/rule", adminOnly, d.getRule},
+		{"PUT", "/api/v1/channels/{id}/rule", adminOnly, d.putRule},
+
+		{"GET", "/api/v1/tickets", agentOnly, d.listTickets},
+		{"GET", "/api/v1/tickets/{id}", agentOnly, d.getTicket},
+		{"POST", "/api/v1/tickets/{id}/notes", agentOnly, d.addNote},
+		{"POST", "/api/v1/tickets/{id}/replies", agentOnly, d.reply},
+		{"POST", "/api/v1/tickets/{id}/forwards", agentOnly, d.forward},
+		{"POST", "/api/v1/tickets/{id}/assign", agentOnly, d.assign},
+		{"POST", "/api/v1/tickets/{id}/status", agentOnly, d.setStatus},
+		{"POST", "/api/v1/tickets/{id}/merge", agentOnly, d.merge},
+
+		{"GET", "/api/v1/webhooks", adminOnly, d.listWebhooks},
+		{"POST", "/api/v1/webhooks", adminOnly, d.createWebhook},
+		{"DELETE", "/api/v1/webhooks/{id}", adminOnly, d.deleteWebhook},
+
+		{"GET", "/api/v1/events", agentOnly, d.events},
+	}
 }
 
 // Handler builds the route table.
 func Handler(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
 	mux.HandleFunc("GET /readyz", d.ready)
+	if d.Auth == nil {
+		return mux
+	}
+	for _, rt := range d.routes() {
+		mux.Handle(rt.method+" "+rt.path, d.guard(rt))
+	}
+	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		problem(w, http.StatusNotFound, "not_found", "No such API endpoint.", nil)
+	})
 	return mux
+}
+
+// guard authenticates and authorizes a request before its handler.
+func (d Deps) guard(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if rt.access == public {
+			rt.h(w, r)
+			return
+		}
+		p, err := d.Auth.Authenticate(r)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		if err := auth.CheckCSRF(r, p); err != nil {
+			problem(w, http.StatusForbidden, "csrf", "Missing or invalid CSRF token (send the X-CSRF-Token header from GET /api/v1/me).", nil)
+			return
+		}
+		if rt.access == adminOnly && !p.IsAdmin() {
+			problem(w, http.StatusForbidden, "forbidden", "Only admins may do this.", nil)
+			return
+		}
+		rt.h(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+	})
 }
 
 func (d Deps) ready(w http.ResponseWriter, r *http.Request) {

@@ -50,3 +50,6 @@ CREATE TABLE ticket_merges (
 );
 
 CREATE INDEX tickets_company_channel ON tickets (company_id, channel_id, id);
+-- The unfiltered list (newest first) and the agent-scope and text filters
+-- walk this index backwards instead of sorting the company's tickets.
+CREATE INDEX tickets_company_id ON tickets (company_id, id);

@@ -1,0 +1,360 @@
+package auth_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/auth"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/store/postgres"
+	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
+)
+
+var ctx = context.Background()
+
+// fast parameters keep the tests quick; DefaultParams are tested once.
+var fast = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+func dialects(t *testing.T, fn func(t *testing.T, st store.Store)) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) {
+			var st store.Store
+			var err error
+			if d == "sqlite" {
+				st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+			} else {
+				st, err = postgres.Open(ctx, pgtest.NewDatabase(t))
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			fn(t, st)
+		})
+	}
+}
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func setup(t *testing.T, st store.Store, cfg auth.Config) (*auth.Service, *clock, *model.Agent) {
+	t.Helper()
+	cfg.Params = fast
+	co := &model.Company{Slug: "acme", Name: "ACME"}
+	if err := st.CreateCompany(ctx, co); err != nil {
+		t.Fatal(err)
+	}
+	h, err := auth.HashPassword("correct horse", fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &model.Agent{CompanyID: co.ID, Email: "ana@acme.test", Name: "Ana", Role: model.RoleAdmin, PasswordHash: h, Language: "pt-BR"}
+	if err := st.CreateAgent(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
+	svc := auth.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
+	svc.Now = c.now
+	return svc, c, a
+}
+
+func TestPasswordHash(t *testing.T) {
+	h, err := auth.HashPassword("senha secreta", auth.DefaultParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("PHC string = %q", h)
+	}
+	h2, _ := auth.HashPassword("senha secreta", auth.DefaultParams)
+	if h == h2 {
+		t.Fatal("two hashes of one password are equal: salt not random")
+	}
+	cases := []struct {
+		name, hash, pw string
+		ok             bool
+		err            error
+	}{
+		{"right", h, "senha secreta", true, nil},
+		{"wrong", h, "senha secreto", false, nil},
+		{"empty hash never matches", "", "", false, nil},
+		{"bcrypt is malformed", "$2a$10$abcdefghijklmnopqrstuv", "x", false, auth.ErrBadHash},
+		{"truncated", h[:len(h)-20] + "$", "senha secreta", false, auth.ErrBadHash},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ok, err := auth.VerifyPassword(tc.hash, tc.pw)
+			if ok != tc.ok || !errors.Is(err, tc.err) {
+				t.Fatalf("got %v, %v; want %v, %v", ok, err, tc.ok, tc.err)
+			}
+		})
+	}
+	if auth.NeedsRehash(h, auth.DefaultParams) {
+		t.Fatal("fresh hash needs rehash")
+	}
+	weak, _ := auth.HashPassword("x", fast)
+	if !auth.NeedsRehash(weak, auth.DefaultParams) {
+		t.Fatal("weak hash does not need rehash")
+	}
+}
+
+func TestLoginAndSession(t *testing.T) {
+	dialects(t, func(t *testing.T, st store.Store) {
+		svc, c, a := setup(t, st, auth.Config{SessionIdle: time.Hour, SessionAbsolute: 3 * time.Hour})
+		tok, se, p, err := svc.Login(ctx, auth.LoginInput{Company: "ACME", Email: " Ana@acme.test", Password: "correct horse", IP: "192.0.2.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.AgentID != a.ID || !p.IsAdmin() || se.CSRFToken == "" || len(tok) < 40 {
+			t.Fatalf("principal %+v session %+v", p, se)
+		}
+		stored, err := st.GetSessionByHash(ctx, auth.HashToken(tok))
+		if err != nil || stored.ID != se.ID {
+			t.Fatalf("session not stored by hash: %v", err)
+		}
+		if _, err := st.GetSessionByHash(ctx, tok); !errors.Is(err, store.ErrNotFound) {
+			t.Fatal("raw token stored")
+		}
+		for i := 0; i < 3; i++ { // sliding expiry keeps it alive
+			c.t = c.t.Add(50 * time.Minute)
+			if _, err := svc.Session(ctx, tok); err != nil {
+				t.Fatalf("step %d: %v", i, err)
+			}
+		}
+		c.t = c.t.Add(50 * time.Minute) // past the 3 h absolute limit
+		if _, err := svc.Session(ctx, tok); !errors.Is(err, auth.ErrUnauthenticated) {
+			t.Fatalf("absolute expiry: %v", err)
+		}
+		tok, _, _, err = svc.Login(ctx, auth.LoginInput{Company: "acme", Email: "ana@acme.test", Password: "correct horse"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.t = c.t.Add(61 * time.Minute) // idle
+		if _, err := svc.Session(ctx, tok); !errors.Is(err, auth.ErrUnauthenticated) {
+			t.Fatalf("idle expiry: %v", err)
+		}
+		tok, _, _, _ = svc.Login(ctx, auth.LoginInput{Company: "acme", Email: "ana@acme.test", Password: "correct horse"})
+		a.Disabled = true
+		if err := st.UpdateAgent(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Session(ctx, tok); !errors.Is(err, auth.ErrUnauthenticated) {
+			t.Fatalf("disabled agent: %v", err)
+		}
+		a.Disabled = false
+		st.UpdateAgent(ctx, a)
+		if _, err := svc.Session(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.Logout(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Session(ctx, tok); !errors.Is(err, auth.ErrUnauthenticated) {
+			t.Fatalf("after logout: %v", err)
+		}
+	})
+}
+
+func TestLoginLockout(t *testing.T) {
+	dialects(t, func(t *testing.T, st store.Store) {
+		cfg := auth.Config{MaxAccountFailures: 3, MaxIPFailures: 5, Window: 10 * time.Minute, Lockout: 15 * time.Minute}
+		svc, c, _ := setup(t, st, cfg)
+		good := auth.LoginInput{Company: "acme", Email: "ana@acme.test", Password: "correct horse", IP: "192.0.2.7"}
+		bad := good
+		bad.Password = "guess"
+		for i := 0; i < 3; i++ {
+			if _, _, _, err := svc.Login(ctx, bad); !errors.Is(err, auth.ErrInvalidCredentials) {
+				t.Fatalf("attempt %d: %v", i, err)
+			}
+		}
+		_, _, _, err := svc.Login(ctx, good)
+		var le *auth.LockedError
+		if !errors.As(err, &le) || !le.Until.Equal(c.t.Add(15*time.Minute)) {
+			t.Fatalf("right password while locked: %v", err)
+		}
+		// The lock survives a restart: a new service over the same store.
+		svc2 := auth.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)), auth.Config{MaxAccountFailures: 3, Params: fast})
+		svc2.Now = c.now
+		if _, _, _, err := svc2.Login(ctx, good); !errors.Is(err, auth.ErrLocked) {
+			t.Fatalf("after restart: %v", err)
+		}
+		c.t = c.t.Add(16 * time.Minute)
+		if _, _, _, err := svc2.Login(ctx, good); err != nil {
+			t.Fatalf("after lockout: %v", err)
+		}
+		// Per IP: failures spread over unknown accounts lock the address.
+		for i := 0; i < 5; i++ {
+			other := auth.LoginInput{Company: "acme", Email: "nobody" + string(rune('a'+i)) + "@acme.test", Password: "x", IP: "198.51.100.9"}
+			svc.Login(ctx, other)
+		}
+		fromIP := good
+		fromIP.IP = "198.51.100.9"
+		if _, _, _, err := svc.Login(ctx, fromIP); !errors.Is(err, auth.ErrLocked) {
+			t.Fatalf("IP lock: %v", err)
+		}
+		if _, _, _, err := svc.Login(ctx, good); err != nil {
+			t.Fatalf("other IP refused: %v", err)
+		}
+		// Failures outside the window start a new count.
+		for i := 0; i < 2; i++ {
+			svc.Login(ctx, bad)
+		}
+		c.t = c.t.Add(11 * time.Minute)
+		svc.Login(ctx, bad)
+		if _, _, _, err := svc.Login(ctx, good); err != nil {
+			t.Fatalf("window did not reset: %v", err)
+		}
+	})
+}
+
+func TestAPITokens(t *testing.T) {
+	dialects(t, func(t *testing.T, st store.Store) {
+		svc, c, a := setup(t, st, auth.Config{})
+		p := &auth.Principal{CompanyID: a.CompanyID, AgentID: a.ID, Role: a.Role}
+		raw, tok, err := svc.CreateAPIToken(ctx, p, " CI ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(raw, auth.APITokenPrefix) || tok.Name != "CI" || tok.TokenHash != auth.HashToken(raw) {
+			t.Fatalf("token %q %+v", raw, tok)
+		}
+		got, err := svc.Bearer(ctx, raw)
+		if err != nil || got.AgentID != a.ID || got.TokenID != tok.ID || got.Session != nil {
+			t.Fatalf("bearer: %+v %v", got, err)
+		}
+		stored, _ := st.GetAPIToken(ctx, a.CompanyID, tok.ID)
+		if !stored.LastUsedAt.Equal(c.t) {
+			t.Fatalf("last used = %v", stored.LastUsedAt)
+		}
+		if _, err := svc.Bearer(ctx, raw+"x"); !errors.Is(err, auth.ErrUnauthenticated) {
+			t.Fatalf("wrong token: %v", err)
+		}
+		if err := svc.RevokeAPIToken(ctx, a.CompanyID+1, tok.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("revoke from other company: %v", err)
+		}
+		if err := svc.RevokeAPIToken(ctx, a.CompanyID, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Bearer(ctx, raw); !errors.Is(err, auth.ErrUnauthenticated) {
+			t.Fatalf("revoked token: %v", err)
+		}
+	})
+}
+
+func TestCSRFAndCookies(t *testing.T) {
+	se := &store.Session{CSRFToken: "tok123"}
+	cookie := &auth.Principal{Session: se}
+	bearer := &auth.Principal{TokenID: 1}
+	cases := []struct {
+		name    string
+		method  string
+		p       *auth.Principal
+		headers map[string]string
+		form    string
+		want    error
+	}{
+		{"GET needs no token", "GET", cookie, nil, "", nil},
+		{"POST without token", "POST", cookie, nil, "", auth.ErrCSRF},
+		{"POST wrong token", "POST", cookie, map[string]string{"X-CSRF-Token": "nope"}, "", auth.ErrCSRF},
+		{"POST header token", "POST", cookie, map[string]string{"X-CSRF-Token": "tok123"}, "", nil},
+		{"POST form token", "POST", cookie, map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "csrf_token=tok123", nil},
+		{"cross-site fetch", "POST", cookie, map[string]string{"X-CSRF-Token": "tok123", "Sec-Fetch-Site": "cross-site"}, "", auth.ErrCSRF},
+		{"foreign origin", "DELETE", cookie, map[string]string{"X-CSRF-Token": "tok123", "Origin": "https://evil.test"}, "", auth.ErrCSRF},
+		{"same origin", "PATCH", cookie, map[string]string{"X-CSRF-Token": "tok123", "Origin": "http://atende.test", "Sec-Fetch-Site": "same-origin"}, "", nil},
+		{"bearer is exempt", "POST", bearer, nil, "", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(tc.method, "http://atende.test/api/v1/x", strings.NewReader(tc.form))
+			for k, v := range tc.headers {
+				r.Header.Set(k, v)
+			}
+			if err := auth.CheckCSRF(r, tc.p); !errors.Is(err, tc.want) {
+				t.Fatalf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+
+	h := &auth.HTTP{}
+	for _, tc := range []struct {
+		name   string
+		tls    bool
+		xfp    string
+		trust  bool
+		secure bool
+	}{
+		{"plain http", false, "", false, false},
+		{"tls", true, "", false, true},
+		{"proxy https trusted", false, "https", true, true},
+		{"proxy https untrusted", false, "https", false, false},
+	} {
+		t.Run("cookie "+tc.name, func(t *testing.T) {
+			h.TrustProxy = tc.trust
+			r := httptest.NewRequest("POST", "http://atende.test/login", nil)
+			if tc.tls {
+				r.TLS = &tls.ConnectionState{}
+			}
+			if tc.xfp != "" {
+				r.Header.Set("X-Forwarded-Proto", tc.xfp)
+			}
+			w := httptest.NewRecorder()
+			h.SetSessionCookie(w, r, "secret", time.Now().Add(time.Hour))
+			c := w.Result().Cookies()[0]
+			if c.Name != auth.CookieName || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != tc.secure {
+				t.Fatalf("cookie %+v", c)
+			}
+		})
+	}
+}
+
+func TestPurgeExpired(t *testing.T) {
+	dialects(t, func(t *testing.T, st store.Store) {
+		svc, c, _ := setup(t, st, auth.Config{SessionIdle: time.Hour})
+		old, _, _, err := svc.Login(ctx, auth.LoginInput{Company: "acme", Email: "ana@acme.test", Password: "correct horse"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.t = c.t.Add(2 * time.Hour)
+		fresh, _, _, err := svc.Login(ctx, auth.LoginInput{Company: "acme", Email: "ana@acme.test", Password: "correct horse"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rctx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- svc.RunPurge(rctx, time.Hour) }()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			if _, err := st.GetSessionByHash(ctx, auth.HashToken(old)); errors.Is(err, store.ErrNotFound) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("expired session not purged")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("RunPurge returned %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("RunPurge did not stop")
+		}
+		if _, err := st.GetSessionByHash(ctx, auth.HashToken(fresh)); err != nil {
+			t.Fatalf("live session purged: %v", err)
+		}
+	})
+}

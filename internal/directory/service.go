@@ -1,0 +1,169 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+// Hasher turns a password into a stored hash (auth.Service.HashPassword).
+type Hasher func(password string) (string, error)
+
+// Service manages companies, agents, teams and channels.
+type Service struct {
+	store store.Store
+	hash  Hasher
+	log   *slog.Logger
+}
+
+// New returns a Service.
+func New(st store.Store, hash Hasher, log *slog.Logger) *Service {
+	return &Service{store: st, hash: hash, log: log}
+}
+
+// Limits on input.
+const (
+	MinPassword = 10
+	MaxPassword = 1024
+	maxName     = 200
+	maxSig      = 20000
+)
+
+// Languages agents may choose.
+var Languages = []string{"pt-BR", "en"}
+
+func validLanguage(l string) bool {
+	for _, x := range Languages {
+		if l == x {
+			return true
+		}
+	}
+	return false
+}
+
+func checkName(v *ValidationError, field, name string) {
+	n := utf8.RuneCountInString(strings.TrimSpace(name))
+	switch {
+	case n == 0:
+		v.add(field, "required")
+	case n > maxName:
+		v.add(field, fmt.Sprintf("must be at most %d characters", maxName))
+	}
+}
+
+func checkEmail(v *ValidationError, field, email string) {
+	e := strings.TrimSpace(email)
+	if e == "" {
+		v.add(field, "required")
+		return
+	}
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Name != "" || !strings.EqualFold(a.Address, e) || !strings.Contains(e[strings.LastIndexByte(e, '@')+1:], ".") {
+		v.add(field, "must be an email address such as ana@empresa.com.br")
+	}
+}
+
+func checkPassword(v *ValidationError, field, pw string) {
+	switch n := utf8.RuneCountInString(pw); {
+	case n < MinPassword:
+		v.add(field, fmt.Sprintf("must be at least %d characters", MinPassword))
+	case len(pw) > MaxPassword:
+		v.add(field, fmt.Sprintf("must be at most %d bytes", MaxPassword))
+	}
+}
+
+// CompanyInput creates a company.
+type CompanyInput struct {
+	Slug string `json:"slug"`
+	Name string `json:"name"`
+}
+
+func (in CompanyInput) validate(v *ValidationError, prefix string) {
+	if !model.ValidSlug(in.Slug) {
+		v.add(prefix+"slug", "use 1 to 63 lowercase letters, digits and '-', not starting or ending with '-'")
+	}
+	checkName(v, prefix+"name", in.Name)
+}
+
+// CreateCompany creates a tenant.
+func (s *Service) CreateCompany(ctx context.Context, in CompanyInput) (*model.Company, error) {
+	var v ValidationError
+	in.validate(&v, "")
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	co := &model.Company{Slug: in.Slug, Name: strings.TrimSpace(in.Name)}
+	if err := s.store.CreateCompany(ctx, co); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			return nil, Invalid("slug", "already in use")
+		}
+		return nil, fmt.Errorf("directory: create company: %w", err)
+	}
+	return co, nil
+}
+
+// NeedsSetup reports whether the database has no company yet.
+func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
+	cos, err := s.store.ListCompanies(ctx)
+	if err != nil {
+		return false, fmt.Errorf("directory: needs setup: %w", err)
+	}
+	return len(cos) == 0, nil
+}
+
+// SetupInput is the first company and its first admin.
+type SetupInput struct {
+	Company CompanyInput `json:"company"`
+	Admin   AgentInput   `json:"admin"`
+}
+
+// Setup creates the first company and admin in one transaction, only when
+// there is no company (else ErrSetupDone).
+func (s *Service) Setup(ctx context.Context, in SetupInput) (*model.Company, *model.Agent, error) {
+	in.Admin.Role = model.RoleAdmin
+	var v ValidationError
+	in.Company.validate(&v, "company.")
+	in.Admin.validate(&v, "admin.", true)
+	if err := v.err(); err != nil {
+		return nil, nil, err
+	}
+	need, err := s.NeedsSetup(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !need {
+		return nil, nil, ErrSetupDone
+	}
+	a, err := in.Admin.agent(s.hash)
+	if err != nil {
+		return nil, nil, err
+	}
+	co := &model.Company{Slug: in.Company.Slug, Name: strings.TrimSpace(in.Company.Name)}
+	err = s.store.Tx(ctx, func(q store.Queries) error {
+		if cos, err := q.ListCompanies(ctx); err != nil {
+			return err
+		} else if len(cos) > 0 {
+			return ErrSetupDone
+		}
+		if err := q.CreateCompany(ctx, co); err != nil {
+			return err
+		}
+		a.CompanyID = co.ID
+		return q.CreateAgent(ctx, a)
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil, nil, ErrSetupDone // a concurrent setup won
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("directory: setup: %w", err)
+	}
+	s.log.Info("directory: first company set up", "company", co.Slug, "admin", a.ID)
+	return co, a, nil
+}

@@ -1,0 +1,17 @@
+// Package ticket is what agents do to tickets: list (filters, text query,
+// cursor pagination), read (messages with attachments), add internal
+// notes, assign, change status, merge, and reply or forward.
+//
+// Every operation runs as an Actor (company, agent, admin flag, teams).
+// Another company's ticket is ErrNotFound; a ticket of the actor's company
+// outside their teams (and not assigned to them) is ErrForbidden for
+// agents; admins see every ticket of their company.
+//
+// Replies and forwards are composed by internal/reply (signature, quote,
+// threading headers, plus-address Reply-To), their raw MIME is put in the
+// blob store, and they are stored as outbound messages with status
+// "queued" and handed, inside the same transaction, to an Outbox — by
+// default Queue, internal/outbox's durable send queue, whose workers send
+// them. Changes are announced to a Publisher (webhooks and live updates)
+// after commit.
+package ticket

@@ -1,0 +1,565 @@
+package ticket
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/reply"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+// Errors.
+var (
+	ErrNotFound  = store.ErrNotFound
+	ErrForbidden = errors.New("ticket: not one of your tickets")
+)
+
+// Actor is who performs an operation.
+type Actor struct {
+	CompanyID int64
+	AgentID   int64
+	Admin     bool
+	TeamIDs   []int64
+}
+
+// CanSee reports whether a may work ticket t (same company assumed).
+func (a Actor) CanSee(t *model.Ticket) bool {
+	if a.Admin || (t.AssigneeID != 0 && t.AssigneeID == a.AgentID) {
+		return true
+	}
+	for _, id := range a.TeamIDs {
+		if id != 0 && id == t.TeamID {
+			return true
+		}
+	}
+	return false
+}
+
+// Event types sent to webhooks and live updates.
+const (
+	EventTicketCreated   = "ticket.created"
+	EventTicketUpdated   = "ticket.updated"
+	EventMessageReceived = "message.received"
+	EventMessageSent     = "message.sent"
+)
+
+// EventTypes lists every event type.
+var EventTypes = []string{EventTicketCreated, EventMessageReceived, EventMessageSent, EventTicketUpdated}
+
+// Event is something that happened to a ticket.
+type Event struct {
+	Type      string    `json:"type"`
+	CompanyID int64     `json:"-"`
+	TicketID  int64     `json:"ticket_id"`
+	MessageID int64     `json:"message_id,omitempty"`
+	At        time.Time `json:"at"`
+}
+
+// Publisher receives events after they are committed; it must not block.
+type Publisher interface {
+	Publish(ctx context.Context, ev Event)
+}
+
+// Outbox takes an outbound message just stored with status queued and
+// its raw MIME in the blob store, inside the transaction that stored it
+// (so the message and its send order commit together). Wake is called
+// after the commit.
+type Outbox interface {
+	Enqueue(ctx context.Context, q store.Queries, m *model.Message) error
+	Wake()
+}
+
+// Queue is the default Outbox: internal/outbox's durable send queue.
+type Queue struct {
+	// WakeFunc, when set, nudges the outbox workers (outbox.Service.Wake).
+	WakeFunc func()
+}
+
+// Enqueue implements Outbox with outbox.Enqueue.
+func (q Queue) Enqueue(ctx context.Context, qs store.Queries, m *model.Message) error {
+	return outbox.Enqueue(ctx, qs, m)
+}
+
+// Wake implements Outbox.
+func (q Queue) Wake() {
+	if q.WakeFunc != nil {
+		q.WakeFunc()
+	}
+}
+
+// Blobs stores composed raw messages (blob.Store).
+type Blobs interface {
+	Put(ctx context.Context, r io.Reader, max int64) (key string, size int64, err error)
+}
+
+// Service runs ticket operations.
+type Service struct {
+	store  store.Store
+	blobs  Blobs
+	outbox Outbox
+	pub    Publisher
+	log    *slog.Logger
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+}
+
+// New returns a Service. blobs keeps the composed replies; outbox nil
+// means Queue{} (internal/outbox, without waking its workers); pub may be nil.
+func New(st store.Store, blobs Blobs, outbox Outbox, pub Publisher, log *slog.Logger) *Service {
+	if outbox == nil {
+		outbox = Queue{}
+	}
+	return &Service{store: st, blobs: blobs, outbox: outbox, pub: pub, log: log, Now: time.Now}
+}
+
+func (s *Service) publish(ctx context.Context, evs ...Event) {
+	if s.pub == nil {
+		return
+	}
+	for _, ev := range evs {
+		if ev.At.IsZero() {
+			ev.At = s.Now().UTC()
+		}
+		s.pub.Publish(ctx, ev)
+	}
+}
+
+// load returns a ticket the actor may work.
+func (s *Service) load(ctx context.Context, q store.Queries, a Actor, id int64) (*model.Ticket, error) {
+	t, err := q.GetTicket(ctx, a.CompanyID, id)
+	if err != nil {
+		return nil, err
+	}
+	if !a.CanSee(t) {
+		return nil, fmt.Errorf("ticket %d: %w", id, ErrForbidden)
+	}
+	return t, nil
+}
+
+// Filter narrows List; zero values mean any.
+type Filter struct {
+	Status     model.TicketStatus
+	TeamID     int64
+	AssigneeID int64
+	ChannelID  int64
+	ContactID  int64
+	Query      string
+	Cursor     string // from the previous Page's NextCursor
+	Limit      int    // default 50, max 200
+}
+
+// Page is one page of tickets, newest first.
+type Page struct {
+	Tickets    []model.Ticket
+	NextCursor string // "" on the last page
+}
+
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("t" + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(c string) (int64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) < 2 || b[0] != 't' {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(string(b[1:]), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// List returns the actor's tickets matching f.
+func (s *Service) List(ctx context.Context, a Actor, f Filter) (*Page, error) {
+	var v directory.ValidationError
+	sf := store.TicketFilter{Status: f.Status, TeamID: f.TeamID, AssigneeID: f.AssigneeID, ChannelID: f.ChannelID,
+		ContactID: f.ContactID, Query: strings.TrimSpace(f.Query)}
+	if f.Status != "" && !f.Status.Valid() {
+		v = append(v, directory.FieldError{Field: "status", Message: "must be open, pending, resolved or closed"})
+	}
+	if f.Cursor != "" {
+		id, ok := decodeCursor(f.Cursor)
+		if !ok {
+			v = append(v, directory.FieldError{Field: "cursor", Message: "invalid cursor"})
+		}
+		sf.Before = id
+	}
+	if utf8.RuneCountInString(sf.Query) > 200 {
+		v = append(v, directory.FieldError{Field: "q", Message: "must be at most 200 characters"})
+	}
+	limit := f.Limit
+	switch {
+	case limit == 0:
+		limit = 50
+	case limit < 0 || limit > 200:
+		v = append(v, directory.FieldError{Field: "limit", Message: "must be between 1 and 200"})
+	}
+	if len(v) > 0 {
+		return nil, v
+	}
+	if !a.Admin {
+		sf.Visible = &store.TicketScope{TeamIDs: a.TeamIDs, AssigneeID: a.AgentID}
+	}
+	sf.Limit = limit + 1
+	ts, err := s.store.ListTickets(ctx, a.CompanyID, sf)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: list: %w", err)
+	}
+	p := &Page{Tickets: ts}
+	if len(ts) > limit {
+		p.Tickets = ts[:limit]
+		p.NextCursor = encodeCursor(ts[limit-1].ID)
+	}
+	return p, nil
+}
+
+// MessageView is a message with its attachments.
+type MessageView struct {
+	model.Message
+	Attachments []model.Attachment
+}
+
+// Detail is a ticket with its conversation.
+type Detail struct {
+	Ticket     model.Ticket
+	Contact    model.Contact
+	Messages   []MessageView
+	MergedInto int64 // the ticket this one was merged into, 0 if none
+}
+
+// Get returns a ticket with its messages (oldest first) and attachments.
+func (s *Service) Get(ctx context.Context, a Actor, id int64) (*Detail, error) {
+	t, err := s.load(ctx, s.store, a, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &Detail{Ticket: *t}
+	c, err := s.store.GetContact(ctx, a.CompanyID, t.ContactID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: contact: %w", err)
+	}
+	d.Contact = *c
+	msgs, err := s.store.ListMessages(ctx, a.CompanyID, id)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: messages: %w", err)
+	}
+	for _, m := range msgs {
+		atts, err := s.store.ListAttachments(ctx, a.CompanyID, m.ID)
+		if err != nil {
+			return nil, fmt.Errorf("ticket: attachments: %w", err)
+		}
+		d.Messages = append(d.Messages, MessageView{Message: m, Attachments: atts})
+	}
+	if into, err := s.store.MergedInto(ctx, a.CompanyID, id); err == nil {
+		d.MergedInto = into
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("ticket: merged into: %w", err)
+	}
+	return d, nil
+}
+
+const maxBody = 200000
+
+func checkBody(v *directory.ValidationError, field, text string) {
+	switch {
+	case strings.TrimSpace(text) == "":
+		*v = append(*v, directory.FieldError{Field: field, Message: "required"})
+	case len(text) > maxBody:
+		*v = append(*v, directory.FieldError{Field: field, Message: fmt.Sprintf("must be at most %d bytes", maxBody)})
+	}
+}
+
+// AddNote adds an internal note (never sent).
+func (s *Service) AddNote(ctx context.Context, a Actor, id int64, text string) (*model.Message, error) {
+	var v directory.ValidationError
+	checkBody(&v, "text", text)
+	if len(v) > 0 {
+		return nil, v
+	}
+	var m *model.Message
+	err := s.store.Tx(ctx, func(q store.Queries) error {
+		t, err := s.load(ctx, q, a, id)
+		if err != nil {
+			return err
+		}
+		now := s.Now().UTC()
+		m = &model.Message{CompanyID: a.CompanyID, TicketID: t.ID, ChannelID: t.ChannelID, Direction: model.DirNote,
+			Status: model.MsgStored, AuthorID: a.AgentID, Text: text, CreatedAt: now}
+		if err := q.CreateMessage(ctx, m); err != nil {
+			return err
+		}
+		return q.TouchTicket(ctx, a.CompanyID, t.ID, now)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: add note: %w", err)
+	}
+	s.publish(ctx, Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: id, MessageID: m.ID})
+	return m, nil
+}
+
+// AssignInput changes team and/or assignee (nil = unchanged, 0 = none).
+type AssignInput struct {
+	TeamID     *int64 `json:"team_id,omitempty"`
+	AssigneeID *int64 `json:"assignee_id,omitempty"`
+}
+
+// Assign sets the team and/or assignee; both must be the company's.
+func (s *Service) Assign(ctx context.Context, a Actor, id int64, in AssignInput) (*model.Ticket, error) {
+	var t *model.Ticket
+	err := s.store.Tx(ctx, func(q store.Queries) error {
+		var err error
+		if t, err = s.load(ctx, q, a, id); err != nil {
+			return err
+		}
+		var v directory.ValidationError
+		if in.TeamID == nil && in.AssigneeID == nil {
+			v = append(v, directory.FieldError{Field: "team_id", Message: "give team_id, assignee_id or both"})
+		}
+		if in.TeamID != nil && *in.TeamID != 0 {
+			if _, err := q.GetTeam(ctx, a.CompanyID, *in.TeamID); errors.Is(err, store.ErrNotFound) {
+				v = append(v, directory.FieldError{Field: "team_id", Message: "no such team"})
+			} else if err != nil {
+				return err
+			}
+		}
+		if in.AssigneeID != nil && *in.AssigneeID != 0 {
+			ag, err := q.GetAgent(ctx, a.CompanyID, *in.AssigneeID)
+			if errors.Is(err, store.ErrNotFound) || (err == nil && ag.Disabled) {
+				v = append(v, directory.FieldError{Field: "assignee_id", Message: "no such active agent"})
+			} else if err != nil {
+				return err
+			}
+		}
+		if len(v) > 0 {
+			return v
+		}
+		if in.TeamID != nil {
+			t.TeamID = *in.TeamID
+		}
+		if in.AssigneeID != nil {
+			t.AssigneeID = *in.AssigneeID
+		}
+		return q.UpdateTicket(ctx, t)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: assign: %w", err)
+	}
+	s.publish(ctx, Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: id})
+	return t, nil
+}
+
+// SetStatus changes a ticket's status.
+func (s *Service) SetStatus(ctx context.Context, a Actor, id int64, status model.TicketStatus) (*model.Ticket, error) {
+	if !status.Valid() {
+		return nil, directory.Invalid("status", "must be open, pending, resolved or closed")
+	}
+	var t *model.Ticket
+	err := s.store.Tx(ctx, func(q store.Queries) error {
+		var err error
+		if t, err = s.load(ctx, q, a, id); err != nil {
+			return err
+		}
+		t.Status = status
+		return q.UpdateTicket(ctx, t)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: set status: %w", err)
+	}
+	s.publish(ctx, Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: id})
+	return t, nil
+}
+
+// Merge moves source's messages into target and closes source. Both must
+// be tickets the actor may work.
+func (s *Service) Merge(ctx context.Context, a Actor, sourceID, targetID int64) (*model.Ticket, error) {
+	if targetID <= 0 {
+		return nil, directory.Invalid("target_id", "required")
+	}
+	if sourceID == targetID {
+		return nil, directory.Invalid("target_id", "cannot merge a ticket into itself")
+	}
+	var target *model.Ticket
+	err := s.store.Tx(ctx, func(q store.Queries) error {
+		if _, err := s.load(ctx, q, a, sourceID); err != nil {
+			return err
+		}
+		t, err := q.GetTicket(ctx, a.CompanyID, targetID)
+		if errors.Is(err, store.ErrNotFound) {
+			return directory.Invalid("target_id", "no such ticket")
+		} else if err != nil {
+			return err
+		}
+		if !a.CanSee(t) {
+			return directory.Invalid("target_id", "not one of your tickets")
+		}
+		if _, err := q.MergedInto(ctx, a.CompanyID, targetID); err == nil {
+			return directory.Invalid("target_id", "that ticket was itself merged into another")
+		}
+		if err := q.MergeTickets(ctx, a.CompanyID, sourceID, targetID, s.Now()); err != nil {
+			if errors.Is(err, store.ErrConflict) {
+				return directory.Invalid("target_id", "this ticket was already merged")
+			}
+			return err
+		}
+		target, err = q.GetTicket(ctx, a.CompanyID, targetID)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: merge: %w", err)
+	}
+	s.publish(ctx, Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: sourceID},
+		Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: targetID})
+	return target, nil
+}
+
+// ReplyInput is an agent's answer (Markdown text). To and Cc default to
+// the contact (or last sender) and the other people on the thread.
+type ReplyInput struct {
+	Text string          `json:"text"`
+	To   []model.Address `json:"to,omitempty"`
+	Cc   []model.Address `json:"cc,omitempty"`
+	Bcc  []model.Address `json:"bcc,omitempty"`
+}
+
+func checkAddrs(v *directory.ValidationError, field string, as []model.Address) {
+	if len(as) > 50 {
+		*v = append(*v, directory.FieldError{Field: field, Message: "at most 50 addresses"})
+		return
+	}
+	for i, a := range as {
+		p, err := mail.ParseAddress(strings.TrimSpace(a.Address))
+		if err != nil || p.Name != "" {
+			*v = append(*v, directory.FieldError{Field: fmt.Sprintf("%s[%d].address", field, i), Message: "must be an email address"})
+		}
+	}
+}
+
+// Reply composes the agent's answer (signature, quote, threading headers),
+// stores it as an outbound message with status queued and hands it to the
+// outbox in the same transaction.
+func (s *Service) Reply(ctx context.Context, a Actor, id int64, in ReplyInput) (*model.Message, error) {
+	var v directory.ValidationError
+	checkBody(&v, "text", in.Text)
+	checkAddrs(&v, "to", in.To)
+	checkAddrs(&v, "cc", in.Cc)
+	checkAddrs(&v, "bcc", in.Bcc)
+	if len(v) > 0 {
+		return nil, v
+	}
+	return s.outbound(ctx, a, id, func(ri *reply.Input) {
+		ri.Markdown, ri.To, ri.Cc, ri.Bcc = in.Text, in.To, in.Cc, in.Bcc
+	}, nil)
+}
+
+// ForwardInput sends the ticket's conversation to someone else.
+type ForwardInput struct {
+	To   []model.Address `json:"to"`
+	Text string          `json:"text"`
+}
+
+// Forward sends the conversation (quoted) with the agent's note to other
+// addresses; stored and queued like a reply.
+func (s *Service) Forward(ctx context.Context, a Actor, id int64, in ForwardInput) (*model.Message, error) {
+	var v directory.ValidationError
+	if len(in.To) == 0 {
+		v = append(v, directory.FieldError{Field: "to", Message: "required"})
+	}
+	checkAddrs(&v, "to", in.To)
+	checkBody(&v, "text", in.Text)
+	if len(v) > 0 {
+		return nil, v
+	}
+	quote := true
+	return s.outbound(ctx, a, id, func(ri *reply.Input) {
+		ri.Markdown, ri.To, ri.Cc, ri.Quote = in.Text, in.To, []model.Address{}, &quote
+		ri.Subject = prefixed("Fwd: ", ri.Ticket.Subject)
+	}, map[string]string{"kind": "forward"})
+}
+
+// outbound composes, stores and queues one outgoing message.
+func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*reply.Input), meta map[string]string) (*model.Message, error) {
+	if s.blobs == nil {
+		return nil, errors.New("ticket: outbound mail is not configured (no blob store)")
+	}
+	t, err := s.load(ctx, s.store, a, id)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: outbound: %w", err)
+	}
+	ch, err := s.store.GetChannel(ctx, a.CompanyID, t.ChannelID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: outbound: %w", err)
+	}
+	co, err := s.store.GetCompany(ctx, a.CompanyID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: outbound: %w", err)
+	}
+	contact, err := s.store.GetContact(ctx, a.CompanyID, t.ContactID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: outbound: %w", err)
+	}
+	thread, err := s.store.ListMessages(ctx, a.CompanyID, t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: outbound: %w", err)
+	}
+	ri := reply.Input{Channel: ch, Ticket: t, CompanyName: co.Name, Thread: thread,
+		Contact: model.Address{Name: contact.Name, Address: contact.Email}, SubjectTag: true, ReplyToken: true, Now: s.Now()}
+	if ag, err := s.store.GetAgent(ctx, a.CompanyID, a.AgentID); err == nil {
+		ri.Agent, ri.Language = ag, ag.Language
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("ticket: outbound: %w", err)
+	}
+	fill(&ri)
+	out, err := reply.Compose(ri)
+	if errors.Is(err, reply.ErrInvalid) {
+		return nil, directory.Invalid("message", strings.TrimPrefix(err.Error(), reply.ErrInvalid.Error()+": "))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ticket: compose: %w", err)
+	}
+	key, size, err := s.blobs.Put(ctx, bytes.NewReader(out.Raw), 0)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: store outbound raw: %w", err)
+	}
+	now := ri.Now.UTC()
+	m := &model.Message{CompanyID: a.CompanyID, TicketID: t.ID, ChannelID: t.ChannelID, Direction: model.DirOut,
+		Status: model.MsgQueued, AuthorID: a.AgentID, From: out.From, To: out.To, Cc: out.Cc, Bcc: out.Bcc,
+		Subject: out.Subject, MessageID: out.MessageID, InReplyTo: out.InReplyTo, References: out.Refs, Date: now,
+		Text: out.Text, HTML: out.HTML, ReplyText: out.Text, RawKey: key, Size: size, Meta: meta, CreatedAt: now}
+	err = s.store.Tx(ctx, func(q store.Queries) error {
+		if _, err := s.load(ctx, q, a, id); err != nil { // still ours (not reassigned meanwhile)
+			return err
+		}
+		if err := q.CreateMessage(ctx, m); err != nil {
+			return err
+		}
+		if err := s.outbox.Enqueue(ctx, q, m); err != nil {
+			return err
+		}
+		return q.TouchTicket(ctx, a.CompanyID, t.ID, now)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: outbound: %w", err)
+	}
+	s.outbox.Wake()
+	s.publish(ctx, Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: id, MessageID: m.ID})
+	return m, nil
+}
+
+// prefixed adds p ("Re: ") unless the subject already starts with it.
+func prefixed(p, subject string) string {
+	if strings.HasPrefix(strings.ToLower(subject), strings.ToLower(p)) {
+		return subject
+	}
+	return p + subject
+}

@@ -1,0 +1,256 @@
+package ticket_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/store/postgres"
+	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
+	"github.com/atende-helpdesk/atende/internal/ticket"
+)
+
+var ctx = context.Background()
+
+type pub struct {
+	mu  sync.Mutex
+	evs []ticket.Event
+}
+
+func (p *pub) Publish(_ context.Context, ev ticket.Event) {
+	p.mu.Lock()
+	p.evs = append(p.evs, ev)
+	p.mu.Unlock()
+}
+
+type env struct {
+	st          store.Store
+	bl          *blob.FS
+	svc         *ticket.Service
+	pub         *pub
+	co, other   *model.Company
+	ch          *model.Channel
+	team, team2 *model.Team
+	agent       *model.Agent
+	contact     *model.Contact
+}
+
+func newEnv(t *testing.T, dialect string) *env {
+	var st store.Store
+	var err error
+	if dialect == "sqlite" {
+		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	} else {
+		st, err = postgres.Open(ctx, pgtest.NewDatabase(t))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	e := &env{st: st, pub: &pub{}}
+	e.co = &model.Company{Slug: "acme", Name: "ACME"}
+	e.other = &model.Company{Slug: "beta", Name: "Beta"}
+	must(t, st.CreateCompany(ctx, e.co))
+	must(t, st.CreateCompany(ctx, e.other))
+	e.ch = &model.Channel{CompanyID: e.co.ID, Slug: "s", Name: "S", Enabled: true, Incoming: model.ConnInternal, Outgoing: model.ConnInternal,
+		InboundToken: "tok", Settings: model.ChannelSettings{PrimaryEmail: "suporte@acme.test", FromName: "ACME Suporte"}}
+	must(t, st.CreateChannel(ctx, e.ch))
+	e.team, e.team2 = &model.Team{CompanyID: e.co.ID, Name: "N1"}, &model.Team{CompanyID: e.co.ID, Name: "N2"}
+	must(t, st.CreateTeam(ctx, e.team))
+	must(t, st.CreateTeam(ctx, e.team2))
+	e.agent = &model.Agent{CompanyID: e.co.ID, Email: "bia@acme.test", Name: "Bia", Role: model.RoleAgent}
+	must(t, st.CreateAgent(ctx, e.agent))
+	e.contact, err = st.UpsertContact(ctx, e.co.ID, "cliente@example.com", "Cliente")
+	must(t, err)
+	bl, err := blob.NewFS(filepath.Join(t.TempDir(), "blobs"))
+	must(t, err)
+	e.bl = bl
+	e.svc = ticket.New(st, bl, nil, e.pub, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	return e
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) ticket(t *testing.T, subject string, teamID int64) *model.Ticket {
+	t.Helper()
+	tk := &model.Ticket{CompanyID: e.co.ID, ChannelID: e.ch.ID, ContactID: e.contact.ID, TeamID: teamID, Subject: subject,
+		ReplyToken: fmt.Sprintf("rt%d", time.Now().UnixNano())}
+	must(t, e.st.Tx(ctx, func(q store.Queries) error { return q.CreateTicket(ctx, tk) }))
+	m := &model.Message{CompanyID: e.co.ID, TicketID: tk.ID, ChannelID: e.ch.ID, Direction: model.DirIn, Status: model.MsgReceived,
+		From: model.Address{Address: "cliente@example.com"}, MessageID: fmt.Sprintf("in-%d@example.com", tk.ID), References: []string{"root@example.com"}}
+	must(t, e.st.CreateMessage(ctx, m))
+	must(t, e.st.CreateAttachment(ctx, &model.Attachment{CompanyID: e.co.ID, MessageID: m.ID, BlobKey: "k", Filename: "a.pdf", Size: 3}))
+	return tk
+}
+
+func fieldsOf(err error) map[string]string {
+	var ve directory.ValidationError
+	out := map[string]string{}
+	if errors.As(err, &ve) {
+		for _, f := range ve {
+			out[f.Field] = f.Message
+		}
+	}
+	return out
+}
+
+func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) { fn(t, newEnv(t, d)) })
+	}
+}
+
+func TestListScopeAndCursor(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		admin := ticket.Actor{CompanyID: e.co.ID, AgentID: 999, Admin: true}
+		agent := ticket.Actor{CompanyID: e.co.ID, AgentID: e.agent.ID, TeamIDs: []int64{e.team.ID}}
+		var mine []int64
+		for i := 0; i < 5; i++ {
+			mine = append(mine, e.ticket(t, fmt.Sprintf("N1 #%d", i), e.team.ID).ID)
+			e.ticket(t, fmt.Sprintf("N2 #%d", i), e.team2.ID)
+		}
+		var got []int64
+		cursor := ""
+		for pages := 0; ; pages++ {
+			p, err := e.svc.List(ctx, agent, ticket.Filter{Limit: 2, Cursor: cursor})
+			must(t, err)
+			for _, tk := range p.Tickets {
+				got = append(got, tk.ID)
+			}
+			if p.NextCursor == "" {
+				if pages != 2 {
+					t.Fatalf("pages = %d", pages+1)
+				}
+				break
+			}
+			cursor = p.NextCursor
+		}
+		if fmt.Sprint(got) != fmt.Sprint([]int64{mine[4], mine[3], mine[2], mine[1], mine[0]}) {
+			t.Fatalf("agent sees %v, want %v reversed", got, mine)
+		}
+		p, err := e.svc.List(ctx, admin, ticket.Filter{Query: "n2 #"})
+		must(t, err)
+		if len(p.Tickets) != 5 {
+			t.Fatalf("admin query found %d", len(p.Tickets))
+		}
+		_, err = e.svc.List(ctx, agent, ticket.Filter{Cursor: "garbage!", Status: "nope", Limit: 1000})
+		if f := fieldsOf(err); f["cursor"] == "" || f["status"] == "" || f["limit"] == "" {
+			t.Fatalf("validation: %v", err)
+		}
+	})
+}
+
+func TestOperations(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		agent := ticket.Actor{CompanyID: e.co.ID, AgentID: e.agent.ID, TeamIDs: []int64{e.team.ID}}
+		foreign := ticket.Actor{CompanyID: e.other.ID, AgentID: 1, Admin: true}
+		tk := e.ticket(t, "Boleto", e.team.ID)
+		hidden := e.ticket(t, "Outro time", e.team2.ID)
+
+		if _, err := e.svc.Get(ctx, agent, hidden.ID); !errors.Is(err, ticket.ErrForbidden) {
+			t.Fatalf("other team's ticket: %v", err)
+		}
+		if _, err := e.svc.Get(ctx, foreign, tk.ID); !errors.Is(err, ticket.ErrNotFound) {
+			t.Fatalf("other company's ticket: %v", err)
+		}
+		note, err := e.svc.AddNote(ctx, agent, tk.ID, "ligar amanhã")
+		must(t, err)
+		if note.Direction != model.DirNote || note.Status != model.MsgStored {
+			t.Fatalf("note %+v", note)
+		}
+		if _, err := e.svc.AddNote(ctx, agent, tk.ID, "  "); fieldsOf(err)["text"] != "required" {
+			t.Fatalf("empty note: %v", err)
+		}
+		reply, err := e.svc.Reply(ctx, agent, tk.ID, ticket.ReplyInput{Text: "Olá! Segue o **boleto**."})
+		must(t, err)
+		if reply.Status != model.MsgQueued || reply.Direction != model.DirOut || len(reply.To) != 1 || reply.To[0].Address != "cliente@example.com" ||
+			!strings.HasPrefix(reply.Subject, "Re: Boleto") || reply.InReplyTo != fmt.Sprintf("in-%d@example.com", tk.ID) || len(reply.References) != 2 ||
+			reply.From.Address != "suporte@acme.test" || reply.AuthorID != e.agent.ID || reply.RawKey == "" || reply.MessageID == "" {
+			t.Fatalf("reply %+v", reply)
+		}
+		rc, err := e.bl.Open(ctx, reply.RawKey)
+		must(t, err)
+		raw, _ := io.ReadAll(rc)
+		rc.Close()
+		low := strings.ToLower(string(raw))
+		if !strings.Contains(low, strings.ToLower("Message-ID: <"+reply.MessageID+">")) || !strings.Contains(low, strings.ToLower("In-Reply-To: <"+reply.InReplyTo+">")) {
+			t.Fatalf("raw reply:\n%s", raw)
+		}
+		jobs, err := e.st.ClaimJobs(ctx, []string{outbox.JobKind}, time.Now().Add(time.Second), time.Minute, 10)
+		must(t, err)
+		var pl struct {
+			MessageID int64 `json:"message_id"`
+		}
+		if len(jobs) != 1 || json.Unmarshal(jobs[0].Payload, &pl) != nil || pl.MessageID != reply.ID {
+			t.Fatalf("send jobs %+v", jobs)
+		}
+		if _, err := e.svc.Forward(ctx, agent, tk.ID, ticket.ForwardInput{To: []model.Address{{Address: "not an address"}}}); fieldsOf(err)["to[0].address"] == "" || fieldsOf(err)["text"] == "" {
+			t.Fatalf("forward validation: %v", err)
+		}
+		fwd, err := e.svc.Forward(ctx, agent, tk.ID, ticket.ForwardInput{To: []model.Address{{Address: "fin@acme.test"}}, Text: "veja"})
+		must(t, err)
+		if !strings.HasPrefix(fwd.Subject, "Fwd: Boleto") || fwd.Status != model.MsgQueued || fwd.To[0].Address != "fin@acme.test" || len(fwd.Cc) != 0 {
+			t.Fatalf("forward %+v", fwd)
+		}
+		zero := int64(0)
+		foreignTeam := &model.Team{CompanyID: e.other.ID, Name: "X"}
+		must(t, e.st.CreateTeam(ctx, foreignTeam))
+		if _, err := e.svc.Assign(ctx, agent, tk.ID, ticket.AssignInput{TeamID: &foreignTeam.ID}); fieldsOf(err)["team_id"] != "no such team" {
+			t.Fatalf("assign foreign team: %v", err)
+		}
+		got, err := e.svc.Assign(ctx, agent, tk.ID, ticket.AssignInput{AssigneeID: &e.agent.ID, TeamID: &zero})
+		must(t, err)
+		if got.AssigneeID != e.agent.ID || got.TeamID != 0 {
+			t.Fatalf("assigned %+v", got)
+		}
+		if _, err := e.svc.Get(ctx, agent, tk.ID); err != nil { // still visible: assigned to them
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SetStatus(ctx, agent, tk.ID, "done"); fieldsOf(err)["status"] == "" {
+			t.Fatalf("bad status: %v", err)
+		}
+		if got, err := e.svc.SetStatus(ctx, agent, tk.ID, model.StatusPending); err != nil || got.Status != model.StatusPending {
+			t.Fatalf("status %+v %v", got, err)
+		}
+		// Merge: into a ticket the agent cannot see is a field error.
+		if _, err := e.svc.Merge(ctx, agent, tk.ID, hidden.ID); fieldsOf(err)["target_id"] == "" {
+			t.Fatalf("merge into hidden: %v", err)
+		}
+		target := e.ticket(t, "Boleto de novo", e.team.ID)
+		if _, err := e.svc.Merge(ctx, agent, tk.ID, target.ID); err != nil {
+			t.Fatal(err)
+		}
+		d, err := e.svc.Get(ctx, agent, target.ID)
+		must(t, err)
+		if len(d.Messages) != 5 || len(d.Messages[0].Attachments) != 1 {
+			t.Fatalf("merged target has %d messages", len(d.Messages))
+		}
+		src, err := e.svc.Get(ctx, agent, tk.ID)
+		must(t, err)
+		if src.MergedInto != target.ID || src.Ticket.Status != model.StatusClosed || len(src.Messages) != 0 {
+			t.Fatalf("source after merge %+v", src)
+		}
+		if len(e.pub.evs) < 6 || e.pub.evs[0].Type != ticket.EventTicketUpdated || e.pub.evs[0].CompanyID != e.co.ID {
+			t.Fatalf("events %+v", e.pub.evs)
+		}
+	})
+}

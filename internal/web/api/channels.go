@@ -1,0 +1,109 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/model"
+)
+
+func (d Deps) listChannels(w http.ResponseWriter, r *http.Request) {
+	cs, err := d.Directory.ListChannels(r.Context(), principal(r).CompanyID)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	out := list[channelView]{Items: []channelView{}}
+	for i := range cs {
+		out.Items = append(out.Items, viewChannel(&cs[i]))
+	}
+	reply(w, http.StatusOK, out)
+}
+
+func (d Deps) createChannel(w http.ResponseWriter, r *http.Request) {
+	var in directory.ChannelInput
+	if err := decode(w, r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	c, err := d.Directory.CreateChannel(r.Context(), principal(r).CompanyID, in)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	reply(w, http.StatusCreated, viewChannel(c))
+}
+
+func (d Deps) getChannel(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	c, err := d.Directory.GetChannel(r.Context(), principal(r).CompanyID, id)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	reply(w, http.StatusOK, viewChannel(c))
+}
+
+func (d Deps) updateChannel(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var in directory.ChannelPatch
+	if err := decode(w, r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	c, err := d.Directory.UpdateChannel(r.Context(), principal(r).CompanyID, id, in)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	reply(w, http.StatusOK, viewChannel(c))
+}
+
+// ruleView is the stored rule, with filters always a list.
+func ruleView(r model.ChannelRule) model.ChannelRule {
+	if r.Filters == nil {
+		r.Filters = []model.RuleFilter{}
+	}
+	return r
+}
+
+func (d Deps) getRule(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	c, err := d.Directory.GetChannel(r.Context(), principal(r).CompanyID, id)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	reply(w, http.StatusOK, ruleView(c.Settings.Rule))
+}
+
+func (d Deps) putRule(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	var in model.ChannelRule
+	if err := decode(w, r, &in); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	c, err := d.Directory.SetRule(r.Context(), principal(r).CompanyID, id, in)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	reply(w, http.StatusOK, ruleView(c.Settings.Rule))
+}

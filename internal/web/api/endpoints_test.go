@@ -1,0 +1,330 @@
+package api_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/atende-helpdesk/atende/internal/auth"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/web/api"
+)
+
+func principalOf(a *model.Agent) *auth.Principal {
+	return &auth.Principal{CompanyID: a.CompanyID, AgentID: a.ID, Role: a.Role}
+}
+
+// call is one request of TestEndpoints.
+type call struct {
+	name   string
+	route  string // "METHOD pattern" it exercises
+	path   string
+	tok    string
+	body   any
+	status int
+	fields []string // expected field errors (422)
+	check  func(t *testing.T, r resp)
+}
+
+// TestEndpoints exercises every route for success and, where it takes
+// input, for field-level validation errors; a route of the table without
+// a successful call here fails the test.
+func TestEndpoints(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		a := e.a
+		adm, agt := a.adminTok, a.agentTok
+		id := func(n int64) string { return fmt.Sprint(n) }
+		var newAgentID, newTeamID, newChannelID, newTokenID, newHookID int64
+		calls := []call{
+			{"setup status", "GET /api/v1/setup", "/api/v1/setup", "", nil, 200, nil, func(t *testing.T, r resp) {
+				if string(r.body) != "{\"needs_setup\":false}\n" {
+					t.Fatalf("body %s", r.body)
+				}
+			}},
+			{"setup refused once done", "POST /api/v1/setup", "/api/v1/setup", "", map[string]any{"company": map[string]string{"slug": "new", "name": "N"},
+				"admin": map[string]string{"email": "a@n.test", "name": "A", "password": "long password"}}, 409, nil, nil},
+			{"setup validation", "", "/api/v1/setup", "", map[string]any{"company": map[string]string{"slug": "-"}, "admin": map[string]string{}}, 422,
+				[]string{"company.slug", "company.name", "admin.email", "admin.name", "admin.password"}, nil},
+			{"openapi", "GET /api/v1/openapi.json", "/api/v1/openapi.json", "", nil, 200, nil, nil},
+			{"me", "GET /api/v1/me", "/api/v1/me", agt, nil, 200, nil, func(t *testing.T, r resp) {
+				var me struct {
+					Agent   struct{ ID int64 }
+					TeamIDs []int64 `json:"team_ids"`
+				}
+				r.json(t, &me)
+				if me.Agent.ID != a.agent.ID || len(me.TeamIDs) != 1 || me.TeamIDs[0] != a.team.ID || strings.Contains(string(r.body), "password_hash") {
+					t.Fatalf("me %s", r.body)
+				}
+			}},
+			{"patch me", "PATCH /api/v1/me", "/api/v1/me", agt, map[string]any{"signature": "Bia, N1", "language": "en"}, 200, nil, func(t *testing.T, r resp) {
+				if !strings.Contains(string(r.body), `"signature":"Bia, N1"`) || !strings.Contains(string(r.body), `"role":"agent"`) {
+					t.Fatalf("me %s", r.body)
+				}
+			}},
+			{"patch me validation", "", "/api/v1/me", agt, map[string]any{"language": "fr", "name": ""}, 422, []string{"language", "name"}, nil},
+			{"patch me password needs current", "", "/api/v1/me", agt, map[string]any{"password": "a new long password", "current_password": "wrong"}, 422, []string{"current_password"}, nil},
+			{"patch me cannot change role", "", "/api/v1/me", agt, map[string]any{"role": "admin"}, 422, []string{"role"}, nil},
+			// tokens
+			{"create token", "POST /api/v1/tokens", "/api/v1/tokens", adm, map[string]any{"name": "zapier"}, 201, nil, func(t *testing.T, r resp) {
+				var v struct {
+					ID    int64
+					Token string
+				}
+				r.json(t, &v)
+				newTokenID = v.ID
+				if !strings.HasPrefix(v.Token, "atd_") {
+					t.Fatalf("token %s", r.body)
+				}
+				if r2 := e.do(t, "GET", "/api/v1/me", nil, bearer(v.Token)); r2.status != 200 {
+					t.Fatalf("new token does not work: %d", r2.status)
+				}
+			}},
+			{"token validation", "", "/api/v1/tokens", adm, map[string]any{"name": " "}, 422, []string{"name"}, nil},
+			{"token unknown field", "", "/api/v1/tokens", adm, map[string]any{"nome": "x"}, 422, []string{"nome"}, nil},
+			{"token bad json", "", "/api/v1/tokens", adm, "{", 400, nil, nil},
+			{"list tokens", "GET /api/v1/tokens", "/api/v1/tokens", adm, nil, 200, nil, func(t *testing.T, r resp) {
+				if strings.Contains(string(r.body), "atd_") || strings.Contains(string(r.body), "hash") {
+					t.Fatalf("list leaks secrets: %s", r.body)
+				}
+				var l struct{ Items []json.RawMessage }
+				r.json(t, &l)
+				if len(l.Items) != 3 {
+					t.Fatalf("tokens %s", r.body)
+				}
+			}},
+			// agents
+			{"create agent", "POST /api/v1/agents", "/api/v1/agents", adm, map[string]any{"email": "Carla@acme.test", "name": "Carla", "role": "agent", "language": "en"}, 201, nil,
+				func(t *testing.T, r resp) {
+					var v struct {
+						ID    int64
+						Email string
+					}
+					r.json(t, &v)
+					newAgentID = v.ID
+					if v.Email != "carla@acme.test" {
+						t.Fatalf("agent %s", r.body)
+					}
+				}},
+			{"agent validation", "", "/api/v1/agents", adm, map[string]any{"email": "nope", "role": "root", "language": "de", "password": "x"}, 422,
+				[]string{"email", "name", "role", "language", "password"}, nil},
+			{"agent wrong type", "", "/api/v1/agents", adm, map[string]any{"email": 5}, 422, []string{"email"}, nil},
+			{"list agents", "GET /api/v1/agents", "/api/v1/agents", agt, nil, 200, nil, func(t *testing.T, r resp) {
+				if strings.Contains(string(r.body), "beta.test") || !strings.Contains(string(r.body), "carla@acme.test") {
+					t.Fatalf("agents %s", r.body)
+				}
+			}},
+			{"get agent", "GET /api/v1/agents/{id}", "/api/v1/agents/" + id(a.admin.ID), agt, nil, 200, nil, nil},
+			{"patch agent", "PATCH /api/v1/agents/{id}", "/api/v1/agents/" + id(a.agent.ID), adm, map[string]any{"signature": "<b>Agente</b>", "language": "en"}, 200, nil,
+				func(t *testing.T, r resp) {
+					if !strings.Contains(string(r.body), `"language":"en"`) {
+						t.Fatalf("patched %s", r.body)
+					}
+				}},
+			{"patch agent validation", "", "/api/v1/agents/" + id(a.agent.ID), adm, map[string]any{"name": "", "password": "short"}, 422, []string{"name", "password"}, nil},
+			{"last admin stays", "", "/api/v1/agents/" + id(a.admin.ID), adm, map[string]any{"role": "agent"}, 422, []string{"role"}, nil},
+			// teams
+			{"create team", "POST /api/v1/teams", "/api/v1/teams", adm, map[string]any{"name": "Financeiro"}, 201, nil, func(t *testing.T, r resp) {
+				var v struct{ ID int64 }
+				r.json(t, &v)
+				newTeamID = v.ID
+			}},
+			{"team validation", "", "/api/v1/teams", adm, map[string]any{"name": "N1"}, 422, []string{"name"}, nil},
+			{"list teams", "GET /api/v1/teams", "/api/v1/teams", agt, nil, 200, nil, nil},
+			{"add member", "PUT /api/v1/teams/{id}/members/{agent_id}", "", adm, nil, 204, nil, nil},
+			{"get team", "GET /api/v1/teams/{id}", "", agt, nil, 200, nil, func(t *testing.T, r resp) {
+				if !strings.Contains(string(r.body), "carla@acme.test") {
+					t.Fatalf("members %s", r.body)
+				}
+			}},
+			{"remove member", "DELETE /api/v1/teams/{id}/members/{agent_id}", "", adm, nil, 204, nil, nil},
+			{"remove member again", "", "", adm, nil, 404, nil, nil},
+			// channels and rules
+			{"create channel", "POST /api/v1/channels", "/api/v1/channels", adm, map[string]any{"slug": "vendas", "name": "Vendas", "primary_email": "vendas@acme.test", "incoming": "external"}, 201, nil,
+				func(t *testing.T, r resp) {
+					var v struct {
+						ID           int64
+						InboundToken string `json:"inbound_token"`
+					}
+					r.json(t, &v)
+					newChannelID = v.ID
+					if v.InboundToken == "" {
+						t.Fatalf("channel %s", r.body)
+					}
+				}},
+			{"channel validation", "", "/api/v1/channels", adm, map[string]any{"slug": "suporte", "name": "x", "primary_email": "a@b.test"}, 422, []string{"slug"}, nil},
+			{"list channels", "GET /api/v1/channels", "/api/v1/channels", agt, nil, 200, nil, nil},
+			{"get channel", "GET /api/v1/channels/{id}", "/api/v1/channels/" + id(a.ch.ID), agt, nil, 200, nil, nil},
+			{"patch channel", "PATCH /api/v1/channels/{id}", "/api/v1/channels/" + id(a.ch.ID), adm, map[string]any{"enabled": false}, 200, nil, func(t *testing.T, r resp) {
+				if !strings.Contains(string(r.body), `"enabled":false`) {
+					t.Fatalf("channel %s", r.body)
+				}
+			}},
+			{"patch channel validation", "", "/api/v1/channels/" + id(a.ch.ID), adm, map[string]any{"name": " "}, 422, []string{"name"}, nil},
+			{"put rule", "PUT /api/v1/channels/{id}/rule", "/api/v1/channels/" + id(a.ch.ID) + "/rule", adm, map[string]any{"default_team_id": a.team.ID,
+				"filters": []map[string]any{{"kind": "sender_domain", "value": "cliente.com.br", "team_id": a.team2.ID, "priority": "high", "tags": []string{"vip"}}}}, 200, nil, nil},
+			{"rule field errors", "", "/api/v1/channels/" + id(a.ch.ID) + "/rule", adm, map[string]any{"default_team_id": e.b.team.ID, "send_initial_message": true,
+				"filters": []map[string]any{{"kind": "sender_address", "value": "not-an-address"}, {"kind": "subject_contains", "value": "x", "assignee_id": e.b.agent.ID}}}, 422,
+				[]string{"default_team_id", "initial_message", "filters[0].value", "filters[1].assignee_id"}, nil},
+			{"get rule", "GET /api/v1/channels/{id}/rule", "/api/v1/channels/" + id(a.ch.ID) + "/rule", adm, nil, 200, nil, func(t *testing.T, r resp) {
+				var rule model.ChannelRule
+				r.json(t, &rule)
+				if rule.DefaultTeamID != a.team.ID || len(rule.Filters) != 1 || rule.Filters[0].TeamID != a.team2.ID || rule.Filters[0].Tags[0] != "vip" {
+					t.Fatalf("rule %s", r.body)
+				}
+			}},
+			// tickets
+			{"list tickets as agent", "GET /api/v1/tickets", "/api/v1/tickets", agt, nil, 200, nil, func(t *testing.T, r resp) {
+				var l struct{ Items []struct{ ID int64 } }
+				r.json(t, &l)
+				if len(l.Items) != 1 || l.Items[0].ID != a.mine.ID {
+					t.Fatalf("agent sees %s", r.body)
+				}
+			}},
+			{"list tickets query", "", "/api/v1/tickets?q=fiscal&status=open", adm, nil, 200, nil, func(t *testing.T, r resp) {
+				var l struct{ Items []struct{ ID int64 } }
+				r.json(t, &l)
+				if len(l.Items) != 1 || l.Items[0].ID != a.other.ID {
+					t.Fatalf("query found %s", r.body)
+				}
+			}},
+			{"list tickets validation", "", "/api/v1/tickets?status=lost&team_id=x&cursor=%21", adm, nil, 422, []string{"team_id"}, nil},
+			{"list tickets validation 2", "", "/api/v1/tickets?status=lost&cursor=%21", adm, nil, 422, []string{"status", "cursor"}, nil},
+			{"get ticket", "GET /api/v1/tickets/{id}", "/api/v1/tickets/" + id(a.mine.ID), agt, nil, 200, nil, func(t *testing.T, r resp) {
+				var d struct {
+					Subject  string
+					Contact  struct{ Email string }
+					Messages []struct {
+						Direction   string
+						Attachments []struct{ Filename string }
+					}
+				}
+				r.json(t, &d)
+				if d.Subject != "Boleto atrasado" || d.Contact.Email != a.contact.Email || len(d.Messages) != 1 || d.Messages[0].Attachments[0].Filename != "boleto.pdf" {
+					t.Fatalf("detail %s", r.body)
+				}
+			}},
+			{"get ticket of another team", "", "/api/v1/tickets/" + id(a.other.ID), agt, nil, 403, nil, nil},
+			{"note", "POST /api/v1/tickets/{id}/notes", "/api/v1/tickets/" + id(a.mine.ID) + "/notes", agt, map[string]any{"text": "cliente VIP"}, 201, nil, func(t *testing.T, r resp) {
+				if !strings.Contains(string(r.body), `"direction":"note"`) {
+					t.Fatalf("note %s", r.body)
+				}
+			}},
+			{"note validation", "", "/api/v1/tickets/" + id(a.mine.ID) + "/notes", agt, map[string]any{"text": ""}, 422, []string{"text"}, nil},
+			{"note on another team's ticket", "", "/api/v1/tickets/" + id(a.other.ID) + "/notes", agt, map[string]any{"text": "x"}, 403, nil, nil},
+			{"reply", "POST /api/v1/tickets/{id}/replies", "/api/v1/tickets/" + id(a.mine.ID) + "/replies", agt, map[string]any{"text": "Segue o boleto."}, 202, nil,
+				func(t *testing.T, r resp) {
+					if !strings.Contains(string(r.body), `"status":"queued"`) || !strings.Contains(string(r.body), `"subject":"Re: Boleto atrasado [#1]"`) {
+						t.Fatalf("reply %s", r.body)
+					}
+				}},
+			{"reply validation", "", "/api/v1/tickets/" + id(a.mine.ID) + "/replies", agt, map[string]any{"text": "", "cc": []map[string]string{{"address": "bad"}}}, 422,
+				[]string{"text", "cc[0].address"}, nil},
+			{"forward", "POST /api/v1/tickets/{id}/forwards", "/api/v1/tickets/" + id(a.mine.ID) + "/forwards", agt, map[string]any{"text": "veja", "to": []map[string]string{{"address": "fin@acme.test"}}}, 202, nil, nil},
+			{"forward validation", "", "/api/v1/tickets/" + id(a.mine.ID) + "/forwards", agt, map[string]any{"text": "veja"}, 422, []string{"to"}, nil},
+			{"assign", "POST /api/v1/tickets/{id}/assign", "/api/v1/tickets/" + id(a.mine.ID) + "/assign", agt, map[string]any{"assignee_id": a.agent.ID}, 200, nil, nil},
+			{"assign validation", "", "/api/v1/tickets/" + id(a.mine.ID) + "/assign", agt, map[string]any{"team_id": e.b.team.ID, "assignee_id": e.b.agent.ID}, 422,
+				[]string{"team_id", "assignee_id"}, nil},
+			{"status", "POST /api/v1/tickets/{id}/status", "/api/v1/tickets/" + id(a.mine.ID) + "/status", agt, map[string]any{"status": "resolved"}, 200, nil, nil},
+			{"status validation", "", "/api/v1/tickets/" + id(a.mine.ID) + "/status", agt, map[string]any{"status": "archived"}, 422, []string{"status"}, nil},
+			{"merge validation: other company", "", "/api/v1/tickets/" + id(a.other.ID) + "/merge", adm, map[string]any{"target_id": e.b.mine.ID}, 422, []string{"target_id"}, nil},
+			{"merge validation: itself", "", "/api/v1/tickets/" + id(a.other.ID) + "/merge", adm, map[string]any{"target_id": a.other.ID}, 422, []string{"target_id"}, nil},
+			{"merge", "POST /api/v1/tickets/{id}/merge", "/api/v1/tickets/" + id(a.other.ID) + "/merge", adm, map[string]any{"target_id": a.mine.ID}, 200, nil, func(t *testing.T, r resp) {
+				det := e.do(t, "GET", "/api/v1/tickets/"+id(a.other.ID), nil, bearer(adm))
+				var d struct {
+					Status     string
+					MergedInto int64 `json:"merged_into"`
+					Messages   []any
+				}
+				det.json(t, &d)
+				if d.Status != "closed" || d.MergedInto != a.mine.ID || len(d.Messages) != 0 {
+					t.Fatalf("source after merge %s", det.body)
+				}
+			}},
+			// webhooks
+			{"create webhook", "POST /api/v1/webhooks", "/api/v1/webhooks", adm, map[string]any{"url": "https://hooks.example.com/atende", "events": []string{"ticket.created", "ticket.updated"}}, 201, nil,
+				func(t *testing.T, r resp) {
+					var v struct {
+						ID     int64
+						Secret string
+					}
+					r.json(t, &v)
+					newHookID = v.ID
+					if !strings.HasPrefix(v.Secret, "whsec_") {
+						t.Fatalf("webhook %s", r.body)
+					}
+				}},
+			{"webhook validation", "", "/api/v1/webhooks", adm, map[string]any{"url": "ftp://x", "events": []string{"ticket.exploded"}}, 422, []string{"url", "events[0]"}, nil},
+			{"list webhooks", "GET /api/v1/webhooks", "/api/v1/webhooks", adm, nil, 200, nil, func(t *testing.T, r resp) {
+				if strings.Contains(string(r.body), "whsec_") {
+					t.Fatalf("secret listed: %s", r.body)
+				}
+			}},
+			{"delete webhook", "DELETE /api/v1/webhooks/{id}", "", adm, nil, 204, nil, nil},
+			{"revoke token", "DELETE /api/v1/tokens/{id}", "", adm, nil, 204, nil, nil},
+			{"logout with token is a no-op", "POST /api/v1/auth/logout", "/api/v1/auth/logout", agt, nil, 204, nil, nil},
+		}
+		done := map[string]bool{}
+		for _, c := range calls {
+			path := c.path
+			switch c.name { // ids known only after earlier calls
+			case "add member", "get team", "remove member", "remove member again":
+				path = fmt.Sprintf("/api/v1/teams/%d", newTeamID)
+				if c.name != "get team" {
+					path += fmt.Sprintf("/members/%d", newAgentID)
+				}
+			case "delete webhook":
+				path = fmt.Sprintf("/api/v1/webhooks/%d", newHookID)
+			case "revoke token":
+				path = fmt.Sprintf("/api/v1/tokens/%d", newTokenID)
+			}
+			method := strings.Fields(c.route + " GET")[0]
+			if c.route == "" {
+				method = map[bool]string{true: "POST", false: "GET"}[c.body != nil]
+				switch {
+				case strings.HasPrefix(c.name, "patch"), c.name == "last admin stays":
+					method = "PATCH"
+				case c.name == "rule field errors":
+					method = "PUT"
+				case c.name == "remove member again":
+					method = "DELETE"
+				}
+			}
+			var opts []reqOpt
+			if c.tok != "" {
+				opts = append(opts, bearer(c.tok))
+			}
+			r := e.do(t, method, path, c.body, opts...)
+			if r.status != c.status {
+				t.Fatalf("%s: %s %s = %d %s, want %d", c.name, method, path, r.status, r.body, c.status)
+			}
+			if r.status >= 400 {
+				r.problem(t)
+			}
+			if c.fields != nil {
+				got := r.fields()
+				if len(got) != len(c.fields) {
+					t.Fatalf("%s: field errors %v, want %v", c.name, got, c.fields)
+				}
+				for _, f := range c.fields {
+					if got[f] == "" {
+						t.Fatalf("%s: no error for %s in %v", c.name, f, got)
+					}
+				}
+			}
+			if c.check != nil {
+				c.check(t, r)
+			}
+			if c.route != "" && r.status < 300 {
+				done[c.route] = true
+			}
+		}
+		_ = newChannelID
+		for _, rt := range api.RouteTable() {
+			k := rt.Method + " " + rt.Path
+			if !done[k] && k != "POST /api/v1/auth/login" && k != "GET /api/v1/events" && k != "POST /api/v1/setup" {
+				t.Errorf("route %s has no successful call in TestEndpoints", k)
+			}
+		}
+	})
+}

@@ -1,0 +1,229 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/auth"
+	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/store/postgres"
+	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
+	"github.com/atende-helpdesk/atende/internal/ticket"
+	"github.com/atende-helpdesk/atende/internal/web/api"
+)
+
+var ctx = context.Background()
+
+var fast = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// tenant is one company's fixtures.
+type tenant struct {
+	co                 *model.Company
+	admin, agent       *model.Agent
+	adminTok, agentTok string
+	tokenID            int64
+	team, team2        *model.Team
+	ch                 *model.Channel
+	mine, other        *model.Ticket // in the agent's team / another team
+	webhookID          int64
+	contact            *model.Contact
+}
+
+type env struct {
+	st   store.Store
+	srv  *httptest.Server
+	auth *auth.Service
+	hub  *api.Hub
+	dir  *directory.Service
+	a, b *tenant
+	now  time.Time
+}
+
+func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
+	for _, d := range []string{"sqlite", "postgres"} {
+		t.Run(d, func(t *testing.T) { fn(t, newEnv(t, d)) })
+	}
+}
+
+func openStore(t testing.TB, dialect string) store.Store {
+	t.Helper()
+	var st store.Store
+	var err error
+	if dialect == "sqlite" {
+		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	} else {
+		st, err = postgres.Open(ctx, pgtest.NewDatabase(t))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func newEnv(t testing.TB, dialect string) *env {
+	t.Helper()
+	return newEnvWith(t, openStore(t, dialect))
+}
+
+// newEnvWith serves the API over st with two companies of fixtures.
+func newEnvWith(t testing.TB, st store.Store) *env {
+	t.Helper()
+	log := quietLog()
+	e := &env{st: st, now: time.Now()}
+	e.auth = auth.New(st, log, auth.Config{Params: fast, MaxAccountFailures: 3})
+	e.dir = directory.New(st, e.auth.HashPassword, log)
+	e.hub = api.NewHub(st, log)
+	bl, err := blob.NewFS(filepath.Join(t.TempDir(), "blobs"))
+	must(t, err)
+	tickets := ticket.New(st, bl, nil, e.hub, log)
+	h := api.Handler(api.Deps{Log: log, Store: st, Auth: &auth.HTTP{Svc: e.auth}, Directory: e.dir, Tickets: tickets, Hub: e.hub,
+		Heartbeat: 50 * time.Millisecond})
+	e.srv = httptest.NewServer(h)
+	t.Cleanup(e.srv.Close)
+	e.a = e.tenant(t, "acme")
+	e.b = e.tenant(t, "beta")
+	return e
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) tenant(t testing.TB, slug string) *tenant {
+	t.Helper()
+	tn := &tenant{}
+	var err error
+	tn.co, err = e.dir.CreateCompany(ctx, directory.CompanyInput{Slug: slug, Name: strings.ToUpper(slug)})
+	must(t, err)
+	tn.admin, err = e.dir.CreateAgent(ctx, tn.co.ID, directory.AgentInput{Email: "admin@" + slug + ".test", Name: "Admin", Role: model.RoleAdmin, Password: "admin password"})
+	must(t, err)
+	tn.agent, err = e.dir.CreateAgent(ctx, tn.co.ID, directory.AgentInput{Email: "agent@" + slug + ".test", Name: "Agent", Role: model.RoleAgent, Password: "agent password"})
+	must(t, err)
+	tn.team, err = e.dir.CreateTeam(ctx, tn.co.ID, directory.TeamInput{Name: "N1"})
+	must(t, err)
+	tn.team2, err = e.dir.CreateTeam(ctx, tn.co.ID, directory.TeamInput{Name: "N2"})
+	must(t, err)
+	must(t, e.dir.AddMember(ctx, tn.co.ID, tn.team.ID, tn.agent.ID))
+	tn.ch, err = e.dir.CreateChannel(ctx, tn.co.ID, directory.ChannelInput{Slug: "suporte", Name: "Suporte", PrimaryEmail: "suporte@" + slug + ".test"})
+	must(t, err)
+	raw, tok, err := e.auth.CreateAPIToken(ctx, &auth.Principal{CompanyID: tn.co.ID, AgentID: tn.admin.ID}, "admin")
+	must(t, err)
+	tn.adminTok, tn.tokenID = raw, tok.ID
+	tn.agentTok, _, err = e.auth.CreateAPIToken(ctx, &auth.Principal{CompanyID: tn.co.ID, AgentID: tn.agent.ID}, "agent")
+	must(t, err)
+	tn.contact, err = e.st.UpsertContact(ctx, tn.co.ID, "cliente@"+slug+"-cliente.com.br", "Cliente")
+	must(t, err)
+	tn.mine = e.ticket(t, tn, "Boleto atrasado", tn.team.ID)
+	tn.other = e.ticket(t, tn, "Nota fiscal", tn.team2.ID)
+	w := &store.Webhook{CompanyID: tn.co.ID, URL: "http://127.0.0.1:1/hook", Secret: "s", Events: []string{"ticket.updated"}, Enabled: false}
+	must(t, e.st.CreateWebhook(ctx, w))
+	tn.webhookID = w.ID
+	return tn
+}
+
+func (e *env) ticket(t testing.TB, tn *tenant, subject string, teamID int64) *model.Ticket {
+	t.Helper()
+	tk := &model.Ticket{CompanyID: tn.co.ID, ChannelID: tn.ch.ID, ContactID: tn.contact.ID, TeamID: teamID, Subject: subject,
+		ReplyToken: fmt.Sprintf("rt-%d", time.Now().UnixNano())}
+	must(t, e.st.Tx(ctx, func(q store.Queries) error { return q.CreateTicket(ctx, tk) }))
+	m := &model.Message{CompanyID: tn.co.ID, TicketID: tk.ID, ChannelID: tn.ch.ID, Direction: model.DirIn, Status: model.MsgReceived,
+		From: model.Address{Address: tn.contact.Email}, Subject: subject, Text: "Olá", MessageID: fmt.Sprintf("m%d@cliente", tk.ID)}
+	must(t, e.st.CreateMessage(ctx, m))
+	must(t, e.st.CreateAttachment(ctx, &model.Attachment{CompanyID: tn.co.ID, MessageID: m.ID, BlobKey: "k", Filename: "boleto.pdf", ContentType: "application/pdf", Size: 10}))
+	return tk
+}
+
+// resp is a decoded response.
+type resp struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r resp) json(t testing.TB, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+// problem decodes a problem document and checks its content type.
+func (r resp) problem(t testing.TB) api.Problem {
+	t.Helper()
+	if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("content type %q for %d %s", ct, r.status, r.body)
+	}
+	var p api.Problem
+	r.json(t, &p)
+	if p.Status != r.status || p.Code == "" || p.Title == "" || !strings.HasPrefix(p.Type, "urn:atende:problem:") {
+		t.Fatalf("bad problem %+v", p)
+	}
+	return p
+}
+
+func (r resp) fields() map[string]string {
+	var p api.Problem
+	json.Unmarshal(r.body, &p)
+	out := map[string]string{}
+	for _, f := range p.Errors {
+		out[f.Field] = f.Message
+	}
+	return out
+}
+
+type reqOpt func(*http.Request)
+
+func bearer(tok string) reqOpt {
+	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
+}
+
+func header(k, v string) reqOpt { return func(r *http.Request) { r.Header.Set(k, v) } }
+
+func cookie(c *http.Cookie) reqOpt { return func(r *http.Request) { r.AddCookie(c) } }
+
+func (e *env) do(t testing.TB, method, path string, body any, opts ...reqOpt) resp {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		must(t, err)
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	must(t, err)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, o := range opts {
+		o(req)
+	}
+	res, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	return resp{res.StatusCode, res.Header, data}
+}
