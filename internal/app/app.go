@@ -35,6 +35,9 @@ Usage:
   atende import [flags] --company C --channel CH [--create] PATH...
                                            import .eml files, mbox files or Maildir folders
   atende parse  FILE                       print what Atende reads out of one message, as JSON
+  atende admin  create-company --slug S --name N
+  atende admin  create-agent --company S --email E --name N [--role admin|agent] [--password-stdin]
+                                           scripted installs (the web UI offers first-run setup)
   atende version
 
 Run "atende COMMAND -h" for the flags of a command. Every flag also has an
@@ -62,6 +65,8 @@ func Run(ctx context.Context, args []string, sys IO) int {
 		err = importCmd(ctx, rest, sys)
 	case "parse":
 		err = parseCmd(ctx, rest, sys)
+	case "admin":
+		err = adminCmd(ctx, rest, sys)
 	case "version", "--version":
 		fmt.Fprintln(sys.Out, "atende", Version)
 	case "help", "-h", "--help":

@@ -11,12 +11,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/autoreply"
 	"github.com/atende-helpdesk/atende/internal/config"
+	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/ingest"
+	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/ticket"
 	"github.com/atende-helpdesk/atende/internal/web/api"
 )
 
@@ -76,9 +80,18 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			}
 		}()
 	}
-	run("ingest", func(ctx context.Context) error {
-		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers})
+	authSvc := auth.New(st, log.With("component", "auth"), auth.Config{})
+	dir := directory.New(st, authSvc.HashPassword, log)
+	hub := api.NewHub(st, log.With("component", "events"))
+	tickets := ticket.New(st, bl, ticket.Queue{WakeFunc: out.Wake}, hub, log)
+	out.OnSent(func(ctx context.Context, m *model.Message) {
+		hub.Publish(ctx, ticket.Event{Type: ticket.EventMessageSent, CompanyID: m.CompanyID, TicketID: m.TicketID, MessageID: m.ID})
 	})
+	run("ingest", func(ctx context.Context) error {
+		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers, Notifier: hub})
+	})
+	run("webhooks", (&api.WebhookWorker{Store: st, Log: log.With("component", "webhooks")}).Run)
+	run("sessions", func(ctx context.Context) error { return authSvc.RunPurge(ctx, time.Hour) })
 	run("outbox", out.Run)
 	run("autoreply", auto.Run)
 	imapSync := imapsync.NewManager(st, svc, box, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg})
@@ -105,7 +118,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	handler := api.Handler(api.Deps{Log: log, Checks: map[string]api.Checker{
 		"database": api.CheckFunc(st.Ping),
 		"blobs":    api.CheckFunc(func(context.Context) error { return writable(cfg.BlobDir()) }),
-	}})
+	}, Store: st, Auth: &auth.HTTP{Svc: authSvc, TrustProxy: cfg.TrustProxy}, Directory: dir, Tickets: tickets, Hub: hub})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()

@@ -39,6 +39,9 @@ type Config struct {
 	// ExtraCAFile adds trusted CA certificates (PEM) for outgoing TLS
 	// (IMAP, SMTP) on top of the system roots; verification stays on.
 	ExtraCAFile string
+	// TrustProxy believes X-Forwarded-Proto/For from a reverse proxy in
+	// front of Atende (Secure cookies, client IPs for login throttling).
+	TrustProxy bool
 }
 
 // Defaults are the embedded defaults: SQLite and files under ./data.
@@ -77,6 +80,7 @@ func (c *Config) FlagSet(fs *flag.FlagSet) {
 	fs.StringVar(&c.RelayEncryption, "relay-encryption", c.RelayEncryption, "tls, starttls or none (env ATENDE_RELAY_ENCRYPTION)")
 	fs.StringVar(&c.RelayUsername, "relay-username", c.RelayUsername, "relay login; password in env ATENDE_RELAY_PASSWORD (env ATENDE_RELAY_USERNAME)")
 	fs.StringVar(&c.ExtraCAFile, "extra-ca-file", c.ExtraCAFile, "PEM file of extra trusted CAs for outgoing TLS (env ATENDE_EXTRA_CA_FILE)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "trust X-Forwarded-* headers from a reverse proxy (env ATENDE_TRUST_PROXY=1)")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "ingest workers (env ATENDE_WORKERS)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env ATENDE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env ATENDE_LOG_FORMAT)")
@@ -108,6 +112,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	env("ATENDE_RELAY_USERNAME", str(&c.RelayUsername))
 	env("ATENDE_RELAY_PASSWORD", str(&c.RelayPassword))
 	env("ATENDE_EXTRA_CA_FILE", str(&c.ExtraCAFile))
+	env("ATENDE_TRUST_PROXY", func(v string) error {
+		b, err := strconv.ParseBool(v)
+		c.TrustProxy = b
+		return err
+	})
 	env("ATENDE_MAX_MESSAGE_SIZE", func(v string) error {
 		n, err := ParseSize(v)
 		c.MaxMessageSize = n

@@ -275,7 +275,7 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 			return ev, err
 		}
 		body := pm.TextBody
-		dec := routing.Evaluate(ruleOf(ch), routing.Input{From: from, Recipients: recipients, Subject: pm.Subject, Body: body})
+		dec := routing.Evaluate(routing.FromModel(ch.Settings.Rule), routing.Input{From: from, Recipients: recipients, Subject: pm.Subject, Body: body})
 		subject := pm.Subject
 		if subject == "" {
 			subject = "(sem assunto)"
@@ -402,17 +402,6 @@ func addrs(in []mailparse.Address) []model.Address {
 	out := make([]model.Address, 0, len(in))
 	for _, a := range in {
 		out = append(out, model.Address{Name: a.Name, Address: model.NormalizeEmail(a.Address)})
-	}
-	return out
-}
-
-// ruleOf converts the stored channel rule to routing's types.
-func ruleOf(ch *model.Channel) routing.Rule {
-	r := ch.Settings.Rule
-	out := routing.Rule{DefaultTeamID: r.DefaultTeamID, SendInitialMessage: r.SendInitialMessage, InitialMessage: r.InitialMessage}
-	for _, f := range r.Filters {
-		out.Filters = append(out.Filters, routing.Filter{Kind: routing.FilterKind(f.Kind), Value: f.Value, Action: routing.Action{
-			TeamID: f.TeamID, AssigneeID: f.AssigneeID, Priority: f.Priority, Tags: f.Tags, SendInitialMessage: f.SendInitialMessage}})
 	}
 	return out
 }

@@ -52,12 +52,17 @@ type Config struct {
 
 // Service enqueues and sends.
 type Service struct {
-	st   store.Store
-	bl   blob.Store
-	log  *slog.Logger
-	cfg  Config
-	wake chan struct{}
+	st     store.Store
+	bl     blob.Store
+	log    *slog.Logger
+	cfg    Config
+	wake   chan struct{}
+	onSent func(ctx context.Context, m *model.Message)
 }
+
+// OnSent registers a hook called after a delivery is committed (live
+// updates, the message.sent webhook). Call it before Run.
+func (s *Service) OnSent(fn func(ctx context.Context, m *model.Message)) { s.onSent = fn }
 
 // New builds the Service.
 func New(st store.Store, bl blob.Store, log *slog.Logger, cfg Config) *Service {
@@ -277,6 +282,11 @@ func (s *Service) handle(ctx context.Context, j model.Job) {
 		})
 		if err != nil {
 			log.Error("outbox: record a delivered message", "message", m.ID, "err", err)
+			return
+		}
+		if s.onSent != nil {
+			m.Status = model.MsgSent
+			s.onSent(ctx, m)
 		}
 		return
 	}
