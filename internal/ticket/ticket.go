@@ -19,6 +19,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/reply"
 	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/thread"
 )
 
 // Errors.
@@ -468,8 +469,13 @@ type ForwardInput struct {
 	Text string          `json:"text"`
 }
 
-// Forward sends the conversation (quoted) with the agent's note to other
-// addresses; stored and queued like a reply.
+// Forward sends the conversation with the agent's note to other
+// addresses; stored and queued like a reply. When the channel's option
+// "forward creates a new ticket" (Usedesk seed: "Encaminhamento — um novo
+// ticket") is on, the forward opens a new ticket for the first recipient,
+// whose first message is an internal note holding the forwarded
+// correspondence, and the forward is sent from that ticket: the
+// recipient's answers thread into it, not into the customer's ticket.
 func (s *Service) Forward(ctx context.Context, a Actor, id int64, in ForwardInput) (*model.Message, error) {
 	var v directory.ValidationError
 	if len(in.To) == 0 {
@@ -480,11 +486,92 @@ func (s *Service) Forward(ctx context.Context, a Actor, id int64, in ForwardInpu
 	if len(v) > 0 {
 		return nil, v
 	}
-	quote := true
-	return s.outbound(ctx, a, id, func(ri *reply.Input) {
-		ri.Markdown, ri.To, ri.Cc, ri.Quote = in.Text, in.To, []model.Address{}, &quote
-		ri.Subject = prefixed("Fwd: ", ri.Ticket.Subject)
-	}, map[string]string{"kind": "forward"})
+	t, err := s.load(ctx, s.store, a, id)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: forward: %w", err)
+	}
+	ch, err := s.store.GetChannel(ctx, a.CompanyID, t.ChannelID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: forward: %w", err)
+	}
+	if !ch.Settings.ForwardNewTicket {
+		quote := true
+		return s.outbound(ctx, a, id, func(ri *reply.Input) {
+			ri.Markdown, ri.To, ri.Cc, ri.Quote = in.Text, in.To, []model.Address{}, &quote
+			ri.Subject = prefixed("Fwd: ", ri.Ticket.Subject)
+		}, map[string]string{"kind": "forward"})
+	}
+	msgs, err := s.store.ListMessages(ctx, a.CompanyID, t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: forward: %w", err)
+	}
+	history := forwardedText(t, msgs)
+	now := s.Now().UTC()
+	nt := &model.Ticket{CompanyID: a.CompanyID, ChannelID: t.ChannelID, TeamID: t.TeamID, AssigneeID: a.AgentID,
+		Subject: prefixed("Fwd: ", t.Subject), Status: model.StatusPending, Priority: t.Priority, ReplyToken: thread.NewReplyToken(),
+		CreatedAt: now, LastMessageAt: now}
+	err = s.store.Tx(ctx, func(q store.Queries) error {
+		c, err := q.UpsertContact(ctx, a.CompanyID, in.To[0].Address, in.To[0].Name)
+		if err != nil {
+			return err
+		}
+		nt.ContactID = c.ID
+		if err := q.CreateTicket(ctx, nt); err != nil {
+			return err
+		}
+		note := &model.Message{CompanyID: a.CompanyID, TicketID: nt.ID, ChannelID: nt.ChannelID, Direction: model.DirNote,
+			Status: model.MsgStored, AuthorID: a.AgentID, Text: history, CreatedAt: now,
+			Meta: map[string]string{"forwarded_from_ticket": fmt.Sprint(t.Number)}}
+		return q.CreateMessage(ctx, note)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: forward to a new ticket: %w", err)
+	}
+	s.publish(ctx, Event{Type: EventTicketCreated, CompanyID: a.CompanyID, TicketID: nt.ID})
+	no := false
+	return s.outbound(ctx, Actor{CompanyID: a.CompanyID, AgentID: a.AgentID, Admin: true}, nt.ID, func(ri *reply.Input) {
+		ri.Markdown = in.Text + "\n\n---------- Forwarded message ----------\n\n" + indentBlock(history)
+		ri.To, ri.Cc, ri.Quote, ri.Subject = in.To, []model.Address{}, &no, nt.Subject
+	}, map[string]string{"kind": "forward", "forwarded_from_ticket": fmt.Sprint(t.Number)})
+}
+
+// forwardedText renders a ticket's correspondence (notes excluded) as
+// plain text, oldest first.
+func forwardedText(t *model.Ticket, msgs []model.Message) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Ticket #%d: %s\n", t.Number, t.Subject)
+	for _, m := range msgs {
+		if m.Direction == model.DirNote {
+			continue
+		}
+		when := m.Date
+		if when.IsZero() {
+			when = m.CreatedAt
+		}
+		fmt.Fprintf(&b, "\nFrom: %s\nDate: %s\n", m.From.String(), when.UTC().Format("Mon, 2 Jan 2006 15:04 MST"))
+		if len(m.To) > 0 {
+			var to []string
+			for _, x := range m.To {
+				to = append(to, x.String())
+			}
+			fmt.Fprintf(&b, "To: %s\n", strings.Join(to, ", "))
+		}
+		subject := m.Subject
+		if subject == "" {
+			subject = t.Subject
+		}
+		fmt.Fprintf(&b, "Subject: %s\n\n%s\n", subject, strings.TrimSpace(m.Text))
+	}
+	return b.String()
+}
+
+// indentBlock turns plain text into a Markdown block that keeps its lines.
+func indentBlock(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "    " + l
+	}
+	return strings.Join(lines, "\n")
 }
 
 // outbound composes, stores and queues one outgoing message.
@@ -513,7 +600,7 @@ func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*re
 		return nil, fmt.Errorf("ticket: outbound: %w", err)
 	}
 	ri := reply.Input{Channel: ch, Ticket: t, CompanyName: co.Name, Thread: thread,
-		Contact: model.Address{Name: contact.Name, Address: contact.Email}, SubjectTag: true, ReplyToken: true, Now: s.Now()}
+		Contact: model.Address{Name: contact.Name, Address: contact.Email}, SubjectTag: true, Now: s.Now()}
 	if ag, err := s.store.GetAgent(ctx, a.CompanyID, a.AgentID); err == nil {
 		ri.Agent, ri.Language = ag, ag.Language
 	} else if !errors.Is(err, store.ErrNotFound) {

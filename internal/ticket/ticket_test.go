@@ -254,3 +254,43 @@ func TestOperations(t *testing.T) {
 		}
 	})
 }
+
+// Usedesk seed, "Encaminhamento — um novo ticket": with the channel option
+// on, a forward opens a new ticket whose first note holds the forwarded
+// correspondence, and the forward itself is sent from the new ticket.
+func TestForwardCreatesNewTicket(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		e.ch.Settings.ForwardNewTicket = true
+		must(t, e.st.UpdateChannel(ctx, e.ch))
+		agent := ticket.Actor{CompanyID: e.co.ID, AgentID: e.agent.ID, TeamIDs: []int64{e.team.ID}}
+		tk := e.ticket(t, "Nota fiscal errada", e.team.ID)
+		fwd, err := e.svc.Forward(ctx, agent, tk.ID, ticket.ForwardInput{To: []model.Address{{Name: "Financeiro", Address: "fin@acme.test"}}, Text: "Podem corrigir?"})
+		must(t, err)
+		if fwd.TicketID == tk.ID {
+			t.Fatal("the forward stayed on the customer's ticket")
+		}
+		nt, err := e.st.GetTicket(ctx, e.co.ID, fwd.TicketID)
+		must(t, err)
+		c, _ := e.st.GetContact(ctx, e.co.ID, nt.ContactID)
+		if nt.Subject != "Fwd: Nota fiscal errada" || c.Email != "fin@acme.test" || nt.AssigneeID != e.agent.ID || nt.TeamID != e.team.ID {
+			t.Fatalf("new ticket %+v contact %s", nt, c.Email)
+		}
+		msgs, err := e.st.ListMessages(ctx, e.co.ID, nt.ID)
+		must(t, err)
+		if len(msgs) != 2 || msgs[0].Direction != model.DirNote || !strings.Contains(msgs[0].Text, "Ticket #"+fmt.Sprint(tk.Number)) ||
+			!strings.Contains(msgs[0].Text, "Subject: Nota fiscal errada") {
+			t.Fatalf("new ticket messages: %+v", msgs)
+		}
+		if msgs[1].ID != fwd.ID || !strings.Contains(fwd.Text, "Podem corrigir?") || !strings.Contains(fwd.Text, "Forwarded message") ||
+			fwd.To[0].Address != "fin@acme.test" || fwd.Status != model.MsgQueued {
+			t.Fatalf("forward message: %+v", fwd)
+		}
+		// The customer's ticket is untouched (no outbound message on it).
+		orig, _ := e.st.ListMessages(ctx, e.co.ID, tk.ID)
+		for _, m := range orig {
+			if m.Direction == model.DirOut {
+				t.Fatal("forward also queued on the original ticket")
+			}
+		}
+	})
+}
