@@ -29,12 +29,13 @@ import (
 // channels through the configured relay. One smtpout.Sender per channel
 // keeps its connection for reuse; a changed channel gets a new one.
 type channelSender struct {
-	st    store.Store
-	box   *secrets.Box
-	tls   *tls.Config
-	relay *smtpout.Sender // nil when no relay is configured
-	sign  *signing.Signer // DKIM for relayed mail
-	log   *slog.Logger
+	st        store.Store
+	box       *secrets.Box
+	tls       *tls.Config
+	relay     *smtpout.Sender // nil when no relay is configured
+	sign      *signing.Signer // DKIM for relayed mail
+	relayHost string
+	log       *slog.Logger
 
 	mu      sync.Mutex
 	senders map[int64]cachedSender
@@ -51,6 +52,7 @@ func newChannelSender(cfg config.Config, st store.Store, box *secrets.Box, tlsCf
 	cs := &channelSender{st: st, box: box, tls: tlsCfg, log: log, senders: map[int64]cachedSender{}, sign: signing.New(st, box, nil)}
 	if cfg.RelayAddr != "" {
 		host, port, _ := net.SplitHostPort(cfg.RelayAddr)
+		cs.relayHost = host
 		p, _ := strconv.Atoi(port)
 		var auth smtpout.Auth
 		if cfg.RelayUsername != "" {
@@ -185,4 +187,15 @@ func secretBox(cfg config.Config, log *slog.Logger) (*secrets.Box, error) {
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
 	return secrets.NewBox(key)
+}
+
+// dnsRecords lists what an admin publishes for a sending domain: the DKIM
+// key relayed mail is signed with (created on first use) and SPF for the
+// relay host.
+func (cs *channelSender) dnsRecords(ctx context.Context, companyID int64, domain string) ([]signing.Record, error) {
+	k, err := cs.sign.EnsureKey(ctx, companyID, domain)
+	if err != nil {
+		return nil, err
+	}
+	return signing.DNSRecords(k, cs.relayHost), nil
 }

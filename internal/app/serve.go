@@ -118,7 +118,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	handler := api.Handler(api.Deps{Log: log, Checks: map[string]api.Checker{
 		"database": api.CheckFunc(st.Ping),
 		"blobs":    api.CheckFunc(func(context.Context) error { return writable(cfg.BlobDir()) }),
-	}, Store: st, Auth: &auth.HTTP{Svc: authSvc, TrustProxy: cfg.TrustProxy}, Directory: dir, Tickets: tickets, Hub: hub})
+	}, Store: st, Auth: &auth.HTTP{Svc: authSvc, TrustProxy: cfg.TrustProxy}, Directory: dir, Tickets: tickets, Hub: hub,
+		DNSRecords: sender.dnsRecords})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/outbound/signing"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
@@ -34,6 +35,9 @@ type Deps struct {
 	Directory *directory.Service
 	Tickets   *ticket.Service
 	Hub       *Hub // live events and webhook fan-out
+	// DNSRecords returns the records to publish for a company's sending
+	// domain (DKIM key created on first use); nil disables the endpoint.
+	DNSRecords func(ctx context.Context, companyID int64, domain string) ([]signing.Record, error)
 	// Heartbeat is how often the event stream sends a keep-alive comment
 	// (default 20 s).
 	Heartbeat time.Duration
@@ -88,6 +92,7 @@ func (d Deps) routes() []route {
 		{"PATCH", "/api/v1/channels/{id}", adminOnly, d.updateChannel},
 		{"GET", "/api/v1/channels/{id}/rule", adminOnly, d.getRule},
 		{"PUT", "/api/v1/channels/{id}/rule", adminOnly, d.putRule},
+		{"GET", "/api/v1/channels/{id}/dns", adminOnly, d.channelDNS},
 
 		{"GET", "/api/v1/tickets", agentOnly, d.listTickets},
 		{"GET", "/api/v1/tickets/{id}", agentOnly, d.getTicket},

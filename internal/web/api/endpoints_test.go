@@ -166,6 +166,17 @@ func TestEndpoints(t *testing.T) {
 			{"rule field errors", "", "/api/v1/channels/" + id(a.ch.ID) + "/rule", adm, map[string]any{"default_team_id": e.b.team.ID, "send_initial_message": true,
 				"filters": []map[string]any{{"kind": "sender_address", "value": "not-an-address"}, {"kind": "subject_contains", "value": "x", "assignee_id": e.b.agent.ID}}}, 422,
 				[]string{"default_team_id", "initial_message", "filters[0].value", "filters[1].assignee_id"}, nil},
+			{"channel dns records", "GET /api/v1/channels/{id}/dns", "/api/v1/channels/" + id(a.ch.ID) + "/dns", adm, nil, 200, nil, func(t *testing.T, r resp) {
+				var v struct {
+					Domain  string
+					Records []struct{ Type, Name, Value string }
+				}
+				r.json(t, &v)
+				if v.Domain != "acme.test" || len(v.Records) != 2 || !strings.HasSuffix(v.Records[0].Name, "._domainkey.acme.test") ||
+					!strings.HasPrefix(v.Records[0].Value, "v=DKIM1; k=rsa; p=") || v.Records[1].Value != "v=spf1 mx a:relay.acme.test ~all" {
+					t.Fatalf("dns %s", r.body)
+				}
+			}},
 			{"get rule", "GET /api/v1/channels/{id}/rule", "/api/v1/channels/" + id(a.ch.ID) + "/rule", adm, nil, 200, nil, func(t *testing.T, r resp) {
 				var rule model.ChannelRule
 				r.json(t, &rule)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/atende-helpdesk/atende/internal/outbound/signing"
+	"github.com/atende-helpdesk/atende/internal/secrets"
 	"io"
 	"log/slog"
 	"net/http"
@@ -93,8 +95,17 @@ func newEnvWith(t testing.TB, st store.Store) *env {
 	bl, err := blob.NewFS(filepath.Join(t.TempDir(), "blobs"))
 	must(t, err)
 	tickets := ticket.New(st, bl, nil, e.hub, log)
+	box, err := secrets.NewBox(secrets.NewKey())
+	must(t, err)
+	signer := signing.New(st, box, nil)
 	h := api.Handler(api.Deps{Log: log, Store: st, Auth: &auth.HTTP{Svc: e.auth}, Directory: e.dir, Tickets: tickets, Hub: e.hub,
-		Heartbeat: 50 * time.Millisecond})
+		Heartbeat: 50 * time.Millisecond, DNSRecords: func(ctx context.Context, companyID int64, domain string) ([]signing.Record, error) {
+			k, err := signer.EnsureKey(ctx, companyID, domain)
+			if err != nil {
+				return nil, err
+			}
+			return signing.DNSRecords(k, "relay.acme.test"), nil
+		}})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 	e.a = e.tenant(t, "acme")
