@@ -337,9 +337,12 @@ func (s *Service) retry(ctx context.Context, j model.Job, text string, at time.T
 	}
 }
 
-// wait reschedules without counting an attempt against the job.
+// wait reschedules without counting an attempt against the job: days
+// of waiting for a quota never make a message fail.
 func (s *Service) wait(ctx context.Context, j model.Job, until time.Time) {
-	s.retry(ctx, j, "", until, false)
+	if err := s.st.PostponeJob(context.WithoutCancel(ctx), j.ID, until); err != nil {
+		s.log.Error("outbox: postpone job", "job", j.ID, "err", err)
+	}
 }
 
 // backoff: 2^attempt seconds with jitter, from 2 s up to 1 h.

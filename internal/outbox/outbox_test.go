@@ -187,6 +187,46 @@ func TestDailyQuota30RepliesWith25(t *testing.T) {
 	}
 }
 
+func waitingJob(t *testing.T, e *env) int64 {
+	t.Helper()
+	jobs, err := e.st.ClaimJobs(ctx, []string{outbox.JobKind}, e.clk.Now().Add(48*time.Hour), time.Nanosecond, 10)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("jobs = %v %v", jobs, err)
+	}
+	// Give back the attempt this peek counted.
+	if err := e.st.PostponeJob(ctx, jobs[0].ID, jobs[0].RunAt); err != nil {
+		t.Fatal(err)
+	}
+	return jobs[0].ID
+}
+
+// Waiting for the quota day after day never uses up the attempts that
+// temporary failures are counted against.
+func TestQuotaWaitsDoNotCountAsAttempts(t *testing.T) {
+	e := newEnv(t, model.AccountPersonal, 1)
+	e.queue(t, 0)
+	m := e.queue(t, 1)
+	e.run(t) // message 0 uses the day's quota
+	for try := 0; try < 30; try++ {
+		e.clk.Add(10 * time.Minute) // same day: message 1 waits again
+		// Make the postponed job due now, as a restart or a long wait would.
+		if err := e.st.PostponeJob(ctx, waitingJob(t, e), e.clk.Now()); err != nil {
+			t.Fatal(err)
+		}
+		e.run(t)
+	}
+	jobs, err := e.st.ClaimJobs(ctx, []string{outbox.JobKind}, e.clk.Now().Add(48*time.Hour), time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jobs) != 1 || jobs[0].Attempts != 1 {
+		t.Fatalf("waiting job = %+v (attempts must not grow while waiting)", jobs)
+	}
+	if got := e.status(t, m.ID); got.Status != model.MsgQueued {
+		t.Fatalf("waiting message = %s", got.Status)
+	}
+}
+
 type smtpErr struct {
 	code     int
 	enhanced string

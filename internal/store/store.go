@@ -195,5 +195,8 @@ type Jobs interface {
 	CompleteJob(ctx context.Context, id int64, at time.Time) error
 	// RetryJob records an error and reschedules (or fails) the job.
 	RetryJob(ctx context.Context, id int64, errText string, runAt time.Time, failed bool) error
+	// PostponeJob reschedules a claimed job that could not run yet (a
+	// quota or a pause), giving back the attempt its claim counted.
+	PostponeJob(ctx context.Context, id int64, runAt time.Time) error
 	GetJob(ctx context.Context, companyID, id int64) (*model.Job, error)
 }

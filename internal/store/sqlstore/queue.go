@@ -216,3 +216,11 @@ func (s q) GetJob(ctx context.Context, companyID, id int64) (*model.Job, error) 
 	}
 	return j, nil
 }
+
+// PostponeJob reschedules without counting an attempt.
+func (s q) PostponeJob(ctx context.Context, id int64, runAt time.Time) error {
+	res, err := s.exec(ctx, `UPDATE jobs SET run_at = ?, lease_until = ?, updated_at = ?,
+		attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = ? AND state = 'pending'`,
+		runAt.UTC(), runAt.UTC(), time.Now().UTC(), id)
+	return affected(res, err, fmt.Sprintf("postpone job %d", id))
+}

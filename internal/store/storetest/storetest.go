@@ -551,7 +551,15 @@ func testJobs(t *testing.T, s store.Store) {
 	if len(got) != 1 || got[0].Attempts != 2 || got[0].LastError != "451 try later" {
 		t.Fatalf("retried = %+v", got)
 	}
+	// Postponing (quota, pause) gives back the attempt the claim counted.
+	must(t, s.PostponeJob(ctx, j.ID, now.Add(7*time.Second)))
+	got, err = s.ClaimJobs(ctx, []string{"send"}, now.Add(8*time.Second), time.Minute, 10)
+	must(t, err)
+	if len(got) != 1 || got[0].Attempts != 2 {
+		t.Fatalf("after postpone = %+v", got)
+	}
 	must(t, s.CompleteJob(ctx, j.ID, now))
+	wantErr(t, s.PostponeJob(ctx, j.ID, now), store.ErrNotFound) // done jobs stay done
 	jj, err := s.GetJob(ctx, f.co.ID, j.ID)
 	must(t, err)
 	if jj.State != model.JobDone {
