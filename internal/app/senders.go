@@ -16,6 +16,7 @@ import (
 	"sync"
 
 	"github.com/atende-helpdesk/atende/internal/config"
+	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbound/signing"
 	"github.com/atende-helpdesk/atende/internal/outbound/smtpout"
@@ -86,7 +87,32 @@ func (cs *channelSender) Send(ctx context.Context, ch *model.Channel, from strin
 	if err != nil {
 		return err
 	}
-	return s.Send(ctx, from, to, raw)
+	if !ch.Settings.CopyToSent {
+		return s.Send(ctx, from, to, raw)
+	}
+	b, err := io.ReadAll(raw)
+	if err != nil {
+		return err
+	}
+	if err := s.Send(ctx, from, to, bytes.NewReader(b)); err != nil {
+		return err
+	}
+	// Delivered: a failed copy must not fail (and resend) the message.
+	if err := cs.copyToSent(ctx, ch, b); err != nil {
+		cs.log.Warn("copy to the Sent folder failed", "channel", ch.ID, "folder", ch.Settings.SentFolder, "err", err)
+	}
+	return nil
+}
+
+func (cs *channelSender) copyToSent(ctx context.Context, ch *model.Channel, raw []byte) error {
+	if cs.box == nil {
+		return errors.New("no secret key")
+	}
+	pw, err := cs.box.ChannelSecret(ctx, cs.st, ch.CompanyID, ch.ID, secrets.IMAPPassword)
+	if err != nil {
+		return err
+	}
+	return imapsync.AppendSent(ctx, ch.Settings, pw, ch.Settings.SentFolder, bytes.NewReader(raw), int64(len(raw)), imapsync.Config{TLS: cs.tls})
 }
 
 func (cs *channelSender) sender(ctx context.Context, ch *model.Channel) (*smtpout.Sender, error) {

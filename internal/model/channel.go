@@ -74,6 +74,11 @@ type ChannelSettings struct {
 	AfterImport string      `json:"after_import,omitempty"` // ""/"none", "mark_read", "move"
 	MoveTo      string      `json:"move_to,omitempty"`
 	HistoryDays int         `json:"history_days,omitempty"` // 0 none, -1 all, N days
+	// CopyToSent appends every message sent through the mailbox's SMTP to
+	// its SentFolder (default "Sent") by IMAP, for providers whose SMTP
+	// does not keep a copy (Gmail and Office 365 do; many hosts don't).
+	CopyToSent bool   `json:"copy_to_sent,omitempty"`
+	SentFolder string `json:"sent_folder,omitempty"`
 
 	// Rule (Conecta seed: Canais → Ações → Regra).
 	Rule ChannelRule `json:"rule,omitzero"`
