@@ -162,10 +162,13 @@ func TestConnectFlowRefreshAndRevoke(t *testing.T) {
 
 	// A forged state, a tampered or missing cookie, or an expired one are refused.
 	for name, try := range map[string]func() error{
-		"forged state":    func() error { _, err := c.Complete(ctx, box, cookie, "forged", code, now); return err },
-		"no cookie":       func() error { _, err := c.Complete(ctx, box, "", state, code, now); return err },
-		"tampered cookie": func() error { _, err := c.Complete(ctx, box, cookie[:len(cookie)-2]+"AA", state, code, now); return err },
-		"expired":         func() error { _, err := c.Complete(ctx, box, cookie, state, code, now.Add(11*time.Minute)); return err },
+		"forged state": func() error { _, err := c.Complete(ctx, box, cookie, "forged", code, now); return err },
+		"no cookie":    func() error { _, err := c.Complete(ctx, box, "", state, code, now); return err },
+		"tampered cookie": func() error {
+			_, err := c.Complete(ctx, box, cookie[:len(cookie)-2]+"AA", state, code, now)
+			return err
+		},
+		"expired": func() error { _, err := c.Complete(ctx, box, cookie, state, code, now.Add(11*time.Minute)); return err },
 	} {
 		if err := try(); !errors.Is(err, ErrBadState) {
 			t.Errorf("%s: err = %v, want ErrBadState", name, err)
