@@ -96,8 +96,9 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	run("autoreply", auto.Run)
 	imapSync := imapsync.NewManager(st, svc, box, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg})
 	run("imapsync", imapSync.Run)
+	var smtpSrv *smtpin.Server
 	if cfg.SMTPAddr != "" {
-		smtpSrv, err := smtpin.New(smtpin.Config{
+		smtpSrv, err = smtpin.New(smtpin.Config{
 			Addr:           cfg.SMTPAddr,
 			InboundDomain:  cfg.InboundDomain,
 			AuthServID:     authServID(cfg),
@@ -119,7 +120,28 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		"database": api.CheckFunc(st.Ping),
 		"blobs":    api.CheckFunc(func(context.Context) error { return writable(cfg.BlobDir()) }),
 	}, Store: st, Auth: &auth.HTTP{Svc: authSvc, TrustProxy: cfg.TrustProxy}, Directory: dir, Tickets: tickets, Hub: hub,
-		DNSRecords: sender.dnsRecords})
+		DNSRecords: sender.dnsRecords,
+		Secrets:    box, InboundDomain: cfg.InboundDomain,
+		ChannelChanged: func(ctx context.Context) {
+			if err := imapSync.Reload(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("imapsync: reload after channel change", "err", err)
+			}
+			if smtpSrv != nil {
+				smtpSrv.InvalidateAddresses()
+			}
+		},
+		CheckConnection: func(ctx context.Context, s model.ChannelSettings, imapPW, smtpPW string, o imapsync.CheckOptions) *imapsync.CheckReport {
+			o.TLS = tlsCfg
+			return imapsync.CheckConnection(ctx, s, imapPW, smtpPW, o)
+		},
+		SendingStatus: out.ChannelStatus,
+		RegenerateAddress: func(ctx context.Context, companyID, channelID int64) (string, error) {
+			addr, err := smtpin.RegenerateAddress(ctx, st, cfg.InboundDomain, companyID, channelID)
+			if err == nil && smtpSrv != nil {
+				smtpSrv.InvalidateAddresses()
+			}
+			return addr, err
+		}})
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()

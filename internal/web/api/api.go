@@ -9,7 +9,11 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
+	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbound/signing"
+	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
@@ -38,6 +42,26 @@ type Deps struct {
 	// DNSRecords returns the records to publish for a company's sending
 	// domain (DKIM key created on first use); nil disables the endpoint.
 	DNSRecords func(ctx context.Context, companyID int64, domain string) ([]signing.Record, error)
+	// Secrets seals channel passwords (PUT /channels/{id}/credentials) and
+	// opens them for a connection test of a saved channel.
+	Secrets *secrets.Box
+	// InboundDomain is the domain of internal channels' inbound addresses
+	// (shown as inbound_address in the channel view; "" hides it).
+	InboundDomain string
+	// ChannelChanged is called after a channel or its credentials were
+	// saved (reload the IMAP sync, refresh the SMTP address table); nil
+	// does nothing.
+	ChannelChanged func(ctx context.Context)
+	// CheckConnection runs a connection test (imapsync.CheckConnection
+	// with the server's TLS config filled in); nil disables the endpoint.
+	CheckConnection func(ctx context.Context, s model.ChannelSettings, imapPassword, smtpPassword string, o imapsync.CheckOptions) *imapsync.CheckReport
+	// SendingStatus is a channel's outbound queue status
+	// (outbox.Service.ChannelStatus); nil leaves it out of the status.
+	SendingStatus func(ctx context.Context, ch *model.Channel) (outbox.Status, error)
+	// RegenerateAddress gives a channel a new inbound token and returns
+	// its new inbound address (smtpin.RegenerateAddress); nil disables the
+	// endpoint.
+	RegenerateAddress func(ctx context.Context, companyID, channelID int64) (string, error)
 	// Heartbeat is how often the event stream sends a keep-alive comment
 	// (default 20 s).
 	Heartbeat time.Duration
@@ -93,6 +117,13 @@ func (d Deps) routes() []route {
 		{"GET", "/api/v1/channels/{id}/rule", adminOnly, d.getRule},
 		{"PUT", "/api/v1/channels/{id}/rule", adminOnly, d.putRule},
 		{"GET", "/api/v1/channels/{id}/dns", adminOnly, d.channelDNS},
+		{"PUT", "/api/v1/channels/{id}/credentials", adminOnly, d.putCredentials},
+		{"POST", "/api/v1/channels/test-connection", adminOnly, d.testConnection},
+		{"GET", "/api/v1/channels/{id}/status", agentOnly, d.channelStatus},
+		{"POST", "/api/v1/channels/{id}/inbound-address", adminOnly, d.regenerateInboundAddress},
+
+		{"GET", "/api/v1/notices", adminOnly, d.listNotices},
+		{"POST", "/api/v1/notices/{id}/read", adminOnly, d.readNotice},
 
 		{"GET", "/api/v1/tickets", agentOnly, d.listTickets},
 		{"GET", "/api/v1/tickets/{id}", agentOnly, d.getTicket},

@@ -13,11 +13,16 @@ func (d Deps) listChannels(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	out := list[channelView]{Items: []channelView{}}
+	ptrs := make([]*model.Channel, len(cs))
 	for i := range cs {
-		out.Items = append(out.Items, viewChannel(&cs[i]))
+		ptrs[i] = &cs[i]
 	}
-	reply(w, http.StatusOK, out)
+	views, err := d.channelViews(r.Context(), principal(r).CompanyID, ptrs...)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	reply(w, http.StatusOK, list[channelView]{Items: views})
 }
 
 func (d Deps) createChannel(w http.ResponseWriter, r *http.Request) {
@@ -31,7 +36,8 @@ func (d Deps) createChannel(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	reply(w, http.StatusCreated, viewChannel(c))
+	d.channelChanged(r.Context())
+	d.replyChannel(w, r, http.StatusCreated, c)
 }
 
 func (d Deps) getChannel(w http.ResponseWriter, r *http.Request) {
@@ -45,7 +51,7 @@ func (d Deps) getChannel(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	reply(w, http.StatusOK, viewChannel(c))
+	d.replyChannel(w, r, http.StatusOK, c)
 }
 
 func (d Deps) updateChannel(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +70,8 @@ func (d Deps) updateChannel(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	reply(w, http.StatusOK, viewChannel(c))
+	d.channelChanged(r.Context())
+	d.replyChannel(w, r, http.StatusOK, c)
 }
 
 // ruleView is the stored rule, with filters always a list.

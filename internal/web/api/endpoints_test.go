@@ -5,9 +5,13 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/secrets"
+	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/web/api"
 )
 
@@ -36,6 +40,8 @@ func TestEndpoints(t *testing.T) {
 		adm, agt := a.adminTok, a.agentTok
 		id := func(n int64) string { return fmt.Sprint(n) }
 		var newAgentID, newTeamID, newChannelID, newTokenID, newHookID int64
+		const imapPW = "app-pw-8c1d"
+		imapHost, imapPort := startIMAP(t, "suporte@acme.test", imapPW, "Pedidos")
 		calls := []call{
 			{"setup status", "GET /api/v1/setup", "/api/v1/setup", "", nil, 200, nil, func(t *testing.T, r resp) {
 				if string(r.body) != "{\"needs_setup\":false}\n" {
@@ -140,18 +146,45 @@ func TestEndpoints(t *testing.T) {
 			{"remove member", "DELETE /api/v1/teams/{id}/members/{agent_id}", "", adm, nil, 204, nil, nil},
 			{"remove member again", "", "", adm, nil, 404, nil, nil},
 			// channels and rules
-			{"create channel", "POST /api/v1/channels", "/api/v1/channels", adm, map[string]any{"slug": "vendas", "name": "Vendas", "primary_email": "vendas@acme.test", "incoming": "external"}, 201, nil,
+			{"create channel", "POST /api/v1/channels", "/api/v1/channels", adm, map[string]any{"slug": "vendas", "name": "Vendas", "primary_email": "Vendas@Gmail.com", "incoming": "external",
+				"provider": "gmail", "account_kind": "personal", "signature": `<p>Equipe <b>Vendas</b><script>alert(1)</script></p>`, "show_quote": true,
+				"additional_emails": []string{"Contato@acme.test"}, "from_name": "ACME Vendas", "folders": []string{"INBOX", "Pedidos"},
+				"after_import": "move", "move_to": "Importados", "history_days": 30}, 201, nil,
 				func(t *testing.T, r resp) {
 					var v struct {
-						ID           int64
-						InboundToken string `json:"inbound_token"`
+						ID               int64
+						InboundToken     string `json:"inbound_token"`
+						InboundAddress   string `json:"inbound_address"`
+						Signature        string
+						ShowQuote        bool     `json:"show_quote"`
+						AdditionalEmails []string `json:"additional_emails"`
+						IMAP, SMTP       struct {
+							Host       string
+							Port       int
+							Encryption string
+							Username   string
+						}
+						Folders     []string
+						AfterImport string `json:"after_import"`
+						MoveTo      string `json:"move_to"`
+						HistoryDays int    `json:"history_days"`
 					}
 					r.json(t, &v)
 					newChannelID = v.ID
-					if v.InboundToken == "" {
+					if v.InboundToken == "" || v.InboundAddress != "" || v.Signature != "<p>Equipe <b>Vendas</b></p>" || !v.ShowQuote ||
+						len(v.AdditionalEmails) != 1 || v.AdditionalEmails[0] != "contato@acme.test" ||
+						v.IMAP.Host != "imap.gmail.com" || v.IMAP.Port != 993 || v.IMAP.Encryption != "tls" || v.IMAP.Username != "vendas@gmail.com" ||
+						v.SMTP.Host != "smtp.gmail.com" || len(v.Folders) != 2 || v.AfterImport != "move" || v.MoveTo != "Importados" || v.HistoryDays != 30 {
 						t.Fatalf("channel %s", r.body)
 					}
 				}},
+			{"channel settings validation", "", "/api/v1/channels", adm, map[string]any{"slug": "novo", "name": "Novo", "primary_email": "novo@acme.test",
+				"incoming": "external", "imap": map[string]any{"port": 70000, "encryption": "none"}, "additional_emails": []string{"x"}, "after_import": "move"}, 422,
+				[]string{"imap.port", "imap.encryption", "additional_emails[0]", "move_to"}, nil},
+			{"channel external needs imap host", "", "/api/v1/channels", adm, map[string]any{"slug": "novo", "name": "Novo", "primary_email": "novo@acme.test",
+				"incoming": "external", "imap": map[string]any{"encryption": "none"}}, 422, []string{"imap.encryption"}, nil},
+			{"channel external needs imap host 2", "", "/api/v1/channels", adm, map[string]any{"slug": "novo", "name": "Novo", "primary_email": "novo@acme.test",
+				"incoming": "external", "imap": map[string]any{"encryption": "none"}, "allow_insecure": true}, 422, []string{"imap.host", "imap.port"}, nil},
 			{"channel validation", "", "/api/v1/channels", adm, map[string]any{"slug": "suporte", "name": "x", "primary_email": "a@b.test"}, 422, []string{"slug"}, nil},
 			{"list channels", "GET /api/v1/channels", "/api/v1/channels", agt, nil, 200, nil, nil},
 			{"get channel", "GET /api/v1/channels/{id}", "/api/v1/channels/" + id(a.ch.ID), agt, nil, 200, nil, nil},
@@ -161,6 +194,177 @@ func TestEndpoints(t *testing.T) {
 				}
 			}},
 			{"patch channel validation", "", "/api/v1/channels/" + id(a.ch.ID), adm, map[string]any{"name": " "}, 422, []string{"name"}, nil},
+			{"patch channel settings", "", "/api/v1/channels/" + id(a.ch.ID), adm, map[string]any{"signature": `<b>Suporte</b><img src="https://acme.test/l.png" onerror="alert(1)">`,
+				"show_quote": true, "additional_emails": []string{"Contato@acme.test"}}, 200, nil, func(t *testing.T, r resp) {
+				var v struct {
+					Signature        string
+					ShowQuote        bool     `json:"show_quote"`
+					AdditionalEmails []string `json:"additional_emails"`
+					InboundAddress   string   `json:"inbound_address"`
+					InboundToken     string   `json:"inbound_token"`
+					Enabled          bool
+				}
+				r.json(t, &v)
+				if !strings.HasPrefix(v.Signature, "<b>Suporte</b><img") || strings.Contains(v.Signature, "onerror") || !v.ShowQuote || v.Enabled ||
+					len(v.AdditionalEmails) != 1 || v.InboundAddress != "acme-"+v.InboundToken+"@inbound.atende.test" {
+					t.Fatalf("patched channel %s", r.body)
+				}
+				if e.changed.Load() < 3 {
+					t.Fatalf("ChannelChanged called %d times after create and patches", e.changed.Load())
+				}
+			}},
+			{"patch channel to external needs imap", "", "/api/v1/channels/" + id(a.ch.ID), adm, map[string]any{"incoming": "external"}, 422,
+				[]string{"imap.host", "imap.port"}, nil},
+			// credentials, connection test, status, inbound address
+			{"put credentials", "PUT /api/v1/channels/{id}/credentials", "/api/v1/channels/" + id(a.ch.ID) + "/credentials", adm, map[string]any{"imap_password": imapPW}, 204, nil,
+				func(t *testing.T, r resp) {
+					for _, name := range []string{secrets.IMAPPassword, secrets.SMTPPassword} {
+						got, err := e.box.ChannelSecret(ctx, e.st, a.co.ID, a.ch.ID, name)
+						if err != nil || got != imapPW {
+							t.Fatalf("stored %s = %q, %v", name, got, err)
+						}
+					}
+					if len(r.body) != 0 {
+						t.Fatalf("credentials answered %s", r.body)
+					}
+					if v := e.do(t, "GET", "/api/v1/channels/"+id(a.ch.ID), nil, bearer(adm)); strings.Contains(string(v.body), imapPW) {
+						t.Fatalf("channel view shows the password: %s", v.body)
+					}
+				}},
+			{"credentials validation", "", "/api/v1/channels/" + id(a.ch.ID) + "/credentials", adm, map[string]any{"smtp_password": strings.Repeat("x", 2000)}, 422,
+				[]string{"imap_password", "smtp_password"}, nil},
+			{"test connection", "POST /api/v1/channels/test-connection", "/api/v1/channels/test-connection", adm, map[string]any{"provider": "gmail",
+				"imap": map[string]any{"host": imapHost, "port": imapPort, "encryption": "none", "username": "suporte@acme.test"}, "allow_insecure": true,
+				"imap_password": imapPW, "folders": []string{"INBOX", "Pedidos"}}, 200, nil, func(t *testing.T, r resp) {
+				var v struct {
+					OK          bool
+					IMAPOK      bool `json:"imap_ok"`
+					SMTPChecked bool `json:"smtp_checked"`
+					IDLE        bool
+					Folders     []string
+					Problems    []struct{ Code string }
+				}
+				r.json(t, &v)
+				if !v.OK || !v.IMAPOK || v.SMTPChecked || !v.IDLE || len(v.Folders) != 2 || v.Folders[1] != "Pedidos" || len(v.Problems) != 0 ||
+					strings.Contains(string(r.body), imapPW) {
+					t.Fatalf("test %s", r.body)
+				}
+			}},
+			{"test connection wrong password", "", "/api/v1/channels/test-connection", adm, map[string]any{"provider": "gmail",
+				"imap": map[string]any{"host": imapHost, "port": imapPort, "encryption": "none", "username": "suporte@acme.test"}, "allow_insecure": true,
+				"imap_password": "senha-errada-77"}, 200, nil, func(t *testing.T, r resp) {
+				var v struct {
+					OK       bool
+					IMAPOK   bool `json:"imap_ok"`
+					Problems []struct {
+						Code, Severity, Server string
+						MessagePT              string `json:"message_pt"`
+						MessageEN              string `json:"message_en"`
+					}
+				}
+				r.json(t, &v)
+				if v.OK || v.IMAPOK || len(v.Problems) != 1 || v.Problems[0].Code != "auth_failed" || v.Problems[0].Severity != "error" || v.Problems[0].Server != "imap" ||
+					!strings.Contains(v.Problems[0].MessagePT, "senha de app") || !strings.Contains(v.Problems[0].MessageEN, "app password") ||
+					strings.Contains(string(r.body), "senha-errada-77") {
+					t.Fatalf("test %s", r.body)
+				}
+			}},
+			{"test connection with the stored password", "", "/api/v1/channels/test-connection", adm, map[string]any{"channel_id": a.ch.ID,
+				"imap": map[string]any{"host": imapHost, "port": imapPort, "encryption": "none", "username": "suporte@acme.test"}, "allow_insecure": true}, 200, nil,
+				func(t *testing.T, r resp) {
+					if !strings.Contains(string(r.body), `"imap_ok":true`) {
+						t.Fatalf("test %s", r.body)
+					}
+					got, _ := e.dir.GetChannel(ctx, a.co.ID, a.ch.ID)
+					if got.Incoming != "internal" || got.Settings.IMAP.Host != "" {
+						t.Fatalf("connection test changed the channel: %+v", got)
+					}
+				}},
+			{"test connection validation", "", "/api/v1/channels/test-connection", adm, map[string]any{"imap": map[string]any{"encryption": "none"}, "imap_password": "x"}, 422,
+				[]string{"imap.encryption"}, nil},
+			{"test connection needs host", "", "/api/v1/channels/test-connection", adm, map[string]any{"imap_password": "x"}, 422,
+				[]string{"imap.host", "imap.port", "imap.username"}, nil},
+			{"test connection needs a password", "", "/api/v1/channels/test-connection", adm, map[string]any{"imap": map[string]any{"host": imapHost, "port": imapPort,
+				"encryption": "none", "username": "u"}, "allow_insecure": true}, 422, []string{"imap_password"}, nil},
+			{"test connection of another company's channel", "", "/api/v1/channels/test-connection", adm, map[string]any{"channel_id": e.b.ch.ID, "imap_password": "x"}, 422,
+				[]string{"channel_id"}, nil},
+			{"channel status", "GET /api/v1/channels/{id}/status", "", agt, nil, 200, nil, func(t *testing.T, r resp) {
+				var v struct {
+					Sync struct {
+						State string
+					}
+					Sending struct {
+						Quota int
+						Text  string
+					}
+				}
+				r.json(t, &v)
+				if v.Sync.State != "pending" || v.Sending.Quota != outbox.DefaultPersonalQuota || v.Sending.Text != fmt.Sprintf("0 of %d sent today", outbox.DefaultPersonalQuota) {
+					t.Fatalf("status %s", r.body)
+				}
+				errAt := time.Date(2026, 6, 5, 10, 0, 0, 0, time.UTC)
+				must(t, e.st.PutChannelStatus(ctx, &store.ChannelStatus{CompanyID: a.co.ID, ChannelID: newChannelID, State: store.SyncError, Done: 3, Total: 10,
+					LastError: "Falha na autenticação", LastErrorCode: "auth_failed", LastErrorAt: errAt}))
+				r2 := e.do(t, "GET", fmt.Sprintf("/api/v1/channels/%d/status", newChannelID), nil, bearer(agt))
+				var s struct {
+					Sync struct {
+						State       string
+						Done, Total int64
+						LastErrorAt time.Time `json:"last_error_at"`
+					}
+				}
+				r2.json(t, &s)
+				if s.Sync.State != "error" || s.Sync.Done != 3 || s.Sync.Total != 10 || !s.Sync.LastErrorAt.Equal(errAt) ||
+					!strings.Contains(string(r2.body), `"last_error_code":"auth_failed"`) {
+					t.Fatalf("status with a row %s", r2.body)
+				}
+			}},
+			{"status of a disabled internal channel", "", "/api/v1/channels/" + id(a.ch.ID) + "/status", agt, nil, 200, nil, func(t *testing.T, r resp) {
+				if !strings.Contains(string(r.body), `"state":"disabled"`) {
+					t.Fatalf("status %s", r.body)
+				}
+			}},
+			{"regenerate inbound address", "POST /api/v1/channels/{id}/inbound-address", "/api/v1/channels/" + id(a.ch.ID) + "/inbound-address", adm, nil, 200, nil,
+				func(t *testing.T, r resp) {
+					var v struct{ Address string }
+					r.json(t, &v)
+					got, _ := e.dir.GetChannel(ctx, a.co.ID, a.ch.ID)
+					if got.InboundToken == a.ch.InboundToken || v.Address != "acme-"+got.InboundToken+"@inbound.atende.test" {
+						t.Fatalf("address %s (token %s)", r.body, got.InboundToken)
+					}
+					view := e.do(t, "GET", "/api/v1/channels/"+id(a.ch.ID), nil, bearer(agt))
+					if !strings.Contains(string(view.body), `"inbound_address":"`+v.Address+`"`) {
+						t.Fatalf("view %s", view.body)
+					}
+				}},
+			// notices
+			{"list notices", "GET /api/v1/notices", "/api/v1/notices?unread=true&channel_id=" + id(a.ch.ID), adm, nil, 200, nil, func(t *testing.T, r resp) {
+				var v struct {
+					Items []struct {
+						ID         int64
+						Kind, Code string
+						Link       string
+						Read       bool
+					}
+					Unread int
+				}
+				r.json(t, &v)
+				if len(v.Items) != 1 || v.Items[0].ID != a.noticeID || v.Items[0].Code != "123456789" || v.Items[0].Kind != "forwarding_confirmation" ||
+					!strings.HasPrefix(v.Items[0].Link, "https://mail-settings.google.com/mail/vf-") || v.Items[0].Read || v.Unread != 1 {
+					t.Fatalf("notices %s", r.body)
+				}
+			}},
+			{"notices validation", "", "/api/v1/notices?unread=maybe&channel_id=x&limit=0", adm, nil, 422, []string{"unread", "channel_id", "limit"}, nil},
+			{"notices of another company's channel", "", "/api/v1/notices?channel_id=" + id(e.b.ch.ID), adm, nil, 404, nil, nil},
+			{"read notice", "POST /api/v1/notices/{id}/read", "/api/v1/notices/" + id(a.noticeID) + "/read", adm, nil, 200, nil, func(t *testing.T, r resp) {
+				if !strings.Contains(string(r.body), `"read":true`) {
+					t.Fatalf("notice %s", r.body)
+				}
+				l := e.do(t, "GET", "/api/v1/notices?unread=true", nil, bearer(adm))
+				if !strings.Contains(string(l.body), `"items":[]`) || !strings.Contains(string(l.body), `"unread":0`) {
+					t.Fatalf("unread after read %s", l.body)
+				}
+			}},
 			{"put rule", "PUT /api/v1/channels/{id}/rule", "/api/v1/channels/" + id(a.ch.ID) + "/rule", adm, map[string]any{"default_team_id": a.team.ID,
 				"filters": []map[string]any{{"kind": "sender_domain", "value": "cliente.com.br", "team_id": a.team2.ID, "priority": "high", "tags": []string{"vip"}}}}, 200, nil, nil},
 			{"rule field errors", "", "/api/v1/channels/" + id(a.ch.ID) + "/rule", adm, map[string]any{"default_team_id": e.b.team.ID, "send_initial_message": true,
@@ -288,6 +492,8 @@ func TestEndpoints(t *testing.T) {
 				path = fmt.Sprintf("/api/v1/webhooks/%d", newHookID)
 			case "revoke token":
 				path = fmt.Sprintf("/api/v1/tokens/%d", newTokenID)
+			case "channel status":
+				path = fmt.Sprintf("/api/v1/channels/%d/status", newChannelID)
 			}
 			method := strings.Fields(c.route + " GET")[0]
 			if c.route == "" {
@@ -295,7 +501,7 @@ func TestEndpoints(t *testing.T) {
 				switch {
 				case strings.HasPrefix(c.name, "patch"), c.name == "last admin stays":
 					method = "PATCH"
-				case c.name == "rule field errors":
+				case c.name == "rule field errors", c.name == "credentials validation":
 					method = "PUT"
 				case c.name == "remove member again":
 					method = "DELETE"

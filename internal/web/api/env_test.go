@@ -13,13 +13,17 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
+	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
@@ -42,6 +46,7 @@ type tenant struct {
 	ch                 *model.Channel
 	mine, other        *model.Ticket // in the agent's team / another team
 	webhookID          int64
+	noticeID           int64
 	contact            *model.Contact
 }
 
@@ -51,8 +56,11 @@ type env struct {
 	auth *auth.Service
 	hub  *api.Hub
 	dir  *directory.Service
-	a, b *tenant
-	now  time.Time
+	box  *secrets.Box
+	// changed counts ChannelChanged calls.
+	changed atomic.Int64
+	a, b    *tenant
+	now     time.Time
 }
 
 func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -97,8 +105,17 @@ func newEnvWith(t testing.TB, st store.Store) *env {
 	tickets := ticket.New(st, bl, nil, e.hub, log)
 	box, err := secrets.NewBox(secrets.NewKey())
 	must(t, err)
+	e.box = box
 	signer := signing.New(st, box, nil)
+	out := outbox.New(st, bl, log, outbox.Config{})
 	h := api.Handler(api.Deps{Log: log, Store: st, Auth: &auth.HTTP{Svc: e.auth}, Directory: e.dir, Tickets: tickets, Hub: e.hub,
+		Secrets: box, InboundDomain: "inbound.atende.test",
+		ChannelChanged:  func(context.Context) { e.changed.Add(1) },
+		CheckConnection: imapsync.CheckConnection,
+		SendingStatus:   out.ChannelStatus,
+		RegenerateAddress: func(ctx context.Context, companyID, channelID int64) (string, error) {
+			return smtpin.RegenerateAddress(ctx, st, "inbound.atende.test", companyID, channelID)
+		},
 		Heartbeat: 50 * time.Millisecond, DNSRecords: func(ctx context.Context, companyID int64, domain string) ([]signing.Record, error) {
 			k, err := signer.EnsureKey(ctx, companyID, domain)
 			if err != nil {
@@ -149,6 +166,10 @@ func (e *env) tenant(t testing.TB, slug string) *tenant {
 	w := &store.Webhook{CompanyID: tn.co.ID, URL: "http://127.0.0.1:1/hook", Secret: "s", Events: []string{"ticket.updated"}, Enabled: false}
 	must(t, e.st.CreateWebhook(ctx, w))
 	tn.webhookID = w.ID
+	n := &store.Notice{CompanyID: tn.co.ID, ChannelID: tn.ch.ID, Kind: store.NoticeForwardingConfirmation, Title: "Confirme o encaminhamento do Gmail",
+		Body: "suporte@" + slug + ".test quer encaminhar", Code: "123456789", Link: "https://mail-settings.google.com/mail/vf-%5B" + slug + "%5D"}
+	must(t, e.st.CreateNotice(ctx, n))
+	tn.noticeID = n.ID
 	return tn
 }
 

@@ -15,7 +15,7 @@ import (
 func concrete(path string, tn *tenant) string {
 	kind := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")[0]
 	id := map[string]int64{"tokens": tn.tokenID, "agents": tn.agent.ID, "teams": tn.team.ID, "channels": tn.ch.ID,
-		"tickets": tn.mine.ID, "webhooks": tn.webhookID}[kind]
+		"tickets": tn.mine.ID, "webhooks": tn.webhookID, "notices": tn.noticeID}[kind]
 	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(id, 10))
 	return strings.ReplaceAll(path, "{agent_id}", strconv.FormatInt(tn.agent.ID, 10))
 }
@@ -23,21 +23,23 @@ func concrete(path string, tn *tenant) string {
 // validBodies are well-formed bodies, so a refusal is about who asks.
 func validBodies(e *env, tn *tenant) map[string]any {
 	return map[string]any{
-		"POST /api/v1/tokens":                map[string]any{"name": "x"},
-		"POST /api/v1/agents":                map[string]any{"email": "new@x.test", "name": "New", "role": "agent"},
-		"PATCH /api/v1/agents/{id}":          map[string]any{"name": "Renamed"},
-		"POST /api/v1/teams":                 map[string]any{"name": "T"},
-		"POST /api/v1/channels":              map[string]any{"slug": "c2", "name": "C2", "primary_email": "c2@x.test"},
-		"PATCH /api/v1/channels/{id}":        map[string]any{"name": "C"},
-		"PUT /api/v1/channels/{id}/rule":     map[string]any{"default_team_id": tn.team.ID},
-		"POST /api/v1/tickets/{id}/notes":    map[string]any{"text": "n"},
-		"POST /api/v1/tickets/{id}/replies":  map[string]any{"text": "r"},
-		"POST /api/v1/tickets/{id}/forwards": map[string]any{"text": "f", "to": []map[string]string{{"address": "x@y.test"}}},
-		"POST /api/v1/tickets/{id}/assign":   map[string]any{"team_id": 0},
-		"POST /api/v1/tickets/{id}/status":   map[string]any{"status": "pending"},
-		"POST /api/v1/tickets/{id}/merge":    map[string]any{"target_id": tn.other.ID},
-		"POST /api/v1/webhooks":              map[string]any{"url": "https://example.com/h", "events": []string{"ticket.created"}},
-		"POST /api/v1/auth/logout":           nil,
+		"POST /api/v1/tokens":                   map[string]any{"name": "x"},
+		"POST /api/v1/agents":                   map[string]any{"email": "new@x.test", "name": "New", "role": "agent"},
+		"PATCH /api/v1/agents/{id}":             map[string]any{"name": "Renamed"},
+		"POST /api/v1/teams":                    map[string]any{"name": "T"},
+		"POST /api/v1/channels":                 map[string]any{"slug": "c2", "name": "C2", "primary_email": "c2@x.test"},
+		"PATCH /api/v1/channels/{id}":           map[string]any{"name": "C"},
+		"PUT /api/v1/channels/{id}/rule":        map[string]any{"default_team_id": tn.team.ID},
+		"PUT /api/v1/channels/{id}/credentials": map[string]any{"imap_password": "app password"},
+		"POST /api/v1/channels/test-connection": map[string]any{"channel_id": tn.ch.ID, "imap_password": "x"},
+		"POST /api/v1/tickets/{id}/notes":       map[string]any{"text": "n"},
+		"POST /api/v1/tickets/{id}/replies":     map[string]any{"text": "r"},
+		"POST /api/v1/tickets/{id}/forwards":    map[string]any{"text": "f", "to": []map[string]string{{"address": "x@y.test"}}},
+		"POST /api/v1/tickets/{id}/assign":      map[string]any{"team_id": 0},
+		"POST /api/v1/tickets/{id}/status":      map[string]any{"status": "pending"},
+		"POST /api/v1/tickets/{id}/merge":       map[string]any{"target_id": tn.other.ID},
+		"POST /api/v1/webhooks":                 map[string]any{"url": "https://example.com/h", "events": []string{"ticket.created"}},
+		"POST /api/v1/auth/logout":              nil,
 	}
 }
 

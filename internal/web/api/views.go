@@ -34,23 +34,6 @@ type teamView struct {
 	CreatedAt time.Time   `json:"created_at"`
 }
 
-type channelView struct {
-	ID           int64            `json:"id"`
-	Slug         string           `json:"slug"`
-	Name         string           `json:"name"`
-	Enabled      bool             `json:"enabled"`
-	Incoming     model.Connection `json:"incoming"`
-	Outgoing     model.Connection `json:"outgoing"`
-	InboundToken string           `json:"inbound_token"`
-	PrimaryEmail string           `json:"primary_email"`
-	CreatedAt    time.Time        `json:"created_at"`
-	UpdatedAt    time.Time        `json:"updated_at"`
-}
-
-func viewChannel(c *model.Channel) channelView {
-	return channelView{c.ID, c.Slug, c.Name, c.Enabled, c.Incoming, c.Outgoing, c.InboundToken, c.Settings.PrimaryEmail, c.CreatedAt, c.UpdatedAt}
-}
-
 type ticketView struct {
 	ID            int64              `json:"id"`
 	Number        int64              `json:"number"`
