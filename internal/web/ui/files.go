@@ -1,0 +1,102 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/ticket"
+)
+
+// Blobs opens stored attachment bytes (blob.Store).
+type Blobs interface {
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+}
+
+// inlineTypes are the image types a message frame may show inline (cid:).
+var inlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
+
+// findAttachment returns attachment aid (or, with aid 0, the one with
+// Content-ID cid of message mid) of a ticket the agent may see.
+func (h *handler) findAttachment(r *http.Request, s *session, id, mid, aid int64, cid string) (*model.Attachment, error) {
+	d, err := h.Tickets.Get(r.Context(), s.actor(), id)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range d.Messages {
+		if mid != 0 && m.ID != mid {
+			continue
+		}
+		for i, a := range m.Attachments {
+			if (aid != 0 && a.ID == aid) || (aid == 0 && cid != "" && a.ContentID == cid) {
+				return &m.Attachments[i], nil
+			}
+		}
+	}
+	return nil, ticket.ErrNotFound
+}
+
+// attachment downloads a file of a message; it is never rendered by the
+// browser (attachment disposition, sandbox CSP, nosniff).
+func (h *handler) attachment(w http.ResponseWriter, r *http.Request, s *session) {
+	aid, _ := strconv.ParseInt(r.PathValue("aid"), 10, 64)
+	a, err := h.findAttachment(r, s, pathID(r, "id"), 0, aid, "")
+	if err != nil {
+		h.fileErr(w, r, err)
+		return
+	}
+	disp := mime.FormatMediaType("attachment", map[string]string{"filename": a.Filename})
+	if disp == "" {
+		disp = "attachment"
+	}
+	w.Header().Set("Content-Disposition", disp)
+	h.serveBlob(w, r, a, "application/octet-stream")
+}
+
+// inlineImage serves a cid: image of a message frame (the frame's
+// relative URL cid/<id>), only for safe raster image types.
+func (h *handler) inlineImage(w http.ResponseWriter, r *http.Request, s *session) {
+	cid := r.PathValue("cid")
+	a, err := h.findAttachment(r, s, pathID(r, "id"), pathID(r, "mid"), 0, cid)
+	if err == nil && (!inlineTypes[a.ContentType] || cid == "") {
+		err = ticket.ErrNotFound
+	}
+	if err != nil {
+		h.fileErr(w, r, err)
+		return
+	}
+	h.serveBlob(w, r, a, a.ContentType)
+}
+
+func (h *handler) serveBlob(w http.ResponseWriter, r *http.Request, a *model.Attachment, contentType string) {
+	rc, err := h.Blobs.Open(r.Context(), a.BlobKey)
+	if err != nil {
+		h.Log.Error("ui: open attachment", "attachment", a.ID, "err", err)
+		http.Error(w, "attachment unavailable", http.StatusInternalServerError)
+		return
+	}
+	defer rc.Close()
+	hd := w.Header()
+	hd.Set("Content-Type", contentType)
+	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	hd.Set("Cache-Control", "private, max-age=3600")
+	if a.Size > 0 {
+		hd.Set("Content-Length", strconv.FormatInt(a.Size, 10))
+	}
+	if _, err := io.Copy(w, rc); err != nil {
+		h.Log.Warn("ui: send attachment", "attachment", a.ID, "err", err)
+	}
+}
+
+func (h *handler) fileErr(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, ticket.ErrNotFound) || errors.Is(err, ticket.ErrForbidden) {
+		http.NotFound(w, r)
+		return
+	}
+	h.Log.Error("ui: attachment", "path", r.URL.Path, "err", err)
+	http.Error(w, "internal error", http.StatusInternalServerError)
+}

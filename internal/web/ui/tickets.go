@@ -1,0 +1,590 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/ticket"
+)
+
+// option is one <option> of a select.
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// row is one ticket in the inbox list.
+type row struct {
+	ID, Number                       int64
+	Subject, Status, StatusLabel     string
+	Contact, Team, Assignee, Channel string
+	LastISO, LastText                string
+	LastMillis                       int64
+}
+
+type inboxPage struct {
+	Statuses, Teams, Assignees, Channels []option
+	Query                                string
+	Rows                                 []row
+	Older                                string // URL of the next page, "" on the last
+}
+
+// directoryNames are the names of a company's teams, agents and channels.
+type directoryNames struct {
+	teams, agents, channels map[int64]string
+	teamList                []model.Team
+	agentList               []model.Agent
+	channelList             []model.Channel
+}
+
+func (h *handler) names(r *http.Request, companyID int64) (*directoryNames, error) {
+	n := &directoryNames{teams: map[int64]string{}, agents: map[int64]string{}, channels: map[int64]string{}}
+	var err error
+	if n.teamList, err = h.Directory.ListTeams(r.Context(), companyID); err != nil {
+		return nil, fmt.Errorf("ui: teams: %w", err)
+	}
+	if n.agentList, err = h.Directory.ListAgents(r.Context(), companyID); err != nil {
+		return nil, fmt.Errorf("ui: agents: %w", err)
+	}
+	if n.channelList, err = h.Directory.ListChannels(r.Context(), companyID); err != nil {
+		return nil, fmt.Errorf("ui: channels: %w", err)
+	}
+	for _, t := range n.teamList {
+		n.teams[t.ID] = t.Name
+	}
+	for _, a := range n.agentList {
+		n.agents[a.ID] = a.Name
+	}
+	for _, c := range n.channelList {
+		n.channels[c.ID] = c.Name
+	}
+	return n, nil
+}
+
+func formatTime(l Localizer, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if l.Lang == LangEN {
+		return t.UTC().Format("Jan 2, 2006 15:04 UTC")
+	}
+	return t.UTC().Format("02/01/2006 15:04 UTC")
+}
+
+func idParam(q url.Values, name string) int64 {
+	n, _ := strconv.ParseInt(q.Get(name), 10, 64)
+	return max(n, 0)
+}
+
+// inboxData builds the inbox for the filters in r's query.
+func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
+	q := r.URL.Query()
+	f := ticket.Filter{Status: model.TicketStatus(q.Get("status")), TeamID: idParam(q, "team"), AssigneeID: idParam(q, "assignee"),
+		ChannelID: idParam(q, "channel"), Query: q.Get("q"), Cursor: q.Get("cursor")}
+	if !f.Status.Valid() {
+		f.Status = ""
+	}
+	page, err := h.Tickets.List(r.Context(), s.actor(), f)
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.names(r, s.P.CompanyID)
+	if err != nil {
+		return nil, err
+	}
+	p := &inboxPage{Query: f.Query}
+	p.Statuses = []option{{Value: "", Label: s.L.T("inbox.any")}}
+	for _, st := range []model.TicketStatus{model.StatusOpen, model.StatusPending, model.StatusResolved, model.StatusClosed} {
+		p.Statuses = append(p.Statuses, option{Value: string(st), Label: s.L.Status(st), Selected: st == f.Status})
+	}
+	p.Teams = []option{{Value: "", Label: s.L.T("inbox.any")}}
+	for _, t := range n.teamList {
+		p.Teams = append(p.Teams, option{Value: itoa(t.ID), Label: t.Name, Selected: t.ID == f.TeamID})
+	}
+	p.Assignees = []option{{Value: "", Label: s.L.T("inbox.any")}}
+	for _, a := range n.agentList {
+		p.Assignees = append(p.Assignees, option{Value: itoa(a.ID), Label: a.Name, Selected: a.ID == f.AssigneeID})
+	}
+	p.Channels = []option{{Value: "", Label: s.L.T("inbox.any")}}
+	for _, c := range n.channelList {
+		p.Channels = append(p.Channels, option{Value: itoa(c.ID), Label: c.Name, Selected: c.ID == f.ChannelID})
+	}
+	contacts := map[int64]string{}
+	for _, t := range page.Tickets {
+		if _, ok := contacts[t.ContactID]; !ok {
+			if c, err := h.Store.GetContact(r.Context(), s.P.CompanyID, t.ContactID); err == nil {
+				contacts[t.ContactID] = contactLabel(c)
+			}
+		}
+		last := t.LastMessageAt
+		if last.IsZero() {
+			last = t.UpdatedAt
+		}
+		p.Rows = append(p.Rows, row{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), StatusLabel: s.L.Status(t.Status),
+			Contact: contacts[t.ContactID], Team: n.teams[t.TeamID], Assignee: n.agents[t.AssigneeID], Channel: n.channels[t.ChannelID],
+			LastISO: last.UTC().Format(time.RFC3339), LastText: formatTime(s.L, last), LastMillis: last.UnixMilli()})
+	}
+	if page.NextCursor != "" {
+		q.Set("cursor", page.NextCursor)
+		p.Older = "/inbox?" + q.Encode()
+	}
+	return p, nil
+}
+
+func contactLabel(c *model.Contact) string {
+	if c.Name != "" {
+		return c.Name + " <" + c.Email + ">"
+	}
+	return c.Email
+}
+
+func (h *handler) inbox(w http.ResponseWriter, r *http.Request, s *session) {
+	v := s.view(s.L.T("inbox.title"))
+	v.Body = "inbox"
+	p, err := h.inboxData(r, s)
+	if !h.handleErr(w, r, s, v, err) {
+		return
+	}
+	v.Page = p
+	h.render(w, r, http.StatusOK, "inbox", "layout", v)
+}
+
+// inboxList is the list fragment the inbox script swaps in on live events.
+func (h *handler) inboxList(w http.ResponseWriter, r *http.Request, s *session) {
+	v := s.view("")
+	p, err := h.inboxData(r, s)
+	if !h.handleErr(w, r, s, v, err) {
+		return
+	}
+	v.Page = p
+	h.render(w, r, http.StatusOK, "inbox", "list", v)
+}
+
+// handleErr shows err (if any) and reports whether the caller may go on.
+func (h *handler) handleErr(w http.ResponseWriter, r *http.Request, s *session, v *view, err error) bool {
+	var ve directory.ValidationError
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ticket.ErrNotFound):
+		h.errorPage(w, r, s.L, http.StatusNotFound, "err.not_found")
+	case errors.Is(err, ticket.ErrForbidden):
+		h.errorPage(w, r, s.L, http.StatusForbidden, "err.forbidden")
+	case errors.As(err, &ve):
+		v.Error = s.L.T("err.invalid", strings.Join(values(s.L.fieldErrors(ve)), " "))
+		h.render(w, r, http.StatusUnprocessableEntity, "error", "layout", v)
+	default:
+		h.Log.Error("ui: request", "path", r.URL.Path, "err", err)
+		h.errorPage(w, r, s.L, http.StatusInternalServerError, "err.internal")
+	}
+	return false
+}
+
+func values(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k, v := range m {
+		out = append(out, k+": "+v)
+	}
+	return out
+}
+
+// messageView is one message of the thread.
+type messageView struct {
+	ID                 int64
+	Kind               string // in, out, note
+	From, To, Cc, Bcc  string
+	Author             string
+	DateISO, DateText  string
+	Subject            string
+	DMARC              bool
+	HTML               bool // body shown in the sandboxed frame
+	Remote             bool // has blocked remote images
+	Quoted             bool // ReplyText is shorter than the whole body
+	ReplyText, Text    string
+	BodyURL, ImagesURL string
+	Status, Error      string
+	Attachments        []attachmentView
+}
+
+type attachmentView struct {
+	Name, Type, Size, URL string
+}
+
+type ticketPage struct {
+	T                model.Ticket
+	StatusLabel      string
+	Contact          string
+	ContactEmail     string
+	MergedInto       int64
+	Messages         []messageView
+	Statuses         []option
+	Teams, Assignees []option
+	LastMillis       int64
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func addrList(as []model.Address) string {
+	out := make([]string, len(as))
+	for i, a := range as {
+		out[i] = addr(a)
+	}
+	return strings.Join(out, ", ")
+}
+
+func addr(a model.Address) string {
+	if a.Name != "" {
+		return a.Name + " <" + a.Address + ">"
+	}
+	return a.Address
+}
+
+func (h *handler) ticketData(r *http.Request, s *session, id int64) (*ticketPage, error) {
+	d, err := h.Tickets.Get(r.Context(), s.actor(), id)
+	if err != nil {
+		return nil, err
+	}
+	n, err := h.names(r, s.P.CompanyID)
+	if err != nil {
+		return nil, err
+	}
+	p := &ticketPage{T: d.Ticket, StatusLabel: s.L.Status(d.Ticket.Status), Contact: contactLabel(&d.Contact), ContactEmail: d.Contact.Email,
+		MergedInto: d.MergedInto, LastMillis: d.Ticket.LastMessageAt.UnixMilli()}
+	if d.Ticket.LastMessageAt.IsZero() {
+		p.LastMillis = d.Ticket.UpdatedAt.UnixMilli()
+	}
+	for _, st := range []model.TicketStatus{model.StatusOpen, model.StatusPending, model.StatusResolved, model.StatusClosed} {
+		p.Statuses = append(p.Statuses, option{Value: string(st), Label: s.L.Status(st), Selected: st == d.Ticket.Status})
+	}
+	p.Teams = []option{{Value: "0", Label: s.L.T("ticket.no_team"), Selected: d.Ticket.TeamID == 0}}
+	for _, t := range n.teamList {
+		p.Teams = append(p.Teams, option{Value: itoa(t.ID), Label: t.Name, Selected: t.ID == d.Ticket.TeamID})
+	}
+	p.Assignees = []option{{Value: "0", Label: s.L.T("ticket.nobody"), Selected: d.Ticket.AssigneeID == 0}}
+	for _, a := range n.agentList {
+		if !a.Disabled || a.ID == d.Ticket.AssigneeID {
+			p.Assignees = append(p.Assignees, option{Value: itoa(a.ID), Label: a.Name, Selected: a.ID == d.Ticket.AssigneeID})
+		}
+	}
+	for _, m := range d.Messages {
+		date := m.Date
+		if date.IsZero() {
+			date = m.CreatedAt
+		}
+		mv := messageView{ID: m.ID, Kind: string(m.Direction), From: addr(m.From), To: addrList(m.To), Cc: addrList(m.Cc), Bcc: addrList(m.Bcc),
+			Author: n.agents[m.AuthorID], DateISO: date.UTC().Format(time.RFC3339), DateText: formatTime(s.L, date), Subject: m.Subject,
+			DMARC: m.Flags.Has(model.FlagDMARCFail), HTML: m.Direction != model.DirNote && strings.TrimSpace(m.HTML) != "",
+			Remote: strings.Contains(m.HTML, "data-remote-src"), Text: m.Text, ReplyText: m.ReplyText, Error: m.Error}
+		if m.Direction == model.DirOut {
+			mv.Status = s.L.T("msg." + string(m.Status))
+		}
+		mv.Quoted = m.Direction == model.DirIn && hasQuote(m.ReplyText, m.Text, m.HTML)
+		mv.BodyURL = fmt.Sprintf("/tickets/%d/messages/%d/body", d.Ticket.ID, m.ID)
+		mv.ImagesURL = mv.BodyURL + "?images=1"
+		for _, a := range m.Attachments {
+			av := attachmentView{Name: a.Filename, Type: a.ContentType, Size: humanSize(a.Size)}
+			if h.Blobs != nil {
+				av.URL = fmt.Sprintf("/tickets/%d/attachments/%d", d.Ticket.ID, a.ID)
+			}
+			mv.Attachments = append(mv.Attachments, av)
+		}
+		p.Messages = append(p.Messages, mv)
+	}
+	return p, nil
+}
+
+func pathID(r *http.Request, name string) int64 {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0
+	}
+	return id
+}
+
+func (h *handler) showTicket(w http.ResponseWriter, r *http.Request, s *session, status int, v *view) {
+	id := pathID(r, "id")
+	if id == 0 {
+		h.errorPage(w, r, s.L, http.StatusNotFound, "err.not_found")
+		return
+	}
+	p, err := h.ticketData(r, s, id)
+	if !h.handleErr(w, r, s, v, err) {
+		return
+	}
+	v.Title = fmt.Sprintf("#%d %s", p.T.Number, p.T.Subject)
+	v.Body = "ticket"
+	v.Page = p
+	h.render(w, r, status, "ticket", "layout", v)
+}
+
+func (h *handler) ticketPage(w http.ResponseWriter, r *http.Request, s *session) {
+	v := s.view("")
+	switch r.URL.Query().Get("ok") {
+	case "saved":
+		v.Flash = s.L.T("ticket.saved")
+	case "sent":
+		v.Flash = s.L.T("ticket.sent")
+	case "forwarded":
+		v.Flash = s.L.T("ticket.forwarded")
+	}
+	h.showTicket(w, r, s, http.StatusOK, v)
+}
+
+// messageBody serves one message's sanitized HTML as its own document,
+// for the sandboxed iframe of the ticket view.
+func (h *handler) messageBody(w http.ResponseWriter, r *http.Request, s *session) {
+	id, mid := pathID(r, "id"), pathID(r, "mid")
+	d, err := h.Tickets.Get(r.Context(), s.actor(), id)
+	if err != nil {
+		if errors.Is(err, ticket.ErrNotFound) || errors.Is(err, ticket.ErrForbidden) {
+			http.NotFound(w, r)
+			return
+		}
+		h.Log.Error("ui: message body", "ticket", id, "err", err)
+		http.Error(w, s.L.T("err.internal"), http.StatusInternalServerError)
+		return
+	}
+	var msg *model.Message
+	for i := range d.Messages {
+		if d.Messages[i].ID == mid {
+			msg = &d.Messages[i].Message
+		}
+	}
+	if msg == nil {
+		http.NotFound(w, r)
+		return
+	}
+	body, csp := msg.HTML, FrameCSP
+	if r.URL.Query().Get("images") == "1" {
+		body, csp = showRemoteImages(body), frameCSPImages
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Content-Security-Policy", csp)
+	hd.Set("X-Frame-Options", "SAMEORIGIN")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Cache-Control", "private, no-store")
+	fmt.Fprintf(w, `<!doctype html><html lang="%s"><head><meta charset="utf-8"><base target="_blank"><style>%s</style></head><body>`,
+		html.EscapeString(s.L.Lang), frameStyle)
+	w.Write([]byte(body))
+	w.Write([]byte("</body></html>"))
+}
+
+const frameStyle = `html{color-scheme:light}body{margin:0;padding:4px 2px;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;` +
+	`color:#1f2933;overflow-wrap:anywhere}img{max-width:100%;height:auto}img[src=""]{display:none}` +
+	`blockquote{margin:0 0 0 4px;padding-left:10px;border-left:3px solid #cbd2d9;color:#52606d}a{color:#1d4ed8}` +
+	`table{max-width:100%}pre{white-space:pre-wrap}`
+
+// showRemoteImages copies data-remote-src (http/https only) into src.
+func showRemoteImages(s string) string {
+	if !strings.Contains(s, "data-remote-src") {
+		return s
+	}
+	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
+	nodes, err := html.ParseFragment(strings.NewReader(s), ctx)
+	if err != nil {
+		return s
+	}
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.DataAtom == atom.Img {
+			remote := ""
+			for _, a := range n.Attr {
+				if a.Key == "data-remote-src" {
+					remote = a.Val
+				}
+			}
+			if u, err := url.Parse(remote); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+				found := false
+				for i := range n.Attr {
+					if n.Attr[i].Key == "src" {
+						n.Attr[i].Val, found = remote, true
+					}
+				}
+				if !found {
+					n.Attr = append(n.Attr, html.Attribute{Key: "src", Val: remote})
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	var b strings.Builder
+	for _, n := range nodes {
+		walk(n)
+		if err := html.Render(&b, n); err != nil {
+			return s
+		}
+	}
+	return b.String()
+}
+
+// afterPost redirects to the ticket or shows the form errors on it.
+func (h *handler) afterPost(w http.ResponseWriter, r *http.Request, s *session, err error, ok, anchor string) {
+	id := pathID(r, "id")
+	var ve directory.ValidationError
+	if errors.As(err, &ve) {
+		v := s.view("")
+		v.Error = s.L.T("err.form")
+		v.Errors = s.L.fieldErrors(ve)
+		v.Form = map[string]string{}
+		for k, vals := range r.PostForm {
+			if k != "csrf_token" && len(vals) > 0 {
+				v.Form[k] = vals[0]
+			}
+		}
+		h.showTicket(w, r, s, http.StatusUnprocessableEntity, v)
+		return
+	}
+	if !h.handleErr(w, r, s, s.view(""), err) {
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/tickets/%d?ok=%s%s", id, ok, anchor), http.StatusSeeOther)
+}
+
+func (h *handler) addNote(w http.ResponseWriter, r *http.Request, s *session) {
+	m, err := h.Tickets.AddNote(r.Context(), s.actor(), pathID(r, "id"), r.PostFormValue("note"))
+	if err != nil {
+		err = renameField(err, "text", "note")
+		h.afterPost(w, r, s, err, "", "")
+		return
+	}
+	h.afterPost(w, r, s, nil, "saved", fmt.Sprintf("#m%d", m.ID))
+}
+
+// renameField maps a service field name to the form field name.
+func renameField(err error, from, to string) error {
+	var ve directory.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	out := make(directory.ValidationError, len(ve))
+	for i, fe := range ve {
+		if fe.Field == from {
+			fe.Field = to
+		}
+		out[i] = fe
+	}
+	return out
+}
+
+// parseAddrs reads a comma-separated address list of one form field.
+func parseAddrs(v *directory.ValidationError, field, s string) []model.Address {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	list, err := mail.ParseAddressList(s)
+	if err != nil {
+		*v = append(*v, directory.FieldError{Field: field, Message: "must be an email address"})
+		return nil
+	}
+	out := make([]model.Address, len(list))
+	for i, a := range list {
+		out[i] = model.Address{Name: a.Name, Address: a.Address}
+	}
+	return out
+}
+
+func (h *handler) reply(w http.ResponseWriter, r *http.Request, s *session) {
+	var v directory.ValidationError
+	in := ticket.ReplyInput{Text: r.PostFormValue("text")}
+	in.To = parseAddrs(&v, "to", r.PostFormValue("to"))
+	in.Cc = parseAddrs(&v, "cc", r.PostFormValue("cc"))
+	in.Bcc = parseAddrs(&v, "bcc", r.PostFormValue("bcc"))
+	if len(v) > 0 {
+		h.afterPost(w, r, s, v, "", "")
+		return
+	}
+	m, err := h.Tickets.Reply(r.Context(), s.actor(), pathID(r, "id"), in)
+	if err != nil {
+		var ve directory.ValidationError
+		if errors.As(err, &ve) {
+			for i := range ve {
+				ve[i].Field, _, _ = strings.Cut(ve[i].Field, "[") // to[0].address → to
+			}
+			err = ve
+		}
+		h.afterPost(w, r, s, err, "", "")
+		return
+	}
+	h.afterPost(w, r, s, nil, "sent", fmt.Sprintf("#m%d", m.ID))
+}
+
+func (h *handler) forward(w http.ResponseWriter, r *http.Request, s *session) {
+	var v directory.ValidationError
+	in := ticket.ForwardInput{Text: r.PostFormValue("fwd_text")}
+	in.To = parseAddrs(&v, "fwd_to", r.PostFormValue("fwd_to"))
+	if len(v) > 0 {
+		h.afterPost(w, r, s, v, "", "")
+		return
+	}
+	m, err := h.Tickets.Forward(r.Context(), s.actor(), pathID(r, "id"), in)
+	if err != nil {
+		var ve directory.ValidationError
+		if errors.As(err, &ve) {
+			for i := range ve {
+				f, _, _ := strings.Cut(ve[i].Field, "[")
+				ve[i].Field = "fwd_" + f
+			}
+			err = ve
+		}
+		h.afterPost(w, r, s, err, "", "")
+		return
+	}
+	h.afterPost(w, r, s, nil, "forwarded", fmt.Sprintf("#m%d", m.ID))
+}
+
+func (h *handler) setStatus(w http.ResponseWriter, r *http.Request, s *session) {
+	_, err := h.Tickets.SetStatus(r.Context(), s.actor(), pathID(r, "id"), model.TicketStatus(r.PostFormValue("status")))
+	h.afterPost(w, r, s, err, "saved", "")
+}
+
+func (h *handler) assign(w http.ResponseWriter, r *http.Request, s *session) {
+	team, err1 := strconv.ParseInt(r.PostFormValue("team"), 10, 64)
+	assignee, err2 := strconv.ParseInt(r.PostFormValue("assignee"), 10, 64)
+	if err1 != nil || err2 != nil {
+		h.afterPost(w, r, s, directory.ValidationError{{Field: "assignee", Message: "no such active agent"}}, "", "")
+		return
+	}
+	_, err := h.Tickets.Assign(r.Context(), s.actor(), pathID(r, "id"), ticket.AssignInput{TeamID: &team, AssigneeID: &assignee})
+	h.afterPost(w, r, s, renameField(renameField(err, "team_id", "team"), "assignee_id", "assignee"), "saved", "")
+}
+
+// hasQuote reports whether a message carries quoted history to collapse:
+// its reply text is set and differs from the whole text (whitespace
+// aside), and the body has quote markup or "> " quoted lines.
+func hasQuote(replyText, text, htmlBody string) bool {
+	rt := strings.Join(strings.Fields(replyText), " ")
+	if rt == "" || rt == strings.Join(strings.Fields(text), " ") {
+		return false
+	}
+	if strings.Contains(htmlBody, "<blockquote") {
+		return true
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), ">") {
+			return true
+		}
+	}
+	return false
+}

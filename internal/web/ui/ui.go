@@ -1,0 +1,294 @@
+package ui
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"embed"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/auth"
+	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/ticket"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Deps is what the UI needs. Live updates come from the API's event
+// stream (GET /api/v1/events), so the UI itself needs no hub.
+type Deps struct {
+	Log       *slog.Logger
+	Store     store.Store // contacts for the inbox rows
+	Auth      *auth.HTTP
+	Directory *directory.Service
+	Tickets   *ticket.Service
+	// Blobs serves attachments and inline (cid:) images; nil lists
+	// attachments without download links.
+	Blobs Blobs
+}
+
+// PageCSP is the Content-Security-Policy of every UI page.
+const PageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+	"frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+
+// FrameCSP is the Content-Security-Policy of a message body document.
+const FrameCSP = "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
+
+// frameCSPImages is FrameCSP after the agent asked to show remote images.
+const frameCSPImages = "default-src 'none'; img-src 'self' data: http: https:; style-src 'unsafe-inline'"
+
+// formCookie carries the double-submit CSRF token of the forms shown
+// before a session exists (setup, login).
+const formCookie = "atende_form"
+
+// companyCookie remembers the company slug of the last login.
+const companyCookie = "atende_company"
+
+type handler struct {
+	Deps
+	pages   map[string]*template.Template
+	version string // static asset version, for cache busting
+}
+
+// New returns the UI handler. It serves every path except /api/, which
+// answers 404 here: mount it next to the API handler, e.g. with Combine.
+func New(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	h := &handler{Deps: d, pages: map[string]*template.Template{}, version: assetVersion()}
+	funcs := template.FuncMap{"itoa": itoa, "static": func(name string) string { return "/static/" + name + "?v=" + h.version }}
+	for _, p := range []string{"setup", "login", "inbox", "ticket", "error"} {
+		files := []string{"templates/layout.html", "templates/" + p + ".html"}
+		if p == "inbox" {
+			files = append(files, "templates/inbox_list.html")
+		}
+		h.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, files...))
+	}
+	static, _ := fs.Sub(staticFS, "static")
+	files := http.StripPrefix("/static/", http.FileServerFS(static))
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		files.ServeHTTP(w, r)
+	}))
+	mux.HandleFunc("GET /{$}", h.root)
+	mux.HandleFunc("GET /setup", h.setupPage)
+	mux.HandleFunc("POST /setup", h.setupSubmit)
+	mux.HandleFunc("GET /login", h.loginPage)
+	mux.HandleFunc("POST /login", h.loginSubmit)
+	mux.HandleFunc("POST /logout", h.agent(h.logout))
+	mux.HandleFunc("POST /me/language", h.agent(h.setLanguage))
+	mux.HandleFunc("GET /inbox", h.agent(h.inbox))
+	mux.HandleFunc("GET /inbox/list", h.part(h.inboxList))
+	mux.HandleFunc("GET /tickets/{id}", h.agent(h.ticketPage))
+	mux.HandleFunc("GET /tickets/{id}/messages/{mid}/body", h.part(h.messageBody))
+	if d.Blobs != nil {
+		mux.HandleFunc("GET /tickets/{id}/attachments/{aid}", h.part(h.attachment))
+		mux.HandleFunc("GET /tickets/{id}/messages/{mid}/cid/{cid}", h.part(h.inlineImage))
+	}
+	mux.HandleFunc("POST /tickets/{id}/notes", h.agent(h.addNote))
+	mux.HandleFunc("POST /tickets/{id}/replies", h.agent(h.reply))
+	mux.HandleFunc("POST /tickets/{id}/forwards", h.agent(h.forward))
+	mux.HandleFunc("POST /tickets/{id}/status", h.agent(h.setStatus))
+	mux.HandleFunc("POST /tickets/{id}/assign", h.agent(h.assign))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		h.errorPage(w, r, Localizer{pickLanguage("", r)}, http.StatusNotFound, "err.not_found")
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
+			http.NotFound(w, r)
+			return
+		}
+		hd := w.Header()
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("Referrer-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			hd.Set("Cache-Control", "no-store")
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// APIPaths are the path patterns the API handler (internal/web/api)
+// serves outside the UI: the REST API, the probes and the OAuth redirect.
+var APIPaths = []string{"/api/", "/healthz", "/readyz", "/oauth/"}
+
+// Combine serves the API handler on APIPaths and the UI handler on
+// everything else, from one handler.
+func Combine(apiHandler, uiHandler http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range APIPaths {
+		mux.Handle(p, apiHandler)
+	}
+	mux.Handle("/", uiHandler)
+	return mux
+}
+
+func assetVersion() string {
+	sum := sha256.New()
+	fs.WalkDir(staticFS, "static", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := staticFS.ReadFile(path)
+			sum.Write(b)
+		}
+		return nil
+	})
+	return hex.EncodeToString(sum.Sum(nil))[:12]
+}
+
+// view is what every template gets.
+type view struct {
+	L      Localizer
+	Title  string
+	Me     *auth.Principal
+	CSRF   string
+	Flash  string
+	Error  string
+	Errors map[string]string // translated field errors by field name
+	Form   map[string]string // submitted values to show again
+	Body   string            // body class
+	Page   any
+}
+
+func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page, tmpl string, v *view) {
+	if v.Form == nil {
+		v.Form = map[string]string{}
+	}
+	var buf bytes.Buffer
+	if err := h.pages[page].ExecuteTemplate(&buf, tmpl, v); err != nil {
+		h.Log.Error("ui: render", "page", page, "err", err)
+		http.Error(w, v.L.T("err.internal"), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", PageCSP)
+	w.Header().Set("X-Frame-Options", "DENY")
+	w.Header().Set("Content-Language", v.L.Lang)
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func (h *handler) errorPage(w http.ResponseWriter, r *http.Request, l Localizer, status int, key string) {
+	h.render(w, r, status, "error", "layout", &view{L: l, Title: l.T("err.title"), Error: l.T(key)})
+}
+
+// session is an authenticated page request.
+type session struct {
+	P     *auth.Principal
+	Agent *model.Agent
+	L     Localizer
+}
+
+func (s *session) actor() ticket.Actor {
+	return ticket.Actor{CompanyID: s.P.CompanyID, AgentID: s.P.AgentID, Admin: s.P.IsAdmin(), TeamIDs: s.P.TeamIDs}
+}
+
+func (s *session) view(title string) *view {
+	v := &view{L: s.L, Title: title, Me: s.P}
+	if s.P.Session != nil {
+		v.CSRF = s.P.Session.CSRFToken
+	}
+	return v
+}
+
+// agent guards a page: a logged-in agent (else the login page) and, for
+// unsafe methods, the session's CSRF token.
+func (h *handler) agent(fn func(w http.ResponseWriter, r *http.Request, s *session)) http.HandlerFunc {
+	return h.guard(false, fn)
+}
+
+// part guards what a page loads (list fragment, frame, files): like agent,
+// but 401 instead of a redirect to the login page.
+func (h *handler) part(fn func(w http.ResponseWriter, r *http.Request, s *session)) http.HandlerFunc {
+	return h.guard(true, fn)
+}
+
+func (h *handler) guard(part bool, fn func(w http.ResponseWriter, r *http.Request, s *session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := h.Auth.Authenticate(r)
+		if err != nil {
+			if !errors.Is(err, auth.ErrUnauthenticated) {
+				h.Log.Error("ui: authenticate", "err", err)
+			}
+			if r.Method == http.MethodGet && !part {
+				http.Redirect(w, r, "/login?next="+urlEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			h.errorPage(w, r, Localizer{pickLanguage("", r)}, http.StatusUnauthorized, "err.forbidden")
+			return
+		}
+		a, err := h.Directory.GetAgent(r.Context(), p.CompanyID, p.AgentID)
+		if err != nil {
+			h.Log.Error("ui: load agent", "agent", p.AgentID, "err", err)
+			h.errorPage(w, r, Localizer{pickLanguage("", r)}, http.StatusInternalServerError, "err.internal")
+			return
+		}
+		s := &session{P: p, Agent: a, L: Localizer{pickLanguage(a.Language, r)}}
+		if err := auth.CheckCSRF(r, p); err != nil {
+			h.errorPage(w, r, s.L, http.StatusForbidden, "err.csrf")
+			return
+		}
+		fn(w, r.WithContext(auth.WithPrincipal(r.Context(), p)), s)
+	}
+}
+
+// formToken returns the pre-session CSRF token, setting its cookie when
+// the browser has none.
+func (h *handler) formToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(formCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	b := make([]byte, 32)
+	rand.Read(b)
+	tok := base64.RawURLEncoding.EncodeToString(b)
+	http.SetCookie(w, &http.Cookie{Name: formCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: h.Auth.Secure(r), MaxAge: int((12 * time.Hour).Seconds())})
+	return tok
+}
+
+// checkFormToken verifies a pre-session form: same origin, and the form
+// field equal to the cookie.
+func checkFormToken(r *http.Request) bool {
+	if auth.CheckOrigin(r) != nil {
+		return false
+	}
+	c, err := r.Cookie(formCookie)
+	if err != nil || c.Value == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue(auth.CSRFField))) == 1
+}
+
+func (h *handler) root(w http.ResponseWriter, r *http.Request) {
+	need, err := h.Directory.NeedsSetup(r.Context())
+	if err != nil {
+		h.Log.Error("ui: needs setup", "err", err)
+		h.errorPage(w, r, Localizer{pickLanguage("", r)}, http.StatusInternalServerError, "err.internal")
+		return
+	}
+	switch {
+	case need:
+		http.Redirect(w, r, "/setup", http.StatusSeeOther)
+	case auth.SessionToken(r) != "":
+		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	}
+}
