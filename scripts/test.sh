@@ -3,19 +3,21 @@
 #   bash scripts/test.sh [go test args...]      e.g.  bash scripts/test.sh -run Crash ./internal/ingest/
 #
 # 1. installs and starts what the tests need (scripts/install-test-deps.sh: Dovecot, Postfix,
-#    swaks, a running PostgreSQL on 127.0.0.1:5432; only what is missing),
+#    swaks, Chromium, a running PostgreSQL on 127.0.0.1:5432; only what is missing),
 # 2. runs go vet and the tests with the race detector. The PostgreSQL and real-mail-server
 #    tests are required here (ATENDE_REQUIRE_*=1): they fail instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" = 0 ]; then
-  bash scripts/install-test-deps.sh ${ATENDE_TEST_BROWSER:+--browser}
+  # --browser: Debian's chromium for the web UI tests (chromedp).
+  bash scripts/install-test-deps.sh --browser
 else
   echo "test.sh: not root; skipping dependency install (Dovecot/Postfix tests need root)" >&2
 fi
 
 export ATENDE_REQUIRE_POSTGRES=${ATENDE_REQUIRE_POSTGRES:-1}
+export ATENDE_TEST_BROWSER=${ATENDE_TEST_BROWSER:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}
 export ATENDE_REQUIRE_MAILSTACK=${ATENDE_REQUIRE_MAILSTACK:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}
 
 go vet ./...

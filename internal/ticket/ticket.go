@@ -431,6 +431,9 @@ type ReplyInput struct {
 	To   []model.Address `json:"to,omitempty"`
 	Cc   []model.Address `json:"cc,omitempty"`
 	Bcc  []model.Address `json:"bcc,omitempty"`
+	// Quote overrides the channel's "show quote in reply" for this reply
+	// (nil = the channel's setting).
+	Quote *bool `json:"quote,omitempty"`
 }
 
 func checkAddrs(v *directory.ValidationError, field string, as []model.Address) {
@@ -459,7 +462,7 @@ func (s *Service) Reply(ctx context.Context, a Actor, id int64, in ReplyInput) (
 		return nil, v
 	}
 	return s.outbound(ctx, a, id, func(ri *reply.Input) {
-		ri.Markdown, ri.To, ri.Cc, ri.Bcc = in.Text, in.To, in.Cc, in.Bcc
+		ri.Markdown, ri.To, ri.Cc, ri.Bcc, ri.Quote = in.Text, in.To, in.Cc, in.Bcc, in.Quote
 	}, nil)
 }
 

@@ -294,3 +294,21 @@ func TestForwardCreatesNewTicket(t *testing.T) {
 		}
 	})
 }
+
+// The composer's quote choice overrides the channel's "show quote in reply".
+func TestReplyQuoteOverride(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		e.ch.Settings.ShowQuote = true
+		must(t, e.st.UpdateChannel(ctx, e.ch))
+		agent := ticket.Actor{CompanyID: e.co.ID, AgentID: e.agent.ID, TeamIDs: []int64{e.team.ID}}
+		tk := e.ticket(t, "Citação", e.team.ID)
+		def, err := e.svc.Reply(ctx, agent, tk.ID, ticket.ReplyInput{Text: "padrão"})
+		must(t, err)
+		no := false
+		none, err := e.svc.Reply(ctx, agent, tk.ID, ticket.ReplyInput{Text: "sem citação", Quote: &no})
+		must(t, err)
+		if !strings.Contains(def.Text, "escreveu:") || strings.Contains(none.Text, "escreveu:") {
+			t.Fatalf("channel default must quote, override must not:\n%q\n%q", def.Text, none.Text)
+		}
+	})
+}

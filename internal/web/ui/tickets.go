@@ -511,6 +511,14 @@ func (h *handler) reply(w http.ResponseWriter, r *http.Request, s *session) {
 	in.To = parseAddrs(&v, "to", r.PostFormValue("to"))
 	in.Cc = parseAddrs(&v, "cc", r.PostFormValue("cc"))
 	in.Bcc = parseAddrs(&v, "bcc", r.PostFormValue("bcc"))
+	switch r.PostFormValue("quote") {
+	case "show":
+		yes := true
+		in.Quote = &yes
+	case "none":
+		no := false
+		in.Quote = &no
+	}
 	if len(v) > 0 {
 		h.afterPost(w, r, s, v, "", "")
 		return
