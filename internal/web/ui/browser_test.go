@@ -124,14 +124,15 @@ var (
 	artifactsDir  string
 )
 
-// screenshot saves a full-page PNG to $ATENDE_ARTIFACTS (default a new
-// temporary directory, kept after the test) and logs its path.
+// screenshot saves a full-page PNG to $ATENDE_ARTIFACTS (default
+// artifacts/ui at the repository root, ignored by git and overwritten by
+// each run) and logs its path.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	artifactsOnce.Do(func() {
 		artifactsDir = os.Getenv("ATENDE_ARTIFACTS")
 		if artifactsDir == "" {
-			artifactsDir, _ = os.MkdirTemp("", "atende-ui-artifacts-")
+			artifactsDir = filepath.Join("..", "..", "..", "artifacts", "ui") // from internal/web/ui
 		}
 		os.MkdirAll(artifactsDir, 0o755)
 	})
