@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 )
 
@@ -90,6 +91,16 @@ func TestServeHealthReadyAndShutdown(t *testing.T) {
 	if resp.StatusCode != 200 || !ready.Ready || ready.Checks["database"] != "ok" || ready.Checks["blobs"] != "ok" {
 		t.Fatalf("readyz = %d %+v", resp.StatusCode, ready)
 	}
+	// The web UI answers at / (first-run setup on an empty database).
+	resp, err = http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(page), "Atende") {
+		t.Fatalf("GET / = %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
 	// The SQLite file and blobs are where the README says.
 	for _, p := range []string{"atende.db", "blobs/sha256"} {
 		if _, err := os.Stat(filepath.Join(data, p)); err != nil {
@@ -121,6 +132,29 @@ func TestServePortInUse(t *testing.T) {
 	defer l.Close()
 	code, _, stderr := run(t, nil, "serve", "--data", t.TempDir(), "--http", l.Addr().String(), "--smtp", "")
 	if code != 1 || !strings.Contains(stderr, "cannot listen on "+l.Addr().String()) {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+}
+
+// A channel that signs in with OAuth needs its provider's client ID: the
+// server says so at start instead of failing later in the sync loop.
+func TestServeRefusesOAuthChannelWithoutClient(t *testing.T) {
+	data := t.TempDir()
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, "atende.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	co := &model.Company{Slug: "acme", Name: "ACME"}
+	st.CreateCompany(context.Background(), co)
+	ch := &model.Channel{CompanyID: co.ID, Slug: "gmail", Name: "Gmail", Enabled: true, Incoming: model.ConnExternal, Outgoing: model.ConnExternal,
+		InboundToken: "t", Settings: model.ChannelSettings{Provider: "gmail",
+			IMAP: model.ServerConf{Host: "imap.gmail.com", Port: 993, Encryption: "tls", Username: "a@gmail.com", Auth: "oauth"}}}
+	if err := st.CreateChannel(context.Background(), ch); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, _, stderr := run(t, nil, "serve", "--data", data, "--http", freePort(t), "--smtp", "")
+	if code != 1 || !strings.Contains(stderr, "OAuth") || !strings.Contains(strings.ToLower(stderr), "google") {
 		t.Fatalf("code %d: %s", code, stderr)
 	}
 }

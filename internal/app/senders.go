@@ -37,6 +37,9 @@ type channelSender struct {
 	sign      *signing.Signer // DKIM for relayed mail
 	relayHost string
 	log       *slog.Logger
+	// tokens gives OAuth access tokens (Gmail / Office 365 channels); nil
+	// when no OAuth provider is configured.
+	tokens imapsync.TokenProvider
 
 	mu      sync.Mutex
 	senders map[int64]cachedSender
@@ -73,7 +76,7 @@ func newChannelSender(cfg config.Config, st store.Store, box *secrets.Box, tlsCf
 var errNoRelay = errors.New("no outgoing relay configured for internal-connection channels (set --relay / ATENDE_RELAY)")
 
 func (cs *channelSender) Send(ctx context.Context, ch *model.Channel, from string, to []string, raw io.Reader) error {
-	if ch.Outgoing != model.ConnExternal {
+	if ch.Outgoing != model.ConnExternal && ch.Outgoing != model.ConnOffice365 {
 		if cs.relay == nil {
 			return errNoRelay
 		}
@@ -108,7 +111,13 @@ func (cs *channelSender) copyToSent(ctx context.Context, ch *model.Channel, raw 
 	if cs.box == nil {
 		return errors.New("no secret key")
 	}
-	pw, err := cs.box.ChannelSecret(ctx, cs.st, ch.CompanyID, ch.ID, secrets.IMAPPassword)
+	var pw string
+	var err error
+	if ch.Settings.IMAP.Auth == imapsync.AuthOAuth && cs.tokens != nil {
+		pw, err = cs.tokens.Access(ctx, ch.CompanyID, ch.ID, false) // XOAUTH2 access token
+	} else {
+		pw, err = cs.box.ChannelSecret(ctx, cs.st, ch.CompanyID, ch.ID, secrets.IMAPPassword)
+	}
 	if err != nil {
 		return err
 	}
@@ -125,12 +134,17 @@ func (cs *channelSender) sender(ctx context.Context, ch *model.Channel) (*smtpou
 	if c, ok := cs.senders[ch.ID]; ok {
 		c.s.Close()
 	}
-	conf := ch.Settings.SMTP
-	if conf.Username == "" {
-		conf.Username = ch.Settings.IMAP.Username
-	}
+	conf, useOAuth := smtpout.ChannelServer(ch)
 	var auth smtpout.Auth
-	if conf.Username != "" {
+	if useOAuth {
+		if cs.tokens == nil {
+			return nil, errors.New("channel uses OAuth but no OAuth provider is configured (ATENDE_GOOGLE_CLIENT_ID / ATENDE_MICROSOFT_CLIENT_ID)")
+		}
+		companyID, channelID := ch.CompanyID, ch.ID
+		auth = smtpout.OAuthAuth(conf.Username, func(ctx context.Context, force bool) (string, error) {
+			return cs.tokens.Access(ctx, companyID, channelID, force)
+		})
+	} else if conf.Username != "" {
 		if cs.box == nil {
 			return nil, errors.New("cannot read the mailbox password: no secret key")
 		}

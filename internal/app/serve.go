@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -19,9 +20,11 @@ import (
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/oauth"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 	"github.com/atende-helpdesk/atende/internal/web/api"
+	"github.com/atende-helpdesk/atende/internal/web/ui"
 )
 
 // serve runs the server until ctx ends, then shuts down in order: stop
@@ -59,6 +62,16 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		return err
 	}
 	defer sender.Close()
+	// OAuth2 mailboxes (Gmail / Office 365): every enabled channel that
+	// logs in with OAuth needs its provider's client configured.
+	oauthClients := oauth.NewClients(cfg.BaseURL, nil, cfg.GoogleClientID, cfg.GoogleClientSecret, cfg.MicrosoftClientID, cfg.MicrosoftClientSecret)
+	if chs, err := st.ListEnabledChannels(ctx); err != nil {
+		return fmt.Errorf("list channels: %w", err)
+	} else if err := oauthClients.CheckChannels(chs); err != nil {
+		return fmt.Errorf("OAuth: %w", err)
+	}
+	oauthTokens := &oauth.Tokens{Clients: oauthClients, Box: box, Store: st}
+	sender.tokens = oauthTokens
 	// Headroom for the trace headers our SMTP server prepends, so a
 	// message right at the limit is not refused after DATA.
 	svc := ingest.New(st, bl, log, ingest.Config{MaxSize: cfg.MaxMessageSize + 64<<10, AuthServID: authServID(cfg)})
@@ -95,6 +108,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	run("outbox", out.Run)
 	run("autoreply", auto.Run)
 	imapSync := imapsync.NewManager(st, svc, box, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg})
+	imapSync.SetOAuth(oauthTokens, st)
 	run("imapsync", imapSync.Run)
 	var smtpSrv *smtpin.Server
 	if cfg.SMTPAddr != "" {
@@ -116,12 +130,14 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		log.Info("inbound SMTP listening", "addr", smtpSrv.Addr().String(), "inbound_domain", cfg.InboundDomain)
 	}
 
+	authHTTP := &auth.HTTP{Svc: authSvc, TrustProxy: cfg.TrustProxy}
 	handler := api.Handler(api.Deps{Log: log, Checks: map[string]api.Checker{
 		"database": api.CheckFunc(st.Ping),
 		"blobs":    api.CheckFunc(func(context.Context) error { return writable(cfg.BlobDir()) }),
-	}, Store: st, Auth: &auth.HTTP{Svc: authSvc, TrustProxy: cfg.TrustProxy}, Directory: dir, Tickets: tickets, Hub: hub,
+	}, Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Hub: hub,
 		DNSRecords: sender.dnsRecords,
 		Secrets:    box, InboundDomain: cfg.InboundDomain,
+		OAuth: &api.OAuthDeps{Clients: oauthClients, Tokens: oauthTokens, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
 		ChannelChanged: func(ctx context.Context) {
 			if err := imapSync.Reload(context.WithoutCancel(ctx)); err != nil {
 				log.Warn("imapsync: reload after channel change", "err", err)
@@ -142,7 +158,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			}
 			return addr, err
 		}})
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	uiHandler := ui.New(ui.Deps{Log: log.With("component", "ui"), Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Blobs: bl})
+	srv := &http.Server{Handler: ui.Combine(handler, uiHandler), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	db := "sqlite " + cfg.SQLitePath()

@@ -42,6 +42,14 @@ type Config struct {
 	// TrustProxy believes X-Forwarded-Proto/For from a reverse proxy in
 	// front of Atende (Secure cookies, client IPs for login throttling).
 	TrustProxy bool
+
+	// OAuth2 app registrations for "Connect with Google / Microsoft"
+	// mailboxes (Gmail, Office 365); the redirect URL is
+	// BaseURL + "/oauth/callback". Empty ID = provider not offered.
+	GoogleClientID        string
+	GoogleClientSecret    string // prefer the env ATENDE_GOOGLE_CLIENT_SECRET
+	MicrosoftClientID     string
+	MicrosoftClientSecret string // prefer the env ATENDE_MICROSOFT_CLIENT_SECRET
 }
 
 // Defaults are the embedded defaults: SQLite and files under ./data.
@@ -81,6 +89,10 @@ func (c *Config) FlagSet(fs *flag.FlagSet) {
 	fs.StringVar(&c.RelayUsername, "relay-username", c.RelayUsername, "relay login; password in env ATENDE_RELAY_PASSWORD (env ATENDE_RELAY_USERNAME)")
 	fs.StringVar(&c.ExtraCAFile, "extra-ca-file", c.ExtraCAFile, "PEM file of extra trusted CAs for outgoing TLS (env ATENDE_EXTRA_CA_FILE)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "trust X-Forwarded-* headers from a reverse proxy (env ATENDE_TRUST_PROXY=1)")
+	fs.StringVar(&c.GoogleClientID, "google-client-id", c.GoogleClientID, "OAuth2 client ID for Gmail mailboxes (env ATENDE_GOOGLE_CLIENT_ID)")
+	fs.StringVar(&c.GoogleClientSecret, "google-client-secret", c.GoogleClientSecret, "OAuth2 client secret for Gmail; prefer env ATENDE_GOOGLE_CLIENT_SECRET")
+	fs.StringVar(&c.MicrosoftClientID, "microsoft-client-id", c.MicrosoftClientID, "OAuth2 client ID for Office 365 mailboxes (env ATENDE_MICROSOFT_CLIENT_ID)")
+	fs.StringVar(&c.MicrosoftClientSecret, "microsoft-client-secret", c.MicrosoftClientSecret, "OAuth2 client secret for Office 365; prefer env ATENDE_MICROSOFT_CLIENT_SECRET")
 	fs.IntVar(&c.Workers, "workers", c.Workers, "ingest workers (env ATENDE_WORKERS)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env ATENDE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env ATENDE_LOG_FORMAT)")
@@ -112,6 +124,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	env("ATENDE_RELAY_USERNAME", str(&c.RelayUsername))
 	env("ATENDE_RELAY_PASSWORD", str(&c.RelayPassword))
 	env("ATENDE_EXTRA_CA_FILE", str(&c.ExtraCAFile))
+	env("ATENDE_GOOGLE_CLIENT_ID", str(&c.GoogleClientID))
+	env("ATENDE_GOOGLE_CLIENT_SECRET", str(&c.GoogleClientSecret))
+	env("ATENDE_MICROSOFT_CLIENT_ID", str(&c.MicrosoftClientID))
+	env("ATENDE_MICROSOFT_CLIENT_SECRET", str(&c.MicrosoftClientSecret))
 	env("ATENDE_TRUST_PROXY", func(v string) error {
 		b, err := strconv.ParseBool(v)
 		c.TrustProxy = b
@@ -173,6 +189,14 @@ func (c Config) Validate() error {
 		u, err := url.Parse(c.DatabaseURL)
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			bad("ATENDE_DATABASE_URL", "must be a postgres:// URL, e.g. postgres://atende@127.0.0.1:5432/atende")
+		}
+	}
+	for _, o := range []struct{ name, id, secret string }{{"google", c.GoogleClientID, c.GoogleClientSecret}, {"microsoft", c.MicrosoftClientID, c.MicrosoftClientSecret}} {
+		if o.id != "" && o.secret == "" {
+			bad("ATENDE_"+strings.ToUpper(o.name)+"_CLIENT_SECRET", "must be set with --"+o.name+"-client-id")
+		}
+		if o.id != "" && c.BaseURL == "" {
+			bad("--base-url (ATENDE_BASE_URL)", "must be set for OAuth2 (--"+o.name+"-client-id): the redirect URL is BASE_URL/oauth/callback")
 		}
 	}
 	if c.InboundDomain == "" || strings.ContainsAny(c.InboundDomain, "@ /") {

@@ -54,6 +54,8 @@ func TestValidationErrorsNameTheSetting(t *testing.T) {
 		{"bad workers", nil, map[string]string{"ATENDE_WORKERS": "0"}, "--workers (ATENDE_WORKERS): must be between 1 and 64"},
 		{"bad base url", []string{"--base-url", "ftp://x"}, nil, "must be an http:// or https:// URL"},
 		{"empty data", []string{"--data", ""}, nil, "--data (ATENDE_DATA): must not be empty"},
+		{"oauth id without secret", []string{"--google-client-id", "abc", "--base-url", "https://atende.example"}, nil, "ATENDE_GOOGLE_CLIENT_SECRET: must be set with --google-client-id"},
+		{"oauth without base url", nil, map[string]string{"ATENDE_MICROSOFT_CLIENT_ID": "abc", "ATENDE_MICROSOFT_CLIENT_SECRET": "s"}, "--base-url (ATENDE_BASE_URL): must be set for OAuth2 (--microsoft-client-id)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

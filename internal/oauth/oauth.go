@@ -171,10 +171,13 @@ func (c *Client) userEmail(ctx context.Context, tok *oauth2.Token) (string, erro
 
 // Tokens stores and refreshes a channel's token.
 type Tokens struct {
-	Client *Client
-	Box    *secrets.Box
-	Store  store.Store
-	Now    func() time.Time
+	// Client refreshes every channel's token; when nil, Clients picks the
+	// client by the channel's provider (ProviderFor).
+	Client  *Client
+	Clients Clients
+	Box     *secrets.Box
+	Store   store.Store
+	Now     func() time.Time
 	// Early refreshes this long before expiry (default 2 min).
 	Early time.Duration
 
@@ -218,7 +221,11 @@ func (t *Tokens) Access(ctx context.Context, companyID, channelID int64, force b
 	}
 	old := tok
 	old.Expiry = time.Unix(1, 0) // force the refresh
-	fresh, err := t.Client.config().TokenSource(t.Client.ctx(ctx), &old).Token()
+	client, err := t.clientFor(ctx, companyID, channelID)
+	if err != nil {
+		return "", err
+	}
+	fresh, err := client.config().TokenSource(client.ctx(ctx), &old).Token()
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized) {

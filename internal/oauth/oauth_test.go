@@ -2,120 +2,24 @@ package oauth
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/oauth/oauthtest"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 )
 
-// authServer is a small OAuth2 authorization server on 127.0.0.1:
-// authorize, token (code with PKCE S256, refresh with rotation), revoke,
-// userinfo.
-type authServer struct {
-	*httptest.Server
-	mu         sync.Mutex
-	challenges map[string]string // code → PKCE challenge
-	refresh    map[string]bool   // live refresh tokens
-	access     map[string]bool
-	n          int
-}
-
-func newAuthServer(t *testing.T) *authServer {
-	a := &authServer{challenges: map[string]string{}, refresh: map[string]bool{}, access: map[string]bool{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /authorize", func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		if q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("client_id") != "atende-test" {
-			http.Error(w, "bad request", 400)
-			return
-		}
-		a.mu.Lock()
-		a.n++
-		code := fmt.Sprintf("code-%d", a.n)
-		a.challenges[code] = q.Get("code_challenge")
-		a.mu.Unlock()
-		u, _ := url.Parse(q.Get("redirect_uri"))
-		v := u.Query()
-		v.Set("code", code)
-		v.Set("state", q.Get("state"))
-		u.RawQuery = v.Encode()
-		http.Redirect(w, r, u.String(), http.StatusFound)
-	})
-	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
-		r.ParseForm()
-		a.mu.Lock()
-		defer a.mu.Unlock()
-		fail := func(code string) {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(400)
-			fmt.Fprintf(w, `{"error":%q}`, code)
-		}
-		switch r.Form.Get("grant_type") {
-		case "authorization_code":
-			ch, ok := a.challenges[r.Form.Get("code")]
-			delete(a.challenges, r.Form.Get("code"))
-			sum := sha256.Sum256([]byte(r.Form.Get("code_verifier")))
-			if !ok || base64.RawURLEncoding.EncodeToString(sum[:]) != ch {
-				fail("invalid_grant")
-				return
-			}
-		case "refresh_token":
-			if !a.refresh[r.Form.Get("refresh_token")] {
-				fail("invalid_grant")
-				return
-			}
-			delete(a.refresh, r.Form.Get("refresh_token")) // rotation
-		default:
-			fail("unsupported_grant_type")
-			return
-		}
-		a.n++
-		at, rt := fmt.Sprintf("at-%d", a.n), fmt.Sprintf("rt-%d", a.n)
-		a.access[at], a.refresh[rt] = true, true
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(map[string]any{"access_token": at, "refresh_token": rt, "token_type": "Bearer", "expires_in": 3600})
-	})
-	mux.HandleFunc("GET /userinfo", func(w http.ResponseWriter, r *http.Request) {
-		a.mu.Lock()
-		ok := a.access[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
-		a.mu.Unlock()
-		if !ok {
-			http.Error(w, "unauthorized", 401)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprint(w, `{"sub":"1","email":"Suporte@Example.test","email_verified":true}`)
-	})
-	a.Server = httptest.NewServer(mux)
-	t.Cleanup(a.Close)
-	return a
-}
-
-func (a *authServer) revokeAll() {
-	a.mu.Lock()
-	a.refresh = map[string]bool{}
-	a.mu.Unlock()
-}
-
-func (a *authServer) client() *Client {
-	return &Client{Provider: Provider{ID: "google", Endpoint: oauth2.Endpoint{AuthURL: a.URL + "/authorize", TokenURL: a.URL + "/token",
-		AuthStyle: oauth2.AuthStyleInParams}, Scopes: []string{"https://mail.google.com/"}, UserInfoURL: a.URL + "/userinfo"},
-		ClientID: "atende-test", ClientSecret: "s3cret", RedirectURL: "http://127.0.0.1:8080/oauth/callback"}
+// testClient is a Client registered with the test provider (oauthtest).
+func testClient(a *oauthtest.Server) *Client {
+	return &Client{Provider: Provider{ID: "google", Endpoint: a.Endpoint(), Scopes: []string{"https://mail.google.com/"}, UserInfoURL: a.UserInfoURL()},
+		ClientID: oauthtest.ClientID, ClientSecret: oauthtest.ClientSecret, RedirectURL: "http://127.0.0.1:8080/oauth/callback"}
 }
 
 // authorize plays the browser: follows the provider's consent and returns
@@ -136,8 +40,8 @@ func authorize(t *testing.T, authURL string) (state, code string) {
 
 func TestConnectFlowRefreshAndRevoke(t *testing.T) {
 	ctx := context.Background()
-	a := newAuthServer(t)
-	c := a.client()
+	a := oauthtest.New(t, "suporte@example.test")
+	c := testClient(a)
 	box, _ := secrets.NewBox(secrets.NewKey())
 	now := time.Now() // token expiry comes from the real clock (expires_in)
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
@@ -211,7 +115,7 @@ func TestConnectFlowRefreshAndRevoke(t *testing.T) {
 		t.Fatalf("forced refresh = %q %v (the rotated refresh token must have been saved)", third, err)
 	}
 	// Revoked at the provider: reconnect needed, nothing else.
-	a.revokeAll()
+	a.RevokeAll()
 	if _, err := tokens.Access(ctx, co.ID, ch.ID, true); !errors.Is(err, ErrReconnectNeeded) {
 		t.Fatalf("after revoke: %v", err)
 	}
@@ -223,9 +127,17 @@ func TestXOAUTH2InitialResponse(t *testing.T) {
 	if err != nil || mech != "XOAUTH2" || string(ir) != "user=suporte@example.test\x01auth=Bearer ya29.token\x01\x01" {
 		t.Fatalf("%s %q %v", mech, ir, err)
 	}
-	resp, err := c.Next([]byte(`{"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"}`))
-	if err == nil || len(resp) != 0 || !strings.Contains(err.Error(), "401") {
-		t.Fatalf("error challenge: %q %v", resp, err)
+	challenge := `{"status":"401","schemes":"Bearer","scope":"https://mail.google.com/"}`
+	resp, err := c.Next([]byte(challenge))
+	if err != nil || resp == nil || len(resp) != 0 || Refusal(c) != challenge {
+		t.Fatalf("error challenge: %q %v refusal %q", resp, err, Refusal(c))
+	}
+	b := NewOAuthBearerClient("suporte@example.test", "ya29.token")
+	if mech, ir, err := b.Start(); err != nil || mech != "OAUTHBEARER" || !strings.Contains(string(ir), "auth=Bearer ya29.token") {
+		t.Fatalf("oauthbearer start: %s %q %v", mech, ir, err)
+	}
+	if resp, err := b.Next([]byte(`{"status":"invalid_token"}`)); err != nil || string(resp) != "\x01" || Refusal(b) != `{"status":"invalid_token"}` {
+		t.Fatalf("oauthbearer error challenge: %q %v", resp, err)
 	}
 	if _, _, err := NewXOAUTH2Client("", "t").Start(); err == nil {
 		t.Fatal("empty user accepted")

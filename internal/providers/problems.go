@@ -35,6 +35,10 @@ const (
 	CodeConnectionLost     Code = "connection_lost"
 	CodeProtocol           Code = "protocol_error"
 	CodeInvalidSettings    Code = "invalid_settings"
+	// OAuth logins (Gmail, Office 365).
+	CodeOAuthReconnect   Code = "oauth_reconnect_needed"  // grant revoked/expired: an admin must connect again
+	CodeOAuthRefused     Code = "oauth_auth_failed"       // server refused a freshly refreshed token
+	CodeOAuthUnavailable Code = "oauth_token_unavailable" // passing failure getting a token: retried
 )
 
 // Severity of a problem.
@@ -123,6 +127,15 @@ var messages = map[Code]Text{
 	CodeInvalidSettings: {
 		PT: "Configuração %[1]s inválida.",
 		EN: "Invalid %[1]s settings."},
+	CodeOAuthReconnect: {
+		PT: "A autorização de acesso à caixa de email foi revogada ou expirou no provedor. Um administrador precisa reconectar o canal (Conectar com Google / Microsoft).",
+		EN: "The mailbox authorization was revoked or expired at the provider. An administrator must reconnect the channel (Connect with Google / Microsoft)."},
+	CodeOAuthRefused: {
+		PT: "O servidor %[1]s %[2]s recusou o acesso OAuth mesmo após renovar o token. Confira se o acesso IMAP/SMTP está ativado na conta e reconecte o canal.",
+		EN: "The %[1]s server %[2]s refused OAuth access even after renewing the token. Check that IMAP/SMTP access is enabled for the account and reconnect the channel."},
+	CodeOAuthUnavailable: {
+		PT: "Não foi possível obter um token de acesso OAuth do provedor agora. Tentaremos novamente automaticamente.",
+		EN: "Could not get an OAuth access token from the provider right now. We will retry automatically."},
 }
 
 // Message is the problem in lang ("pt-BR" default, "en"), with the
@@ -132,8 +145,10 @@ func (p *Problem) Message(lang string) string {
 	if !ok {
 		t = messages[CodeProtocol]
 	}
-	server := strings.ToUpper(p.Server)
-	msg := fmt.Sprintf(t.In(lang), server, p.Host, p.Folder)
+	msg := t.In(lang)
+	if strings.Contains(msg, "%[") { // some texts name no server, host or folder
+		msg = fmt.Sprintf(msg, strings.ToUpper(p.Server), p.Host, p.Folder)
+	}
 	if p.Code == CodeAuthFailed || p.Code == CodeSMTPAuthFailed {
 		if pr, ok := Get(p.Provider); ok {
 			for _, hint := range []Text{pr.AppPasswordHint, pr.EnableIMAPHint} {

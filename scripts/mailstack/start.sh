@@ -3,7 +3,7 @@
 # Atende's real-mail-server tests. Listens on 127.0.0.1 only; nothing in /etc is read or changed.
 #
 #   start.sh DIR [--imap P] [--imaps P] [--smtp P] [--submission P] [--relay-port P] [--no-postfix]
-#                [--owner-pid PID]
+#                [--owner-pid PID] [--oauth2-introspect URL]
 #   start.sh DIR --resume [--dovecot | --postfix]
 #                              start again whatever of DIR's stack is not running (same config,
 #                              ports and mail; e.g. after "stop.sh DIR --dovecot"); with --dovecot
@@ -15,6 +15,8 @@
 # $MAILSTACK_RELAY_DOMAIN to 127.0.0.1:PORT. Nothing has to listen there yet: Postfix queues the
 # mail and retries every 1-5 s ("postqueue -c DIR/postfix/conf -f" retries at once).
 # --no-postfix starts Dovecot only.
+# --oauth2-introspect URL adds XOAUTH2/OAUTHBEARER logins (IMAP, and SMTP submission through
+# Dovecot SASL) checked by a Dovecot oauth2 passdb against that RFC 7662 introspection URL.
 # --owner-pid PID starts a watchdog that runs "stop.sh DIR --rm" once PID has exited, so a test
 # binary that dies without cleaning up (go test -timeout, kill -9) leaves no daemons behind.
 # stop.sh ends the watchdog.
@@ -47,11 +49,11 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 die() { echo "start.sh: $*" >&2; exit 1; }
-usage="usage: start.sh DIR [--imap P] [--imaps P] [--smtp P] [--submission P] [--relay-port P] [--no-postfix] [--owner-pid PID] | DIR --resume [--dovecot|--postfix]"
+usage="usage: start.sh DIR [--imap P] [--imaps P] [--smtp P] [--submission P] [--relay-port P] [--no-postfix] [--owner-pid PID] [--oauth2-introspect URL] | DIR --resume [--dovecot|--postfix]"
 
 [ $# -ge 1 ] || die "$usage"
 DIR=$1; shift
-IMAP_PORT=10143 IMAPS_PORT=10993 SMTP_PORT=10025 SUBMISSION_PORT=10587 RELAY_PORT=2525 POSTFIX=1 RESUME=0 ONLY= OWNER_PID=
+IMAP_PORT=10143 IMAPS_PORT=10993 SMTP_PORT=10025 SUBMISSION_PORT=10587 RELAY_PORT=2525 POSTFIX=1 RESUME=0 ONLY= OWNER_PID= OAUTH2_URL=
 port_arg() { [[ ${2:-} =~ ^[0-9]+$ ]] && [ "$2" -le 65535 ] || die "$1 needs a port number, got '${2:-}'"; }
 while [ $# -gt 0 ]; do
   case $1 in
@@ -62,6 +64,7 @@ while [ $# -gt 0 ]; do
     --relay-port|--relay) port_arg "$@"; RELAY_PORT=$2; shift 2 ;;
     --no-postfix) POSTFIX=0; shift ;;
     --owner-pid) [[ ${2:-} =~ ^[0-9]+$ ]] && kill -0 "$2" 2>/dev/null || die "--owner-pid needs a running pid"; OWNER_PID=$2; shift 2 ;;
+    --oauth2-introspect) [[ ${2:-} =~ ^https?://[^[:space:]\"]+$ ]] || die "--oauth2-introspect needs an http(s) URL, got '${2:-}'"; OAUTH2_URL=$2; shift 2 ;;
     --resume) RESUME=1; shift ;;
     --dovecot|--postfix) ONLY=${1#--}; shift ;;
     -h|--help) echo "$usage"; exit 0 ;;
@@ -167,6 +170,24 @@ if [ "$RESUME" = 0 ]; then
   }
   render "$HERE/dovecot.conf.in" > "$DIR/dovecot/dovecot.conf"
   if [ "$IMAPS_PORT" = 0 ]; then sed -i '/^  inet_listener imaps {/,/^  }/d' "$DIR/dovecot/dovecot.conf"; fi
+  if [ -n "$OAUTH2_URL" ]; then
+    # OAuth2 (XOAUTH2 / OAUTHBEARER) logins: a second passdb asks the test's RFC 7662
+    # introspection endpoint whether the bearer token is active and whose mailbox it is. The
+    # passwd-file passdb is tried first and fails (a token is not the password), then this one.
+    # Postfix submission authenticates through Dovecot's SASL, so SMTP gets the same mechanisms.
+    {
+      echo "introspection_mode = post"
+      echo "introspection_url = $OAUTH2_URL"
+      echo "username_attribute = username"
+      echo "active_attribute = active"
+      echo "active_value = true"
+      echo "timeout_msecs = 5000"
+    } > "$DIR/dovecot/oauth2.conf.ext"
+    chown root:dovecot "$DIR/dovecot/oauth2.conf.ext"; chmod 640 "$DIR/dovecot/oauth2.conf.ext"
+    sed -i 's/^auth_mechanisms = plain login$/auth_mechanisms = plain login xoauth2 oauthbearer/' "$DIR/dovecot/dovecot.conf"
+    printf '%s\n' "passdb {" "  driver = oauth2" "  mechanisms = xoauth2 oauthbearer" \
+      "  args = $DIR/dovecot/oauth2.conf.ext" "}" >> "$DIR/dovecot/dovecot.conf"
+  fi
   render "$HERE/postfix-main.cf.in" > "$DIR/postfix/conf/main.cf"
   render "$HERE/postfix-master.cf.in" > "$DIR/postfix/conf/master.cf"
   if [ "$SUBMISSION_PORT" = 0 ]; then sed -i '/^#SUBMISSION-BEGIN/,/^#SUBMISSION-END/d' "$DIR/postfix/conf/master.cf"; fi
@@ -256,6 +277,7 @@ fi
     echo "RELAY_TARGET=127.0.0.1:$RELAY_PORT"
   fi
   echo "MAIL_DOMAIN=$DOMAIN"
+  [ ! -s "$DIR/dovecot/oauth2.conf.ext" ] || echo "OAUTH2_INTROSPECT_URL=$(sed -n 's/^introspection_url = //p' "$DIR/dovecot/oauth2.conf.ext")"
   echo "MAIL_USERS=\"${USER_LIST[*]}\""
   echo "MAIL_FORWARDS=\"$FORWARDS\""
   echo "MAILDIR_ROOT=$DIR/mail/$DOMAIN"

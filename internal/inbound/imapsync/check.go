@@ -46,7 +46,8 @@ func (r *CheckReport) OK() bool {
 // CheckConnection tests a channel's settings before they are saved: it
 // resolves and connects to the IMAP and SMTP servers with TLS verification
 // on, logs in to both, checks that the folders exist and whether IDLE is
-// supported. It sends and changes nothing.
+// supported. It sends and changes nothing. For an OAuth mailbox (IMAP auth
+// "oauth") both passwords are its access token (XOAUTH2).
 func CheckConnection(ctx context.Context, s model.ChannelSettings, imapPassword, smtpPassword string, o CheckOptions) *CheckReport {
 	if o.Timeout <= 0 {
 		o.Timeout = 20 * time.Second
@@ -77,7 +78,11 @@ func checkIMAP(ctx context.Context, s model.ChannelSettings, password string, o 
 	defer func() { conn.Close(); c.Close() }()
 	stop := context.AfterFunc(cctx, func() { conn.Close() })
 	defer stop()
-	if err := login(c, s.IMAP, password, s.Provider); err != nil {
+	if s.IMAP.Auth == AuthOAuth { // password is the access token
+		if err := c.Authenticate(oauthSASL(c.Caps(), oauthUser(s, s.IMAP), password)); err != nil {
+			return add(providers.New(CodeOAuthRefused, "imap", serverAddr(s.IMAP), s.Provider, err))
+		}
+	} else if err := login(c, s.IMAP, password, s.Provider); err != nil {
 		return add(err)
 	}
 	r.IDLE = c.Caps().Has(imap.CapIdle)
@@ -113,7 +118,14 @@ func checkSMTP(ctx context.Context, s model.ChannelSettings, password string, o 
 	if user == "" {
 		user = s.IMAP.Username
 	}
-	sender := smtpout.New(smtpout.Config{Server: s.SMTP, Auth: smtpout.PasswordAuth(user, password), TLS: o.TLS,
+	auth := smtpout.PasswordAuth(user, password)
+	if s.SMTP.Auth == AuthOAuth || (s.SMTP.Auth == "" && s.IMAP.Auth == AuthOAuth) { // password is the access token
+		if user == "" {
+			user = s.PrimaryEmail
+		}
+		auth = smtpout.OAuthAuth(user, func(context.Context, bool) (string, error) { return password, nil })
+	}
+	sender := smtpout.New(smtpout.Config{Server: s.SMTP, Auth: auth, TLS: o.TLS,
 		Provider: s.Provider, AllowInsecure: o.AllowInsecure, DialTimeout: o.Timeout, CommandTimeout: o.Timeout}, nil)
 	defer sender.Close()
 	cctx, cancel := context.WithTimeout(ctx, o.Timeout)
@@ -132,7 +144,8 @@ func checkSMTP(ctx context.Context, s model.ChannelSettings, password string, o 
 
 // AppendSent stores a copy of a sent message in the mailbox's Sent folder
 // (IMAP APPEND with \Seen), for providers that don't do it themselves.
-// size is the exact length of raw.
+// size is the exact length of raw. For IMAP auth "oauth" password is the
+// channel's access token (XOAUTH2).
 func AppendSent(ctx context.Context, s model.ChannelSettings, password, folder string, raw io.Reader, size int64, cfg Config) error {
 	cfg = cfg.withDefaults()
 	c, conn, err := connect(ctx, s.IMAP, dialOptions{TLS: cfg.TLS, Insecure: cfg.AllowInsecure, DialTimeout: cfg.DialTimeout, Provider: s.Provider})
@@ -142,7 +155,11 @@ func AppendSent(ctx context.Context, s model.ChannelSettings, password, folder s
 	defer func() { conn.Close(); c.Close() }()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	if err := login(c, s.IMAP, password, s.Provider); err != nil {
+	if s.IMAP.Auth == AuthOAuth {
+		if err := c.Authenticate(oauthSASL(c.Caps(), oauthUser(s, s.IMAP), password)); err != nil {
+			return providers.New(CodeOAuthRefused, "imap", serverAddr(s.IMAP), s.Provider, err)
+		}
+	} else if err := login(c, s.IMAP, password, s.Provider); err != nil {
 		return err
 	}
 	if folder == "" {

@@ -125,5 +125,6 @@ func login(c *imapclient.Client, sc model.ServerConf, password, provider string)
 func isAuthProblem(err error) bool {
 	var p *providers.Problem
 	return errors.As(err, &p) && (p.Code == providers.CodeAuthFailed || p.Code == providers.CodeMissingPassword ||
-		p.Code == providers.CodeInsecureRefused || p.Code == providers.CodeInvalidSettings)
+		p.Code == providers.CodeInsecureRefused || p.Code == providers.CodeInvalidSettings ||
+		p.Code == CodeOAuthReconnect || p.Code == CodeOAuthRefused)
 }

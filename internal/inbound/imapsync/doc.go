@@ -7,7 +7,14 @@
 //
 //   - logs in (implicit TLS, STARTTLS, or plain only when explicitly
 //     allowed) with the password from store.Secrets opened by the
-//     secrets.Box, and SELECTs the folder (EXAMINE when the channel leaves
+//     secrets.Box — or, for IMAP auth "oauth" (Gmail, Office 365), with
+//     XOAUTH2 (OAUTHBEARER when only that is offered) and an access token
+//     from the TokenProvider given to Manager.SetOAuth: a refused token is
+//     refreshed once (force) and retried on the same connection; a revoked
+//     grant (oauth.ErrReconnectNeeded) puts only that channel in
+//     reconnect_needed with a pt-BR/en message and one admin notice (kind
+//     "oauth_reconnect"), and a new token saved by a reconnect makes Reload
+//     restart it from its checkpoint — and SELECTs the folder (EXAMINE when the channel leaves
 //     messages untouched);
 //   - keeps a checkpoint per folder (store.SyncCheckpoint): UIDVALIDITY and
 //     the highest UID whose message ingest accepted. It fetches only UIDs

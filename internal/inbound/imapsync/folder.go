@@ -103,11 +103,14 @@ type Folder struct {
 	ch       *model.Channel
 	folder   string
 	password func(ctx context.Context) (string, error)
-	acc      Acceptor
-	cps      CheckpointStore
-	cfg      Config
-	log      *slog.Logger
-	report   func(Event)
+	// token gives the access token when the IMAP auth is "oauth" (set by
+	// the Manager from its TokenProvider; see SetToken).
+	token  func(ctx context.Context, force bool) (string, error)
+	acc    Acceptor
+	cps    CheckpointStore
+	cfg    Config
+	log    *slog.Logger
+	report func(Event)
 
 	c    *imapclient.Client
 	conn net.Conn // under c; closing it unblocks everything
@@ -131,6 +134,12 @@ func NewFolder(ch *model.Channel, folder string, password func(ctx context.Conte
 	}
 	return &Folder{ch: ch, folder: folder, password: password, acc: acc, cps: cps, cfg: cfg.withDefaults(),
 		log: log.With("channel", ch.ID, "company", ch.CompanyID, "folder", folder), report: report}
+}
+
+// SetToken sets where an "oauth" channel's access token comes from; call
+// it before Run.
+func (f *Folder) SetToken(token func(ctx context.Context, force bool) (string, error)) {
+	f.token = token
 }
 
 // Run syncs until ctx ends, reconnecting with backoff. It returns nil on
@@ -220,8 +229,15 @@ func (f *Folder) session(ctx context.Context) error {
 			}
 		},
 	}
-	pw, err := f.password(ctx)
-	if err != nil {
+	useOAuth := set.IMAP.Auth == AuthOAuth
+	var pw, token string
+	var err error
+	if useOAuth {
+		// before dialing: a revoked grant never reaches the server
+		if token, err = f.accessToken(ctx, false); err != nil {
+			return err
+		}
+	} else if pw, err = f.password(ctx); err != nil {
 		return providers.New(providers.CodeMissingPassword, "imap", addr, set.Provider, err)
 	}
 	c, conn, err := connect(ctx, set.IMAP, dialOptions{TLS: f.cfg.TLS, Insecure: f.cfg.AllowInsecure, DialTimeout: f.cfg.DialTimeout,
@@ -233,7 +249,11 @@ func (f *Folder) session(ctx context.Context) error {
 	// Cancelling ctx closes the connection, which ends any blocked command.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
-	if err := f.guard(func() error { return login(c, set.IMAP, pw, set.Provider) }); err != nil {
+	if useOAuth {
+		if err := f.oauthLogin(ctx, c, token); err != nil {
+			return err
+		}
+	} else if err := f.guard(func() error { return login(c, set.IMAP, pw, set.Provider) }); err != nil {
 		return err
 	}
 	readOnly := set.AfterImport == "" || set.AfterImport == "none"

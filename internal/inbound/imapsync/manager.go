@@ -29,6 +29,9 @@ type Manager struct {
 	box *secrets.Box
 	cfg Config
 	log *slog.Logger
+	// OAuth channels (SetOAuth)
+	tokens  TokenProvider
+	notices NoticeStore
 
 	mu      sync.Mutex
 	base    context.Context // Run's ctx: loops live under it, not under a Reload caller's ctx
@@ -45,6 +48,10 @@ type channelRun struct {
 	mu      sync.Mutex
 	status  store.ChannelStatus
 	folderS map[string]Event
+	// badToken is the sealed OAuth token the provider refused (set when
+	// the channel went reconnect_needed); a different stored token means
+	// the admin reconnected, and Reload restarts the channel.
+	badToken string
 }
 
 // NewManager makes a Manager. box opens the IMAP passwords stored in
@@ -54,6 +61,16 @@ func NewManager(st Store, acc Acceptor, box *secrets.Box, log *slog.Logger, cfg 
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Manager{st: st, acc: acc, box: box, cfg: cfg.withDefaults(), log: log, running: map[int64]*channelRun{}}
+}
+
+// SetOAuth enables channels whose IMAP auth is "oauth": tokens gives their
+// access tokens (*oauth.Tokens), notices receives an admin notice (kind
+// NoticeOAuthReconnect) when a channel's grant was revoked (nil: none).
+// Call it before Run / Reload.
+func (m *Manager) SetOAuth(tokens TokenProvider, notices NoticeStore) {
+	m.mu.Lock()
+	m.tokens, m.notices = tokens, notices
+	m.mu.Unlock()
 }
 
 // Run reloads the channel list every ReloadInterval until ctx ends, then
@@ -95,8 +112,12 @@ func (m *Manager) Reload(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for id, run := range m.running {
-		if _, ok := want[id]; !ok || prints[id] != run.fingerprint {
-			m.log.Info("imapsync: stopping channel", "channel", id, "changed", ok)
+		reconnected := false
+		if ch, ok := want[id]; ok && prints[id] == run.fingerprint {
+			reconnected = m.reconnected(ctx, &ch, run)
+		}
+		if _, ok := want[id]; !ok || prints[id] != run.fingerprint || reconnected {
+			m.log.Info("imapsync: stopping channel", "channel", id, "changed", ok, "reconnected", reconnected)
 			run.cancel()
 			<-run.done
 			delete(m.running, id)
@@ -155,9 +176,16 @@ func (m *Manager) start(parent context.Context, ch model.Channel, fp string) {
 		}
 		return m.box.ChannelSecret(ctx, m.st, ch.CompanyID, ch.ID, secrets.IMAPPassword)
 	}
+	var token func(ctx context.Context, force bool) (string, error)
+	if m.tokens != nil {
+		token = func(ctx context.Context, force bool) (string, error) {
+			return m.tokens.Access(ctx, ch.CompanyID, ch.ID, force)
+		}
+	}
 	var fwg sync.WaitGroup
 	for _, name := range folders(chp) {
 		f := NewFolder(chp, name, password, m.acc, m.st, m.cfg, m.log, func(e Event) { m.report(ctx, run, e) })
+		f.SetToken(token)
 		run.folders = append(run.folders, f)
 		fwg.Add(1)
 		go func() {
@@ -225,6 +253,13 @@ func (m *Manager) report(ctx context.Context, run *channelRun, e Event) {
 		st.Done += fe.Done
 		st.Total += fe.Total
 	}
+	if e.Problem != nil && (e.Problem.Code == CodeOAuthReconnect || e.Problem.Code == CodeOAuthRefused) && run.badToken == "" {
+		// remember the refused token: a new one (reconnect) restarts the channel at once
+		run.badToken = m.sealedToken(ctx, st.CompanyID, st.ChannelID)
+		if e.Problem.Code == CodeOAuthReconnect {
+			m.noticeReconnect(ctx, st.CompanyID, st.ChannelID)
+		}
+	}
 	if e.Problem != nil {
 		st.LastError = e.Problem.Message("pt-BR")
 		st.LastErrorCode = string(e.Problem.Code)
@@ -240,4 +275,50 @@ func (m *Manager) report(ctx context.Context, run *channelRun, e Event) {
 		m.log.Warn("imapsync: save channel status", "channel", snapshot.ChannelID, "err", err)
 	}
 	run.mu.Unlock()
+}
+
+// sealedToken is the stored (sealed) OAuth token of a channel, "" when none.
+func (m *Manager) sealedToken(ctx context.Context, companyID, channelID int64) string {
+	sec, err := m.st.GetSecret(context.WithoutCancel(ctx), companyID, channelID, secrets.OAuthToken)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%x", sec.Ciphertext)
+}
+
+// reconnected reports whether a channel stuck on a revoked OAuth grant got
+// a new token since (the admin connected it again).
+func (m *Manager) reconnected(ctx context.Context, ch *model.Channel, run *channelRun) bool {
+	if ch.Settings.IMAP.Auth != AuthOAuth {
+		return false
+	}
+	run.mu.Lock()
+	bad := run.badToken
+	run.mu.Unlock()
+	return bad != "" && m.sealedToken(ctx, ch.CompanyID, ch.ID) != bad
+}
+
+// noticeReconnect leaves one unread "reconnect the mailbox" notice for the
+// channel's admins (not another while one is still unread).
+func (m *Manager) noticeReconnect(ctx context.Context, companyID, channelID int64) {
+	if m.notices == nil {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	existing, err := m.notices.ListNotices(ctx, companyID, store.NoticeFilter{ChannelID: channelID, UnreadOnly: true, Limit: 500})
+	if err == nil {
+		for _, n := range existing {
+			if n.Kind == NoticeOAuthReconnect {
+				return
+			}
+		}
+	}
+	reconnect := &providers.Problem{Code: CodeOAuthReconnect}
+	n := &store.Notice{CompanyID: companyID, ChannelID: channelID, Kind: NoticeOAuthReconnect,
+		Title:     "Reconecte a caixa de email / Reconnect the mailbox",
+		Body:      reconnect.Message("pt-BR") + "\n\n" + reconnect.Message("en"),
+		CreatedAt: m.cfg.Now().UTC()}
+	if err := m.notices.CreateNotice(ctx, n); err != nil && !errors.Is(err, store.ErrConflict) {
+		m.log.Warn("imapsync: create reconnect notice", "channel", channelID, "err", err)
+	}
 }

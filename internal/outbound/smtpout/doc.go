@@ -6,8 +6,12 @@
 // implicit TLS (465) or STARTTLS (587) with certificate verification on,
 // plain SMTP only with the explicit AllowInsecure option, and
 // authenticates through the Auth seam: PasswordAuth picks PLAIN or LOGIN
-// from what the server offers; an OAuth (XOAUTH2) Auth can be added later
-// without touching the sender.
+// from what the server offers; OAuthAuth uses XOAUTH2 (or OAUTHBEARER when
+// the server offers only that) with a channel's OAuth access token, and as
+// a Retrier gets one fresh token and a new connection when the server
+// refuses the current one (535). ChannelServer resolves a channel's SMTP
+// settings, including the "office365" connection preset
+// (smtp.office365.com:587, STARTTLS, XOAUTH2).
 //
 // Send reports failures as *SendError: the server's code, enhanced code
 // and text, and whether the failure is temporary (4xx, network: retry) or

@@ -274,7 +274,21 @@ func (s *Sender) problem(err error) *SendError {
 	return &SendError{Message: p.Message("en"), Temporary: true, Problem: p, Err: err}
 }
 
+// dial connects and authenticates. When the server refuses an Auth that
+// is a Retrier (an expired OAuth token), it connects once more with
+// Retry's fresh credentials: a new connection, because go-smtp answers a
+// final 535 with "*", which Postfix takes as a non-SMTP command and hangs up.
 func (s *Sender) dial(ctx context.Context) (*smtp.Client, net.Conn, error) {
+	c, conn, err := s.dialOnce(ctx, false)
+	var se *SendError
+	if _, ok := s.cfg.Auth.(Retrier); ok && errors.As(err, &se) && se.Code == 535 {
+		s.log.Info("smtpout: authentication refused; retrying with fresh credentials", "server", s.addr())
+		return s.dialOnce(ctx, true)
+	}
+	return c, conn, err
+}
+
+func (s *Sender) dialOnce(ctx context.Context, retry bool) (*smtp.Client, net.Conn, error) {
 	sc := s.cfg.Server
 	addr := s.addr()
 	if err := providers.ValidateServer("smtp", sc, s.cfg.AllowInsecure); err != nil {
@@ -333,15 +347,16 @@ func (s *Sender) dial(ctx context.Context) (*smtp.Client, net.Conn, error) {
 		ok, mechs := c.Extension("AUTH")
 		var sc sasl.Client
 		var aerr error
-		if ok {
+		if ok && retry {
+			sc, aerr = s.cfg.Auth.(Retrier).Retry(ctx, strings.Fields(mechs))
+		} else if ok {
 			sc, aerr = s.cfg.Auth.Client(ctx, strings.Fields(mechs))
 		} else {
 			aerr = fmt.Errorf("%w (server offers no AUTH)", ErrNoMechanism)
 		}
 		if aerr != nil {
 			c.Close()
-			p := providers.New(providers.CodeSMTPAuthMissing, "smtp", addr, s.cfg.Provider, aerr)
-			return nil, nil, &SendError{Message: p.Message("en"), Problem: p, Err: aerr}
+			return nil, nil, s.authError(aerr)
 		}
 		if err := c.Auth(sc); err != nil {
 			c.Close()

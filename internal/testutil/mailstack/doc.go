@@ -18,6 +18,9 @@
 //     (127.0.0.1:RelayPort), where a test runs Atende's inbound SMTP server or a go-smtp stand-in;
 //     if nothing listens there, Postfix keeps the mail queued and retries every 1-5 s
 //     (FlushPostfixQueue retries at once);
+//   - with Options.OAuth2IntrospectURL, XOAUTH2 and OAUTHBEARER logins for IMAP and (through
+//     Dovecot SASL) SMTP submission, checked by Dovecot's oauth2 passdb against that RFC 7662
+//     introspection endpoint (internal/oauth/oauthtest serves one);
 //   - a self-signed certificate for "localhost"/127.0.0.1 (CAFile, CAPool, TLSConfig) used by
 //     IMAPS, IMAP STARTTLS and SMTP STARTTLS: clients keep TLS verification on;
 //   - helpers that assert or inject mail without IMAP (Deliver, Save, Messages, Search via

@@ -62,6 +62,11 @@ type Options struct {
 	RelayDomain string
 	// Logger receives debug lines about start/stop; nil discards them.
 	Logger *slog.Logger
+	// OAuth2IntrospectURL, when set, adds XOAUTH2 and OAUTHBEARER logins (IMAP and, through
+	// Dovecot's SASL, SMTP submission): Dovecot POSTs the bearer token to this RFC 7662
+	// introspection endpoint and accepts it when the answer is {"active": true, "username":
+	// "<full address>"} (see internal/oauth/oauthtest). Passwords keep working.
+	OAuth2IntrospectURL string
 }
 
 // Stack is a running Dovecot (+ Postfix) under Dir. Its methods are safe for concurrent use.
@@ -152,6 +157,9 @@ func startOnce(ctx context.Context, scripts string, opts Options, env []string, 
 		"--owner-pid", strconv.Itoa(os.Getpid())}
 	if opts.NoPostfix {
 		args = append(args, "--no-postfix")
+	}
+	if opts.OAuth2IntrospectURL != "" {
+		args = append(args, "--oauth2-introspect", opts.OAuth2IntrospectURL)
 	}
 	s := &Stack{Dir: dir, scripts: scripts, log: log}
 	t0 := time.Now()

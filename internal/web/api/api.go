@@ -62,6 +62,10 @@ type Deps struct {
 	// its new inbound address (smtpin.RegenerateAddress); nil disables the
 	// endpoint.
 	RegenerateAddress func(ctx context.Context, companyID, channelID int64) (string, error)
+	// OAuth enables "Connect with Google / Microsoft" (GET
+	// /api/v1/channels/{id}/oauth/start, GET /oauth/callback); nil answers
+	// 503 oauth_not_configured.
+	OAuth *OAuthDeps
 	// Heartbeat is how often the event stream sends a keep-alive comment
 	// (default 20 s).
 	Heartbeat time.Duration
@@ -121,6 +125,8 @@ func (d Deps) routes() []route {
 		{"POST", "/api/v1/channels/test-connection", adminOnly, d.testConnection},
 		{"GET", "/api/v1/channels/{id}/status", agentOnly, d.channelStatus},
 		{"POST", "/api/v1/channels/{id}/inbound-address", adminOnly, d.regenerateInboundAddress},
+		{"GET", "/api/v1/channels/{id}/oauth/start", adminOnly, d.oauthStart},
+		{"GET", "/oauth/callback", public, d.oauthCallback},
 
 		{"GET", "/api/v1/notices", adminOnly, d.listNotices},
 		{"POST", "/api/v1/notices/{id}/read", adminOnly, d.readNotice},

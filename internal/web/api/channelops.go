@@ -12,6 +12,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/oauth"
 	"github.com/atende-helpdesk/atende/internal/providers"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -272,6 +273,14 @@ func (d Deps) testConnection(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	imapPW, smtpPW := in.IMAPPassword, in.SMTPPassword
+	if ch.Settings.IMAP.Auth == oauth.AuthOAuth && imapPW == "" && in.ChannelID != 0 {
+		// a connected OAuth mailbox: test with its access token
+		if imapPW, err = d.oauthAccess(r.Context(), p.CompanyID, in.ChannelID); err != nil {
+			d.failOAuth(w, r, err)
+			return
+		}
+		smtpPW = imapPW
+	}
 	if imapPW == "" {
 		if imapPW, err = d.storedSecret(r.Context(), p.CompanyID, in.ChannelID, secrets.IMAPPassword); err != nil {
 			d.fail(w, r, err)

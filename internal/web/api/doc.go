@@ -2,7 +2,9 @@
 // function (routes, Go 1.22 ServeMux method patterns), health and
 // readiness probes, and the REST API under /api/v1, one file per resource
 // (agents.go, teams.go, channels.go with the routing rule, tickets.go,
-// tokens.go, webhooks.go, events.go, session.go).
+// tokens.go, webhooks.go, events.go, session.go, oauth.go: "Connect with
+// Google / Microsoft" — GET /api/v1/channels/{id}/oauth/start (admin; sets
+// the sealed state cookie, Path=/oauth) and the public GET /oauth/callback).
 //
 // Authentication is internal/auth (bearer API token or session cookie with
 // CSRF); every route declares public, agent or admin access in the table.

@@ -23,6 +23,8 @@ import (
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/oauth"
+	"github.com/atende-helpdesk/atende/internal/oauth/oauthtest"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
@@ -59,8 +61,13 @@ type env struct {
 	box  *secrets.Box
 	// changed counts ChannelChanged calls.
 	changed atomic.Int64
-	a, b    *tenant
-	now     time.Time
+	// oauth is the test OAuth2 provider behind OAuthDeps ("google"); logs
+	// captures the API's log output (oauth_test greps it for tokens).
+	oauth  *oauthtest.Server
+	tokens *oauth.Tokens
+	logs   *lockedBuffer
+	a, b   *tenant
+	now    time.Time
 }
 
 func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -95,8 +102,8 @@ func newEnv(t testing.TB, dialect string) *env {
 // newEnvWith serves the API over st with two companies of fixtures.
 func newEnvWith(t testing.TB, st store.Store) *env {
 	t.Helper()
-	log := quietLog()
-	e := &env{st: st, now: time.Now()}
+	e := &env{st: st, now: time.Now(), logs: &lockedBuffer{}}
+	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.auth = auth.New(st, log, auth.Config{Params: fast, MaxAccountFailures: 3})
 	e.dir = directory.New(st, e.auth.HashPassword, log)
 	e.hub = api.NewHub(st, log)
@@ -106,6 +113,10 @@ func newEnvWith(t testing.TB, st store.Store) *env {
 	box, err := secrets.NewBox(secrets.NewKey())
 	must(t, err)
 	e.box = box
+	e.oauth = oauthtest.New(t, "suporte@gmail.test")
+	oauthClients := oauth.Clients{"google": &oauth.Client{Provider: oauth.Provider{ID: "google", Endpoint: e.oauth.Endpoint(),
+		Scopes: oauth.Google.Scopes, UserInfoURL: e.oauth.UserInfoURL()}, ClientID: oauthtest.ClientID, ClientSecret: oauthtest.ClientSecret}}
+	e.tokens = &oauth.Tokens{Clients: oauthClients, Box: box, Store: st}
 	signer := signing.New(st, box, nil)
 	out := outbox.New(st, bl, log, outbox.Config{})
 	h := api.Handler(api.Deps{Log: log, Store: st, Auth: &auth.HTTP{Svc: e.auth}, Directory: e.dir, Tickets: tickets, Hub: e.hub,
@@ -116,6 +127,7 @@ func newEnvWith(t testing.TB, st store.Store) *env {
 		RegenerateAddress: func(ctx context.Context, companyID, channelID int64) (string, error) {
 			return smtpin.RegenerateAddress(ctx, st, "inbound.atende.test", companyID, channelID)
 		},
+		OAuth:     &api.OAuthDeps{Clients: oauthClients, Tokens: e.tokens},
 		Heartbeat: 50 * time.Millisecond, DNSRecords: func(ctx context.Context, companyID int64, domain string) ([]signing.Record, error) {
 			k, err := signer.EnsureKey(ctx, companyID, domain)
 			if err != nil {
@@ -125,6 +137,7 @@ func newEnvWith(t testing.TB, st store.Store) *env {
 		}})
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
+	oauthClients["google"].RedirectURL = e.srv.URL + "/oauth/callback"
 	e.a = e.tenant(t, "acme")
 	e.b = e.tenant(t, "beta")
 	return e
