@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 )
 
@@ -155,6 +156,29 @@ func TestServeRefusesOAuthChannelWithoutClient(t *testing.T) {
 	st.Close()
 	code, _, stderr := run(t, nil, "serve", "--data", data, "--http", freePort(t), "--smtp", "")
 	if code != 1 || !strings.Contains(stderr, "OAuth") || !strings.Contains(strings.ToLower(stderr), "google") {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+}
+
+// Stored credentials with a lost key: a clear start-up error, not a
+// silent failure in every sync loop.
+func TestServeRefusesWhenTheSecretKeyIsLost(t *testing.T) {
+	data := t.TempDir()
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, "atende.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	co := &model.Company{Slug: "acme", Name: "ACME"}
+	st.CreateCompany(context.Background(), co)
+	ch := &model.Channel{CompanyID: co.ID, Slug: "c", Name: "Caixa", Enabled: true, Incoming: model.ConnInternal, Outgoing: model.ConnInternal, InboundToken: "t"}
+	st.CreateChannel(context.Background(), ch)
+	box, _ := secrets.NewBox(secrets.NewKey()) // the key that is now lost
+	if err := box.PutChannelSecret(context.Background(), st, co.ID, ch.ID, secrets.IMAPPassword, "pw"); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, _, stderr := run(t, nil, "serve", "--data", data, "--http", freePort(t), "--smtp", "")
+	if code != 1 || !strings.Contains(stderr, `channel "Caixa" has stored credentials but no secret key was found`) {
 		t.Fatalf("code %d: %s", code, stderr)
 	}
 }

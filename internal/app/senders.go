@@ -201,9 +201,8 @@ func tlsConfig(cfg config.Config) (*tls.Config, error) {
 // key generated once into DATA/secret.key (mode 0600) so the embedded
 // defaults still encrypt; production should set the key outside the
 // data directory.
-func secretBox(cfg config.Config, log *slog.Logger) (*secrets.Box, error) {
+func secretBox(cfg config.Config, log *slog.Logger) (box *secrets.Box, generated bool, err error) {
 	var key []byte
-	var err error
 	if cfg.SecretKey != "" {
 		key, err = secrets.ParseKey(cfg.SecretKey)
 	} else {
@@ -214,7 +213,7 @@ func secretBox(cfg config.Config, log *slog.Logger) (*secrets.Box, error) {
 		case err == nil:
 			key, err = secrets.ParseKey(string(b))
 		case errors.Is(err, os.ErrNotExist):
-			key = secrets.NewKey()
+			key, generated = secrets.NewKey(), true
 			if err = os.MkdirAll(cfg.DataDir, 0o750); err == nil {
 				err = writeKeyFile(path, key)
 			}
@@ -224,9 +223,32 @@ func secretBox(cfg config.Config, log *slog.Logger) (*secrets.Box, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("secret key: %w", err)
+		return nil, false, fmt.Errorf("secret key: %w", err)
 	}
-	return secrets.NewBox(key)
+	box, err = secrets.NewBox(key)
+	return box, generated, err
+}
+
+// checkSecretsReadable refuses to start when channels have stored
+// credentials (passwords, OAuth tokens) but the key was just generated:
+// the original key is gone and nothing stored can be decrypted.
+func checkSecretsReadable(ctx context.Context, st store.Store, generated bool) error {
+	if !generated {
+		return nil
+	}
+	chs, err := st.ListEnabledChannels(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ch := range chs {
+		for _, name := range []string{secrets.IMAPPassword, secrets.SMTPPassword, secrets.OAuthToken} {
+			if _, err := st.GetSecret(ctx, ch.CompanyID, ch.ID, name); err == nil {
+				return fmt.Errorf("channel %q has stored credentials but no secret key was found (ATENDE_SECRET_KEY unset and DATA/secret.key missing): "+
+					"restore the key that encrypted them, or remove and re-enter the credentials", ch.Name)
+			}
+		}
+	}
+	return nil
 }
 
 // dnsRecords lists what an admin publishes for a sending domain: the DKIM

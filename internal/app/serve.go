@@ -49,8 +49,11 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		return fmt.Errorf("HTTP: cannot listen on %s: %w (is another atende running? choose another with --http)", cfg.HTTPAddr, err)
 	}
 
-	box, err := secretBox(cfg, log)
+	box, generated, err := secretBox(cfg, log)
 	if err != nil {
+		return err
+	}
+	if err := checkSecretsReadable(ctx, st, generated); err != nil {
 		return err
 	}
 	tlsCfg, err := tlsConfig(cfg)
