@@ -20,12 +20,36 @@ const (
 
 var matcher = language.NewMatcher([]language.Tag{language.BrazilianPortuguese, language.English})
 
-// catalog holds every label and message, per language.
-var catalog = map[string]map[string]string{
+// catalog holds every label and message, per language: the core pages'
+// messages plus each feature's own table (i18n_*.go), merged once.
+var catalog = mergeCatalogs(coreMessages, channelMessages, adminMessages)
+
+// mergeCatalogs joins message tables; a key defined twice is a bug.
+func mergeCatalogs(parts ...map[string]map[string]string) map[string]map[string]string {
+	out := map[string]map[string]string{LangPT: {}, LangEN: {}}
+	for _, part := range parts {
+		for lang, msgs := range part {
+			for k, v := range msgs {
+				if _, dup := out[lang][k]; dup {
+					panic("ui: message key defined twice: " + k)
+				}
+				out[lang][k] = v
+			}
+		}
+	}
+	return out
+}
+
+// coreMessages: layout, setup, login, inbox and ticket pages.
+var coreMessages = map[string]map[string]string{
 	LangPT: {
 		"app.name":             "Atende",
 		"app.skip":             "Pular para o conteúdo",
 		"nav.inbox":            "Atendimentos",
+		"nav.channels":         "Channels",
+		"nav.admin":            "Administration",
+		"nav.channels":         "Canais",
+		"nav.admin":            "Administração",
 		"nav.logout":           "Sair",
 		"nav.signed_in_as":     "Conectado como %s",
 		"nav.language":         "Idioma",
