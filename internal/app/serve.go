@@ -134,26 +134,36 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	}
 
 	authHTTP := &auth.HTTP{Svc: authSvc, TrustProxy: cfg.TrustProxy}
+	// After a channel (or its credentials or rule) is saved: restart its
+	// sync and refresh the SMTP server's address table.
+	channelChanged := func(ctx context.Context) {
+		if err := imapSync.Reload(context.WithoutCancel(ctx)); err != nil {
+			log.Warn("imapsync: reload after channel change", "err", err)
+		}
+		if smtpSrv != nil {
+			smtpSrv.InvalidateAddresses()
+		}
+	}
+	checkConnection := func(ctx context.Context, s model.ChannelSettings, imapPW, smtpPW string, o imapsync.CheckOptions) *imapsync.CheckReport {
+		o.TLS = tlsCfg
+		return imapsync.CheckConnection(ctx, s, imapPW, smtpPW, o)
+	}
+	var oauthProviders []string
+	for _, p := range []string{oauth.Google.ID, oauth.Microsoft.ID} {
+		if oauthClients[p] != nil {
+			oauthProviders = append(oauthProviders, p)
+		}
+	}
 	handler := api.Handler(api.Deps{Log: log, Checks: map[string]api.Checker{
 		"database": api.CheckFunc(st.Ping),
 		"blobs":    api.CheckFunc(func(context.Context) error { return writable(cfg.BlobDir()) }),
 	}, Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Hub: hub,
 		DNSRecords: sender.dnsRecords,
 		Secrets:    box, InboundDomain: cfg.InboundDomain,
-		OAuth: &api.OAuthDeps{Clients: oauthClients, Tokens: oauthTokens, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
-		ChannelChanged: func(ctx context.Context) {
-			if err := imapSync.Reload(context.WithoutCancel(ctx)); err != nil {
-				log.Warn("imapsync: reload after channel change", "err", err)
-			}
-			if smtpSrv != nil {
-				smtpSrv.InvalidateAddresses()
-			}
-		},
-		CheckConnection: func(ctx context.Context, s model.ChannelSettings, imapPW, smtpPW string, o imapsync.CheckOptions) *imapsync.CheckReport {
-			o.TLS = tlsCfg
-			return imapsync.CheckConnection(ctx, s, imapPW, smtpPW, o)
-		},
-		SendingStatus: out.ChannelStatus,
+		OAuth:           &api.OAuthDeps{Clients: oauthClients, Tokens: oauthTokens, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
+		ChannelChanged:  channelChanged,
+		CheckConnection: checkConnection,
+		SendingStatus:   out.ChannelStatus,
 		RegenerateAddress: func(ctx context.Context, companyID, channelID int64) (string, error) {
 			addr, err := smtpin.RegenerateAddress(ctx, st, cfg.InboundDomain, companyID, channelID)
 			if err == nil && smtpSrv != nil {
@@ -161,7 +171,9 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			}
 			return addr, err
 		}})
-	uiHandler := ui.New(ui.Deps{Log: log.With("component", "ui"), Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Blobs: bl})
+	uiHandler := ui.New(ui.Deps{Log: log.With("component", "ui"), Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Blobs: bl,
+		Secrets: box, InboundDomain: cfg.InboundDomain, ChannelChanged: channelChanged, CheckConnection: checkConnection,
+		SendingStatus: out.ChannelStatus, OAuthProviders: oauthProviders})
 	srv := &http.Server{Handler: ui.Combine(handler, uiHandler), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()

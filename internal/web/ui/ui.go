@@ -2,6 +2,7 @@ package ui
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -18,7 +19,10 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
@@ -40,6 +44,21 @@ type Deps struct {
 	// Blobs serves attachments and inline (cid:) images; nil lists
 	// attachments without download links.
 	Blobs Blobs
+
+	// Menu Canais (channels.go); nil fields disable what they serve.
+	// Secrets seals the channel form's passwords.
+	Secrets *secrets.Box
+	// InboundDomain is the domain of internal channels' inbound addresses.
+	InboundDomain string
+	// ChannelChanged is called after a channel or its rule was saved.
+	ChannelChanged func(ctx context.Context)
+	// CheckConnection runs "Testar conexão" (like api.Deps.CheckConnection).
+	CheckConnection func(ctx context.Context, s model.ChannelSettings, imapPassword, smtpPassword string, o imapsync.CheckOptions) *imapsync.CheckReport
+	// SendingStatus is a channel's outbound status line on the channel list.
+	SendingStatus func(ctx context.Context, ch *model.Channel) (outbox.Status, error)
+	// OAuthProviders lists the providers with a configured OAuth client
+	// ("google", "microsoft"): the form links to their OAuth start.
+	OAuthProviders []string
 }
 
 // PageCSP is the Content-Security-Policy of every UI page.
@@ -80,6 +99,7 @@ func New(d Deps) http.Handler {
 		}
 		h.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, files...))
 	}
+	h.parseAdminPages(funcs)
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix("/static/", http.FileServerFS(static))
 
@@ -108,6 +128,8 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/forwards", h.agent(h.forward))
 	mux.HandleFunc("POST /tickets/{id}/status", h.agent(h.setStatus))
 	mux.HandleFunc("POST /tickets/{id}/assign", h.agent(h.assign))
+	h.channelRoutes(mux, funcs)
+	h.adminRoutes(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, Localizer{pickLanguage("", r)}, http.StatusNotFound, "err.not_found")
 	})
@@ -164,7 +186,9 @@ type view struct {
 	Errors map[string]string // translated field errors by field name
 	Form   map[string]string // submitted values to show again
 	Body   string            // body class
-	Page   any
+	// AdminUnread is the admins' unread notice count (nav badge).
+	AdminUnread int
+	Page        any
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page, tmpl string, v *view) {
@@ -194,6 +218,8 @@ type session struct {
 	P     *auth.Principal
 	Agent *model.Agent
 	L     Localizer
+	// Unread counts the company's unread admin notices (admins only).
+	Unread int
 }
 
 func (s *session) actor() ticket.Actor {
@@ -201,7 +227,7 @@ func (s *session) actor() ticket.Actor {
 }
 
 func (s *session) view(title string) *view {
-	v := &view{L: s.L, Title: title, Me: s.P}
+	v := &view{L: s.L, Title: title, Me: s.P, AdminUnread: s.Unread}
 	if s.P.Session != nil {
 		v.CSRF = s.P.Session.CSRFToken
 	}
@@ -241,6 +267,9 @@ func (h *handler) guard(part bool, fn func(w http.ResponseWriter, r *http.Reques
 			return
 		}
 		s := &session{P: p, Agent: a, L: Localizer{pickLanguage(a.Language, r)}}
+		if p.IsAdmin() && h.Store != nil {
+			s.Unread, _ = h.Store.CountUnreadNotices(r.Context(), p.CompanyID) // badge only: 0 on error
+		}
 		if err := auth.CheckCSRF(r, p); err != nil {
 			h.errorPage(w, r, s.L, http.StatusForbidden, "err.csrf")
 			return

@@ -119,3 +119,125 @@
     if (view) initTicket(view);
   });
 })();
+
+// Admin pages: copy buttons for secrets shown once (API tokens, webhook
+// signing secrets). <button data-copy="ID" data-copied="label">.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (ev) {
+    var b = ev.target && ev.target.closest ? ev.target.closest("button[data-copy]") : null;
+    if (!b) return;
+    var src = document.getElementById(b.dataset.copy);
+    if (!src) return;
+    ev.preventDefault();
+    var text = src.value !== undefined ? src.value : src.textContent;
+    var done = function () {
+      var st = document.getElementById(b.dataset.copy + "-status");
+      if (st) st.textContent = b.dataset.copied || "";
+      b.dataset.state = "copied";
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(text).then(done, function () { src.select && src.select(); });
+    } else if (src.select) {
+      src.select();
+      try { document.execCommand("copy"); done(); } catch (e) {}
+    }
+  });
+})();
+
+// Menu Canais: channel form (connection blocks, provider presets, tips,
+// copy, connection test without reload) and rule filters (+ / − rows).
+(function () {
+  "use strict";
+
+  function radio(form, name) {
+    var r = form.querySelector("input[name='" + name + "']:checked");
+    return r ? r.value : "";
+  }
+
+  function initChannelForm(form) {
+    var conn = form.querySelector("#ch-connection");
+    var provider = form.querySelector("#ch-provider");
+    var presets = {};
+    try { JSON.parse(provider.dataset.presets || "[]").forEach(function (p) { presets[p.id] = p; }); } catch (e) {}
+    function set(id, v) { var el = form.querySelector("#" + id); if (el && v !== undefined && v !== null && v !== "" && v !== 0) el.value = String(v); }
+    function update() {
+      var c = conn.value;
+      form.querySelectorAll("[data-conn]").forEach(function (el) { el.hidden = el.dataset.conn !== c; });
+      var p = presets[provider.value];
+      form.querySelector("#app-password-tip").hidden = !(p && p.app_password);
+      form.querySelector("#personal-warning").hidden = radio(form, "account_kind") !== "personal";
+      form.querySelector("#oauth-block").hidden = radio(form, "auth") !== "oauth";
+    }
+    provider.addEventListener("change", function () {
+      var p = presets[provider.value];
+      if (p) {
+        set("imap-host", p.imap_host); set("imap-port", p.imap_port); set("imap-enc", p.imap_enc);
+        set("smtp-host", p.smtp_host); set("smtp-port", p.smtp_port); set("smtp-enc", p.smtp_enc);
+      }
+      update();
+    });
+    form.addEventListener("change", update);
+    update();
+    form.querySelectorAll("[data-copy]").forEach(function (b) {
+      b.addEventListener("click", function () {
+        var input = document.getElementById(b.dataset.copy);
+        input.select();
+        var done = function () { b.textContent = b.dataset.copied; };
+        if (navigator.clipboard) navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand("copy"); done(); });
+        else { document.execCommand("copy"); done(); }
+      });
+    });
+    var test = form.querySelector("#test-connection");
+    var out = form.querySelector("#conn-test");
+    test.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      var label = test.textContent;
+      test.disabled = true;
+      test.textContent = test.dataset.busy;
+      out.innerHTML = "";
+      var body = new URLSearchParams(new FormData(form));
+      fetch(test.dataset.url, { method: "POST", credentials: "same-origin", body: body })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          out.innerHTML = html;
+          form.querySelectorAll(".field-error.from-test").forEach(function (e) { e.remove(); });
+          out.querySelectorAll("[data-field]").forEach(function (li) {
+            var input = form.querySelector("[name='" + li.dataset.field.replace(/'/g, "") + "']");
+            if (!input) return;
+            var span = document.createElement("span");
+            span.className = "field-error from-test";
+            span.setAttribute("role", "alert");
+            span.textContent = li.textContent;
+            input.insertAdjacentElement("afterend", span);
+          });
+        })
+        .catch(function (e) { out.textContent = String(e); })
+        .then(function () { test.disabled = false; test.textContent = label; document.body.dataset.tested = String(Date.now()); });
+    });
+  }
+
+  function initRuleForm(form) {
+    var list = form.querySelector("#filters");
+    var tpl = form.querySelector("#filter-template");
+    form.querySelector("#add-filter").addEventListener("click", function () {
+      list.appendChild(tpl.content.cloneNode(true));
+      var rows = list.querySelectorAll("[data-filter]");
+      var last = rows[rows.length - 1];
+      last.querySelectorAll(".field-error").forEach(function (e) { e.remove(); });
+      var v = last.querySelector("input[name='filter_value']");
+      if (v) v.focus();
+    });
+    list.addEventListener("click", function (ev) {
+      var b = ev.target.closest(".remove-filter");
+      if (b) b.closest("[data-filter]").remove();
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var cf = document.getElementById("channel-form");
+    if (cf) initChannelForm(cf);
+    var rf = document.getElementById("rule-form");
+    if (rf) initRuleForm(rf);
+  });
+})();
