@@ -23,6 +23,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbound/smtpout"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -38,6 +39,7 @@ import (
 type channelEnv struct {
 	*env
 	box     *secrets.Box
+	bl      *blob.FS
 	changed chan struct{}
 }
 
@@ -58,7 +60,7 @@ func newChannelEnv(t testing.TB, tlsCfg *tls.Config, oauthProviders ...string) *
 	e.hub = api.NewHub(st, log)
 	e.tickets = ticket.New(st, bl, nil, e.hub, log)
 	e.ingest = ingest.New(st, bl, log, ingest.Config{AuthServID: authServID})
-	ce := &channelEnv{env: e, box: box, changed: make(chan struct{}, 16)}
+	ce := &channelEnv{env: e, box: box, bl: bl, changed: make(chan struct{}, 16)}
 	ah := &auth.HTTP{Svc: e.auth}
 	check := func(ctx context.Context, s model.ChannelSettings, imapPW, smtpPW string, o imapsync.CheckOptions) *imapsync.CheckReport {
 		o.TLS = tlsCfg
@@ -340,7 +342,82 @@ func TestBrowserChannelSetup(t *testing.T) {
 				t.Fatalf("inbox row %q: want the subject, routed to Vendas", row)
 			}
 			screenshot(t, bctx, "channel-synced-inbox-"+tc.name)
+
+			// The agent answers a customer with a colleague in Cc and the
+			// personal signature; the reply leaves through the mailbox's own
+			// SMTP and reaches the customer's (and the Cc's) Dovecot mailbox.
+			c.admin.Signature = "<p>Ana Admin — ACME " + tc.name + "</p>"
+			must(t, e.st.UpdateAgent(ctx, c.admin))
+			subject := "Troca de produto " + tc.name
+			bobRaw := strings.Replace(string(plainMail("Bob <bob@example.test>", subject, "reply-"+tc.name+"@example.test", "Quero trocar.")),
+				"To: Suporte <suporte@acme.test>", "To: <"+user+">", 1)
+			must(t, ms.SendSMTP(ctx, "bob@example.test", []string{user}, []byte(bobRaw)))
+			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelectorAll(".ticket-row").length === 2`, chromedp.WithPollingTimeout(20*time.Second)))
+			must(t, err)
+			found, err := e.st.ListTickets(ctx, c.co.ID, store.TicketFilter{Query: subject})
+			if err != nil || len(found) != 1 {
+				t.Fatalf("ticket %q: %v %v", subject, found, err)
+			}
+			tk := found[0]
+			run(t, bctx, "reply with Cc", chromedp.Navigate(fmt.Sprintf("%s/tickets/%d", e.srv.URL, tk.ID)), chromedp.WaitVisible(chromedp.ID("send-reply")),
+				chromedp.SendKeys(chromedp.ID("cc"), "carol@example.test"),
+				chromedp.SendKeys(chromedp.ID("reply-text"), "Pode trocar, Bob."),
+				chromedp.Click(chromedp.ID("send-reply")))
+			var out *model.Message
+			waitUntil(t, 10*time.Second, "the queued reply", func() bool {
+				msgs, _ := e.st.ListMessages(ctx, c.co.ID, tk.ID)
+				for i := range msgs {
+					if msgs[i].Direction == model.DirOut {
+						out = &msgs[i]
+					}
+				}
+				return out != nil
+			})
+			saved, err := e.st.GetChannel(ctx, c.co.ID, ch.ID)
+			must(t, err)
+			replyPW, err := e.box.ChannelSecret(ctx, e.st, c.co.ID, ch.ID, secrets.IMAPPassword)
+			must(t, err)
+			mailbox := smtpout.New(smtpout.Config{Server: saved.Settings.SMTP, Auth: smtpout.PasswordAuth(user, replyPW), TLS: ms.TLSConfig()},
+				slog.New(slog.DiscardHandler))
+			defer mailbox.Close()
+			sender := outbox.New(e.st, e.bl, slog.New(slog.DiscardHandler), outbox.Config{Sender: mailboxSender{mailbox}})
+			waitUntil(t, 20*time.Second, "the reply sent", func() bool {
+				sender.ProcessDue(ctx)
+				m, _ := e.st.GetMessage(ctx, c.co.ID, out.ID)
+				return m.Status == model.MsgSent
+			})
+			bobBox, err := ms.WaitMessages(ctx, "bob", "INBOX", 1)
+			must(t, err)
+			last := bobBox[len(bobBox)-1]
+			rawReply := string(last.Raw)
+			if !strings.Contains(rawReply, "Pode trocar, Bob.") || !strings.Contains(rawReply, "atende-signature\"><p>Ana Admin") || !strings.Contains(rawReply, "ACME "+tc.name) ||
+				!strings.Contains(last.Header.Get("Cc"), "carol@example.test") ||
+				last.Header.Get("In-Reply-To") != "<reply-"+tc.name+"@example.test>" {
+				t.Fatalf("reply in Bob's mailbox:\n%s", rawReply)
+			}
+			if _, err := ms.WaitMessages(ctx, "carol", "INBOX", 1); err != nil {
+				t.Fatalf("the Cc never got the reply: %v", err)
+			}
 		})
+	}
+}
+
+// mailboxSender sends through one mailbox's SMTP (what atende serve's
+// channel sender does for external channels).
+type mailboxSender struct{ s *smtpout.Sender }
+
+func (m mailboxSender) Send(ctx context.Context, ch *model.Channel, from string, to []string, raw io.Reader) error {
+	return m.s.Send(ctx, from, to, raw)
+}
+
+func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
 
