@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -329,10 +330,23 @@ func TestBrowserChannelSetup(t *testing.T) {
 			eval[bool](t, bctx, `window.__sameDocument = true`)
 			raw := strings.Replace(string(plainMail("Carla Cliente <carla@cliente.com.br>", "Pedido 4471 atrasado", "imap-live-"+tc.name+"@cliente.com.br",
 				"Meu pedido não chegou.")), "To: Suporte <suporte@acme.test>", "To: <"+user+">", 1)
-			must(t, ms.SendSMTP(ctx, "carla@cliente.com.br", []string{user}, []byte(raw)))
+			// Sent with swaks, the real SMTP client, to Postfix, which
+			// delivers to Dovecot; IDLE tells the sync loop (Dovecot adds a
+			// fixed 500 ms to every IDLE notification).
+			eml := filepath.Join(t.TempDir(), "mail.eml")
+			must(t, os.WriteFile(eml, []byte(raw), 0o644))
+			sent := time.Now()
+			if out, err := ms.Swaks(ctx, "--from", "carla@cliente.com.br", "--to", user, "--data", eml); err != nil {
+				t.Fatalf("swaks: %v\n%s", err, out)
+			}
 			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`!!document.querySelector(".ticket-row")`, chromedp.WithPollingTimeout(20*time.Second)))
 			if err != nil {
 				t.Fatalf("the mail never appeared in the inbox: %v", err)
+			}
+			elapsed := time.Since(sent)
+			t.Logf("swaks -> Postfix -> Dovecot -> IMAP IDLE -> ticket -> inbox row without reload: %v", elapsed)
+			if elapsed > 2*time.Second {
+				t.Errorf("the mail took %v to appear in the open inbox, want under 2 s", elapsed)
 			}
 			if !eval[bool](t, bctx, `window.__sameDocument === true`) {
 				t.Fatal("the inbox reloaded")
