@@ -148,6 +148,13 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		o.TLS = tlsCfg
 		return imapsync.CheckConnection(ctx, s, imapPW, smtpPW, o)
 	}
+	regenerateAddress := func(ctx context.Context, companyID, channelID int64) (string, error) {
+		addr, err := smtpin.RegenerateAddress(ctx, st, cfg.InboundDomain, companyID, channelID)
+		if err == nil && smtpSrv != nil {
+			smtpSrv.InvalidateAddresses()
+		}
+		return addr, err
+	}
 	var oauthProviders []string
 	for _, p := range []string{oauth.Google.ID, oauth.Microsoft.ID} {
 		if oauthClients[p] != nil {
@@ -160,20 +167,14 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	}, Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Hub: hub,
 		DNSRecords: sender.dnsRecords,
 		Secrets:    box, InboundDomain: cfg.InboundDomain,
-		OAuth:           &api.OAuthDeps{Clients: oauthClients, Tokens: oauthTokens, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
-		ChannelChanged:  channelChanged,
-		CheckConnection: checkConnection,
-		SendingStatus:   out.ChannelStatus,
-		RegenerateAddress: func(ctx context.Context, companyID, channelID int64) (string, error) {
-			addr, err := smtpin.RegenerateAddress(ctx, st, cfg.InboundDomain, companyID, channelID)
-			if err == nil && smtpSrv != nil {
-				smtpSrv.InvalidateAddresses()
-			}
-			return addr, err
-		}})
+		OAuth:             &api.OAuthDeps{Clients: oauthClients, Tokens: oauthTokens, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
+		ChannelChanged:    channelChanged,
+		CheckConnection:   checkConnection,
+		SendingStatus:     out.ChannelStatus,
+		RegenerateAddress: regenerateAddress})
 	uiHandler := ui.New(ui.Deps{Log: log.With("component", "ui"), Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Blobs: bl,
 		Secrets: box, InboundDomain: cfg.InboundDomain, ChannelChanged: channelChanged, CheckConnection: checkConnection,
-		SendingStatus: out.ChannelStatus, OAuthProviders: oauthProviders})
+		SendingStatus: out.ChannelStatus, OAuthProviders: oauthProviders, RegenerateAddress: regenerateAddress})
 	srv := &http.Server{Handler: ui.Combine(handler, uiHandler), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()

@@ -50,6 +50,8 @@ type SettingsPatch struct {
 	AfterImport      *string            `json:"after_import,omitempty"`
 	MoveTo           *string            `json:"move_to,omitempty"`
 	HistoryDays      *int               `json:"history_days,omitempty"`
+	CopyToSent       *bool              `json:"copy_to_sent,omitempty"`
+	SentFolder       *string            `json:"sent_folder,omitempty"`
 	// AllowInsecure must be true for an encryption "none" to be accepted;
 	// it is a confirmation of this request, not a stored setting.
 	AllowInsecure bool `json:"allow_insecure,omitempty"`
@@ -110,6 +112,10 @@ func (p *SettingsPatch) apply(s *model.ChannelSettings) {
 	if p.HistoryDays != nil {
 		s.HistoryDays = *p.HistoryDays
 	}
+	if p.CopyToSent != nil {
+		s.CopyToSent = *p.CopyToSent
+	}
+	str(&s.SentFolder, p.SentFolder)
 }
 
 func trimServer(c model.ServerConf) model.ServerConf {
@@ -219,6 +225,9 @@ func checkSettings(v *ValidationError, in, out model.Connection, s *model.Channe
 	}
 	if s.HistoryDays < -1 || s.HistoryDays > MaxHistoryDays {
 		v.add("history_days", fmt.Sprintf("must be 0 (only new mail), -1 (all) or 1 to %d days", MaxHistoryDays))
+	}
+	if len(s.SentFolder) > maxFolderName || strings.ContainsAny(s.SentFolder, "\r\n\x00") {
+		v.add("sent_folder", "not a valid folder name")
 	}
 	for _, srv := range []struct {
 		name string

@@ -434,7 +434,20 @@ type ReplyInput struct {
 	// Quote overrides the channel's "show quote in reply" for this reply
 	// (nil = the channel's setting).
 	Quote *bool `json:"quote,omitempty"`
+	// Attachments are files sent with the reply; each is also stored as an
+	// attachment row of the outgoing message.
+	Attachments []Attachment `json:"-"`
 }
+
+// Attachment is a file an agent attaches to a reply.
+type Attachment struct {
+	Filename    string
+	ContentType string
+	Data        []byte
+}
+
+// MaxAttachmentBytes is the most a reply's attachments may add up to.
+const MaxAttachmentBytes = 25 << 20
 
 func checkAddrs(v *directory.ValidationError, field string, as []model.Address) {
 	if len(as) > 50 {
@@ -458,12 +471,24 @@ func (s *Service) Reply(ctx context.Context, a Actor, id int64, in ReplyInput) (
 	checkAddrs(&v, "to", in.To)
 	checkAddrs(&v, "cc", in.Cc)
 	checkAddrs(&v, "bcc", in.Bcc)
+	var total int
+	for _, f := range in.Attachments {
+		total += len(f.Data)
+	}
+	if total > MaxAttachmentBytes {
+		v = append(v, directory.FieldError{Field: "attachments", Message: "attachments exceed 25 MB"})
+	}
 	if len(v) > 0 {
 		return nil, v
 	}
 	return s.outbound(ctx, a, id, func(ri *reply.Input) {
 		ri.Markdown, ri.To, ri.Cc, ri.Bcc, ri.Quote = in.Text, in.To, in.Cc, in.Bcc, in.Quote
-	}, nil)
+		for _, f := range in.Attachments {
+			data := f.Data
+			ri.Attachments = append(ri.Attachments, reply.Attachment{Filename: f.Filename, ContentType: f.ContentType,
+				Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }})
+		}
+	}, nil, in.Attachments)
 }
 
 // ForwardInput sends the ticket's conversation to someone else.
@@ -502,7 +527,7 @@ func (s *Service) Forward(ctx context.Context, a Actor, id int64, in ForwardInpu
 		return s.outbound(ctx, a, id, func(ri *reply.Input) {
 			ri.Markdown, ri.To, ri.Cc, ri.Quote = in.Text, in.To, []model.Address{}, &quote
 			ri.Subject = prefixed("Fwd: ", ri.Ticket.Subject)
-		}, map[string]string{"kind": "forward"})
+		}, map[string]string{"kind": "forward"}, nil)
 	}
 	msgs, err := s.store.ListMessages(ctx, a.CompanyID, t.ID)
 	if err != nil {
@@ -535,7 +560,7 @@ func (s *Service) Forward(ctx context.Context, a Actor, id int64, in ForwardInpu
 	return s.outbound(ctx, Actor{CompanyID: a.CompanyID, AgentID: a.AgentID, Admin: true}, nt.ID, func(ri *reply.Input) {
 		ri.Markdown = in.Text + "\n\n---------- Forwarded message ----------\n\n" + indentBlock(history)
 		ri.To, ri.Cc, ri.Quote, ri.Subject = in.To, []model.Address{}, &no, nt.Subject
-	}, map[string]string{"kind": "forward", "forwarded_from_ticket": fmt.Sprint(t.Number)})
+	}, map[string]string{"kind": "forward", "forwarded_from_ticket": fmt.Sprint(t.Number)}, nil)
 }
 
 // forwardedText renders a ticket's correspondence (notes excluded) as
@@ -577,8 +602,9 @@ func indentBlock(s string) string {
 	return strings.Join(lines, "\n")
 }
 
-// outbound composes, stores and queues one outgoing message.
-func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*reply.Input), meta map[string]string) (*model.Message, error) {
+// outbound composes, stores and queues one outgoing message; files are
+// stored as its attachment rows in the same transaction.
+func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*reply.Input), meta map[string]string, files []Attachment) (*model.Message, error) {
 	if s.blobs == nil {
 		return nil, errors.New("ticket: outbound mail is not configured (no blob store)")
 	}
@@ -621,6 +647,18 @@ func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*re
 	if err != nil {
 		return nil, fmt.Errorf("ticket: store outbound raw: %w", err)
 	}
+	atts := make([]*model.Attachment, 0, len(files))
+	for i, f := range files {
+		bk, n, err := s.blobs.Put(ctx, bytes.NewReader(f.Data), 0)
+		if err != nil {
+			return nil, fmt.Errorf("ticket: store attachment %d: %w", i+1, err)
+		}
+		ct := f.ContentType
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		atts = append(atts, &model.Attachment{CompanyID: a.CompanyID, BlobKey: bk, Filename: f.Filename, ContentType: ct, Size: n})
+	}
 	now := ri.Now.UTC()
 	m := &model.Message{CompanyID: a.CompanyID, TicketID: t.ID, ChannelID: t.ChannelID, Direction: model.DirOut,
 		Status: model.MsgQueued, AuthorID: a.AgentID, From: out.From, To: out.To, Cc: out.Cc, Bcc: out.Bcc,
@@ -632,6 +670,12 @@ func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*re
 		}
 		if err := q.CreateMessage(ctx, m); err != nil {
 			return err
+		}
+		for _, att := range atts {
+			att.MessageID = m.ID
+			if err := q.CreateAttachment(ctx, att); err != nil {
+				return err
+			}
 		}
 		if err := s.outbox.Enqueue(ctx, q, m); err != nil {
 			return err

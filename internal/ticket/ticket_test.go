@@ -312,3 +312,43 @@ func TestReplyQuoteOverride(t *testing.T) {
 		}
 	})
 }
+
+// Reply attachments go into the raw MIME and are stored as attachment rows
+// of the outgoing message; more than 25 MB in total is refused.
+func TestReplyAttachments(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		agent := ticket.Actor{CompanyID: e.co.ID, AgentID: e.agent.ID, TeamIDs: []int64{e.team.ID}}
+		tk := e.ticket(t, "Anexos", e.team.ID)
+		data := []byte("%PDF-1.4 boleto de teste\n")
+		m, err := e.svc.Reply(ctx, agent, tk.ID, ticket.ReplyInput{Text: "Segue o boleto.",
+			Attachments: []ticket.Attachment{{Filename: "boleto.pdf", ContentType: "application/pdf", Data: data}}})
+		must(t, err)
+		rc, err := e.bl.Open(ctx, m.RawKey)
+		must(t, err)
+		raw, err := io.ReadAll(rc)
+		rc.Close()
+		must(t, err)
+		if !strings.Contains(string(raw), "boleto.pdf") || !strings.Contains(string(raw), "application/pdf") {
+			t.Fatalf("raw MIME lacks the attachment:\n%s", raw)
+		}
+		atts, err := e.st.ListAttachments(ctx, e.co.ID, m.ID)
+		must(t, err)
+		if len(atts) != 1 || atts[0].Filename != "boleto.pdf" || atts[0].ContentType != "application/pdf" || atts[0].Size != int64(len(data)) {
+			t.Fatalf("attachment rows = %+v", atts)
+		}
+		brc, err := e.bl.Open(ctx, atts[0].BlobKey)
+		must(t, err)
+		got, err := io.ReadAll(brc)
+		brc.Close()
+		must(t, err)
+		if string(got) != string(data) {
+			t.Fatalf("stored attachment = %q", got)
+		}
+		_, err = e.svc.Reply(ctx, agent, tk.ID, ticket.ReplyInput{Text: "grande",
+			Attachments: []ticket.Attachment{{Filename: "a.bin", Data: make([]byte, ticket.MaxAttachmentBytes/2+1)},
+				{Filename: "b.bin", Data: make([]byte, ticket.MaxAttachmentBytes/2+1)}}})
+		if f := fieldsOf(err); f["attachments"] == "" {
+			t.Fatalf("oversized attachments: err = %v", err)
+		}
+	})
+}

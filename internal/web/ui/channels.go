@@ -37,6 +37,14 @@ func (h *handler) channelRoutes(mux *http.ServeMux, funcs template.FuncMap) {
 			return m
 		},
 		"blankFilter": func() filterRow { return filterRow{Index: -1, Kind: filterKinds[0]} },
+		"has": func(list []string, s string) bool {
+			for _, x := range list {
+				if x == s {
+					return true
+				}
+			}
+			return false
+		},
 	}
 	for k, f := range funcs {
 		fm[k] = f
@@ -50,6 +58,7 @@ func (h *handler) channelRoutes(mux *http.ServeMux, funcs template.FuncMap) {
 	mux.HandleFunc("GET /channels/{id}", h.channelAdmin(h.channelEdit))
 	mux.HandleFunc("POST /channels/{id}", h.channelAdmin(h.channelSubmit))
 	mux.HandleFunc("POST /channels/test-connection", h.channelAdmin(h.channelTestPart))
+	mux.HandleFunc("POST /channels/{id}/regenerate-address", h.channelAdmin(h.channelRegenerate))
 	mux.HandleFunc("GET /channels/{id}/rule", h.channelAdmin(h.rulePage))
 	mux.HandleFunc("POST /channels/{id}/rule", h.channelAdmin(h.ruleSubmit))
 }
@@ -170,6 +179,7 @@ type channelPage struct {
 	Lang           string
 	PersonalQuota  int
 	OAuthAvailable bool
+	CanRegenerate  bool // internal channel and Deps.RegenerateAddress set
 }
 
 // testResult is a connection test shown in the page language.
@@ -226,6 +236,12 @@ func (h *handler) channelEdit(w http.ResponseWriter, r *http.Request, s *session
 	}
 	v, pg := h.channelView(s, id)
 	v.Form = channelForm(ch)
+	switch r.URL.Query().Get("flash") {
+	case "regenerated":
+		v.Flash = s.L.T("ch.regenerated")
+	case "not_regenerated":
+		v.Error = s.L.T("ch.regen_unconfirmed")
+	}
 	if err := h.fillChannelPage(r.Context(), s, ch, pg); err != nil {
 		h.channelFail(w, r, s, err)
 		return
@@ -241,6 +257,7 @@ func (h *handler) fillChannelPage(ctx context.Context, s *session, ch *model.Cha
 		}
 		pg.Inbound = smtpin.InboundAddress(co.Slug, ch.InboundToken, h.InboundDomain)
 	}
+	pg.CanRegenerate = h.RegenerateAddress != nil && ch.Incoming == model.ConnInternal
 	if h.Secrets != nil {
 		_, err := h.Secrets.ChannelSecret(ctx, h.Store, s.P.CompanyID, ch.ID, secrets.IMAPPassword)
 		pg.HasPassword = err == nil
@@ -271,6 +288,26 @@ func channelForm(ch *model.Channel) map[string]string {
 	if st.SMTP.Port != 0 {
 		f["smtp.port"] = strconv.Itoa(st.SMTP.Port)
 	}
+	if ch.Outgoing == model.ConnOffice365 {
+		f["outgoing"] = string(model.ConnOffice365)
+	}
+	f["folders"] = strings.Join(st.Folders, ", ")
+	if f["folders"] == "" {
+		f["folders"] = "INBOX"
+	}
+	f["after_import"], f["move_to"] = st.AfterImport, st.MoveTo
+	if st.CopyToSent {
+		f["copy_to_sent"] = "on"
+	}
+	f["sent_folder"] = st.SentFolder
+	switch {
+	case st.HistoryDays == -1:
+		f["history"] = "all"
+	case st.HistoryDays > 0:
+		f["history"], f["history_days"] = "days", strconv.Itoa(st.HistoryDays)
+	default:
+		f["history"] = "none"
+	}
 	if f["auth"] == "" {
 		f["auth"] = "password"
 	}
@@ -281,7 +318,8 @@ func channelForm(ch *model.Channel) map[string]string {
 // a failed save or a test (no passwords).
 var channelFormFields = []string{"name", "signature", "show_quote", "no_quote", "forward_new_ticket", "connection", "primary_email",
 	"additional_emails", "from_name", "from_email", "carbon_copy", "provider", "account_kind", "auth", "enabled",
-	"imap.host", "imap.port", "imap.encryption", "imap.username", "smtp.host", "smtp.port", "smtp.encryption", "smtp.username"}
+	"imap.host", "imap.port", "imap.encryption", "imap.username", "smtp.host", "smtp.port", "smtp.encryption", "smtp.username",
+	"outgoing", "folders", "after_import", "move_to", "history", "history_days", "copy_to_sent", "sent_folder"}
 
 // channelPatch reads the channel form. Port fields that are not numbers
 // are field errors.
@@ -302,7 +340,11 @@ func channelPatch(r *http.Request, v *directory.ValidationError) directory.Chann
 		p.Enabled = &enabled
 	}
 	conn := model.Connection(val("connection"))
-	p.Incoming, p.Outgoing = &conn, &conn
+	out := conn
+	if val("outgoing") == string(model.ConnOffice365) {
+		out = model.ConnOffice365
+	}
+	p.Incoming, p.Outgoing = &conn, &out
 	p.PrimaryEmail = str("primary_email")
 	extra := []string{}
 	for _, l := range strings.FieldsFunc(r.PostFormValue("additional_emails"), func(c rune) bool { return c == '\n' || c == ',' || c == '\r' }) {
@@ -332,6 +374,32 @@ func channelPatch(r *http.Request, v *directory.ValidationError) directory.Chann
 			return &c
 		}
 		p.IMAP, p.SMTP = srv("imap"), srv("smtp")
+		folders := []string{}
+		for _, f := range strings.Split(r.PostFormValue("folders"), ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				folders = append(folders, f)
+			}
+		}
+		p.Folders = folders // empty: the directory's default INBOX
+		after, moveTo := val("after_import"), val("move_to")
+		p.AfterImport, p.MoveTo = &after, &moveTo
+		copySent, sentFolder := val("copy_to_sent") == "on", val("sent_folder")
+		p.CopyToSent, p.SentFolder = &copySent, &sentFolder
+		days := 0
+		switch val("history") {
+		case "all":
+			days = -1
+		case "days":
+			n, err := strconv.Atoi(val("history_days"))
+			if err != nil || n < 1 {
+				*v = append(*v, directory.FieldError{Field: "history_days", Message: "must be a whole number of days"})
+			}
+			days = n
+		case "", "none":
+		default:
+			*v = append(*v, directory.FieldError{Field: "history", Message: "must be none, days or all"})
+		}
+		p.HistoryDays = &days
 	}
 	return p
 }
@@ -517,4 +585,35 @@ func (h *handler) channelTestPart(w http.ResponseWriter, r *http.Request, s *ses
 	v := s.view("")
 	v.Page = &channelPage{Test: h.runTest(r, s, id)}
 	h.render(w, r, http.StatusOK, "channel", "testresult", v)
+}
+
+// channelRegenerate answers "Gerar novo endereço": an internal channel
+// gets a new inbound address (the old one stops receiving mail) once the
+// admin ticked the confirmation.
+func (h *handler) channelRegenerate(w http.ResponseWriter, r *http.Request, s *session) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || h.RegenerateAddress == nil {
+		h.errorPage(w, r, s.L, http.StatusNotFound, "err.not_found")
+		return
+	}
+	ctx := r.Context()
+	ch, err := h.Directory.GetChannel(ctx, s.P.CompanyID, id)
+	if err != nil {
+		h.channelFail(w, r, s, err)
+		return
+	}
+	path := "/channels/" + strconv.FormatInt(id, 10)
+	if ch.Incoming != model.ConnInternal {
+		h.errorPage(w, r, s.L, http.StatusConflict, "ch.regen_internal_only")
+		return
+	}
+	if r.PostFormValue("confirm") == "" {
+		http.Redirect(w, r, path+"?flash=not_regenerated", http.StatusSeeOther)
+		return
+	}
+	if _, err := h.RegenerateAddress(ctx, s.P.CompanyID, id); err != nil {
+		h.channelFail(w, r, s, fmt.Errorf("ui: regenerate inbound address: %w", err))
+		return
+	}
+	http.Redirect(w, r, path+"?flash=regenerated", http.StatusSeeOther)
 }

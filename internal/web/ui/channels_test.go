@@ -22,6 +22,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
+	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbound/smtpout"
@@ -78,7 +79,10 @@ func newChannelEnv(t testing.TB, tlsCfg *tls.Config, oauthProviders ...string) *
 		Secrets: box, CheckConnection: check})
 	uiH := ui.New(ui.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Blobs: bl,
 		Secrets: box, InboundDomain: "inbound.atende.test", CheckConnection: check, ChannelChanged: changed,
-		SendingStatus: outbox.New(st, bl, log, outbox.Config{}).ChannelStatus, OAuthProviders: oauthProviders})
+		SendingStatus: outbox.New(st, bl, log, outbox.Config{}).ChannelStatus, OAuthProviders: oauthProviders,
+		RegenerateAddress: func(ctx context.Context, companyID, channelID int64) (string, error) {
+			return smtpin.RegenerateAddress(ctx, st, "inbound.atende.test", companyID, channelID)
+		}})
 	e.srv = httptest.NewServer(ui.Combine(apiH, uiH))
 	t.Cleanup(e.srv.Close)
 	return ce
@@ -578,5 +582,143 @@ func TestChannelTestWithoutJS(t *testing.T) {
 	wantContains(t, p, `data-field="imap.port"`, "Informe uma porta entre 1 e 65535.", `data-field="imap_password"`, "Campo obrigatório.")
 	if n, _ := e.dir.ListChannels(ctx, c.co.ID); len(n) != 1 {
 		t.Fatalf("a connection test created a channel: %d channels", len(n))
+	}
+}
+
+// TestChannelOffice365Outgoing: "Office 365 (saída)" stores Outgoing
+// office365 with the chosen incoming connection and offers the Microsoft
+// OAuth link.
+func TestChannelOffice365Outgoing(t *testing.T) {
+	e := newChannelEnv(t, nil, "microsoft")
+	c := e.company(t, "acme", "pt-BR")
+	cl := e.client(t, "pt-BR")
+	wantRedirect(t, cl.login("acme", c.admin.Email, adminPassword), "/inbox")
+	wantContains(t, cl.get("/channels/new"), `<option value="office365">Office 365 (saída)</option>`)
+	form := url.Values{"name": {"Vendas"}, "connection": {"internal"}, "outgoing": {"office365"}, "primary_email": {"vendas@acme.test"}, "action": {"save"}}
+	wantRedirect(t, cl.post("/channels/new", "/channels/new", form), "/channels?saved=1")
+	chs, err := e.dir.ListChannels(ctx, c.co.ID)
+	must(t, err)
+	ch := chs[len(chs)-1]
+	if ch.Name != "Vendas" || ch.Incoming != model.ConnInternal || ch.Outgoing != model.ConnOffice365 {
+		t.Fatalf("saved incoming %q outgoing %q (%s), want internal/office365", ch.Incoming, ch.Outgoing, ch.Name)
+	}
+	path := fmt.Sprintf("/channels/%d", ch.ID)
+	wantContains(t, cl.get(path), `<option value="office365" selected>Office 365 (saída)</option>`,
+		fmt.Sprintf(`href="/api/v1/channels/%d/oauth/start?provider=microsoft">Conectar com Microsoft`, ch.ID))
+	form.Set("outgoing", "")
+	wantRedirect(t, cl.post(path, path, form), "/channels?saved=1")
+	got, err := e.dir.GetChannel(ctx, c.co.ID, ch.ID)
+	must(t, err)
+	if got.Outgoing != model.ConnInternal {
+		t.Fatalf("outgoing %q after choosing 'same as incoming', want internal", got.Outgoing)
+	}
+}
+
+// TestChannelImportSettings: folders, after-import action and first-sync
+// history are saved, shown again, and their field errors are translated.
+func TestChannelImportSettings(t *testing.T) {
+	e := newChannelEnv(t, nil)
+	c := e.company(t, "acme", "en")
+	cl := e.client(t, "en")
+	wantRedirect(t, cl.login("acme", c.admin.Email, adminPassword), "/inbox")
+	form := url.Values{"name": {"Mailbox"}, "connection": {"external"}, "primary_email": {"box@acme.test"}, "provider": {"other"},
+		"account_kind": {"business"}, "auth": {"password"}, "imap.host": {"imap.acme.test"}, "imap.port": {"993"}, "imap.encryption": {"tls"},
+		"imap.username": {"box@acme.test"}, "imap_password": {"a-secret-pw"}, "smtp.host": {"smtp.acme.test"}, "smtp.port": {"465"},
+		"smtp.encryption": {"tls"}, "folders": {" INBOX , Suporte/Clientes "}, "after_import": {"move"}, "move_to": {"Arquivo"},
+		"history": {"days"}, "history_days": {"30"}, "copy_to_sent": {"on"}, "sent_folder": {"Itens Enviados"}, "action": {"save"}}
+	wantRedirect(t, cl.post("/channels/new", "/channels/new", form), "/channels?saved=1")
+	chs, err := e.dir.ListChannels(ctx, c.co.ID)
+	must(t, err)
+	ch := chs[len(chs)-1]
+	st := ch.Settings
+	if !st.CopyToSent || st.SentFolder != "Itens Enviados" {
+		t.Fatalf("copy to sent %v folder %q", st.CopyToSent, st.SentFolder)
+	}
+	if strings.Join(st.Folders, "|") != "INBOX|Suporte/Clientes" || st.AfterImport != "move" || st.MoveTo != "Arquivo" || st.HistoryDays != 30 {
+		t.Fatalf("saved folders %q after %q move_to %q history %d", st.Folders, st.AfterImport, st.MoveTo, st.HistoryDays)
+	}
+	path := fmt.Sprintf("/channels/%d", ch.ID)
+	wantContains(t, cl.get(path), `value="INBOX, Suporte/Clientes"`, `name="after_import" value="move" checked`, `value="Arquivo"`, `name="copy_to_sent" checked`, `value="Itens Enviados"`,
+		`name="history" value="days" checked`, `name="history_days" inputmode="numeric" value="30"`)
+
+	form.Set("imap_password", "")
+	form.Set("folders", "")
+	form.Set("after_import", "mark_read")
+	form.Set("history", "all")
+	form.Del("copy_to_sent") // an unticked checkbox is not sent
+	wantRedirect(t, cl.post(path, path, form), "/channels?saved=1")
+	got, err := e.dir.GetChannel(ctx, c.co.ID, ch.ID)
+	must(t, err)
+	st = got.Settings
+	if st.CopyToSent {
+		t.Fatal("unticking 'copy to Sent' did not save")
+	}
+	if strings.Join(st.Folders, "|") != "INBOX" || st.AfterImport != "mark_read" || st.MoveTo != "" || st.HistoryDays != -1 {
+		t.Fatalf("resaved folders %q after %q move_to %q history %d", st.Folders, st.AfterImport, st.MoveTo, st.HistoryDays)
+	}
+
+	cases := []struct {
+		name string
+		lang string
+		set  map[string]string
+		want []string
+	}{
+		{"move without folder en", "en", map[string]string{"after_import": "move", "move_to": ""}, []string{"Enter the folder to move the mail to."}},
+		{"repeated folder en", "en", map[string]string{"folders": "INBOX, INBOX"}, []string{"This folder is listed twice."}},
+		{"bad days en", "en", map[string]string{"history": "days", "history_days": "abc"}, []string{"Enter a number of days between 1 and 36500."}},
+		{"move without folder pt", "pt-BR", map[string]string{"after_import": "move", "move_to": ""}, []string{"Informe a pasta para onde mover os e-mails."}},
+		{"bad days pt", "pt-BR", map[string]string{"history": "days", "history_days": "99999"}, []string{"Informe um número de dias entre 1 e 36500."}},
+	}
+	pt := e.company(t, "beta", "pt-BR") // the page language is the admin's
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			co, slug, p := c, "acme", path
+			if tc.lang == "pt-BR" {
+				co, slug, p = pt, "beta", fmt.Sprintf("/channels/%d", pt.ch.ID)
+			}
+			lc := e.client(t, tc.lang)
+			wantRedirect(t, lc.login(slug, co.admin.Email, adminPassword), "/inbox")
+			f := url.Values{}
+			for k, v := range form {
+				f[k] = v
+			}
+			f.Set("imap_password", "another-secret-pw")
+			for k, v := range tc.set {
+				f.Set(k, v)
+			}
+			pg := lc.post(p, p, f)
+			wantStatus(t, pg, 422)
+			wantContains(t, pg, tc.want...)
+			if strings.Contains(pg.body, "another-secret-pw") {
+				t.Fatal("the failed save echoes the password")
+			}
+		})
+	}
+}
+
+// TestChannelRegenerateAddress: the edit page's "Gerar novo endereço"
+// needs the confirmation, then replaces the inbound address.
+func TestChannelRegenerateAddress(t *testing.T) {
+	e := newChannelEnv(t, nil)
+	c := e.company(t, "acme", "pt-BR")
+	cl := e.client(t, "pt-BR")
+	wantRedirect(t, cl.login("acme", c.admin.Email, adminPassword), "/inbox")
+	path := fmt.Sprintf("/channels/%d", c.ch.ID)
+	old := "acme-" + c.ch.InboundToken + "@inbound.atende.test"
+	wantContains(t, cl.get(path), old, "Gerar novo endereço", `name="confirm" value="1" required`)
+	wantRedirect(t, cl.post(path, path+"/regenerate-address", url.Values{}), path+"?flash=not_regenerated")
+	if got, err := e.dir.GetChannel(ctx, c.co.ID, c.ch.ID); err != nil || got.InboundToken != c.ch.InboundToken {
+		t.Fatalf("unconfirmed regeneration changed the token: %v %v", got, err)
+	}
+	wantRedirect(t, cl.post(path, path+"/regenerate-address", url.Values{"confirm": {"1"}}), path+"?flash=regenerated")
+	got, err := e.dir.GetChannel(ctx, c.co.ID, c.ch.ID)
+	must(t, err)
+	if got.InboundToken == "" || got.InboundToken == c.ch.InboundToken {
+		t.Fatalf("token %q, want a new one (old %q)", got.InboundToken, c.ch.InboundToken)
+	}
+	p := cl.get(path + "?flash=regenerated")
+	wantContains(t, p, "acme-"+got.InboundToken+"@inbound.atende.test", "Novo endereço de entrada gerado.")
+	if strings.Contains(p.body, old) {
+		t.Fatal("the page still shows the old inbound address")
 	}
 }

@@ -166,6 +166,24 @@ var coreMessages = map[string]map[string]string{
 		"err.internal":         "Algo deu errado do nosso lado. Tente de novo em instantes.",
 		"err.form":             "Corrija os campos destacados.",
 		"err.title":            "Erro",
+		// Reply attachments, signature preview, merge.
+		"ticket.attach_files":        "Anexar arquivos",
+		"ticket.attach_hint":         "Até 25 MB no total.",
+		"ticket.err_attach_size":     "Os anexos passam de 25 MB no total.",
+		"ticket.signature_preview":   "Assinatura que será usada",
+		"ticket.signature_own":       "sua assinatura pessoal",
+		"ticket.signature_channel":   "assinatura geral do canal",
+		"ticket.signature_none":      "Nenhuma assinatura será adicionada.",
+		"ticket.merge":               "Unir atendimentos",
+		"ticket.merge_into":          "Unir a este atendimento nº",
+		"ticket.merge_hint":          "As mensagens deste atendimento passam para o outro, e este é fechado.",
+		"ticket.merge_send":          "Unir",
+		"ticket.merged_ok":           "Atendimentos unidos.",
+		"ticket.err_no_ticket":       "Não existe atendimento com esse número.",
+		"ticket.err_merge_self":      "Não é possível unir um atendimento a ele mesmo.",
+		"ticket.err_merge_not_yours": "Esse atendimento não é seu.",
+		"ticket.err_merge_chained":   "Esse atendimento já foi unido a outro.",
+		"ticket.err_merge_done":      "Este atendimento já foi unido a outro.",
 	},
 	LangEN: {
 		"app.name":             "Atende",
@@ -291,6 +309,24 @@ var coreMessages = map[string]map[string]string{
 		"err.internal":         "Something went wrong on our side. Try again in a moment.",
 		"err.form":             "Fix the highlighted fields.",
 		"err.title":            "Error",
+		// Reply attachments, signature preview, merge.
+		"ticket.attach_files":        "Attach files",
+		"ticket.attach_hint":         "Up to 25 MB in total.",
+		"ticket.err_attach_size":     "The attachments exceed 25 MB in total.",
+		"ticket.signature_preview":   "Signature that will be used",
+		"ticket.signature_own":       "your personal signature",
+		"ticket.signature_channel":   "the channel's signature",
+		"ticket.signature_none":      "No signature will be added.",
+		"ticket.merge":               "Merge tickets",
+		"ticket.merge_into":          "Merge into ticket #",
+		"ticket.merge_hint":          "This ticket's messages move to the other one, and this one is closed.",
+		"ticket.merge_send":          "Merge",
+		"ticket.merged_ok":           "Tickets merged.",
+		"ticket.err_no_ticket":       "There is no ticket with that number.",
+		"ticket.err_merge_self":      "A ticket cannot be merged into itself.",
+		"ticket.err_merge_not_yours": "That ticket is not one of yours.",
+		"ticket.err_merge_chained":   "That ticket was itself merged into another.",
+		"ticket.err_merge_done":      "This ticket was already merged.",
 	},
 }
 
@@ -353,6 +389,18 @@ func (l Localizer) fieldMessage(msg string) string {
 		return l.T("err.no_agent")
 	case strings.HasPrefix(msg, "must be open, pending"):
 		return l.T("err.status")
+	case msg == "attachments exceed 25 MB":
+		return l.T("ticket.err_attach_size")
+	case msg == "no such ticket":
+		return l.T("ticket.err_no_ticket")
+	case msg == "cannot merge a ticket into itself":
+		return l.T("ticket.err_merge_self")
+	case msg == "not one of your tickets":
+		return l.T("ticket.err_merge_not_yours")
+	case msg == "that ticket was itself merged into another":
+		return l.T("ticket.err_merge_chained")
+	case msg == "this ticket was already merged":
+		return l.T("ticket.err_merge_done")
 	}
 	if m := reAtLeast.FindStringSubmatch(msg); m != nil {
 		return l.T("err.password_short", m[1])

@@ -10,6 +10,8 @@ import (
 // channelMessages: the channel list and form (menu Canais) and the rule editor.
 var channelMessages = map[string]map[string]string{
 	LangPT: {
+		"ch.copy_to_sent":             "Guardar uma cópia das mensagens enviadas na pasta de enviados (para provedores que não guardam)",
+		"ch.sent_folder":              "Pasta de enviados",
 		"ch.title":                    "Canais",
 		"ch.forbidden":                "Apenas administradores podem configurar canais.",
 		"ch.add":                      "Adicionar canal de e-mail",
@@ -21,6 +23,35 @@ var channelMessages = map[string]map[string]string{
 		"ch.actions":                  "Ações",
 		"ch.rule":                     "Regra",
 		"ch.edit_short":               "Editar",
+		"ch.regenerate":               "Gerar novo endereço",
+		"ch.regenerate_warning":       "Um novo endereço de entrada substitui o atual: e-mails enviados ao endereço antigo deixam de chegar. Atualize o encaminhamento da sua caixa de correio depois.",
+		"ch.regenerate_confirm":       "Entendo que o endereço atual deixará de funcionar",
+		"ch.regen_unconfirmed":        "Marque a confirmação para gerar um novo endereço.",
+		"ch.regenerated":              "Novo endereço de entrada gerado. Atualize o encaminhamento da sua caixa de correio.",
+		"ch.regen_internal_only":      "Somente canais com conexão interna têm endereço de entrada.",
+		"ch.outgoing_conn":            "Conexão de saída",
+		"ch.outgoing_same":            "Igual à conexão de entrada",
+		"ch.office365":                "Office 365 (saída)",
+		"ch.import":                   "Importação",
+		"ch.folders":                  "Pastas a sincronizar",
+		"ch.folders_hint":             "Separe as pastas por vírgula. Padrão: INBOX.",
+		"ch.after_import":             "Depois de importar",
+		"ch.after_none":               "Deixar como está",
+		"ch.after_mark_read":          "Marcar como lida",
+		"ch.after_move":               "Mover para a pasta",
+		"ch.move_to":                  "Pasta de destino",
+		"ch.history":                  "Histórico na primeira conexão",
+		"ch.history_none":             "Nenhum (só e-mails novos)",
+		"ch.history_days":             "Últimos N dias",
+		"ch.history_all":              "Todo o histórico",
+		"ch.history_days_n":           "Número de dias",
+		"ch.err.folder":               "Nome de pasta inválido.",
+		"ch.err.folder_twice":         "Esta pasta está repetida.",
+		"ch.err.folders_max":          "Informe no máximo %d pastas.",
+		"ch.err.move_to":              "Informe a pasta para onde mover os e-mails.",
+		"ch.err.history_days":         "Informe um número de dias entre 1 e %d.",
+		"ch.err.choice":               "Escolha uma das opções.",
+		"ch.err.outgoing":             "Escolha uma conexão de saída válida.",
 		"ch.internal":                 "Conexão interna",
 		"ch.external":                 "Conexão externa",
 		"ch.state.connected":          "Conectado",
@@ -128,6 +159,8 @@ var channelMessages = map[string]map[string]string{
 		"rule.save":                   "Salvar regra",
 	},
 	LangEN: {
+		"ch.copy_to_sent":             "Keep a copy of sent messages in the Sent folder (for providers that don't)",
+		"ch.sent_folder":              "Sent folder",
 		"ch.title":                    "Channels",
 		"ch.forbidden":                "Only admins can configure channels.",
 		"ch.add":                      "Add an email channel",
@@ -139,6 +172,35 @@ var channelMessages = map[string]map[string]string{
 		"ch.actions":                  "Actions",
 		"ch.rule":                     "Rule",
 		"ch.edit_short":               "Edit",
+		"ch.regenerate":               "Generate new address",
+		"ch.regenerate_warning":       "A new inbound address replaces the current one: mail sent to the old address will no longer arrive. Update your mailbox's forwarding afterwards.",
+		"ch.regenerate_confirm":       "I understand the current address will stop working",
+		"ch.regen_unconfirmed":        "Tick the confirmation to generate a new address.",
+		"ch.regenerated":              "New inbound address generated. Update your mailbox's forwarding.",
+		"ch.regen_internal_only":      "Only channels with an internal connection have an inbound address.",
+		"ch.outgoing_conn":            "Outgoing connection",
+		"ch.outgoing_same":            "Same as the incoming connection",
+		"ch.office365":                "Office 365 (outgoing)",
+		"ch.import":                   "Import",
+		"ch.folders":                  "Folders to sync",
+		"ch.folders_hint":             "Separate folders with commas. Default: INBOX.",
+		"ch.after_import":             "After import",
+		"ch.after_none":               "Leave untouched",
+		"ch.after_mark_read":          "Mark as read",
+		"ch.after_move":               "Move to folder",
+		"ch.move_to":                  "Destination folder",
+		"ch.history":                  "History on first connect",
+		"ch.history_none":             "None (new mail only)",
+		"ch.history_days":             "Last N days",
+		"ch.history_all":              "All history",
+		"ch.history_days_n":           "Number of days",
+		"ch.err.folder":               "Not a valid folder name.",
+		"ch.err.folder_twice":         "This folder is listed twice.",
+		"ch.err.folders_max":          "Enter at most %d folders.",
+		"ch.err.move_to":              "Enter the folder to move the mail to.",
+		"ch.err.history_days":         "Enter a number of days between 1 and %d.",
+		"ch.err.choice":               "Choose one of the options.",
+		"ch.err.outgoing":             "Choose a valid outgoing connection.",
 		"ch.internal":                 "Internal connection",
 		"ch.external":                 "External connection",
 		"ch.state.connected":          "Connected",
@@ -259,6 +321,9 @@ func (l Localizer) channelErrors(v directory.ValidationError) map[string]string 
 		if strings.HasPrefix(field, "additional_emails[") {
 			field = "additional_emails"
 		}
+		if strings.HasPrefix(field, "folders[") {
+			field = "folders"
+		}
 		if _, dup := out[field]; dup {
 			continue
 		}
@@ -283,6 +348,20 @@ func (l Localizer) channelErrors(v directory.ValidationError) map[string]string 
 			t = l.T("ch.err.priority")
 		case m == "repeats another address of this channel":
 			t = l.T("ch.err.repeat")
+		case m == "not a valid folder name":
+			t = l.T("ch.err.folder")
+		case m == "listed twice":
+			t = l.T("ch.err.folder_twice")
+		case strings.HasPrefix(m, "at most") && strings.HasSuffix(m, "folders"):
+			t = l.T("ch.err.folders_max", directory.MaxFolders)
+		case strings.HasPrefix(m, "required when after_import"):
+			t = l.T("ch.err.move_to")
+		case strings.HasPrefix(m, "must be 0 (only new mail)") || m == "must be a whole number of days":
+			t = l.T("ch.err.history_days", directory.MaxHistoryDays)
+		case m == "must be empty, mark_read or move" || m == "must be none, days or all":
+			t = l.T("ch.err.choice")
+		case m == "must be internal, external or office365":
+			t = l.T("ch.err.outgoing")
 		case m == "secrets box not configured":
 			t = l.T("ch.err.no_secrets")
 		case strings.HasPrefix(m, "must be a positive id"):

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
@@ -231,6 +234,11 @@ type ticketPage struct {
 	Statuses         []option
 	Teams, Assignees []option
 	LastMillis       int64
+	// Signature is the plain-text preview of the signature a reply gets
+	// (the agent's personal one when set, else the channel's);
+	// SignatureOwn says it is the agent's.
+	Signature    string
+	SignatureOwn bool
 }
 
 func humanSize(n int64) string {
@@ -268,7 +276,10 @@ func (h *handler) ticketData(r *http.Request, s *session, id int64) (*ticketPage
 		return nil, err
 	}
 	p := &ticketPage{T: d.Ticket, StatusLabel: s.L.Status(d.Ticket.Status), Contact: contactLabel(&d.Contact), ContactEmail: d.Contact.Email,
-		MergedInto: d.MergedInto, LastMillis: d.Ticket.LastMessageAt.UnixMilli()}
+		MergedInto: mergedNumber(r.Context(), h.Store, d), LastMillis: d.Ticket.LastMessageAt.UnixMilli()}
+	if err := h.signaturePreview(r, s, p); err != nil {
+		return nil, err
+	}
 	if d.Ticket.LastMessageAt.IsZero() {
 		p.LastMillis = d.Ticket.UpdatedAt.UnixMilli()
 	}
@@ -345,6 +356,8 @@ func (h *handler) ticketPage(w http.ResponseWriter, r *http.Request, s *session)
 		v.Flash = s.L.T("ticket.sent")
 	case "forwarded":
 		v.Flash = s.L.T("ticket.forwarded")
+	case "merged":
+		v.Flash = s.L.T("ticket.merged_ok")
 	}
 	h.showTicket(w, r, s, http.StatusOK, v)
 }
@@ -519,6 +532,12 @@ func (h *handler) reply(w http.ResponseWriter, r *http.Request, s *session) {
 		no := false
 		in.Quote = &no
 	}
+	atts, err := replyAttachments(r)
+	if err != nil {
+		h.afterPost(w, r, s, err, "", "")
+		return
+	}
+	in.Attachments = atts
 	if len(v) > 0 {
 		h.afterPost(w, r, s, v, "", "")
 		return
@@ -536,6 +555,148 @@ func (h *handler) reply(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	h.afterPost(w, r, s, nil, "sent", fmt.Sprintf("#m%d", m.ID))
+}
+
+// signaturePreview fills p.Signature with the signature a reply from this
+// agent on this ticket's channel gets, its variables filled in the same way
+// as internal/reply does, as plain text.
+func (h *handler) signaturePreview(r *http.Request, s *session, p *ticketPage) error {
+	sig := ""
+	if s.Agent != nil && strings.TrimSpace(s.Agent.Signature) != "" {
+		sig, p.SignatureOwn = s.Agent.Signature, true
+	}
+	ch, err := h.Store.GetChannel(r.Context(), s.P.CompanyID, p.T.ChannelID)
+	if err != nil {
+		return fmt.Errorf("ui: signature preview: %w", err)
+	}
+	if sig == "" {
+		sig = ch.Settings.Signature
+	}
+	if strings.TrimSpace(sig) == "" {
+		return nil
+	}
+	co, err := h.Store.GetCompany(r.Context(), s.P.CompanyID)
+	if err != nil {
+		return fmt.Errorf("ui: signature preview: %w", err)
+	}
+	agentName := ""
+	if s.Agent != nil {
+		agentName = s.Agent.Name
+	}
+	sig = strings.NewReplacer(
+		"{{agent.name}}", html.EscapeString(agentName),
+		"{{ticket.number}}", strconv.FormatInt(p.T.Number, 10),
+		"{{channel.name}}", html.EscapeString(ch.Name),
+		"{{company.name}}", html.EscapeString(co.Name),
+	).Replace(sig)
+	p.Signature = htmlText(sig)
+	return nil
+}
+
+// htmlText renders an HTML fragment as plain text, one line per <br>,
+// paragraph, div or list item.
+func htmlText(s string) string {
+	nodes, err := html.ParseFragment(strings.NewReader(s), &html.Node{Type: html.ElementNode, DataAtom: atom.Div, Data: "div"})
+	if err != nil {
+		return s
+	}
+	var b strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			b.WriteString(n.Data)
+			return
+		case html.ElementNode:
+			switch n.DataAtom {
+			case atom.Script, atom.Style:
+				return
+			case atom.Br:
+				b.WriteString("\n")
+				return
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+		if n.Type == html.ElementNode {
+			switch n.DataAtom {
+			case atom.P, atom.Div, atom.Li, atom.Tr, atom.H1, atom.H2, atom.H3, atom.Table:
+				b.WriteString("\n")
+			}
+		}
+	}
+	for _, n := range nodes {
+		walk(n)
+	}
+	lines := strings.Split(b.String(), "\n")
+	for i, l := range lines {
+		lines[i] = strings.Join(strings.Fields(l), " ")
+	}
+	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
+
+// replyAttachments reads the composer's "attachments" files (the form is
+// multipart/form-data); together they may not exceed
+// ticket.MaxAttachmentBytes.
+func replyAttachments(r *http.Request) ([]ticket.Attachment, error) {
+	if r.MultipartForm == nil {
+		if err := r.ParseMultipartForm(32 << 20); err != nil {
+			if errors.Is(err, http.ErrNotMultipart) {
+				return nil, nil
+			}
+			return nil, fmt.Errorf("ui: read reply form: %w", err)
+		}
+	}
+	var out []ticket.Attachment
+	var total int64
+	for _, fh := range r.MultipartForm.File["attachments"] {
+		if fh.Filename == "" && fh.Size == 0 {
+			continue // empty file input
+		}
+		total += fh.Size
+		if total > ticket.MaxAttachmentBytes {
+			return nil, directory.Invalid("attachments", "attachments exceed 25 MB")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, fmt.Errorf("ui: open attachment %q: %w", fh.Filename, err)
+		}
+		data, err := io.ReadAll(io.LimitReader(f, ticket.MaxAttachmentBytes+1))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("ui: read attachment %q: %w", fh.Filename, err)
+		}
+		ct := fh.Header.Get("Content-Type")
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		out = append(out, ticket.Attachment{Filename: fh.Filename, ContentType: ct, Data: data})
+	}
+	return out, nil
+}
+
+// merge merges this ticket into the one numbered "target" and shows that
+// ticket.
+func (h *handler) merge(w http.ResponseWriter, r *http.Request, s *session) {
+	num, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("target")), "#"), 10, 64)
+	if err != nil || num <= 0 {
+		h.afterPost(w, r, s, directory.Invalid("target", "no such ticket"), "", "")
+		return
+	}
+	target, err := h.Store.GetTicketByNumber(r.Context(), s.P.CompanyID, num)
+	if errors.Is(err, store.ErrNotFound) {
+		h.afterPost(w, r, s, directory.Invalid("target", "no such ticket"), "", "")
+		return
+	} else if err != nil {
+		h.afterPost(w, r, s, err, "", "")
+		return
+	}
+	if _, err := h.Tickets.Merge(r.Context(), s.actor(), pathID(r, "id"), target.ID); err != nil {
+		h.afterPost(w, r, s, renameField(err, "target_id", "target"), "", "")
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/tickets/%d?ok=merged", target.ID), http.StatusSeeOther)
 }
 
 func (h *handler) forward(w http.ResponseWriter, r *http.Request, s *session) {
@@ -595,4 +756,16 @@ func hasQuote(replyText, text, htmlBody string) bool {
 		}
 	}
 	return false
+}
+
+// mergedNumber is the number (what agents know) of the ticket this one was
+// merged into; 0 when it was not merged.
+func mergedNumber(ctx context.Context, st store.Store, d *ticket.Detail) int64 {
+	if d.MergedInto == 0 {
+		return 0
+	}
+	if t, err := st.GetTicket(ctx, d.Ticket.CompanyID, d.MergedInto); err == nil {
+		return t.Number
+	}
+	return d.MergedInto
 }

@@ -56,6 +56,10 @@ type Deps struct {
 	CheckConnection func(ctx context.Context, s model.ChannelSettings, imapPassword, smtpPassword string, o imapsync.CheckOptions) *imapsync.CheckReport
 	// SendingStatus is a channel's outbound status line on the channel list.
 	SendingStatus func(ctx context.Context, ch *model.Channel) (outbox.Status, error)
+	// RegenerateAddress gives an internal channel a new inbound token and
+	// returns its new inbound address (like api.Deps.RegenerateAddress);
+	// nil hides the "Gerar novo endereço" button.
+	RegenerateAddress func(ctx context.Context, companyID, channelID int64) (string, error)
 	// OAuthProviders lists the providers with a configured OAuth client
 	// ("google", "microsoft"): the form links to their OAuth start.
 	OAuthProviders []string
@@ -124,8 +128,12 @@ func New(d Deps) http.Handler {
 		mux.HandleFunc("GET /tickets/{id}/messages/{mid}/cid/{cid}", h.part(h.inlineImage))
 	}
 	mux.HandleFunc("POST /tickets/{id}/notes", h.agent(h.addNote))
-	mux.HandleFunc("POST /tickets/{id}/replies", h.agent(h.reply))
+	// Attachments are limited to ticket.MaxAttachmentBytes; the body limit
+	// (a little more for the other fields) stops a huge upload before the
+	// CSRF check parses the form into temporary files.
+	mux.Handle("POST /tickets/{id}/replies", http.MaxBytesHandler(http.HandlerFunc(h.agent(h.reply)), ticket.MaxAttachmentBytes+1<<20))
 	mux.HandleFunc("POST /tickets/{id}/forwards", h.agent(h.forward))
+	mux.HandleFunc("POST /tickets/{id}/merge", h.agent(h.merge))
 	mux.HandleFunc("POST /tickets/{id}/status", h.agent(h.setStatus))
 	mux.HandleFunc("POST /tickets/{id}/assign", h.agent(h.assign))
 	h.channelRoutes(mux, funcs)
