@@ -213,28 +213,8 @@ func (d Deps) createWebhook(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	var v directory.ValidationError
-	u, err := url.Parse(strings.TrimSpace(in.URL))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(in.URL) > 2000 {
-		v = append(v, directory.FieldError{Field: "url", Message: "must be an absolute http(s) URL"})
-	}
-	if len(in.Events) == 0 {
-		v = append(v, directory.FieldError{Field: "events", Message: "choose at least one of " + strings.Join(ticket.EventTypes, ", ")})
-	}
-	for i, e := range in.Events {
-		if !slices.Contains(ticket.EventTypes, e) {
-			v = append(v, directory.FieldError{Field: fmt.Sprintf("events[%d]", i), Message: "must be one of " + strings.Join(ticket.EventTypes, ", ")})
-		}
-	}
-	if len(v) > 0 {
-		d.fail(w, r, v)
-		return
-	}
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	hook := &store.Webhook{CompanyID: principal(r).CompanyID, URL: u.String(), Secret: "whsec_" + hex.EncodeToString(b[:]),
-		Events: slices.Compact(slices.Sorted(slices.Values(in.Events))), Enabled: true}
-	if err := d.Store.CreateWebhook(r.Context(), hook); err != nil {
+	hook, err := NewWebhook(r.Context(), d.Store, principal(r).CompanyID, in.URL, in.Events)
+	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
@@ -253,4 +233,37 @@ func (d Deps) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// NewWebhook validates a subscription (an absolute http(s) URL, known
+// event types) and stores it with a fresh signing secret. The REST API and
+// the admin pages both create webhooks through it.
+func NewWebhook(ctx context.Context, st interface {
+	CreateWebhook(context.Context, *store.Webhook) error
+}, companyID int64, rawURL string, events []string) (*store.Webhook, error) {
+	rawURL = strings.TrimSpace(rawURL)
+	var v directory.ValidationError
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(rawURL) > 2000 {
+		v = append(v, directory.FieldError{Field: "url", Message: "must be an absolute http(s) URL"})
+	}
+	if len(events) == 0 {
+		v = append(v, directory.FieldError{Field: "events", Message: "choose at least one of " + strings.Join(ticket.EventTypes, ", ")})
+	}
+	for i, e := range events {
+		if !slices.Contains(ticket.EventTypes, e) {
+			v = append(v, directory.FieldError{Field: fmt.Sprintf("events[%d]", i), Message: "must be one of " + strings.Join(ticket.EventTypes, ", ")})
+		}
+	}
+	if len(v) > 0 {
+		return nil, v
+	}
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	hook := &store.Webhook{CompanyID: companyID, URL: u.String(), Secret: "whsec_" + hex.EncodeToString(b[:]),
+		Events: slices.Compact(slices.Sorted(slices.Values(events))), Enabled: true}
+	if err := st.CreateWebhook(ctx, hook); err != nil {
+		return nil, err
+	}
+	return hook, nil
 }

@@ -1,13 +1,10 @@
 package ui
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +15,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
+	"github.com/atende-helpdesk/atende/internal/web/api"
 )
 
 // The admin pages (menu "Administração"): agents, teams, API tokens,
@@ -85,7 +83,7 @@ func adminFieldMessage(l Localizer, msg string) string {
 		return l.T("err.invalid_language")
 	case msg == "must be an absolute http(s) URL":
 		return l.T("admin.err.url")
-	case msg == "choose at least one event" || strings.HasPrefix(msg, "must be one of "):
+	case strings.HasPrefix(msg, "choose at least one") || strings.HasPrefix(msg, "must be one of "):
 		return l.T("admin.err.events")
 	case msg == "required, at most 100 characters":
 		return l.T("admin.err.token_name")
@@ -496,34 +494,10 @@ func (h *handler) showWebhooks(w http.ResponseWriter, r *http.Request, s *sessio
 	h.render(w, r, status, "admin_webhooks", "layout", v)
 }
 
-// adminCreateWebhook validates and stores a webhook the way the REST API
-// (internal/web/api/webhooks.go) does.
+// adminCreateWebhook stores a webhook through the same validation as the
+// REST API (api.NewWebhook).
 func (h *handler) adminCreateWebhook(w http.ResponseWriter, r *http.Request, s *session) {
-	raw := strings.TrimSpace(r.PostFormValue("url"))
-	events := r.PostForm["events"]
-	var v directory.ValidationError
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(raw) > 2000 {
-		v = append(v, directory.FieldError{Field: "url", Message: "must be an absolute http(s) URL"})
-	}
-	if len(events) == 0 {
-		v = append(v, directory.FieldError{Field: "events", Message: "choose at least one event"})
-	}
-	for _, e := range events {
-		if !slices.Contains(ticket.EventTypes, e) {
-			v = append(v, directory.FieldError{Field: "events", Message: "must be one of " + strings.Join(ticket.EventTypes, ", ")})
-		}
-	}
-	var hook *store.Webhook
-	if len(v) > 0 {
-		err = v
-	} else {
-		var b [32]byte
-		_, _ = rand.Read(b[:])
-		hook = &store.Webhook{CompanyID: s.P.CompanyID, URL: u.String(), Secret: "whsec_" + hex.EncodeToString(b[:]),
-			Events: slices.Compact(slices.Sorted(slices.Values(events))), Enabled: true, CreatedAt: time.Now().UTC()}
-		err = h.Store.CreateWebhook(r.Context(), hook)
-	}
+	hook, err := api.NewWebhook(r.Context(), h.Store, s.P.CompanyID, r.PostFormValue("url"), r.PostForm["events"])
 	if !h.adminFail(w, r, s, err, func(st int, v *view) { h.showWebhooks(w, r, s, st, v, nil) }) {
 		return
 	}
