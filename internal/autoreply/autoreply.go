@@ -216,10 +216,8 @@ func (s *Service) handle(ctx context.Context, j model.Job) (bool, error) {
 			return err
 		}
 		if ok {
-			m := &model.Message{CompanyID: j.CompanyID, TicketID: tk.ID, ChannelID: ch.ID, Direction: model.DirOut, Status: model.MsgQueued,
-				From: out.From, To: out.To, Cc: out.Cc, Bcc: out.Bcc, Subject: out.Subject, MessageID: out.MessageID,
-				InReplyTo: out.InReplyTo, References: out.Refs, Date: now, Text: out.Text, HTML: out.HTML, ReplyText: out.Text,
-				RawKey: key, Size: size, Flags: model.FlagAutoReply, CreatedAt: now}
+			m := out.Message(tk, 0, key, size, now)
+			m.Flags = model.FlagAutoReply
 			if err := q.CreateMessage(ctx, m); err != nil {
 				return err
 			}

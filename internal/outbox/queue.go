@@ -20,10 +20,8 @@ func (s *Service) QueueComposed(ctx context.Context, tk *model.Ticket, authorID 
 		return nil, fmt.Errorf("outbox: store raw message: %w", err)
 	}
 	now := s.cfg.Now().UTC()
-	m := &model.Message{CompanyID: tk.CompanyID, TicketID: tk.ID, ChannelID: tk.ChannelID, Direction: model.DirOut, Status: model.MsgQueued,
-		AuthorID: authorID, From: out.From, To: out.To, Cc: out.Cc, Bcc: out.Bcc, Subject: out.Subject, MessageID: out.MessageID,
-		InReplyTo: out.InReplyTo, References: out.Refs, Date: now, Text: out.Text, HTML: out.HTML, ReplyText: out.Text,
-		RawKey: key, Size: size, Flags: flags, CreatedAt: now}
+	m := out.Message(tk, authorID, key, size, now)
+	m.Flags = flags
 	err = s.st.Tx(ctx, func(q store.Queries) error {
 		if err := q.CreateMessage(ctx, m); err != nil {
 			return err

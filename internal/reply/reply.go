@@ -518,3 +518,13 @@ func extOf(name string) string {
 	}
 	return ""
 }
+
+// Message is the queued outbound row for this composed message on ticket
+// tk, its raw bytes stored under rawKey; callers add flags or meta.
+func (o *Output) Message(tk *model.Ticket, authorID int64, rawKey string, size int64, at time.Time) *model.Message {
+	at = at.UTC()
+	return &model.Message{CompanyID: tk.CompanyID, TicketID: tk.ID, ChannelID: tk.ChannelID, Direction: model.DirOut,
+		Status: model.MsgQueued, AuthorID: authorID, From: o.From, To: o.To, Cc: o.Cc, Bcc: o.Bcc, Subject: o.Subject,
+		MessageID: o.MessageID, InReplyTo: o.InReplyTo, References: o.Refs, Date: at, Text: o.Text, HTML: o.HTML,
+		ReplyText: o.Text, RawKey: rawKey, Size: size, CreatedAt: at}
+}

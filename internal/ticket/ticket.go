@@ -660,10 +660,8 @@ func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*re
 		atts = append(atts, &model.Attachment{CompanyID: a.CompanyID, BlobKey: bk, Filename: f.Filename, ContentType: ct, Size: n})
 	}
 	now := ri.Now.UTC()
-	m := &model.Message{CompanyID: a.CompanyID, TicketID: t.ID, ChannelID: t.ChannelID, Direction: model.DirOut,
-		Status: model.MsgQueued, AuthorID: a.AgentID, From: out.From, To: out.To, Cc: out.Cc, Bcc: out.Bcc,
-		Subject: out.Subject, MessageID: out.MessageID, InReplyTo: out.InReplyTo, References: out.Refs, Date: now,
-		Text: out.Text, HTML: out.HTML, ReplyText: out.Text, RawKey: key, Size: size, Meta: meta, CreatedAt: now}
+	m := out.Message(t, a.AgentID, key, size, now)
+	m.Meta = meta
 	err = s.store.Tx(ctx, func(q store.Queries) error {
 		if _, err := s.load(ctx, q, a, id); err != nil { // still ours (not reassigned meanwhile)
 			return err
