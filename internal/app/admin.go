@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/atende-helpdesk/atende/internal/auth"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/config"
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -46,7 +47,7 @@ func adminCmd(ctx context.Context, args []string, sys IO) error {
 		if len(extra) > 0 {
 			return usageError{fmt.Sprintf("unexpected arguments %q", extra)}
 		}
-		dir, st, err := openDirectory(ctx, cfg)
+		dir, st, err := openDirectory(ctx, cfg, sys.Clock)
 		if err != nil {
 			return err
 		}
@@ -92,7 +93,7 @@ func adminCmd(ctx context.Context, args []string, sys IO) error {
 			_, _ = rand.Read(b[:])
 			password, generated = base64.RawURLEncoding.EncodeToString(b[:]), true
 		}
-		dir, st, err := openDirectory(ctx, cfg)
+		dir, st, err := openDirectory(ctx, cfg, sys.Clock)
 		if err != nil {
 			return err
 		}
@@ -117,8 +118,8 @@ func adminCmd(ctx context.Context, args []string, sys IO) error {
 	return usageError{fmt.Sprintf("unknown admin command %q", sub)}
 }
 
-func openDirectory(ctx context.Context, cfg config.Config) (*directory.Service, store.Store, error) {
-	st, _, err := openStores(ctx, cfg)
+func openDirectory(ctx context.Context, cfg config.Config, clk clock.Clock) (*directory.Service, store.Store, error) {
+	st, _, err := openStores(ctx, cfg, clk)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/atende-helpdesk/atende/internal/auth"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 )
 
@@ -15,7 +16,7 @@ func TestAdminCreateCompanyAndAgent(t *testing.T) {
 	env := map[string]string{"ATENDE_DATA": data}
 	admin := func(stdin string, args ...string) (error, string) {
 		var out, errb syncBuf
-		err := adminCmd(context.Background(), args, IO{In: strings.NewReader(stdin), Out: &out, Err: &errb, Getenv: func(k string) string { return env[k] }})
+		err := adminCmd(context.Background(), args, IO{In: strings.NewReader(stdin), Out: &out, Err: &errb, Getenv: func(k string) string { return env[k] }, Clock: clock.System{}})
 		return err, out.String()
 	}
 	if err, out := admin("", "create-company", "--slug", "acme", "--name", "ACME Ltda"); err != nil || !strings.Contains(out, "Created company acme") {
@@ -41,7 +42,7 @@ func TestAdminCreateCompanyAndAgent(t *testing.T) {
 	if err, _ := admin("", "explode"); err == nil {
 		t.Fatal("unknown subcommand accepted")
 	}
-	st, err := sqlite.Open(context.Background(), filepath.Join(data, "atende.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, "atende.db"), clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/config"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
@@ -26,6 +27,9 @@ type IO struct {
 	Out    io.Writer
 	Err    io.Writer
 	Getenv func(string) string
+	// Clock is the program's one clock, handed to the store and every
+	// service; nil means the wall clock (clock.System).
+	Clock clock.Clock
 }
 
 const usage = `Atende: the email helpdesk.
@@ -51,6 +55,9 @@ var Version = "dev"
 func Run(ctx context.Context, args []string, sys IO) int {
 	if sys.Getenv == nil {
 		sys.Getenv = func(string) string { return "" }
+	}
+	if sys.Clock == nil {
+		sys.Clock = clock.System{}
 	}
 	if len(args) == 0 {
 		fmt.Fprint(sys.Err, usage)
@@ -129,13 +136,13 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // openStores opens the database (PostgreSQL when configured, else the
 // SQLite file in the data directory) and the blob store.
-func openStores(ctx context.Context, cfg config.Config) (store.Store, *blob.FS, error) {
+func openStores(ctx context.Context, cfg config.Config, clk clock.Clock) (store.Store, *blob.FS, error) {
 	var st store.Store
 	var err error
 	if cfg.DatabaseURL != "" {
-		st, err = postgres.Open(ctx, cfg.DatabaseURL)
+		st, err = postgres.Open(ctx, cfg.DatabaseURL, clk)
 	} else {
-		st, err = sqlite.Open(ctx, cfg.SQLitePath())
+		st, err = sqlite.Open(ctx, cfg.SQLitePath(), clk)
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("open database: %w", err)

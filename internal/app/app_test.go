@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
@@ -141,7 +142,7 @@ func TestServePortInUse(t *testing.T) {
 // server says so at start instead of failing later in the sync loop.
 func TestServeRefusesOAuthChannelWithoutClient(t *testing.T) {
 	data := t.TempDir()
-	st, err := sqlite.Open(context.Background(), filepath.Join(data, "atende.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, "atende.db"), clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestServeRefusesOAuthChannelWithoutClient(t *testing.T) {
 // silent failure in every sync loop.
 func TestServeRefusesWhenTheSecretKeyIsLost(t *testing.T) {
 	data := t.TempDir()
-	st, err := sqlite.Open(context.Background(), filepath.Join(data, "atende.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, "atende.db"), clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +209,7 @@ func TestImportCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "0 imported, 1 duplicates, 0 failed") {
 		t.Fatalf("re-import: %d %s", code, out)
 	}
-	st, err := sqlite.Open(context.Background(), filepath.Join(data, "atende.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(data, "atende.db"), clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/reply"
@@ -34,7 +35,7 @@ func TestEndToEndExternalConnection(t *testing.T) {
 	key := secrets.NewKey()
 	box, err := secrets.NewBox(key)
 	must(t, err)
-	st, err := sqlite.Open(ctx, filepath.Join(data, "atende.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(data, "atende.db"), clock.System{})
 	must(t, err)
 	defer st.Close()
 	co := &model.Company{Slug: "acme", Name: "ACME"}
@@ -102,9 +103,9 @@ func TestEndToEndExternalConnection(t *testing.T) {
 	msgs, _ := st.ListMessages(ctx, co.ID, tk.ID)
 	chNow, _ := st.GetChannel(ctx, co.ID, ch.ID)
 	out, err := reply.Compose(reply.Input{Channel: chNow, Ticket: tk, CompanyName: co.Name, Thread: msgs,
-		Contact: model.Address{Address: "carol@example.test"}, Markdown: "Claro, Carol. Enviamos a etiqueta de troca."})
+		Contact: model.Address{Address: "carol@example.test"}, Markdown: "Claro, Carol. Enviamos a etiqueta de troca.", Now: time.Now()})
 	must(t, err)
-	sent, err := outbox.New(st, bl, discardLog(), outbox.Config{}).QueueComposed(ctx, tk, 0, out, 0)
+	sent, err := outbox.New(st, bl, clock.System{}, discardLog(), outbox.Config{}).QueueComposed(ctx, tk, 0, out, 0)
 	must(t, err)
 	carol, err := ms.WaitMessages(ctx, "carol", "INBOX", 1)
 	if err != nil {

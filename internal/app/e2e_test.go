@@ -14,6 +14,7 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbound/signing"
 	"github.com/atende-helpdesk/atende/internal/outbox"
@@ -34,7 +35,7 @@ func TestEndToEndInternalConnection(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
 	// The channel exists before the server starts (the admin UI/API will create it).
-	st, err := sqlite.Open(ctx, filepath.Join(data, "atende.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(data, "atende.db"), clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,13 +111,13 @@ func TestEndToEndInternalConnection(t *testing.T) {
 
 	// 2. An agent replies; the reply goes out through the relay.
 	bl, _ := blob.NewFS(filepath.Join(data, "blobs"))
-	queue := outbox.New(st, bl, discardLog(), outbox.Config{})
+	queue := outbox.New(st, bl, clock.System{}, discardLog(), outbox.Config{})
 	agent := &model.Agent{CompanyID: co.ID, Email: "ana@example.test", Name: "Ana", Role: model.RoleAgent, Signature: "<p>Ana — ACME</p>"}
 	must(t, st.CreateAgent(ctx, agent))
 	chNow, _ := st.GetChannel(ctx, co.ID, ch.ID)
 	contact, _ := st.GetContact(ctx, co.ID, tk.ContactID)
 	out, err := reply.Compose(reply.Input{Channel: chNow, Ticket: tk, CompanyName: co.Name, Agent: agent, Thread: msgs,
-		Contact: model.Address{Address: contact.Email}, Markdown: "Olá Bob, o pedido **991** saiu hoje.", SubjectTag: true})
+		Contact: model.Address{Address: contact.Email}, Markdown: "Olá Bob, o pedido **991** saiu hoje.", SubjectTag: true, Now: time.Now()})
 	must(t, err)
 	sent, err := queue.QueueComposed(ctx, tk, agent.ID, out, 0)
 	must(t, err)

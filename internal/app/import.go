@@ -42,7 +42,7 @@ func importCmd(ctx context.Context, args []string, sys IO) error {
 		return usageError{fmt.Sprintf("--channel %q: use lowercase letters, digits and '-'", channel)}
 	}
 	log := newLogger(cfg, io.Discard)
-	st, bl, err := openStores(ctx, cfg)
+	st, bl, err := openStores(ctx, cfg, sys.Clock)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func importCmd(ctx context.Context, args []string, sys IO) error {
 	if err != nil {
 		return err
 	}
-	svc := ingest.New(st, bl, log, ingest.Config{MaxSize: cfg.MaxMessageSize})
+	svc := ingest.New(st, bl, sys.Clock, log, ingest.Config{MaxSize: cfg.MaxMessageSize})
 	im := &importer.Importer{Acceptor: svc, Channel: ch}
 	start := time.Now()
 	if isTerminal(sys.Err) {

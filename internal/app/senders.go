@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/config"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -52,8 +53,8 @@ type cachedSender struct {
 
 var _ outbox.Sender = (*channelSender)(nil)
 
-func newChannelSender(cfg config.Config, st store.Store, box *secrets.Box, tlsCfg *tls.Config, log *slog.Logger) (*channelSender, error) {
-	cs := &channelSender{st: st, box: box, tls: tlsCfg, log: log, senders: map[int64]cachedSender{}, sign: signing.New(st, box, nil)}
+func newChannelSender(cfg config.Config, st store.Store, box *secrets.Box, tlsCfg *tls.Config, clk clock.Clock, log *slog.Logger) (*channelSender, error) {
+	cs := &channelSender{st: st, box: box, tls: tlsCfg, log: log, senders: map[int64]cachedSender{}, sign: signing.New(st, box, clk)}
 	if cfg.RelayAddr != "" {
 		host, port, _ := net.SplitHostPort(cfg.RelayAddr)
 		cs.relayHost = host

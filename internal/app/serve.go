@@ -39,7 +39,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		return usageError{fmt.Sprintf("unexpected arguments %q", rest)}
 	}
 	log := newLogger(cfg, sys.Err)
-	st, bl, err := openStores(ctx, cfg)
+	clk := sys.Clock
+	st, bl, err := openStores(ctx, cfg, clk)
 	if err != nil {
 		return err
 	}
@@ -60,7 +61,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	if err != nil {
 		return err
 	}
-	sender, err := newChannelSender(cfg, st, box, tlsCfg, log)
+	sender, err := newChannelSender(cfg, st, box, tlsCfg, clk, log)
 	if err != nil {
 		return err
 	}
@@ -73,13 +74,13 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	} else if err := oauthClients.CheckChannels(chs); err != nil {
 		return fmt.Errorf("OAuth: %w", err)
 	}
-	oauthTokens := &oauth.Tokens{Clients: oauthClients, Box: box, Store: st}
+	oauthTokens := &oauth.Tokens{Clients: oauthClients, Box: box, Store: st, Now: clk.Now}
 	sender.tokens = oauthTokens
 	// Headroom for the trace headers our SMTP server prepends, so a
 	// message right at the limit is not refused after DATA.
-	svc := ingest.New(st, bl, log, ingest.Config{MaxSize: cfg.MaxMessageSize + 64<<10, AuthServID: authServID(cfg)})
-	out := outbox.New(st, bl, log.With("component", "outbox"), outbox.Config{Sender: sender})
-	auto := autoreply.New(st, bl, log.With("component", "autoreply"), autoreply.Config{Wake: out.Wake})
+	svc := ingest.New(st, bl, clk, log, ingest.Config{MaxSize: cfg.MaxMessageSize + 64<<10, AuthServID: authServID(cfg)})
+	out := outbox.New(st, bl, clk, log.With("component", "outbox"), outbox.Config{Sender: sender})
+	auto := autoreply.New(st, bl, clk, log.With("component", "autoreply"), autoreply.Config{Wake: out.Wake})
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	run := func(name string, fn func(ctx context.Context) error) {
@@ -96,21 +97,21 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			}
 		}()
 	}
-	authSvc := auth.New(st, log.With("component", "auth"), auth.Config{})
+	authSvc := auth.New(st, clk, log.With("component", "auth"), auth.Config{})
 	dir := directory.New(st, authSvc.HashPassword, log)
-	hub := api.NewHub(st, log.With("component", "events"))
-	tickets := ticket.New(st, bl, ticket.Queue{WakeFunc: out.Wake}, hub, log)
+	hub := api.NewHub(st, clk, log.With("component", "events"))
+	tickets := ticket.New(st, bl, ticket.Queue{WakeFunc: out.Wake}, hub, clk, log)
 	out.OnSent(func(ctx context.Context, m *model.Message) {
 		hub.Publish(ctx, ticket.Event{Type: ticket.EventMessageSent, CompanyID: m.CompanyID, TicketID: m.TicketID, MessageID: m.ID})
 	})
 	run("ingest", func(ctx context.Context) error {
 		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers, Notifier: hub})
 	})
-	run("webhooks", (&api.WebhookWorker{Store: st, Log: log.With("component", "webhooks")}).Run)
+	run("webhooks", (&api.WebhookWorker{Store: st, Clock: clk, Log: log.With("component", "webhooks")}).Run)
 	run("sessions", func(ctx context.Context) error { return authSvc.RunPurge(ctx, time.Hour) })
 	run("outbox", out.Run)
 	run("autoreply", auto.Run)
-	imapSync := imapsync.NewManager(st, svc, box, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg})
+	imapSync := imapsync.NewManager(st, svc, box, clk, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg})
 	imapSync.SetOAuth(oauthTokens, st)
 	run("imapsync", imapSync.Run)
 	var smtpSrv *smtpin.Server
@@ -120,7 +121,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			InboundDomain:  cfg.InboundDomain,
 			AuthServID:     authServID(cfg),
 			MaxMessageSize: cfg.MaxMessageSize,
-		}, smtpin.Deps{Store: st, Ingest: svc, Blobs: bl}, log.With("component", "smtpin"))
+		}, smtpin.Deps{Store: st, Ingest: svc, Blobs: bl, Clock: clk}, log.With("component", "smtpin"))
 		if err == nil {
 			err = smtpSrv.Listen()
 		}
@@ -167,7 +168,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	}, Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Hub: hub,
 		DNSRecords: sender.dnsRecords,
 		Secrets:    box, InboundDomain: cfg.InboundDomain,
-		OAuth:             &api.OAuthDeps{Clients: oauthClients, Tokens: oauthTokens, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
+		OAuth:             &api.OAuthDeps{Clients: oauthClients, Tokens: oauthTokens, Now: clk.Now, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
 		ChannelChanged:    channelChanged,
 		CheckConnection:   checkConnection,
 		SendingStatus:     out.ChannelStatus,

@@ -14,11 +14,13 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/auth"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 )
 
 var ctx = context.Background()
@@ -26,30 +28,27 @@ var ctx = context.Background()
 // fast parameters keep the tests quick; DefaultParams are tested once.
 var fast = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-func dialects(t *testing.T, fn func(t *testing.T, st store.Store)) {
+func dialects(t *testing.T, fn func(t *testing.T, st store.Store, c *clock.Fake)) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
 			var st store.Store
 			var err error
+			c := testclock.New(t)
 			if d == "sqlite" {
-				st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+				st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), c)
 			} else {
-				st, err = postgres.Open(ctx, pgtest.NewDatabase(t))
+				st, err = postgres.Open(ctx, pgtest.NewDatabase(t), c)
 			}
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { st.Close() })
-			fn(t, st)
+			fn(t, st, c)
 		})
 	}
 }
 
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time { return c.t }
-
-func setup(t *testing.T, st store.Store, cfg auth.Config) (*auth.Service, *clock, *model.Agent) {
+func setup(t *testing.T, st store.Store, c *clock.Fake, cfg auth.Config) (*auth.Service, *clock.Fake, *model.Agent) {
 	t.Helper()
 	cfg.Params = fast
 	co := &model.Company{Slug: "acme", Name: "ACME"}
@@ -64,9 +63,7 @@ func setup(t *testing.T, st store.Store, cfg auth.Config) (*auth.Service, *clock
 	if err := st.CreateAgent(ctx, a); err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)}
-	svc := auth.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
-	svc.Now = c.now
+	svc := auth.New(st, c, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
 	return svc, c, a
 }
 
@@ -111,8 +108,8 @@ func TestPasswordHash(t *testing.T) {
 }
 
 func TestLoginAndSession(t *testing.T) {
-	dialects(t, func(t *testing.T, st store.Store) {
-		svc, c, a := setup(t, st, auth.Config{SessionIdle: time.Hour, SessionAbsolute: 3 * time.Hour})
+	dialects(t, func(t *testing.T, st store.Store, c *clock.Fake) {
+		svc, c, a := setup(t, st, c, auth.Config{SessionIdle: time.Hour, SessionAbsolute: 3 * time.Hour})
 		tok, se, p, err := svc.Login(ctx, auth.LoginInput{Company: "ACME", Email: " Ana@acme.test", Password: "correct horse", IP: "192.0.2.1"})
 		if err != nil {
 			t.Fatal(err)
@@ -128,12 +125,12 @@ func TestLoginAndSession(t *testing.T) {
 			t.Fatal("raw token stored")
 		}
 		for i := 0; i < 3; i++ { // sliding expiry keeps it alive
-			c.t = c.t.Add(50 * time.Minute)
+			c.Advance(50 * time.Minute)
 			if _, err := svc.Session(ctx, tok); err != nil {
 				t.Fatalf("step %d: %v", i, err)
 			}
 		}
-		c.t = c.t.Add(50 * time.Minute) // past the 3 h absolute limit
+		c.Advance(50 * time.Minute) // past the 3 h absolute limit
 		if _, err := svc.Session(ctx, tok); !errors.Is(err, auth.ErrUnauthenticated) {
 			t.Fatalf("absolute expiry: %v", err)
 		}
@@ -141,7 +138,7 @@ func TestLoginAndSession(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.t = c.t.Add(61 * time.Minute) // idle
+		c.Advance(61 * time.Minute) // idle
 		if _, err := svc.Session(ctx, tok); !errors.Is(err, auth.ErrUnauthenticated) {
 			t.Fatalf("idle expiry: %v", err)
 		}
@@ -168,9 +165,9 @@ func TestLoginAndSession(t *testing.T) {
 }
 
 func TestLoginLockout(t *testing.T) {
-	dialects(t, func(t *testing.T, st store.Store) {
+	dialects(t, func(t *testing.T, st store.Store, c *clock.Fake) {
 		cfg := auth.Config{MaxAccountFailures: 3, MaxIPFailures: 5, Window: 10 * time.Minute, Lockout: 15 * time.Minute}
-		svc, c, _ := setup(t, st, cfg)
+		svc, c, _ := setup(t, st, c, cfg)
 		good := auth.LoginInput{Company: "acme", Email: "ana@acme.test", Password: "correct horse", IP: "192.0.2.7"}
 		bad := good
 		bad.Password = "guess"
@@ -181,16 +178,15 @@ func TestLoginLockout(t *testing.T) {
 		}
 		_, _, _, err := svc.Login(ctx, good)
 		var le *auth.LockedError
-		if !errors.As(err, &le) || !le.Until.Equal(c.t.Add(15*time.Minute)) {
+		if !errors.As(err, &le) || !le.Until.Equal(c.Now().Add(15*time.Minute)) {
 			t.Fatalf("right password while locked: %v", err)
 		}
 		// The lock survives a restart: a new service over the same store.
-		svc2 := auth.New(st, slog.New(slog.NewTextHandler(io.Discard, nil)), auth.Config{MaxAccountFailures: 3, Params: fast})
-		svc2.Now = c.now
+		svc2 := auth.New(st, c, slog.New(slog.NewTextHandler(io.Discard, nil)), auth.Config{MaxAccountFailures: 3, Params: fast})
 		if _, _, _, err := svc2.Login(ctx, good); !errors.Is(err, auth.ErrLocked) {
 			t.Fatalf("after restart: %v", err)
 		}
-		c.t = c.t.Add(16 * time.Minute)
+		c.Advance(16 * time.Minute)
 		if _, _, _, err := svc2.Login(ctx, good); err != nil {
 			t.Fatalf("after lockout: %v", err)
 		}
@@ -211,7 +207,7 @@ func TestLoginLockout(t *testing.T) {
 		for i := 0; i < 2; i++ {
 			svc.Login(ctx, bad)
 		}
-		c.t = c.t.Add(11 * time.Minute)
+		c.Advance(11 * time.Minute)
 		svc.Login(ctx, bad)
 		if _, _, _, err := svc.Login(ctx, good); err != nil {
 			t.Fatalf("window did not reset: %v", err)
@@ -220,8 +216,8 @@ func TestLoginLockout(t *testing.T) {
 }
 
 func TestAPITokens(t *testing.T) {
-	dialects(t, func(t *testing.T, st store.Store) {
-		svc, c, a := setup(t, st, auth.Config{})
+	dialects(t, func(t *testing.T, st store.Store, c *clock.Fake) {
+		svc, c, a := setup(t, st, c, auth.Config{})
 		p := &auth.Principal{CompanyID: a.CompanyID, AgentID: a.ID, Role: a.Role}
 		raw, tok, err := svc.CreateAPIToken(ctx, p, " CI ")
 		if err != nil {
@@ -235,7 +231,7 @@ func TestAPITokens(t *testing.T) {
 			t.Fatalf("bearer: %+v %v", got, err)
 		}
 		stored, _ := st.GetAPIToken(ctx, a.CompanyID, tok.ID)
-		if !stored.LastUsedAt.Equal(c.t) {
+		if !stored.LastUsedAt.Equal(c.Now()) {
 			t.Fatalf("last used = %v", stored.LastUsedAt)
 		}
 		if _, err := svc.Bearer(ctx, raw+"x"); !errors.Is(err, auth.ErrUnauthenticated) {
@@ -287,7 +283,8 @@ func TestCSRFAndCookies(t *testing.T) {
 		})
 	}
 
-	h := &auth.HTTP{}
+	clk := testclock.New(t)
+	h := &auth.HTTP{Svc: auth.New(nil, clk, nil, auth.Config{})}
 	for _, tc := range []struct {
 		name   string
 		tls    bool
@@ -310,9 +307,11 @@ func TestCSRFAndCookies(t *testing.T) {
 				r.Header.Set("X-Forwarded-Proto", tc.xfp)
 			}
 			w := httptest.NewRecorder()
-			h.SetSessionCookie(w, r, "secret", time.Now().Add(time.Hour))
+			h.SetSessionCookie(w, r, "secret", clk.Now().Add(time.Hour))
 			c := w.Result().Cookies()[0]
-			if c.Name != auth.CookieName || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != tc.secure {
+			// A lifetime, not a date: the browser's clock is not the server's.
+			if c.Name != auth.CookieName || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure != tc.secure ||
+				c.MaxAge != 3600 || !c.Expires.IsZero() {
 				t.Fatalf("cookie %+v", c)
 			}
 		})
@@ -320,13 +319,13 @@ func TestCSRFAndCookies(t *testing.T) {
 }
 
 func TestPurgeExpired(t *testing.T) {
-	dialects(t, func(t *testing.T, st store.Store) {
-		svc, c, _ := setup(t, st, auth.Config{SessionIdle: time.Hour})
+	dialects(t, func(t *testing.T, st store.Store, c *clock.Fake) {
+		svc, c, _ := setup(t, st, c, auth.Config{SessionIdle: time.Hour})
 		old, _, _, err := svc.Login(ctx, auth.LoginInput{Company: "acme", Email: "ana@acme.test", Password: "correct horse"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		c.t = c.t.Add(2 * time.Hour)
+		c.Advance(2 * time.Hour)
 		fresh, _, _, err := svc.Login(ctx, auth.LoginInput{Company: "acme", Email: "ana@acme.test", Password: "correct horse"})
 		if err != nil {
 			t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -71,9 +72,16 @@ func (h *HTTP) ClientIP(r *http.Request) string {
 	return host
 }
 
-// SetSessionCookie gives the browser its session token.
+// SetSessionCookie gives the browser its session token, valid until the
+// session expires. The lifetime goes as Max-Age, a duration, not as an
+// Expires date: the browser would compare a date with its own clock, and
+// the server's clock is the one sessions expire by.
 func (h *HTTP) SetSessionCookie(w http.ResponseWriter, r *http.Request, token string, expires time.Time) {
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/", Expires: expires, HttpOnly: true,
+	maxAge := int(math.Ceil(expires.Sub(h.Svc.Now()).Seconds()))
+	if maxAge <= 0 {
+		maxAge = -1 // already expired: delete
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/", MaxAge: maxAge, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: h.Secure(r)})
 }
 

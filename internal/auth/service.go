@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
@@ -96,15 +97,17 @@ type Service struct {
 	store store.Store
 	log   *slog.Logger
 	cfg   Config
-	// Now is the clock; tests replace it.
-	Now func() time.Time
+	clk   clock.Clock
 }
 
-// New returns a Service.
-func New(st store.Store, log *slog.Logger, cfg Config) *Service {
+// New returns a Service. clk is the program's one clock (package clock).
+func New(st store.Store, clk clock.Clock, log *slog.Logger, cfg Config) *Service {
 	cfg.defaults()
-	return &Service{store: st, log: log, cfg: cfg, Now: time.Now}
+	return &Service{store: st, log: log, cfg: cfg, clk: clk}
 }
+
+// Now is the service's clock (lockout messages count down from it).
+func (s *Service) Now() time.Time { return s.clk.Now() }
 
 // Params are the password hashing parameters in use.
 func (s *Service) Params() Params { return s.cfg.Params }
@@ -276,6 +279,12 @@ func (s *Service) Session(ctx context.Context, token string) (*Principal, error)
 	}
 	p.Session = se
 	return p, nil
+}
+
+// SessionEnd is when a session ends at the latest (its absolute limit):
+// the lifetime of its cookie. Idle expiry slides on the server.
+func (s *Service) SessionEnd(se *store.Session) time.Time {
+	return se.CreatedAt.Add(s.cfg.SessionAbsolute)
 }
 
 // Logout ends the session of token.

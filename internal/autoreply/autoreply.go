@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/reply"
@@ -51,9 +52,8 @@ func Enqueue(ctx context.Context, q store.Queries, companyID, messageID int64) e
 
 // Config tunes the Service.
 type Config struct {
-	Window time.Duration    // one automatic message per contact and channel per window; default 24 h
-	Now    func() time.Time // nil = time.Now
-	Poll   time.Duration    // default 2 s
+	Window time.Duration // one automatic message per contact and channel per window; default 24 h
+	Poll   time.Duration // default 2 s
 	// Wake is called after an automatic message was queued (outbox.Service.Wake).
 	Wake func()
 }
@@ -62,22 +62,20 @@ type Config struct {
 type Service struct {
 	st  store.Store
 	bl  blob.Store
+	clk clock.Clock
 	log *slog.Logger
 	cfg Config
 }
 
-// New builds the Service.
-func New(st store.Store, bl blob.Store, log *slog.Logger, cfg Config) *Service {
+// New builds the Service. clk is the program's one clock (package clock).
+func New(st store.Store, bl blob.Store, clk clock.Clock, log *slog.Logger, cfg Config) *Service {
 	if cfg.Window <= 0 {
 		cfg.Window = 24 * time.Hour
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 2 * time.Second
 	}
-	return &Service{st: st, bl: bl, log: log, cfg: cfg}
+	return &Service{st: st, bl: bl, clk: clk, log: log, cfg: cfg}
 }
 
 // Run processes jobs until ctx ends.
@@ -98,7 +96,7 @@ func (s *Service) Run(ctx context.Context) error {
 
 // ProcessDue handles the due jobs; it returns how many it claimed.
 func (s *Service) ProcessDue(ctx context.Context) (int, error) {
-	jobs, err := s.st.ClaimJobs(ctx, []string{JobKind}, s.cfg.Now(), 5*time.Minute, 16)
+	jobs, err := s.st.ClaimJobs(ctx, []string{JobKind}, 5*time.Minute, 16)
 	if err != nil {
 		return 0, err
 	}
@@ -107,7 +105,7 @@ func (s *Service) ProcessDue(ctx context.Context) (int, error) {
 		if err != nil {
 			s.log.Warn("autoreply: job failed", "job", j.ID, "err", err)
 			failed := j.Attempts >= 10
-			_ = s.st.RetryJob(context.WithoutCancel(ctx), j.ID, err.Error(), s.cfg.Now().Add(time.Duration(j.Attempts)*time.Minute), failed)
+			_ = s.st.RetryJob(context.WithoutCancel(ctx), j.ID, err.Error(), s.clk.Now().Add(time.Duration(j.Attempts)*time.Minute), failed)
 			continue
 		}
 		if sent && s.cfg.Wake != nil {
@@ -151,12 +149,12 @@ func Skip(m *model.Message, ourAddresses map[string]bool) string {
 func (s *Service) handle(ctx context.Context, j model.Job) (bool, error) {
 	var p Payload
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
-		return false, s.st.RetryJob(ctx, j.ID, "bad payload", s.cfg.Now(), true)
+		return false, s.st.RetryJob(ctx, j.ID, "bad payload", s.clk.Now(), true)
 	}
-	now := s.cfg.Now()
+	now := s.clk.Now()
 	done := func(reason string) (bool, error) {
 		s.log.Debug("autoreply: not sent", "job", j.ID, "reason", reason)
-		return false, s.st.CompleteJob(ctx, j.ID, now)
+		return false, s.st.CompleteJob(ctx, j.ID)
 	}
 	in, err := s.st.GetMessage(ctx, j.CompanyID, p.MessageID)
 	if err != nil {
@@ -226,7 +224,7 @@ func (s *Service) handle(ctx context.Context, j model.Job) (bool, error) {
 			}
 			sent = true
 		}
-		return q.CompleteJob(ctx, j.ID, now)
+		return q.CompleteJob(ctx, j.ID)
 	})
 	return sent, err
 }

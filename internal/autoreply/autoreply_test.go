@@ -14,11 +14,13 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/autoreply"
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 )
 
 var ctx = context.Background()
@@ -32,14 +34,15 @@ type helpdesk struct {
 	ar   *autoreply.Service
 	out  *outbox.Service
 	ch   *model.Channel
-	now  time.Time
+	clk  *clock.Fake
 	mu   sync.Mutex
 	sent [][]byte
 }
 
 func newHelpdesk(t *testing.T, addr string) *helpdesk {
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "a.db"))
+	clk := testclock.New(t)
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "a.db"), clk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,12 +58,11 @@ func newHelpdesk(t *testing.T, addr string) *helpdesk {
 	if err := st.CreateChannel(ctx, ch); err != nil {
 		t.Fatal(err)
 	}
-	h := &helpdesk{st: st, bl: bl, ch: ch, now: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
+	h := &helpdesk{st: st, bl: bl, ch: ch, clk: clk}
 	log := slog.New(slog.DiscardHandler)
-	clock := func() time.Time { return h.now }
-	h.in = ingest.New(st, bl, log, ingest.Config{Now: clock})
-	h.ar = autoreply.New(st, bl, log, autoreply.Config{Now: clock})
-	h.out = outbox.New(st, bl, log, outbox.Config{Now: clock, Sender: h})
+	h.in = ingest.New(st, bl, clk, log, ingest.Config{})
+	h.ar = autoreply.New(st, bl, clk, log, autoreply.Config{})
+	h.out = outbox.New(st, bl, clk, log, outbox.Config{Sender: h})
 	return h
 }
 
@@ -122,7 +124,7 @@ func TestInitialMessageSentOncePerWindow(t *testing.T) {
 	if out := h.receive(t, mail("maria@cliente.com", "Outro assunto", "", 2)); len(out) != 0 {
 		t.Fatalf("second auto-reply inside the window")
 	}
-	h.now = h.now.Add(25 * time.Hour)
+	h.clk.Advance(25 * time.Hour)
 	if out := h.receive(t, mail("maria@cliente.com", "Mais um", "", 3)); len(out) != 1 {
 		t.Fatalf("no auto-reply after the window")
 	}

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -25,9 +26,9 @@ func dialects(t *testing.T, fn func(t *testing.T, st store.Store, d *directory.S
 			var st store.Store
 			var err error
 			if name == "sqlite" {
-				st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+				st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clock.System{})
 			} else {
-				st, err = postgres.Open(ctx, pgtest.NewDatabase(t))
+				st, err = postgres.Open(ctx, pgtest.NewDatabase(t), clock.System{})
 			}
 			if err != nil {
 				t.Fatal(err)

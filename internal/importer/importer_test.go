@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/importer"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -32,7 +33,7 @@ type env struct {
 
 func newEnv(t *testing.T, maxSize int64) *env {
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "a.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "a.db"), clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func newEnv(t *testing.T, maxSize int64) *env {
 	if err := st.CreateChannel(ctx, ch); err != nil {
 		t.Fatal(err)
 	}
-	svc := ingest.New(st, bl, slog.New(slog.DiscardHandler), ingest.Config{MaxSize: maxSize})
+	svc := ingest.New(st, bl, clock.System{}, slog.New(slog.DiscardHandler), ingest.Config{MaxSize: maxSize})
 	return &env{st: st, bl: bl, svc: svc, co: co, dir: dir, im: &importer.Importer{Acceptor: svc, Channel: ch}}
 }
 

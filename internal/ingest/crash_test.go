@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -37,9 +38,9 @@ func openCrashEnv(dir, pgURL string) (store.Store, *blob.FS, *model.Channel, err
 	var st store.Store
 	var err error
 	if pgURL != "" {
-		st, err = postgres.Open(ctx, pgURL)
+		st, err = postgres.Open(ctx, pgURL, clock.System{})
 	} else {
-		st, err = sqlite.Open(ctx, filepath.Join(dir, "atende.db"))
+		st, err = sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clock.System{})
 	}
 	if err != nil {
 		return nil, nil, nil, err
@@ -76,7 +77,9 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := ingest.New(st, bl, slog.New(slog.DiscardHandler), ingest.Config{})
+	// Wall clock, like the store: the leases of the killed process must
+	// really run out for the restarted one.
+	svc := ingest.New(st, bl, clock.System{}, slog.New(slog.DiscardHandler), ingest.Config{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})

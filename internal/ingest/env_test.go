@@ -10,12 +10,14 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 )
 
 var ctx = context.Background()
@@ -26,6 +28,7 @@ type env struct {
 	svc *ingest.Service
 	co  *model.Company
 	ch  *model.Channel
+	clk *clock.Fake
 }
 
 // dialects runs fn once on SQLite and once on PostgreSQL.
@@ -35,15 +38,15 @@ func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func openStore(t testing.TB, dialect, dir string) store.Store {
+func openStore(t testing.TB, dialect, dir string, clk clock.Clock) store.Store {
 	t.Helper()
 	var st store.Store
 	var err error
 	switch dialect {
 	case "sqlite":
-		st, err = sqlite.Open(ctx, filepath.Join(dir, "atende.db"))
+		st, err = sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clk)
 	case "postgres":
-		st, err = postgres.Open(ctx, pgtest.NewDatabase(t))
+		st, err = postgres.Open(ctx, pgtest.NewDatabase(t), clk)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +58,8 @@ func openStore(t testing.TB, dialect, dir string) store.Store {
 func newEnv(t testing.TB, dialect string, maxSize int64) *env {
 	t.Helper()
 	dir := t.TempDir()
-	st := openStore(t, dialect, dir)
+	clk := testclock.New(t)
+	st := openStore(t, dialect, dir, clk)
 	bl, err := blob.NewFS(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)
@@ -70,7 +74,7 @@ func newEnv(t testing.TB, dialect string, maxSize int64) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return &env{st: st, bl: bl, co: co, ch: ch, svc: ingest.New(st, bl, log, ingest.Config{MaxSize: maxSize})}
+	return &env{st: st, bl: bl, co: co, ch: ch, clk: clk, svc: ingest.New(st, bl, clk, log, ingest.Config{MaxSize: maxSize})}
 }
 
 type testWriter struct{ t testing.TB }

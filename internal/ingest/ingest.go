@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
@@ -40,23 +41,19 @@ type Service struct {
 
 // Config tunes a Service.
 type Config struct {
-	MaxSize int64            // 0 = DefaultMaxSize
-	Now     func() time.Time // nil = time.Now
+	MaxSize int64 // 0 = DefaultMaxSize
 	// AuthServID is the authserv-id of the Authentication-Results header
 	// Atende's own SMTP server adds; only that one (or, for mailbox sync,
 	// the provider's topmost one) is trusted for the DMARC warning.
 	AuthServID string
 }
 
-// New builds the Service.
-func New(st store.Store, blobs blob.Store, log *slog.Logger, cfg Config) *Service {
+// New builds the Service. clk is the program's one clock (package clock).
+func New(st store.Store, blobs blob.Store, clk clock.Clock, log *slog.Logger, cfg Config) *Service {
 	if cfg.MaxSize <= 0 {
 		cfg.MaxSize = DefaultMaxSize
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	return &Service{store: st, blobs: blobs, log: log, maxSize: cfg.MaxSize, now: cfg.Now, wake: make(chan struct{}, 1),
+	return &Service{store: st, blobs: blobs, log: log, maxSize: cfg.MaxSize, now: clk.Now, wake: make(chan struct{}, 1),
 		rows: &groupCommit{st: st}, authID: cfg.AuthServID}
 }
 

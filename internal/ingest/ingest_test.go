@@ -229,10 +229,22 @@ func TestPendingRowsProcessedAfterRestart(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		e.accept(t, "r"+string(rune('0'+i)), mail("c@example.com", "S", "restart"+string(rune('0'+i))+"@x", "", "b"))
 	}
-	// Simulate a crash mid-processing: rows claimed (leased) and never finished.
-	if _, err := e.st.ClaimInbound(ctx, time.Now(), 0, 3); err != nil {
-		t.Fatal(err)
+	// Simulate a crash mid-processing: a worker leased three rows for five
+	// minutes and died without finishing them.
+	if got, err := e.st.ClaimInbound(ctx, 5*time.Minute, 3); err != nil || len(got) != 3 {
+		t.Fatalf("claimed %d, %v", len(got), err)
 	}
+	e.drain(t)
+	if _, msgs := e.counts(t); msgs != 2 {
+		t.Fatalf("messages while the dead worker's lease holds = %d, want 2", msgs)
+	}
+	// The lease runs out on the service's clock: the rest comes back.
+	e.clk.Advance(5*time.Minute - time.Second)
+	e.drain(t)
+	if _, msgs := e.counts(t); msgs != 2 {
+		t.Fatalf("messages a second before the lease ends = %d, want 2", msgs)
+	}
+	e.clk.Advance(time.Second)
 	e.drain(t)
 	if _, msgs := e.counts(t); msgs != 5 {
 		t.Fatalf("messages = %d, want 5", msgs)

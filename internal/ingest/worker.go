@@ -122,7 +122,7 @@ func (s *Service) ProcessPending(ctx context.Context, cfg WorkerConfig) (int, er
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 12
 	}
-	rows, err := s.store.ClaimInbound(ctx, s.now(), cfg.Lease, cfg.Batch)
+	rows, err := s.store.ClaimInbound(ctx, cfg.Lease, cfg.Batch)
 	if err != nil {
 		return 0, err
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/oauth/oauthtest"
 	"github.com/atende-helpdesk/atende/internal/secrets"
@@ -71,7 +72,7 @@ func TestCheckChannels(t *testing.T) {
 func TestTokensPickClientByChannel(t *testing.T) {
 	ctx := context.Background()
 	as := oauthtest.New(t, "vendas@acme.test")
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/oauth/oauthtest"
 	"github.com/atende-helpdesk/atende/internal/secrets"
@@ -44,7 +45,7 @@ func TestConnectFlowRefreshAndRevoke(t *testing.T) {
 	c := testClient(a)
 	box, _ := secrets.NewBox(secrets.NewKey())
 	now := time.Now() // token expiry comes from the real clock (expires_in)
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
@@ -42,12 +43,11 @@ type SMTPStatus interface {
 // Config tunes the Service.
 type Config struct {
 	Sender      Sender
-	Now         func() time.Time // injectable clock; nil = time.Now
-	Location    *time.Location   // the "day" of daily quotas; nil = UTC
-	Lease       time.Duration    // default 10 min
-	MaxAttempts int              // temporary failures before giving up; default 20
-	Poll        time.Duration    // default 1 s
-	Workers     int              // default 1
+	Location    *time.Location // the "day" of daily quotas; nil = UTC
+	Lease       time.Duration  // default 10 min
+	MaxAttempts int            // temporary failures before giving up; default 20
+	Poll        time.Duration  // default 1 s
+	Workers     int            // default 1
 }
 
 // Service enqueues and sends.
@@ -56,6 +56,7 @@ type Service struct {
 	bl     blob.Store
 	log    *slog.Logger
 	cfg    Config
+	clk    clock.Clock
 	wake   chan struct{}
 	onSent func(ctx context.Context, m *model.Message)
 }
@@ -64,11 +65,8 @@ type Service struct {
 // updates, the message.sent webhook). Call it before Run.
 func (s *Service) OnSent(fn func(ctx context.Context, m *model.Message)) { s.onSent = fn }
 
-// New builds the Service.
-func New(st store.Store, bl blob.Store, log *slog.Logger, cfg Config) *Service {
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
+// New builds the Service. clk is the program's one clock (package clock).
+func New(st store.Store, bl blob.Store, clk clock.Clock, log *slog.Logger, cfg Config) *Service {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
@@ -84,7 +82,7 @@ func New(st store.Store, bl blob.Store, log *slog.Logger, cfg Config) *Service {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 1
 	}
-	return &Service{st: st, bl: bl, log: log, cfg: cfg, wake: make(chan struct{}, 1)}
+	return &Service{st: st, bl: bl, clk: clk, log: log, cfg: cfg, wake: make(chan struct{}, 1)}
 }
 
 type payload struct {
@@ -142,7 +140,7 @@ func (st Status) LimitReached() bool { return st.Quota > 0 && st.SentToday >= st
 
 // ChannelStatus computes a channel's sending status now.
 func (s *Service) ChannelStatus(ctx context.Context, ch *model.Channel) (Status, error) {
-	now := s.cfg.Now()
+	now := s.clk.Now()
 	var st Status
 	var err error
 	st.Quota = Quota(ch)
@@ -219,7 +217,7 @@ func (s *Service) Run(ctx context.Context) error {
 // ProcessDue claims and handles one batch of due send jobs; it returns
 // how many it claimed.
 func (s *Service) ProcessDue(ctx context.Context) (int, error) {
-	jobs, err := s.st.ClaimJobs(ctx, []string{JobKind}, s.cfg.Now(), s.cfg.Lease, 8)
+	jobs, err := s.st.ClaimJobs(ctx, []string{JobKind}, s.cfg.Lease, 8)
 	if err != nil {
 		return 0, err
 	}
@@ -242,7 +240,7 @@ func (s *Service) handle(ctx context.Context, j model.Job) {
 		return
 	}
 	if m.Status == model.MsgSent {
-		_ = s.st.CompleteJob(ctx, j.ID, s.cfg.Now()) // already delivered
+		_ = s.st.CompleteJob(ctx, j.ID) // already delivered
 		return
 	}
 	ch, err := s.st.GetChannel(ctx, j.CompanyID, m.ChannelID)
@@ -250,7 +248,7 @@ func (s *Service) handle(ctx context.Context, j model.Job) {
 		s.retry(ctx, j, err.Error(), s.backoff(j), false)
 		return
 	}
-	now := s.cfg.Now()
+	now := s.clk.Now()
 	// A paused channel (provider limit) or a used-up quota waits; this is
 	// not a failed attempt.
 	st, err := s.ChannelStatus(ctx, ch)
@@ -278,7 +276,7 @@ func (s *Service) handle(ctx context.Context, j model.Job) {
 			if err := q.RecordSend(ctx, m.CompanyID, ch.ID, m.ID, now); err != nil {
 				return err
 			}
-			return q.CompleteJob(ctx, j.ID, now)
+			return q.CompleteJob(ctx, j.ID)
 		})
 		if err != nil {
 			log.Error("outbox: record a delivered message", "message", m.ID, "err", err)
@@ -330,7 +328,7 @@ func recipients(m *model.Message) []string {
 
 func (s *Service) retry(ctx context.Context, j model.Job, text string, at time.Time, failed bool) {
 	if at.IsZero() {
-		at = s.cfg.Now()
+		at = s.clk.Now()
 	}
 	if err := s.st.RetryJob(context.WithoutCancel(ctx), j.ID, text, at, failed); err != nil {
 		s.log.Error("outbox: reschedule job", "job", j.ID, "err", err)
@@ -351,7 +349,7 @@ func (s *Service) backoff(j model.Job) time.Time {
 	if d > time.Hour {
 		d = time.Hour
 	}
-	return s.cfg.Now().Add(d/2 + rand.N(d/2+1))
+	return s.clk.Now().Add(d/2 + rand.N(d/2+1))
 }
 
 type class int

@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 )
 
 var ctx = context.Background()
@@ -47,25 +49,13 @@ func (f *fakeSender) Send(ctx context.Context, ch *model.Channel, from string, t
 	return nil
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type env struct {
 	st  store.Store
 	bl  *blob.FS
 	svc *outbox.Service
 	ch  *model.Channel
 	tk  *model.Ticket
-	clk *clock
+	clk *clock.Fake
 	snd *fakeSender
 }
 
@@ -75,7 +65,8 @@ func newEnvB(b *testing.B) *env { return newEnvTB(b, model.AccountBusiness, -1) 
 
 func newEnvTB(t testing.TB, kind model.AccountKind, quota int) *env {
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "a.db"))
+	clk := testclock.New(t)
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "a.db"), clk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,9 +80,8 @@ func newEnvTB(t testing.TB, kind model.AccountKind, quota int) *env {
 	c, _ := st.UpsertContact(ctx, co.ID, "cliente@example.com", "")
 	tk := &model.Ticket{CompanyID: co.ID, ChannelID: ch.ID, ContactID: c.ID, Subject: "S", ReplyToken: "tok"}
 	st.Tx(ctx, func(q store.Queries) error { return q.CreateTicket(ctx, tk) })
-	clk := &clock{t: time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)}
 	snd := &fakeSender{}
-	svc := outbox.New(st, bl, slog.New(slog.DiscardHandler), outbox.Config{Sender: snd, Now: clk.Now})
+	svc := outbox.New(st, bl, clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: snd})
 	return &env{st: st, bl: bl, svc: svc, ch: ch, tk: tk, clk: clk, snd: snd}
 }
 
@@ -165,13 +155,13 @@ func TestDailyQuota30RepliesWith25(t *testing.T) {
 		t.Fatalf("status = %+v %q", st, st.String())
 	}
 	// Still the same day: nothing more goes out.
-	e.clk.Add(10 * time.Hour)
+	e.clk.Advance(10 * time.Hour)
 	e.run(t)
 	if len(e.snd.sent) != 25 {
 		t.Fatalf("sent past the quota: %d", len(e.snd.sent))
 	}
 	// Next day: the 5 queued ones are sent, each exactly once.
-	e.clk.Add(6 * time.Hour)
+	e.clk.Advance(6 * time.Hour)
 	e.run(t)
 	if len(e.snd.sent) != 30 {
 		t.Fatalf("after the window: %d sent", len(e.snd.sent))
@@ -189,7 +179,11 @@ func TestDailyQuota30RepliesWith25(t *testing.T) {
 
 func waitingJob(t *testing.T, e *env) int64 {
 	t.Helper()
-	jobs, err := e.st.ClaimJobs(ctx, []string{outbox.JobKind}, e.clk.Now().Add(48*time.Hour), time.Nanosecond, 10)
+	// Peek two days ahead, then come back.
+	now := e.clk.Now()
+	e.clk.Set(now.Add(48 * time.Hour))
+	jobs, err := e.st.ClaimJobs(ctx, []string{outbox.JobKind}, time.Nanosecond, 10)
+	e.clk.Set(now)
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("jobs = %v %v", jobs, err)
 	}
@@ -208,14 +202,15 @@ func TestQuotaWaitsDoNotCountAsAttempts(t *testing.T) {
 	m := e.queue(t, 1)
 	e.run(t) // message 0 uses the day's quota
 	for try := 0; try < 30; try++ {
-		e.clk.Add(10 * time.Minute) // same day: message 1 waits again
+		e.clk.Advance(10 * time.Minute) // same day: message 1 waits again
 		// Make the postponed job due now, as a restart or a long wait would.
 		if err := e.st.PostponeJob(ctx, waitingJob(t, e), e.clk.Now()); err != nil {
 			t.Fatal(err)
 		}
 		e.run(t)
 	}
-	jobs, err := e.st.ClaimJobs(ctx, []string{outbox.JobKind}, e.clk.Now().Add(48*time.Hour), time.Minute, 10)
+	e.clk.Advance(48 * time.Hour)
+	jobs, err := e.st.ClaimJobs(ctx, []string{outbox.JobKind}, time.Minute, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +250,7 @@ func TestTemporaryErrorsRetryThenDeliverOnce(t *testing.T) {
 		t.Fatalf("after a refused connection: %+v", got)
 	}
 	for i := 0; i < 3; i++ {
-		e.clk.Add(time.Hour) // past any backoff
+		e.clk.Advance(time.Hour) // past any backoff
 		e.run(t)
 	}
 	if got := e.status(t, m.ID); got.Status != model.MsgSent || got.Error != "" {
@@ -273,7 +268,7 @@ func TestPermanentFailureShowsServerText(t *testing.T) {
 	}
 	m := e.queue(t, 1)
 	e.run(t)
-	e.clk.Add(2 * time.Hour)
+	e.clk.Advance(2 * time.Hour)
 	e.run(t)
 	got := e.status(t, m.ID)
 	if got.Status != model.MsgFailed || got.Error == "" || !bytes.Contains([]byte(got.Error), []byte("User unknown")) {
@@ -306,7 +301,7 @@ func TestProviderLimitPausesChannel(t *testing.T) {
 	if e.snd.tries != 1 {
 		t.Fatalf("kept sending into a paused channel: %d", e.snd.tries)
 	}
-	e.clk.Add(16 * time.Hour) // next day
+	e.clk.Advance(16 * time.Hour) // next day
 	e.run(t)
 	if e.status(t, m1.ID).Status != model.MsgSent || e.status(t, m2.ID).Status != model.MsgSent {
 		t.Fatal("not resumed the next day")
@@ -322,14 +317,14 @@ func TestEnqueueIsIdempotentAndEnvelopeHasBcc(t *testing.T) {
 	if err := e.st.Tx(ctx, func(q store.Queries) error { return outbox.Enqueue(ctx, q, m) }); err != nil {
 		t.Fatal(err)
 	}
-	e.svc = outbox.New(e.st, e.bl, slog.New(slog.DiscardHandler), outbox.Config{Now: e.clk.Now, Sender: senderFunc(func(to []string) { rcpts = to })})
+	e.svc = outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: senderFunc(func(to []string) { rcpts = to })})
 	e.run(t)
 	if fmt.Sprint(rcpts) != "[cliente@example.com arquivo@acme.test]" {
 		t.Fatalf("envelope = %v", rcpts)
 	}
 	n := 0
-	e.svc = outbox.New(e.st, e.bl, slog.New(slog.DiscardHandler), outbox.Config{Now: e.clk.Now, Sender: senderFunc(func([]string) { n++ })})
-	e.clk.Add(time.Hour)
+	e.svc = outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: senderFunc(func([]string) { n++ })})
+	e.clk.Advance(time.Hour)
 	e.run(t)
 	if n != 0 {
 		t.Fatal("sent twice")

@@ -19,7 +19,7 @@ func (s *Service) QueueComposed(ctx context.Context, tk *model.Ticket, authorID 
 	if err != nil {
 		return nil, fmt.Errorf("outbox: store raw message: %w", err)
 	}
-	now := s.cfg.Now().UTC()
+	now := s.clk.Now().UTC()
 	m := out.Message(tk, authorID, key, size, now)
 	m.Flags = flags
 	err = s.st.Tx(ctx, func(q store.Queries) error {

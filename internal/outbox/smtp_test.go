@@ -87,7 +87,7 @@ func TestRelayDownThenBackDeliversExactlyOnce(t *testing.T) {
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
 	l.Close() // nothing listens there now
-	e.svc = outbox.New(e.st, e.bl, slog.New(slog.DiscardHandler), outbox.Config{Sender: relayTo(addr), Now: e.clk.Now})
+	e.svc = outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: relayTo(addr)})
 	m := e.queue(t, 1)
 	e.run(t)
 	got := e.status(t, m.ID)
@@ -96,7 +96,7 @@ func TestRelayDownThenBackDeliversExactlyOnce(t *testing.T) {
 	}
 	k := startSink(t, addr)
 	for i := 0; i < 5; i++ {
-		e.clk.Add(time.Hour)
+		e.clk.Advance(time.Hour)
 		e.run(t)
 	}
 	if got := e.status(t, m.ID); got.Status != model.MsgSent {
@@ -147,7 +147,7 @@ func BenchmarkOutboundToSmtpSink(b *testing.B) {
 	var mu sync.Mutex
 	accepted := map[int64]time.Time{}
 	sender := relayTo(addr)
-	e.svc = outbox.New(e.st, e.bl, slog.New(slog.DiscardHandler), outbox.Config{Sender: timedSender{sender, func(id string) {
+	e.svc = outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: timedSender{sender, func(id string) {
 		mu.Lock()
 		var n int64
 		fmt.Sscanf(id, "out-%d@", &n)

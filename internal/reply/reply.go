@@ -91,7 +91,8 @@ func Compose(in Input) (*Output, error) {
 		return nil, invalid("channel and ticket are required")
 	}
 	if in.Now.IsZero() {
-		in.Now = time.Now()
+		// The caller's clock dates the message; reply never reads the wall clock.
+		return nil, errors.New("reply: Input.Now is required")
 	}
 	from, err := fromAddress(in.Channel)
 	if err != nil {

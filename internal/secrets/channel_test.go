@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -20,7 +21,7 @@ import (
 func TestPlaintextNeverInDatabase(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clock.System{})
 	if err != nil {
 		t.Fatal(err)
 	}

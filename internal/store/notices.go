@@ -48,8 +48,9 @@ type Notices interface {
 	GetNotice(ctx context.Context, companyID, id int64) (*Notice, error)
 	// ListNotices of a company, newest first.
 	ListNotices(ctx context.Context, companyID int64, f NoticeFilter) ([]Notice, error)
-	// MarkNoticeRead sets ReadAt (keeps the first read time); ErrNotFound
-	// when the notice is not the company's.
+	// MarkNoticeRead sets ReadAt to at, or to now by the store's clock
+	// when at is zero (keeps the first read time); ErrNotFound when the
+	// notice is not the company's.
 	MarkNoticeRead(ctx context.Context, companyID, id int64, at time.Time) error
 	// CountUnreadNotices of a company.
 	CountUnreadNotices(ctx context.Context, companyID int64) (int, error)

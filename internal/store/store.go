@@ -174,9 +174,10 @@ type InboundQueue interface {
 	// the existing row.
 	InsertInbound(ctx context.Context, in *model.Inbound) error
 	GetInbound(ctx context.Context, companyID, id int64) (*model.Inbound, error)
-	// ClaimInbound leases up to limit pending rows whose lease expired
-	// (crosses companies: the ingest worker serves all of them).
-	ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]model.Inbound, error)
+	// ClaimInbound leases, for lease, up to limit pending rows whose lease
+	// expired by the store's clock (crosses companies: the ingest worker
+	// serves all of them).
+	ClaimInbound(ctx context.Context, lease time.Duration, limit int) ([]model.Inbound, error)
 	// FinishInbound marks a row done (messageID is the message it became).
 	FinishInbound(ctx context.Context, companyID, id, messageID int64, at time.Time) error
 	// RetryInbound records an error; the row is retried after retryAt, or
@@ -190,9 +191,10 @@ type Jobs interface {
 	// EnqueueJob inserts j. With a UniqueKey already queued for the same
 	// company and kind, it returns ErrConflict and fills in j.ID.
 	EnqueueJob(ctx context.Context, j *model.Job) error
-	// ClaimJobs leases up to limit due pending jobs of these kinds.
-	ClaimJobs(ctx context.Context, kinds []string, now time.Time, lease time.Duration, limit int) ([]model.Job, error)
-	CompleteJob(ctx context.Context, id int64, at time.Time) error
+	// ClaimJobs leases, for lease, up to limit pending jobs of these kinds
+	// that are due by the store's clock.
+	ClaimJobs(ctx context.Context, kinds []string, lease time.Duration, limit int) ([]model.Job, error)
+	CompleteJob(ctx context.Context, id int64) error
 	// RetryJob records an error and reschedules (or fails) the job.
 	RetryJob(ctx context.Context, id int64, errText string, runAt time.Time, failed bool) error
 	// PostponeJob reschedules a claimed job that could not run yet (a

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbox"
@@ -112,18 +113,18 @@ type Service struct {
 	blobs  Blobs
 	outbox Outbox
 	pub    Publisher
+	clk    clock.Clock
 	log    *slog.Logger
-	// Now is the clock; tests replace it.
-	Now func() time.Time
 }
 
 // New returns a Service. blobs keeps the composed replies; outbox nil
 // means Queue{} (internal/outbox, without waking its workers); pub may be nil.
-func New(st store.Store, blobs Blobs, outbox Outbox, pub Publisher, log *slog.Logger) *Service {
+// clk is the program's one clock (package clock).
+func New(st store.Store, blobs Blobs, outbox Outbox, pub Publisher, clk clock.Clock, log *slog.Logger) *Service {
 	if outbox == nil {
 		outbox = Queue{}
 	}
-	return &Service{store: st, blobs: blobs, outbox: outbox, pub: pub, log: log, Now: time.Now}
+	return &Service{store: st, blobs: blobs, outbox: outbox, pub: pub, clk: clk, log: log}
 }
 
 func (s *Service) publish(ctx context.Context, evs ...Event) {
@@ -132,7 +133,7 @@ func (s *Service) publish(ctx context.Context, evs ...Event) {
 	}
 	for _, ev := range evs {
 		if ev.At.IsZero() {
-			ev.At = s.Now().UTC()
+			ev.At = s.clk.Now().UTC()
 		}
 		s.pub.Publish(ctx, ev)
 	}
@@ -294,7 +295,7 @@ func (s *Service) AddNote(ctx context.Context, a Actor, id int64, text string) (
 		if err != nil {
 			return err
 		}
-		now := s.Now().UTC()
+		now := s.clk.Now().UTC()
 		m = &model.Message{CompanyID: a.CompanyID, TicketID: t.ID, ChannelID: t.ChannelID, Direction: model.DirNote,
 			Status: model.MsgStored, AuthorID: a.AgentID, Text: text, CreatedAt: now}
 		if err := q.CreateMessage(ctx, m); err != nil {
@@ -407,7 +408,7 @@ func (s *Service) Merge(ctx context.Context, a Actor, sourceID, targetID int64) 
 		if _, err := q.MergedInto(ctx, a.CompanyID, targetID); err == nil {
 			return directory.Invalid("target_id", "that ticket was itself merged into another")
 		}
-		if err := q.MergeTickets(ctx, a.CompanyID, sourceID, targetID, s.Now()); err != nil {
+		if err := q.MergeTickets(ctx, a.CompanyID, sourceID, targetID, s.clk.Now()); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return directory.Invalid("target_id", "this ticket was already merged")
 			}
@@ -534,7 +535,7 @@ func (s *Service) Forward(ctx context.Context, a Actor, id int64, in ForwardInpu
 		return nil, fmt.Errorf("ticket: forward: %w", err)
 	}
 	history := forwardedText(t, msgs)
-	now := s.Now().UTC()
+	now := s.clk.Now().UTC()
 	nt := &model.Ticket{CompanyID: a.CompanyID, ChannelID: t.ChannelID, TeamID: t.TeamID, AssigneeID: a.AgentID,
 		Subject: prefixed("Fwd: ", t.Subject), Status: model.StatusPending, Priority: t.Priority, ReplyToken: thread.NewReplyToken(),
 		CreatedAt: now, LastMessageAt: now}
@@ -629,7 +630,7 @@ func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*re
 		return nil, fmt.Errorf("ticket: outbound: %w", err)
 	}
 	ri := reply.Input{Channel: ch, Ticket: t, CompanyName: co.Name, Thread: thread,
-		Contact: model.Address{Name: contact.Name, Address: contact.Email}, SubjectTag: true, Now: s.Now()}
+		Contact: model.Address{Name: contact.Name, Address: contact.Email}, SubjectTag: true, Now: s.clk.Now()}
 	if ag, err := s.store.GetAgent(ctx, a.CompanyID, a.AgentID); err == nil {
 		ri.Agent, ri.Language = ag, ag.Language
 	} else if !errors.Is(err, store.ErrNotFound) {

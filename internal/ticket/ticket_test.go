@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbox"
@@ -21,6 +22,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
@@ -47,21 +49,23 @@ type env struct {
 	team, team2 *model.Team
 	agent       *model.Agent
 	contact     *model.Contact
+	clk         *clock.Fake
 }
 
 func newEnv(t *testing.T, dialect string) *env {
 	var st store.Store
 	var err error
+	clk := testclock.New(t)
 	if dialect == "sqlite" {
-		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clk)
 	} else {
-		st, err = postgres.Open(ctx, pgtest.NewDatabase(t))
+		st, err = postgres.Open(ctx, pgtest.NewDatabase(t), clk)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	e := &env{st: st, pub: &pub{}}
+	e := &env{st: st, pub: &pub{}, clk: clk}
 	e.co = &model.Company{Slug: "acme", Name: "ACME"}
 	e.other = &model.Company{Slug: "beta", Name: "Beta"}
 	must(t, st.CreateCompany(ctx, e.co))
@@ -79,7 +83,7 @@ func newEnv(t *testing.T, dialect string) *env {
 	bl, err := blob.NewFS(filepath.Join(t.TempDir(), "blobs"))
 	must(t, err)
 	e.bl = bl
-	e.svc = ticket.New(st, bl, nil, e.pub, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	e.svc = ticket.New(st, bl, nil, e.pub, clk, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	return e
 }
 
@@ -195,7 +199,11 @@ func TestOperations(t *testing.T) {
 		if !strings.Contains(low, strings.ToLower("Message-ID: <"+reply.MessageID+">")) || !strings.Contains(low, strings.ToLower("In-Reply-To: <"+reply.InReplyTo+">")) {
 			t.Fatalf("raw reply:\n%s", raw)
 		}
-		jobs, err := e.st.ClaimJobs(ctx, []string{outbox.JobKind}, time.Now().Add(time.Second), time.Minute, 10)
+		// Dated by the service's clock, in the row and in the mail.
+		if !reply.CreatedAt.Equal(e.clk.Now().UTC()) || !strings.Contains(string(raw), "Date: "+e.clk.Now().Format("Mon, 02 Jan 2006 15:04:05")) {
+			t.Fatalf("reply dated %v, clock %v:\n%s", reply.CreatedAt, e.clk.Now(), raw)
+		}
+		jobs, err := e.st.ClaimJobs(ctx, []string{outbox.JobKind}, time.Minute, 10)
 		must(t, err)
 		var pl struct {
 			MessageID int64 `json:"message_id"`

@@ -116,7 +116,7 @@ func latencySplit(t *testing.T, e *env, appendOne func(i int)) (toMessage, toInb
 
 func TestBenchLatencyMem(t *testing.T) {
 	benchGate(t)
-	e := newEnv(t)
+	e := newWallEnv(t)
 	ms := startMem(t, memOpts{}, "ana")
 	ch := e.channel(t, ms.conf("ana"), "anapw", nil)
 	f := e.folder(ch, "INBOX", nil, memCfg())
@@ -130,7 +130,7 @@ func TestBenchLatencyMem(t *testing.T) {
 func TestBenchLatencyDovecot(t *testing.T) {
 	benchGate(t)
 	st := mailstack.StartT(t, mailstack.Options{NoPostfix: true})
-	e := newEnv(t)
+	e := newWallEnv(t)
 	ch := e.channel(t, dovecotConf(st, "bob"), "bobpw", nil)
 	f := e.folder(ch, "INBOX", nil, dovecotCfg(st))
 	runFolder(t, f)
@@ -147,7 +147,7 @@ func TestBenchImportDovecot(t *testing.T) {
 	benchGate(t)
 	n := envInt("ATENDE_BENCH_IMPORT", 10000)
 	st := mailstack.StartT(t, mailstack.Options{NoPostfix: true})
-	e := newEnv(t)
+	e := newWallEnv(t)
 	c := dovecotLogin(t, st, "carol")
 	body := strings.Repeat("Linha de texto do corpo da mensagem, com alguma variedade. ", 40) // ~2.4 KB
 	t0 := time.Now()
@@ -195,7 +195,7 @@ func TestBenchIdleMailboxes(t *testing.T) {
 		users[fmt.Sprintf("u%d", i)] = fmt.Sprintf("u%dpw", i)
 	}
 	st := mailstack.StartT(t, mailstack.Options{NoPostfix: true, Users: users})
-	e := newEnv(t)
+	e := newWallEnv(t)
 	var chans []*model.Channel
 	for i := 0; i < n; i++ {
 		u := fmt.Sprintf("u%d", i%10)
@@ -206,7 +206,7 @@ func TestBenchIdleMailboxes(t *testing.T) {
 	g0 := runtime.NumGoroutine()
 	cfg := dovecotCfg(st)
 	cfg.ReloadInterval = time.Hour
-	m := NewManager(e.st, e.svc, e.box, e.log, cfg)
+	m := NewManager(e.st, e.svc, e.box, e.clk, e.log, cfg)
 	t0 := time.Now()
 	runManager(t, m)
 	for _, ch := range chans {

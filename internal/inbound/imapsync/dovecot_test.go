@@ -105,13 +105,13 @@ func TestDovecot(t *testing.T) {
 	})
 
 	t.Run("three mailboxes, IDLE, wrong password", func(t *testing.T) {
-		e := newEnv(t)
+		e := newWallEnv(t)
 		var chans []*model.Channel
 		for _, u := range []string{"alice", "bob", "carol"} {
 			chans = append(chans, e.channel(t, dovecotConf(st, u), st.Password(u), nil))
 		}
 		bad := e.channel(t, dovecotConf(st, "support"), "wrong", func(s *model.ChannelSettings) { s.Provider = "yahoo" })
-		m := NewManager(e.st, e.svc, e.box, e.log, cfg)
+		m := NewManager(e.st, e.svc, e.box, e.clk, e.log, cfg)
 		mctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { defer close(done); m.Run(mctx) }()
@@ -149,7 +149,7 @@ func TestDovecot(t *testing.T) {
 	})
 
 	t.Run("restart mid-sync", func(t *testing.T) {
-		e := newEnv(t)
+		e := newWallEnv(t)
 		c := dovecotLogin(t, st, "carol")
 		const n = 120
 		for i := 0; i < n; i++ {
@@ -188,7 +188,7 @@ func TestDovecot(t *testing.T) {
 	})
 
 	t.Run("UIDVALIDITY change", func(t *testing.T) {
-		e := newEnv(t)
+		e := newWallEnv(t)
 		c := dovecotLogin(t, st, "alice")
 		if err := c.Create("Suporte", nil).Wait(); err != nil {
 			t.Fatal(err)
@@ -221,7 +221,7 @@ func TestDovecot(t *testing.T) {
 	})
 
 	t.Run("large message streams", func(t *testing.T) {
-		e := newEnv(t)
+		e := newWallEnv(t)
 		// A 30 MB message: the sync must stream the literal into ingest,
 		// not hold it in memory (let alone twice).
 		var b strings.Builder

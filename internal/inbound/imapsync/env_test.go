@@ -22,11 +22,13 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 )
 
 var ctx = context.Background()
@@ -39,12 +41,27 @@ type env struct {
 	co  *model.Company
 	log *slog.Logger
 	n   int
+	clk clock.Clock // of the store, ingest and every folder loop
 }
 
+// newEnv is the environment of tests against go-imap's in-memory server,
+// on a fake clock (the server dates mail with whatever the test says).
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvOn(t, testclock.New(t))
+}
+
+// newWallEnv is on the wall clock, for tests against Dovecot, which dates
+// mail by the real time.
+func newWallEnv(t testing.TB) *env {
+	t.Helper()
+	return newEnvOn(t, clock.System{})
+}
+
+func newEnvOn(t testing.TB, clk clock.Clock) *env {
+	t.Helper()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +79,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return &env{st: st, svc: ingest.New(st, bl, log, ingest.Config{}), box: box, co: co, log: log}
+	return &env{st: st, svc: ingest.New(st, bl, clk, log, ingest.Config{}), box: box, co: co, log: log, clk: clk}
 }
 
 type testWriter struct{ t testing.TB }
@@ -99,6 +116,7 @@ func (e *env) folder(ch *model.Channel, name string, acc Acceptor, cfg Config) *
 	pw := func(ctx context.Context) (string, error) {
 		return e.box.ChannelSecret(ctx, e.st, ch.CompanyID, ch.ID, secrets.IMAPPassword)
 	}
+	cfg.Clock = e.clk
 	return NewFolder(ch, name, pw, acc, e.st, cfg, e.log, nil)
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/providers"
@@ -59,8 +60,9 @@ type Config struct {
 	CommandTimeout time.Duration
 	// ReloadInterval: how often Manager.Run re-reads the channel list (30 s).
 	ReloadInterval time.Duration
-	// Now is the clock (time.Now).
-	Now func() time.Time
+	// Clock is the program's one clock; NewManager sets it, NewFolder
+	// requires it.
+	Clock clock.Clock
 }
 
 func (c Config) withDefaults() Config {
@@ -78,9 +80,6 @@ func (c Config) withDefaults() Config {
 	def(&c.ReloadInterval, 30*time.Second)
 	if c.BatchSize <= 0 {
 		c.BatchSize = 100
-	}
-	if c.Now == nil {
-		c.Now = time.Now
 	}
 	return c
 }
@@ -126,6 +125,9 @@ type Folder struct {
 // events (may be nil).
 func NewFolder(ch *model.Channel, folder string, password func(ctx context.Context) (string, error), acc Acceptor,
 	cps CheckpointStore, cfg Config, log *slog.Logger, report func(Event)) *Folder {
+	if cfg.Clock == nil {
+		panic("imapsync: NewFolder needs cfg.Clock")
+	}
 	if report == nil {
 		report = func(Event) {}
 	}
@@ -147,7 +149,7 @@ func (f *Folder) SetToken(token func(ctx context.Context, force bool) (string, e
 func (f *Folder) Run(ctx context.Context) error {
 	backoff := f.cfg.BackoffMin
 	for ctx.Err() == nil {
-		start := f.cfg.Now()
+		start := time.Now() // wall clock: how long the session really lasted paces the backoff
 		err := f.safeSession(ctx)
 		if ctx.Err() != nil {
 			return nil
@@ -165,7 +167,7 @@ func (f *Folder) Run(ctx context.Context) error {
 		f.log.Warn("imapsync: session ended", "err", err, "code", p.Code, "retry_in", wait)
 		f.report(Event{Folder: f.folder, State: state, Problem: p})
 		// A session that ran a good while was healthy: start over small.
-		if f.cfg.Now().Sub(start) > 2*f.cfg.BackoffMax {
+		if time.Since(start) > 2*f.cfg.BackoffMax {
 			backoff = f.cfg.BackoffMin
 		}
 		if !sleep(ctx, jitter(wait)) {
@@ -316,7 +318,7 @@ func (f *Folder) checkpoint(ctx context.Context, sel *imap.SelectData) (*store.S
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("imapsync: load checkpoint: %w", err)
 	}
-	now := f.cfg.Now().UTC()
+	now := f.cfg.Clock.Now().UTC()
 	uidNext := uint32(sel.UIDNext)
 	if uidNext == 0 { // server did not say: find the highest UID
 		uids, err := f.searchUIDs(&imap.SearchCriteria{})

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/providers"
 	"github.com/atende-helpdesk/atende/internal/secrets"
@@ -55,8 +56,9 @@ type channelRun struct {
 }
 
 // NewManager makes a Manager. box opens the IMAP passwords stored in
-// st's Secrets group.
-func NewManager(st Store, acc Acceptor, box *secrets.Box, log *slog.Logger, cfg Config) *Manager {
+// st's Secrets group; clk is the program's one clock (package clock).
+func NewManager(st Store, acc Acceptor, box *secrets.Box, clk clock.Clock, log *slog.Logger, cfg Config) *Manager {
+	cfg.Clock = clk
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -244,7 +246,7 @@ func (m *Manager) report(ctx context.Context, run *channelRun, e Event) {
 	}
 	run.folderS[e.Folder] = e
 	st := &run.status
-	now := m.cfg.Now().UTC()
+	now := m.cfg.Clock.Now().UTC()
 	st.State, st.Done, st.Total = store.SyncIdle, 0, 0
 	for _, fe := range run.folderS {
 		if stateRank[fe.State] > stateRank[st.State] {
@@ -317,7 +319,7 @@ func (m *Manager) noticeReconnect(ctx context.Context, companyID, channelID int6
 	n := &store.Notice{CompanyID: companyID, ChannelID: channelID, Kind: NoticeOAuthReconnect,
 		Title:     "Reconecte a caixa de email / Reconnect the mailbox",
 		Body:      reconnect.Message("pt-BR") + "\n\n" + reconnect.Message("en"),
-		CreatedAt: m.cfg.Now().UTC()}
+		CreatedAt: m.cfg.Clock.Now().UTC()}
 	if err := m.notices.CreateNotice(ctx, n); err != nil && !errors.Is(err, store.ErrConflict) {
 		m.log.Warn("imapsync: create reconnect notice", "channel", channelID, "err", err)
 	}

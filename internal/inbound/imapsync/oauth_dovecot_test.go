@@ -60,7 +60,7 @@ func TestDovecotOAuth(t *testing.T) {
 	as := oauthtest.New(t, "bob@example.test")
 	st := mailstack.StartT(t, mailstack.Options{OAuth2IntrospectURL: as.IntrospectURL()})
 	cfg := dovecotCfg(st)
-	e := newEnv(t)
+	e := newWallEnv(t)
 	tokens := oauthTokens(e, as)
 	bob := e.oauthChannel(t, st, as, tokens, "bob")
 	alice := e.channel(t, dovecotConf(st, "alice"), st.Password("alice"), nil)
@@ -68,7 +68,7 @@ func TestDovecotOAuth(t *testing.T) {
 	all := []*model.Channel{bob, alice, carol}
 	var logs lockedBuf // every log line, at debug level: checked for tokens at the end
 	mlog := slog.New(slog.NewTextHandler(io.MultiWriter(testWriter{t}, &logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
-	m := NewManager(e.st, e.svc, e.box, mlog, cfg)
+	m := NewManager(e.st, e.svc, e.box, e.clk, mlog, cfg)
 	m.SetOAuth(tokens, e.st)
 	runManager(t, m)
 	waitAll := func() {

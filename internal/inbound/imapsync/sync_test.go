@@ -22,7 +22,7 @@ import (
 func TestIdleNewMailBecomesTicket(t *testing.T) {
 	e := newEnv(t)
 	ms := startMem(t, memOpts{}, "ana")
-	ms.appendMsg(t, "ana", "INBOX", mail("Antiga", "old@x"), nil, time.Now())
+	ms.appendMsg(t, "ana", "INBOX", mail("Antiga", "old@x"), nil, e.clk.Now())
 	ch := e.channel(t, ms.conf("ana"), "anapw", nil)
 	f := e.folder(ch, "INBOX", nil, memCfg())
 	runFolder(t, f)
@@ -63,7 +63,7 @@ func TestReadElsewhereAndDeletedAfterImport(t *testing.T) {
 	e := newEnv(t)
 	ms := startMem(t, memOpts{}, "ana")
 	ch := e.channel(t, ms.conf("ana"), "anapw", func(s *model.ChannelSettings) { s.HistoryDays = -1 })
-	ms.appendMsg(t, "ana", "INBOX", mail("Lido no webmail", "seen@x"), []imap.Flag{imap.FlagSeen}, time.Now())
+	ms.appendMsg(t, "ana", "INBOX", mail("Lido no webmail", "seen@x"), []imap.Flag{imap.FlagSeen}, e.clk.Now())
 	f := e.folder(ch, "INBOX", nil, memCfg())
 	runFolder(t, f)
 	e.waitInbound(t, 1, 5*time.Second)
@@ -103,13 +103,13 @@ func TestInitialImportResumes(t *testing.T) {
 	ms := startMem(t, memOpts{}, "ana")
 	const total = 250
 	for i := 1; i <= total; i++ {
-		ms.appendMsg(t, "ana", "INBOX", mail(fmt.Sprintf("Pedido %d", i), fmt.Sprintf("m%d@x", i)), nil, time.Now())
+		ms.appendMsg(t, "ana", "INBOX", mail(fmt.Sprintf("Pedido %d", i), fmt.Sprintf("m%d@x", i)), nil, e.clk.Now())
 	}
 	ch := e.channel(t, ms.conf("ana"), "anapw", func(s *model.ChannelSettings) { s.HistoryDays = -1 })
 	cfg := memCfg()
 	cfg.BatchSize = 40
 	acc := &flakyAcceptor{next: e.svc, failAt: map[int]string{105: "error"}}
-	m := NewManager(e.st, acc, e.box, e.log, cfg)
+	m := NewManager(e.st, acc, e.box, e.clk, e.log, cfg)
 	mctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	// The first loop stops right after the failure.
@@ -123,7 +123,7 @@ func TestInitialImportResumes(t *testing.T) {
 		t.Fatalf("plan %+v", cp)
 	}
 	// Restart: a new manager (as after a process restart).
-	m2 := NewManager(e.st, e.svc, e.box, e.log, cfg)
+	m2 := NewManager(e.st, e.svc, e.box, e.clk, e.log, cfg)
 	runManager(t, m2)
 	st := e.waitStatus(t, ch, 10*time.Second, func(s *store.ChannelStatus) bool { return s.State == store.SyncIdle && s.Done == total })
 	if st.Total != total {
@@ -159,7 +159,7 @@ func TestUIDValidityChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 5; i++ {
-		ms.appendMsg(t, "ana", "Vendas", mail(fmt.Sprintf("Venda %d", i), fmt.Sprintf("v%d@x", i)), nil, time.Now())
+		ms.appendMsg(t, "ana", "Vendas", mail(fmt.Sprintf("Venda %d", i), fmt.Sprintf("v%d@x", i)), nil, e.clk.Now())
 	}
 	f := e.folder(ch, "Vendas", nil, memCfg())
 	stop := runFolder(t, f)
@@ -174,7 +174,7 @@ func TestUIDValidityChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 1; i <= 6; i++ {
-		ms.appendMsg(t, "ana", "Vendas", mail(fmt.Sprintf("Venda %d", i), fmt.Sprintf("v%d@x", i)), nil, time.Now())
+		ms.appendMsg(t, "ana", "Vendas", mail(fmt.Sprintf("Venda %d", i), fmt.Sprintf("v%d@x", i)), nil, e.clk.Now())
 	}
 	f2 := e.folder(ch, "Vendas", nil, memCfg())
 	runFolder(t, f2)
@@ -200,7 +200,7 @@ func TestPollFallbackWithoutIdle(t *testing.T) {
 	f := e.folder(ch, "INBOX", nil, memCfg())
 	runFolder(t, f)
 	waitFor(t, "poll", func() bool { return f.polls.Load() > 0 })
-	ms.appendMsg(t, "ana", "INBOX", mail("Sem IDLE", "poll@x"), nil, time.Now())
+	ms.appendMsg(t, "ana", "INBOX", mail("Sem IDLE", "poll@x"), nil, e.clk.Now())
 	e.waitInbound(t, 1, 5*time.Second)
 	if n := ms.idleSeen.Load(); n != 0 {
 		t.Fatalf("client sent IDLE %d times to a server without IDLE", n)
@@ -224,7 +224,7 @@ func TestIdleRestart(t *testing.T) {
 	if f.sessions.Load() != 1 {
 		t.Fatalf("sessions = %d: IDLE restart must not reconnect", f.sessions.Load())
 	}
-	ms.appendMsg(t, "ana", "INBOX", mail("Depois", "after@x"), nil, time.Now())
+	ms.appendMsg(t, "ana", "INBOX", mail("Depois", "after@x"), nil, e.clk.Now())
 	e.waitInbound(t, 1, 5*time.Second)
 }
 
@@ -232,7 +232,7 @@ func TestIdleRestart(t *testing.T) {
 func TestHistoryLastDays(t *testing.T) {
 	e := newEnv(t)
 	ms := startMem(t, memOpts{}, "ana")
-	now := time.Now()
+	now := e.clk.Now()
 	ms.appendMsg(t, "ana", "INBOX", mail("Velho", "old@x"), nil, now.AddDate(0, 0, -30))
 	ms.appendMsg(t, "ana", "INBOX", mail("Recente 1", "r1@x"), nil, now.AddDate(0, 0, -2))
 	ms.appendMsg(t, "ana", "INBOX", mail("Recente 2", "r2@x"), nil, now)
@@ -273,8 +273,8 @@ func TestAfterImportActions(t *testing.T) {
 			if err := ms.users["ana"].Create("Processados", nil); err != nil {
 				t.Fatal(err)
 			}
-			ms.appendMsg(t, "ana", "INBOX", mail("Um", "a1@x"), nil, time.Now())
-			ms.appendMsg(t, "ana", "INBOX", mail("Dois", "a2@x"), nil, time.Now())
+			ms.appendMsg(t, "ana", "INBOX", mail("Um", "a1@x"), nil, e.clk.Now())
+			ms.appendMsg(t, "ana", "INBOX", mail("Dois", "a2@x"), nil, e.clk.Now())
 			ch := e.channel(t, ms.conf("ana"), "anapw", func(s *model.ChannelSettings) {
 				s.HistoryDays, s.AfterImport, s.MoveTo = -1, tc.action, "Processados"
 			})
@@ -304,7 +304,7 @@ func TestWrongPasswordIsolated(t *testing.T) {
 	bad := e.channel(t, ms.conf("ana"), "errada", func(s *model.ChannelSettings) { s.Provider = "gmail" })
 	good1 := e.channel(t, ms.conf("bia"), "biapw", nil)
 	good2 := e.channel(t, ms.conf("caio"), "caiopw", nil)
-	m := NewManager(e.st, e.svc, e.box, e.log, memCfg())
+	m := NewManager(e.st, e.svc, e.box, e.clk, e.log, memCfg())
 	runManager(t, m)
 	st := e.waitStatus(t, bad, 5*time.Second, func(s *store.ChannelStatus) bool { return s.State == store.SyncReconnectNeeded })
 	if st.LastErrorCode != string(providers.CodeAuthFailed) || !strings.Contains(st.LastError, "Falha na autenticação IMAP") ||
@@ -314,8 +314,8 @@ func TestWrongPasswordIsolated(t *testing.T) {
 	for _, ch := range []*model.Channel{good1, good2} {
 		e.waitStatus(t, ch, 5*time.Second, func(s *store.ChannelStatus) bool { return s.State == store.SyncIdle })
 	}
-	ms.appendMsg(t, "bia", "INBOX", mail("Para Bia", "b@x"), nil, time.Now())
-	ms.appendMsg(t, "caio", "INBOX", mail("Para Caio", "c@x"), nil, time.Now())
+	ms.appendMsg(t, "bia", "INBOX", mail("Para Bia", "b@x"), nil, e.clk.Now())
+	ms.appendMsg(t, "caio", "INBOX", mail("Para Caio", "c@x"), nil, e.clk.Now())
 	e.waitInbound(t, 2, 5*time.Second)
 	// Fixing the password restarts the loop (Reload sees the new secret).
 	if err := e.box.PutChannelSecret(ctx, e.st, e.co.ID, bad.ID, "imap_password", "anapw"); err != nil {
@@ -340,7 +340,7 @@ func TestManagerLifecycle(t *testing.T) {
 	if err := e.st.CreateChannel(ctx, internal); err != nil {
 		t.Fatal(err)
 	}
-	m := NewManager(e.st, e.svc, e.box, e.log, memCfg())
+	m := NewManager(e.st, e.svc, e.box, e.clk, e.log, memCfg())
 	mctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); m.Run(mctx) }()
@@ -354,7 +354,7 @@ func TestManagerLifecycle(t *testing.T) {
 		t.Fatalf("connections %d, want one per mailbox", ms.conns.Load())
 	}
 	for i, u := range []string{"ana", "bia", "caio"} {
-		ms.appendMsg(t, u, "INBOX", mail("Oi "+u, fmt.Sprintf("%d@x", i)), nil, time.Now())
+		ms.appendMsg(t, u, "INBOX", mail("Oi "+u, fmt.Sprintf("%d@x", i)), nil, e.clk.Now())
 	}
 	e.waitInbound(t, 3, 5*time.Second)
 	// Disable one channel: its loop stops.
@@ -377,7 +377,7 @@ func TestManagerLifecycle(t *testing.T) {
 func TestPanicRecovered(t *testing.T) {
 	e := newEnv(t)
 	ms := startMem(t, memOpts{}, "ana")
-	ms.appendMsg(t, "ana", "INBOX", mail("Boom", "boom@x"), nil, time.Now())
+	ms.appendMsg(t, "ana", "INBOX", mail("Boom", "boom@x"), nil, e.clk.Now())
 	ch := e.channel(t, ms.conf("ana"), "anapw", func(s *model.ChannelSettings) { s.HistoryDays = -1 })
 	acc := &flakyAcceptor{next: e.svc, failAt: map[int]string{1: "panic"}}
 	f := e.folder(ch, "INBOX", acc, memCfg())
@@ -393,7 +393,7 @@ func TestFolderNotFound(t *testing.T) {
 	e := newEnv(t)
 	ms := startMem(t, memOpts{}, "ana")
 	ch := e.channel(t, ms.conf("ana"), "anapw", func(s *model.ChannelSettings) { s.Folders = []string{"INBOX", "Nao Existe"} })
-	m := NewManager(e.st, e.svc, e.box, e.log, memCfg())
+	m := NewManager(e.st, e.svc, e.box, e.clk, e.log, memCfg())
 	runManager(t, m)
 	st := e.waitStatus(t, ch, 5*time.Second, func(s *store.ChannelStatus) bool { return s.LastErrorCode == string(providers.CodeFolderNotFound) })
 	if !strings.Contains(st.LastError, `"Nao Existe"`) || st.State != store.SyncError {
@@ -403,7 +403,7 @@ func TestFolderNotFound(t *testing.T) {
 	// (history "none": mail present at the first connect is not imported)
 	// before the test mail arrives, or the test races it under load.
 	waitCheckpoint(t, e, ch, "INBOX", func(*store.SyncCheckpoint) bool { return true })
-	ms.appendMsg(t, "ana", "INBOX", mail("Ok", "ok@x"), nil, time.Now())
+	ms.appendMsg(t, "ana", "INBOX", mail("Ok", "ok@x"), nil, e.clk.Now())
 	e.waitInbound(t, 1, 10*time.Second)
 }
 

@@ -24,10 +24,12 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 )
 
 var bg = context.Background()
@@ -122,6 +124,7 @@ type env struct {
 	saddr string // server listen address
 	logs  *syncBuffer
 	seen  map[int64]bool // inbound rows already returned by pendingRaw
+	clk   *clock.Fake    // the clock of the store, ingest and server
 }
 
 type syncBuffer struct {
@@ -144,7 +147,8 @@ func (s *syncBuffer) String() string {
 func newStoreEnv(t testing.TB) *env {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := sqlite.Open(bg, filepath.Join(dir, "atende.db"))
+	clk := testclock.New(t)
+	st, err := sqlite.Open(bg, filepath.Join(dir, "atende.db"), clk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,9 +157,9 @@ func newStoreEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{st: st, bl: bl, dns: newFakeDNS(), logs: &syncBuffer{}, seen: map[int64]bool{}}
+	e := &env{st: st, bl: bl, clk: clk, dns: newFakeDNS(), logs: &syncBuffer{}, seen: map[int64]bool{}}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.svc = ingest.New(st, bl, log, ingest.Config{MaxSize: DefaultMaxMessageSize + 64<<10, AuthServID: "atende.test"})
+	e.svc = ingest.New(st, bl, clk, log, ingest.Config{MaxSize: DefaultMaxMessageSize + 64<<10, AuthServID: "atende.test"})
 	e.co = &model.Company{Slug: "acme", Name: "ACME"}
 	must(t, st.CreateCompany(bg, e.co))
 	e.ch = e.addChannel(t, e.co, "suporte", func(c *model.Channel) { c.Settings.PrimaryEmail = "suporte@acme.test" })
@@ -191,7 +195,7 @@ func (e *env) start(t testing.TB, cfg Config, acc Acceptor) *Server {
 		acc = e.svc
 	}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := New(cfg, Deps{Store: e.st, Ingest: acc, Blobs: e.bl, Resolver: e.dns}, log)
+	srv, err := New(cfg, Deps{Store: e.st, Ingest: acc, Blobs: e.bl, Resolver: e.dns, Clock: e.clk}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +297,7 @@ func buildMail(from, to, cc, subject, msgID, body string) []byte {
 // processing them; the short lease lets the worker claim them later).
 func (e *env) pendingRaw(t testing.TB) map[int64][][]byte {
 	t.Helper()
-	rows, err := e.st.ClaimInbound(bg, time.Now(), time.Millisecond, 1000)
+	rows, err := e.st.ClaimInbound(bg, 0, 1000)
 	must(t, err)
 	out := map[int64][][]byte{}
 	for _, in := range rows {

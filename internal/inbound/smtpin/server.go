@@ -22,6 +22,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -150,8 +151,8 @@ type Deps struct {
 	Blobs  blob.Store // the blob store ingest writes to (re-read for extra channels, notices)
 	// Resolver for SPF/DKIM/DMARC; nil = net.DefaultResolver.
 	Resolver Resolver
-	// Now is the clock (nil = time.Now).
-	Now func() time.Time
+	// Clock is the program's one clock (required).
+	Clock clock.Clock
 }
 
 // Server is Atende's inbound SMTP server for forwarded mail.
@@ -188,21 +189,20 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	if deps.Store == nil || deps.Ingest == nil || deps.Blobs == nil {
-		return nil, errors.New("smtpin: Store, Ingest and Blobs are required")
+	if deps.Store == nil || deps.Ingest == nil || deps.Blobs == nil || deps.Clock == nil {
+		return nil, errors.New("smtpin: Store, Ingest, Blobs and Clock are required")
 	}
 	if deps.Resolver == nil {
 		deps.Resolver = net.DefaultResolver
-	}
-	if deps.Now == nil {
-		deps.Now = time.Now
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, deps: deps, log: log, auth: authenticator{res: deps.Resolver}}
-	s.rcpt = &rcptResolver{dir: deps.Store, domain: cfg.InboundDomain, ttl: cfg.AddressTTL, now: deps.Now}
-	s.lim = newIPLimiter(cfg.MaxConnsPerIP, cfg.ConnsPerMinute, cfg.ConnBurst, deps.Now)
+	s.rcpt = &rcptResolver{dir: deps.Store, domain: cfg.InboundDomain, ttl: cfg.AddressTTL, now: deps.Clock.Now}
+	// Wall clock: the connection rate limit paces the network edge; it
+	// decides nothing that is stored or scheduled.
+	s.lim = newIPLimiter(cfg.MaxConnsPerIP, cfg.ConnsPerMinute, cfg.ConnBurst, time.Now)
 	s.hardCtx, s.hardCancel = context.WithCancel(context.Background())
 	srv := smtp.NewServer(s)
 	srv.Addr = cfg.Addr
@@ -421,7 +421,7 @@ func (se *session) Data(r io.Reader) error {
 	s := se.s
 	s.dataWG.Add(1)
 	defer s.dataWG.Done()
-	start := s.deps.Now()
+	start := s.deps.Clock.Now()
 
 	sp := newSpool(s.cfg.SpoolDir, defaultSpoolMemory)
 	defer sp.Close()
@@ -506,7 +506,7 @@ func (se *session) Data(r io.Reader) error {
 			first = res
 		}
 		log.Info("smtpin: accepted", "company_id", ch.CompanyID, "channel_id", ch.ID, "inbound_id", res.InboundID,
-			"duplicate", res.Duplicate, "spf", ar.SPF, "dmarc", ar.DMARC, "ms", s.deps.Now().Sub(start).Milliseconds())
+			"duplicate", res.Duplicate, "spf", ar.SPF, "dmarc", ar.DMARC, "ms", s.deps.Clock.Now().Sub(start).Milliseconds())
 	}
 	return nil
 }
@@ -547,7 +547,7 @@ func (se *session) traceHeaders(id string, ar AuthResult, in AuthInput) []byte {
 	if len(se.rcpts) == 1 {
 		fmt.Fprintf(&b, "\r\n\tfor <%s>", sanitizeHeader(se.rcpts[0]))
 	}
-	fmt.Fprintf(&b, ";\r\n\t%s\r\n", s.deps.Now().UTC().Format(time.RFC1123Z))
+	fmt.Fprintf(&b, ";\r\n\t%s\r\n", s.deps.Clock.Now().UTC().Format(time.RFC1123Z))
 	return b.Bytes()
 }
 
@@ -573,7 +573,7 @@ func (se *session) storeConfirmation(ctx context.Context, log *slog.Logger, raw 
 		ch := &se.chans[i]
 		title, body := conf.noticeText(ch.Name)
 		n := &store.Notice{CompanyID: ch.CompanyID, ChannelID: ch.ID, Kind: store.NoticeForwardingConfirmation,
-			Title: title, Body: body, Code: conf.Code, Link: conf.Link, RawKey: key, CreatedAt: s.deps.Now()}
+			Title: title, Body: body, Code: conf.Code, Link: conf.Link, RawKey: key, CreatedAt: s.deps.Clock.Now()}
 		err := s.deps.Store.CreateNotice(ctx, n)
 		if err != nil && !errors.Is(err, store.ErrConflict) {
 			log.Error("smtpin: creating notice failed; answering 451", "channel_id", ch.ID, "err", err)

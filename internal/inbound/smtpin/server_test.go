@@ -456,10 +456,7 @@ func TestPrimaryAndAdditionalEmails(t *testing.T) {
 		c.Incoming = model.ConnExternal
 		c.Settings.PrimaryEmail = "imap@beta.test"
 	})
-	now := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
-	clock := &now
 	srv := e.start(t, Config{AddressTTL: time.Minute}, nil)
-	srv.rcpt.now = func() time.Time { return *clock }
 
 	tests := []struct {
 		rcpt    string
@@ -500,7 +497,7 @@ func TestPrimaryAndAdditionalEmails(t *testing.T) {
 	if rcptErrs[0] != nil {
 		t.Fatalf("within TTL: %v", rcptErrs[0])
 	}
-	*clock = clock.Add(2 * time.Minute)
+	e.clk.Advance(2 * time.Minute)
 	rcptErrs, _ = send(t, e.saddr, "c@customer.test", []string{"compras@acme.test"}, buildMail("c@customer.test", "compras@acme.test", "", "y", "y2@x", "y"))
 	wantCode(t, rcptErrs[0], 550, smtp.EnhancedCode{5, 1, 1})
 	// Invalidate picks up a change at once.
@@ -606,7 +603,7 @@ func TestRunStopsAllGoroutines(t *testing.T) {
 	e := newStoreEnv(t)
 	before := runtime.NumGoroutine()
 	srv, err := New(Config{Addr: "127.0.0.1:0", InboundDomain: testDomain, ShutdownGrace: 300 * time.Millisecond, MaxConnsPerIP: 1, ConnsPerMinute: -1},
-		Deps{Store: e.st, Ingest: e.svc, Blobs: e.bl, Resolver: e.dns}, nil)
+		Deps{Store: e.st, Ingest: e.svc, Blobs: e.bl, Resolver: e.dns, Clock: e.clk}, nil)
 	must(t, err)
 	must(t, srv.Listen())
 	ctx, cancel := context.WithCancel(bg)
@@ -657,7 +654,7 @@ func TestGracefulShutdownFinishesTransaction(t *testing.T) {
 	e := newStoreEnv(t)
 	gate := &gateAcceptor{inner: e.svc, entered: make(chan struct{}), release: make(chan struct{})}
 	srv, err := New(Config{Addr: "127.0.0.1:0", InboundDomain: testDomain, ShutdownGrace: 10 * time.Second},
-		Deps{Store: e.st, Ingest: gate, Blobs: e.bl, Resolver: e.dns}, nil)
+		Deps{Store: e.st, Ingest: gate, Blobs: e.bl, Resolver: e.dns, Clock: e.clk}, nil)
 	must(t, err)
 	must(t, srv.Listen())
 	ctx, cancel := context.WithCancel(bg)
@@ -701,7 +698,7 @@ func TestGracefulShutdownFinishesTransaction(t *testing.T) {
 func TestCloseAbandonsStorage(t *testing.T) {
 	e := newStoreEnv(t)
 	gate := &gateAcceptor{inner: e.svc, entered: make(chan struct{}), release: make(chan struct{})}
-	srv, err := New(Config{Addr: "127.0.0.1:0", InboundDomain: testDomain}, Deps{Store: e.st, Ingest: gate, Blobs: e.bl, Resolver: e.dns}, nil)
+	srv, err := New(Config{Addr: "127.0.0.1:0", InboundDomain: testDomain}, Deps{Store: e.st, Ingest: gate, Blobs: e.bl, Resolver: e.dns, Clock: e.clk}, nil)
 	must(t, err)
 	must(t, srv.Listen())
 	done := make(chan error, 1)
@@ -767,7 +764,7 @@ func TestIdleTimeout(t *testing.T) {
 
 func TestNewValidatesConfig(t *testing.T) {
 	e := newStoreEnv(t)
-	deps := Deps{Store: e.st, Ingest: e.svc, Blobs: e.bl}
+	deps := Deps{Store: e.st, Ingest: e.svc, Blobs: e.bl, Clock: e.clk}
 	if _, err := New(Config{}, deps, nil); err == nil || !strings.Contains(err.Error(), "InboundDomain") {
 		t.Fatalf("missing domain: %v", err)
 	}

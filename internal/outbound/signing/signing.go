@@ -21,6 +21,7 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
@@ -45,12 +46,9 @@ type Signer struct {
 	cache map[string]*dkim.SignOptions
 }
 
-// New builds a Signer.
-func New(st Store, box *secrets.Box, now func() time.Time) *Signer {
-	if now == nil {
-		now = time.Now
-	}
-	return &Signer{st: st, box: box, now: now, cache: map[string]*dkim.SignOptions{}}
+// New builds a Signer; clk dates the keys it makes (their selectors).
+func New(st Store, box *secrets.Box, clk clock.Clock) *Signer {
+	return &Signer{st: st, box: box, now: clk.Now, cache: map[string]*dkim.SignOptions{}}
 }
 
 func ad(companyID int64, domain string) []byte {

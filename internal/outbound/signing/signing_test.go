@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
 
@@ -15,11 +14,13 @@ import (
 	"github.com/atende-helpdesk/atende/internal/outbound/signing"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 )
 
 func TestSignVerifyAndDNSRecords(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+	clk := testclock.New(t)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,8 +28,7 @@ func TestSignVerifyAndDNSRecords(t *testing.T) {
 	co := &model.Company{Slug: "acme", Name: "ACME"}
 	st.CreateCompany(ctx, co)
 	box, _ := secrets.NewBox(secrets.NewKey())
-	now := func() time.Time { return time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC) }
-	s := signing.New(st, box, now)
+	s := signing.New(st, box, clk)
 	raw := "From: Suporte <suporte@ACME.com.br>\r\nTo: cliente@example.com\r\nSubject: Re: Pedido\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\nMessage-ID: <a@acme.com.br>\r\n\r\nSeu pedido saiu.\r\n"
 	signed, err := s.Sign(ctx, co.ID, "suporte@ACME.com.br", strings.NewReader(raw))
 	if err != nil {
@@ -42,7 +42,7 @@ func TestSignVerifyAndDNSRecords(t *testing.T) {
 		t.Fatal("private key not sealed")
 	}
 	recs := signing.DNSRecords(k, "smtp.relay.example")
-	if recs[0].Name != "atende202611._domainkey.acme.com.br" || !strings.HasPrefix(recs[0].Value, "v=DKIM1; k=rsa; p=MII") ||
+	if recs[0].Name != "atende"+clk.Now().Format("200601")+"._domainkey.acme.com.br" || !strings.HasPrefix(recs[0].Value, "v=DKIM1; k=rsa; p=MII") ||
 		recs[1].Value != "v=spf1 mx a:smtp.relay.example ~all" {
 		t.Fatalf("records = %+v", recs)
 	}
@@ -84,7 +84,7 @@ func TestSignVerifyAndDNSRecords(t *testing.T) {
 	if err := st.PutDKIMKey(ctx, k); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := signing.New(st, box, now).Sign(ctx, co2.ID, "x@acme.com.br", strings.NewReader(raw)); err == nil {
+	if _, err := signing.New(st, box, clk).Sign(ctx, co2.ID, "x@acme.com.br", strings.NewReader(raw)); err == nil {
 		t.Fatal("a key copied from another company was accepted")
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/store/sqlstore"
 )
 
@@ -20,7 +21,8 @@ import (
 var migrations embed.FS
 
 // Open connects to the database at url (postgres://...) and migrates it.
-func Open(ctx context.Context, url string) (*sqlstore.DB, error) {
+// clk is the program's one clock (see package store's doc).
+func Open(ctx context.Context, url string, clk clock.Clock) (*sqlstore.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse ATENDE_DATABASE_URL: %w", err)
@@ -37,7 +39,7 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, error) {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && pe.Code == "23505"
 		},
-	})
+	}, clk)
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: connect to %s@%s:%d/%s: %w", cfg.User, cfg.Host, cfg.Port, cfg.Database, err)

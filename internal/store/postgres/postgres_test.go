@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/storetest"
@@ -11,8 +12,8 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		db, err := postgres.Open(context.Background(), pgtest.NewDatabase(t))
+	storetest.Run(t, func(t *testing.T, clk clock.Clock) store.Store {
+		db, err := postgres.Open(context.Background(), pgtest.NewDatabase(t), clk)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -21,7 +22,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestBadURL(t *testing.T) {
-	_, err := postgres.Open(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=2")
+	_, err := postgres.Open(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", clock.System{})
 	if err == nil {
 		t.Fatal("want error for unreachable server")
 	}

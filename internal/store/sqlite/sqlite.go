@@ -14,15 +14,18 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/atende-helpdesk/atende/internal/store/sqlstore"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/atende-helpdesk/atende/internal/clock"
+	"github.com/atende-helpdesk/atende/internal/store/sqlstore"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Open opens (creating if needed) the database file at path and migrates it.
-func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
+// Open opens (creating if needed) the database file at path and migrates
+// it. clk is the program's one clock (see package store's doc).
+func Open(ctx context.Context, path string, clk clock.Clock) (*sqlstore.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("sqlite: create directory for %s: %w", path, err)
 	}
@@ -55,7 +58,7 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	r.SetMaxIdleConns(8)
 	db := sqlstore.New(r, w, sqlstore.Dialect{Name: "sqlite", IsUnique: func(err error) bool {
 		return strings.Contains(err.Error(), "UNIQUE constraint failed")
-	}})
+	}}, clk)
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)

@@ -18,7 +18,7 @@ func scanSession(sc interface{ Scan(...any) error }) (*store.Session, error) {
 
 // CreateSession inserts a session; a duplicate token hash is ErrConflict.
 func (s q) CreateSession(ctx context.Context, se *store.Session) error {
-	se.CreatedAt = utc(se.CreatedAt)
+	se.CreatedAt = s.stamp(se.CreatedAt)
 	if se.LastSeenAt.IsZero() {
 		se.LastSeenAt = se.CreatedAt
 	}
@@ -83,7 +83,7 @@ func scanAPIToken(sc interface{ Scan(...any) error }) (*store.APIToken, error) {
 
 // CreateAPIToken inserts t.
 func (s q) CreateAPIToken(ctx context.Context, t *store.APIToken) error {
-	t.CreatedAt = utc(t.CreatedAt)
+	t.CreatedAt = s.stamp(t.CreatedAt)
 	id, err := s.insertReturningID(ctx, "create API token",
 		`INSERT INTO api_tokens (company_id, agent_id, name, token_hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		t.CompanyID, t.AgentID, t.Name, t.TokenHash, t.CreatedAt, nullTime(t.LastUsedAt), nullTime(t.RevokedAt))
@@ -187,7 +187,7 @@ func scanWebhook(sc interface{ Scan(...any) error }) (*store.Webhook, error) {
 
 // CreateWebhook inserts w.
 func (s q) CreateWebhook(ctx context.Context, w *store.Webhook) error {
-	w.CreatedAt = utc(w.CreatedAt)
+	w.CreatedAt = s.stamp(w.CreatedAt)
 	id, err := s.insertReturningID(ctx, "create webhook",
 		"INSERT INTO webhooks (company_id, url, secret, events_json, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?)",
 		w.CompanyID, w.URL, w.Secret, js(strs(w.Events)), w.Enabled, w.CreatedAt)

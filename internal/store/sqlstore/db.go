@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
 
@@ -37,10 +38,14 @@ type DB struct {
 
 var _ store.Store = (*DB)(nil)
 
-// New wraps open pools; call Migrate before use.
-func New(r, w *sql.DB, d Dialect) *DB {
+// New wraps open pools; call Migrate before use. clk stamps every time the
+// store writes on its own (see doc.go); it must not be nil.
+func New(r, w *sql.DB, d Dialect, clk clock.Clock) *DB {
+	if clk == nil {
+		panic("sqlstore: New needs a clock")
+	}
 	dd := d
-	return &DB{q: q{r: r, w: w, d: &dd}, r: r, w: w}
+	return &DB{q: q{r: r, w: w, d: &dd, clk: clk}, r: r, w: w}
 }
 
 // dbtx is what *sql.DB and *sql.Tx share.
@@ -54,6 +59,7 @@ type dbtx interface {
 type q struct {
 	r, w dbtx
 	d    *Dialect
+	clk  clock.Clock
 }
 
 // Dialect reports the database kind.
@@ -97,7 +103,7 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Queries) error) (err error) 
 			panic(p)
 		}
 	}()
-	if err := fn(q{r: tx, w: tx, d: db.d}); err != nil {
+	if err := fn(q{r: tx, w: tx, d: db.d, clk: db.clk}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -205,7 +211,7 @@ func (db *DB) Migrate(ctx context.Context, files embed.FS, dir string) error {
 				return fmt.Errorf("apply: %w", err)
 			}
 			_, err := tx.exec(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-				m.version, m.name, time.Now().UTC())
+				m.version, m.name, db.now())
 			return err
 		})
 		if err != nil {
@@ -246,9 +252,13 @@ func nullTime(t time.Time) any {
 	return t.UTC()
 }
 
-func utc(t time.Time) time.Time {
+// now is the store's clock in UTC.
+func (s q) now() time.Time { return s.clk.Now().UTC() }
+
+// stamp is t in UTC, or now when t is unset.
+func (s q) stamp(t time.Time) time.Time {
 	if t.IsZero() {
-		return time.Now().UTC()
+		return s.now()
 	}
 	return t.UTC()
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -27,7 +26,7 @@ func (s q) insertReturningID(ctx context.Context, what, query string, args ...an
 
 // CreateCompany inserts c and sets its ID.
 func (s q) CreateCompany(ctx context.Context, c *model.Company) error {
-	c.CreatedAt = utc(c.CreatedAt)
+	c.CreatedAt = s.stamp(c.CreatedAt)
 	id, err := s.insertReturningID(ctx, "create company "+c.Slug,
 		"INSERT INTO companies (slug, name, created_at) VALUES (?, ?, ?)", c.Slug, c.Name, c.CreatedAt)
 	c.ID = id
@@ -88,7 +87,7 @@ func list[T any](ctx context.Context, s q, what string, scan func(interface{ Sca
 
 // CreateAgent inserts a and sets its ID.
 func (s q) CreateAgent(ctx context.Context, a *model.Agent) error {
-	a.CreatedAt = utc(a.CreatedAt)
+	a.CreatedAt = s.stamp(a.CreatedAt)
 	a.Email = model.NormalizeEmail(a.Email)
 	id, err := s.insertReturningID(ctx, "create agent "+a.Email,
 		`INSERT INTO agents (company_id, email, name, role, password_hash, signature, language, disabled, created_at)
@@ -170,7 +169,7 @@ func rowsAffected(res sql.Result, what string) error {
 
 // CreateTeam inserts t.
 func (s q) CreateTeam(ctx context.Context, t *model.Team) error {
-	t.CreatedAt = utc(t.CreatedAt)
+	t.CreatedAt = s.stamp(t.CreatedAt)
 	id, err := s.insertReturningID(ctx, "create team "+t.Name,
 		"INSERT INTO teams (company_id, name, created_at) VALUES (?, ?, ?)", t.CompanyID, t.Name, t.CreatedAt)
 	t.ID = id
@@ -229,7 +228,7 @@ func (s q) ListTeamMembers(ctx context.Context, companyID, teamID int64) ([]mode
 
 // CreateChannel inserts c.
 func (s q) CreateChannel(ctx context.Context, c *model.Channel) error {
-	c.CreatedAt = utc(c.CreatedAt)
+	c.CreatedAt = s.stamp(c.CreatedAt)
 	c.UpdatedAt = c.CreatedAt
 	id, err := s.insertReturningID(ctx, "create channel "+c.Slug,
 		`INSERT INTO channels (company_id, slug, name, enabled, incoming, outgoing, inbound_token, settings, created_at, updated_at)
@@ -288,7 +287,7 @@ func (s q) ListEnabledChannels(ctx context.Context) ([]model.Channel, error) {
 
 // UpdateChannel saves the mutable fields of c.
 func (s q) UpdateChannel(ctx context.Context, c *model.Channel) error {
-	c.UpdatedAt = utc(time.Time{})
+	c.UpdatedAt = s.now()
 	res, err := s.exec(ctx, `UPDATE channels SET slug = ?, name = ?, enabled = ?, incoming = ?, outgoing = ?, inbound_token = ?, settings = ?, updated_at = ?
 		WHERE company_id = ? AND id = ?`,
 		c.Slug, c.Name, c.Enabled, string(c.Incoming), string(c.Outgoing), c.InboundToken, js(c.Settings), c.UpdatedAt, c.CompanyID, c.ID)
@@ -307,7 +306,7 @@ func scanContact(sc interface{ Scan(...any) error }) (*model.Contact, error) {
 func (s q) UpsertContact(ctx context.Context, companyID int64, email, name string) (*model.Contact, error) {
 	email = model.NormalizeEmail(email)
 	if _, err := s.exec(ctx, "INSERT INTO contacts (company_id, email, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		companyID, email, name, time.Now().UTC()); err != nil {
+		companyID, email, name, s.now()); err != nil {
 		return nil, fmt.Errorf("store: upsert contact: %w", err)
 	}
 	if name != "" {

@@ -13,7 +13,7 @@ import (
 
 // PutDKIMKey inserts a key for a domain (sealed private key kept as base64 text).
 func (s q) PutDKIMKey(ctx context.Context, k *store.DKIMKey) error {
-	k.CreatedAt = utc(k.CreatedAt)
+	k.CreatedAt = s.stamp(k.CreatedAt)
 	k.Domain = model.NormalizeEmail(k.Domain)
 	var one int
 	err := s.wrow(ctx, `INSERT INTO dkim_keys (company_id, domain, selector, private_key, public_key, created_at)

@@ -17,7 +17,7 @@ const maxLookupIDs = 200
 // CreateMessage inserts m; a duplicate DedupeKey yields ErrConflict with
 // m.ID set to the existing message.
 func (s q) CreateMessage(ctx context.Context, m *model.Message) error {
-	m.CreatedAt = utc(m.CreatedAt)
+	m.CreatedAt = s.stamp(m.CreatedAt)
 	if m.Meta == nil {
 		m.Meta = map[string]string{}
 	}

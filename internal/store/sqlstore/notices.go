@@ -20,7 +20,7 @@ func scanNotice(sc interface{ Scan(...any) error }) (*store.Notice, error) {
 // CreateNotice inserts n; a notice with the same code already there is
 // ErrConflict with n.ID set to it.
 func (s q) CreateNotice(ctx context.Context, n *store.Notice) error {
-	n.CreatedAt = utc(n.CreatedAt)
+	n.CreatedAt = s.stamp(n.CreatedAt)
 	id, err := s.insertReturningID(ctx, "create notice "+n.Kind,
 		`INSERT INTO notices (company_id, channel_id, kind, title, body, code, link, raw_key, created_at, read_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -74,7 +74,7 @@ func (s q) ListNotices(ctx context.Context, companyID int64, f store.NoticeFilte
 // MarkNoticeRead sets read_at once.
 func (s q) MarkNoticeRead(ctx context.Context, companyID, id int64, at time.Time) error {
 	res, err := s.exec(ctx, "UPDATE notices SET read_at = COALESCE(read_at, ?) WHERE company_id = ? AND id = ?",
-		utc(at), companyID, id)
+		s.stamp(at), companyID, id)
 	return affected(res, err, fmt.Sprintf("mark notice %d read", id))
 }
 

@@ -25,7 +25,7 @@ func scanInbound(sc interface{ Scan(...any) error }) (*model.Inbound, error) {
 // InsertInbound stores a new pending row; an existing (channel, source
 // key) yields ErrConflict with in filled from the existing row.
 func (s q) InsertInbound(ctx context.Context, in *model.Inbound) error {
-	in.ReceivedAt = utc(in.ReceivedAt)
+	in.ReceivedAt = s.stamp(in.ReceivedAt)
 	if in.State == "" {
 		in.State = model.InboundPending
 	}
@@ -57,8 +57,8 @@ func (s q) GetInbound(ctx context.Context, companyID, id int64) (*model.Inbound,
 
 // ClaimInbound leases due pending rows. Each row is taken with a
 // conditional UPDATE, so two workers never hold the same row at once.
-func (s q) ClaimInbound(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]model.Inbound, error) {
-	now = now.UTC()
+func (s q) ClaimInbound(ctx context.Context, lease time.Duration, limit int) ([]model.Inbound, error) {
+	now := s.now()
 	ids, err := s.dueIDs(ctx, "SELECT id FROM inbound WHERE state = 'pending' AND lease_until <= ? ORDER BY id LIMIT ?", now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim inbound: %w", err)
@@ -135,7 +135,7 @@ func scanJob(sc interface{ Scan(...any) error }) (*model.Job, error) {
 
 // EnqueueJob inserts a pending job.
 func (s q) EnqueueJob(ctx context.Context, j *model.Job) error {
-	now := time.Now().UTC()
+	now := s.now()
 	j.CreatedAt, j.UpdatedAt, j.State = now, now, model.JobPending
 	if j.RunAt.IsZero() {
 		j.RunAt = now
@@ -161,11 +161,11 @@ func (s q) EnqueueJob(ctx context.Context, j *model.Job) error {
 }
 
 // ClaimJobs leases due jobs of the given kinds.
-func (s q) ClaimJobs(ctx context.Context, kinds []string, now time.Time, lease time.Duration, limit int) ([]model.Job, error) {
+func (s q) ClaimJobs(ctx context.Context, kinds []string, lease time.Duration, limit int) ([]model.Job, error) {
 	if len(kinds) == 0 {
 		return nil, nil
 	}
-	now = now.UTC()
+	now := s.now()
 	args := []any{}
 	for _, k := range kinds {
 		args = append(args, k)
@@ -192,8 +192,8 @@ func (s q) ClaimJobs(ctx context.Context, kinds []string, now time.Time, lease t
 }
 
 // CompleteJob marks a job done.
-func (s q) CompleteJob(ctx context.Context, id int64, at time.Time) error {
-	res, err := s.exec(ctx, "UPDATE jobs SET state = 'done', last_error = '', updated_at = ? WHERE id = ?", at.UTC(), id)
+func (s q) CompleteJob(ctx context.Context, id int64) error {
+	res, err := s.exec(ctx, "UPDATE jobs SET state = 'done', last_error = '', updated_at = ? WHERE id = ?", s.now(), id)
 	return affected(res, err, fmt.Sprintf("complete job %d", id))
 }
 
@@ -204,7 +204,7 @@ func (s q) RetryJob(ctx context.Context, id int64, errText string, runAt time.Ti
 		state = model.JobFailed
 	}
 	res, err := s.exec(ctx, "UPDATE jobs SET state = ?, last_error = ?, run_at = ?, lease_until = ?, updated_at = ? WHERE id = ?",
-		string(state), errText, runAt.UTC(), runAt.UTC(), time.Now().UTC(), id)
+		string(state), errText, runAt.UTC(), runAt.UTC(), s.now(), id)
 	return affected(res, err, fmt.Sprintf("retry job %d", id))
 }
 
@@ -221,6 +221,6 @@ func (s q) GetJob(ctx context.Context, companyID, id int64) (*model.Job, error) 
 func (s q) PostponeJob(ctx context.Context, id int64, runAt time.Time) error {
 	res, err := s.exec(ctx, `UPDATE jobs SET run_at = ?, lease_until = ?, updated_at = ?,
 		attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END WHERE id = ? AND state = 'pending'`,
-		runAt.UTC(), runAt.UTC(), time.Now().UTC(), id)
+		runAt.UTC(), runAt.UTC(), s.now(), id)
 	return affected(res, err, fmt.Sprintf("postpone job %d", id))
 }

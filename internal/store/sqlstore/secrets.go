@@ -24,7 +24,7 @@ func (s q) PutSecret(ctx context.Context, sec *store.ChannelSecret) error {
 	if err := s.ownsChannel(ctx, what, sec.CompanyID, sec.ChannelID); err != nil {
 		return err
 	}
-	sec.UpdatedAt = utc(sec.UpdatedAt)
+	sec.UpdatedAt = s.stamp(sec.UpdatedAt)
 	res, err := s.exec(ctx, `INSERT INTO channel_secrets (company_id, channel_id, name, ciphertext, updated_at)
 		VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (channel_id, name) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at

@@ -34,7 +34,7 @@ func (s q) PutSyncCheckpoint(ctx context.Context, cp *store.SyncCheckpoint) erro
 	if err := s.ownsChannel(ctx, what, cp.CompanyID, cp.ChannelID); err != nil {
 		return err
 	}
-	cp.UpdatedAt = utc(cp.UpdatedAt)
+	cp.UpdatedAt = s.stamp(cp.UpdatedAt)
 	res, err := s.exec(ctx, `INSERT INTO sync_checkpoints (`+checkpointCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (channel_id, folder) DO UPDATE SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid,
@@ -77,7 +77,7 @@ func (s q) PutChannelStatus(ctx context.Context, st *store.ChannelStatus) error 
 	if err := s.ownsChannel(ctx, what, st.CompanyID, st.ChannelID); err != nil {
 		return err
 	}
-	st.UpdatedAt = utc(st.UpdatedAt)
+	st.UpdatedAt = s.stamp(st.UpdatedAt)
 	res, err := s.exec(ctx, `INSERT INTO channel_status (`+statusCols+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (channel_id) DO UPDATE SET state = excluded.state, done = excluded.done, total = excluded.total,

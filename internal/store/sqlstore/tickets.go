@@ -14,7 +14,7 @@ import (
 // CreateTicket assigns the company's next number and inserts t. Call it
 // inside Tx so a failed insert does not burn a number.
 func (s q) CreateTicket(ctx context.Context, t *model.Ticket) error {
-	t.CreatedAt = utc(t.CreatedAt)
+	t.CreatedAt = s.stamp(t.CreatedAt)
 	if t.UpdatedAt.IsZero() {
 		t.UpdatedAt = t.CreatedAt
 	}
@@ -143,7 +143,7 @@ func (s q) ListTickets(ctx context.Context, companyID int64, f store.TicketFilte
 
 // UpdateTicket saves the mutable fields of t.
 func (s q) UpdateTicket(ctx context.Context, t *model.Ticket) error {
-	t.UpdatedAt = time.Now().UTC()
+	t.UpdatedAt = s.now()
 	res, err := s.exec(ctx, `UPDATE tickets SET team_id = ?, assignee_id = ?, subject = ?, status = ?, priority = ?, tags_json = ?, updated_at = ?
 		WHERE company_id = ? AND id = ?`,
 		nullID(t.TeamID), nullID(t.AssigneeID), t.Subject, string(t.Status), t.Priority, js(strs(t.Tags)), t.UpdatedAt, t.CompanyID, t.ID)
@@ -155,7 +155,7 @@ func (s q) TouchTicket(ctx context.Context, companyID, id int64, at time.Time) e
 	at = at.UTC()
 	res, err := s.exec(ctx, `UPDATE tickets SET
 		last_message_at = CASE WHEN last_message_at < ? THEN ? ELSE last_message_at END,
-		updated_at = ? WHERE company_id = ? AND id = ?`, at, at, time.Now().UTC(), companyID, id)
+		updated_at = ? WHERE company_id = ? AND id = ?`, at, at, s.now(), companyID, id)
 	return affected(res, err, fmt.Sprintf("touch ticket %d", id))
 }
 

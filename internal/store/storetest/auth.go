@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
@@ -29,7 +30,7 @@ func agentOf(t *testing.T, s store.Store, f fixture, email string) *model.Agent 
 	return a
 }
 
-func testSessions(t *testing.T, s store.Store) {
+func testSessions(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	a := agentOf(t, s, f, "ana@acme.test")
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -65,7 +66,7 @@ func testSessions(t *testing.T, s store.Store) {
 	}
 }
 
-func testAPITokens(t *testing.T, s store.Store) {
+func testAPITokens(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	g := newFixture(t, s, "beta")
 	a := agentOf(t, s, f, "ana@acme.test")
@@ -97,7 +98,7 @@ func testAPITokens(t *testing.T, s store.Store) {
 	}
 }
 
-func testLoginThrottle(t *testing.T, s store.Store) {
+func testLoginThrottle(t *testing.T, s store.Store, clk *clock.Fake) {
 	_, err := s.GetLoginThrottle(ctx, "ip:1.2.3.4")
 	wantErr(t, err, store.ErrNotFound)
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -114,7 +115,7 @@ func testLoginThrottle(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 }
 
-func testAgentTeamIDs(t *testing.T, s store.Store) {
+func testAgentTeamIDs(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	a := agentOf(t, s, f, "ana@acme.test")
 	t1, t2 := &model.Team{CompanyID: f.co.ID, Name: "A"}, &model.Team{CompanyID: f.co.ID, Name: "B"}
@@ -135,7 +136,7 @@ func testAgentTeamIDs(t *testing.T, s store.Store) {
 	}
 }
 
-func testWebhooks(t *testing.T, s store.Store) {
+func testWebhooks(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	g := newFixture(t, s, "beta")
 	w := &store.Webhook{CompanyID: f.co.ID, URL: "https://example.com/hook", Secret: "s3", Events: []string{"ticket.created"}, Enabled: true}
@@ -160,7 +161,7 @@ func testWebhooks(t *testing.T, s store.Store) {
 	}
 }
 
-func testTicketQueryScope(t *testing.T, s store.Store) {
+func testTicketQueryScope(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	other, err := s.UpsertContact(ctx, f.co.ID, "joana@cliente.com.br", "Joana")
 	must(t, err)
@@ -211,10 +212,10 @@ func testTicketQueryScope(t *testing.T, s store.Store) {
 	}
 }
 
-func testTicketMerge(t *testing.T, s store.Store) {
+func testTicketMerge(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	src, dst := f.ticket(t, s, "src"), f.ticket(t, s, "dst")
-	later := time.Now().UTC().Add(time.Hour).Truncate(time.Second)
+	later := clk.Now().UTC().Add(time.Hour).Truncate(time.Second)
 	for i, tk := range []*model.Ticket{src, src, dst} {
 		m := &model.Message{CompanyID: f.co.ID, TicketID: tk.ID, ChannelID: f.ch.ID, Direction: model.DirIn, Status: model.MsgReceived,
 			Subject: tk.Subject, From: model.Address{Address: "cliente@example.com"}}
@@ -225,11 +226,11 @@ func testTicketMerge(t *testing.T, s store.Store) {
 	}
 	g := newFixture(t, s, "beta")
 	foreign := g.ticket(t, s, "foreign")
-	wantErr(t, s.Tx(ctx, func(q store.Queries) error { return q.MergeTickets(ctx, f.co.ID, src.ID, foreign.ID, time.Now()) }), store.ErrNotFound)
-	wantErr(t, s.Tx(ctx, func(q store.Queries) error { return q.MergeTickets(ctx, g.co.ID, src.ID, foreign.ID, time.Now()) }), store.ErrNotFound)
-	wantErr(t, s.Tx(ctx, func(q store.Queries) error { return q.MergeTickets(ctx, f.co.ID, src.ID, src.ID, time.Now()) }), store.ErrConflict)
-	must(t, s.Tx(ctx, func(q store.Queries) error { return q.MergeTickets(ctx, f.co.ID, src.ID, dst.ID, time.Now()) }))
-	wantErr(t, s.Tx(ctx, func(q store.Queries) error { return q.MergeTickets(ctx, f.co.ID, src.ID, dst.ID, time.Now()) }), store.ErrConflict)
+	wantErr(t, s.Tx(ctx, func(q store.Queries) error { return q.MergeTickets(ctx, f.co.ID, src.ID, foreign.ID, clk.Now()) }), store.ErrNotFound)
+	wantErr(t, s.Tx(ctx, func(q store.Queries) error { return q.MergeTickets(ctx, g.co.ID, src.ID, foreign.ID, clk.Now()) }), store.ErrNotFound)
+	wantErr(t, s.Tx(ctx, func(q store.Queries) error { return q.MergeTickets(ctx, f.co.ID, src.ID, src.ID, clk.Now()) }), store.ErrConflict)
+	must(t, s.Tx(ctx, func(q store.Queries) error { return q.MergeTickets(ctx, f.co.ID, src.ID, dst.ID, clk.Now()) }))
+	wantErr(t, s.Tx(ctx, func(q store.Queries) error { return q.MergeTickets(ctx, f.co.ID, src.ID, dst.ID, clk.Now()) }), store.ErrConflict)
 	msgs, err := s.ListMessages(ctx, f.co.ID, dst.ID)
 	must(t, err)
 	left, err := s.ListMessages(ctx, f.co.ID, src.ID)

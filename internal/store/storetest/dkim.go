@@ -3,6 +3,7 @@ package storetest
 import (
 	"testing"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
 
@@ -10,7 +11,7 @@ func dkimTests() []Case {
 	return []Case{{"DKIM keys", testDKIM}}
 }
 
-func testDKIM(t *testing.T, s store.Store) {
+func testDKIM(t *testing.T, s store.Store, clk *clock.Fake) {
 	a := newFixture(t, s, "acme")
 	b := newFixture(t, s, "beta")
 	k := &store.DKIMKey{CompanyID: a.co.ID, Domain: "ACME.com.br", Selector: "atende202611", PrivateKey: []byte{0, 1, 2, 255}, PublicKey: "MIIB"}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
 
@@ -16,7 +17,7 @@ func noticesTests() []Case {
 	}
 }
 
-func testNotices(t *testing.T, s store.Store) {
+func testNotices(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	base := time.Date(2026, 11, 21, 6, 0, 0, 0, time.UTC)
 	n1 := &store.Notice{CompanyID: f.co.ID, ChannelID: f.ch.ID, Kind: store.NoticeForwardingConfirmation,
@@ -87,7 +88,7 @@ func testNotices(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 }
 
-func testNoticesDedupe(t *testing.T, s store.Store) {
+func testNoticesDedupe(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	n := store.Notice{CompanyID: f.co.ID, ChannelID: f.ch.ID, Kind: store.NoticeForwardingConfirmation, Title: "T", Code: "555"}
 	first := n
@@ -117,7 +118,7 @@ func testNoticesDedupe(t *testing.T, s store.Store) {
 	}
 }
 
-func testNoticesIsolation(t *testing.T, s store.Store) {
+func testNoticesIsolation(t *testing.T, s store.Store, clk *clock.Fake) {
 	a := newFixture(t, s, "acme")
 	b := newFixture(t, s, "beta")
 	na := &store.Notice{CompanyID: a.co.ID, ChannelID: a.ch.ID, Kind: store.NoticeForwardingConfirmation, Title: "A", Code: "111"}
@@ -130,7 +131,7 @@ func testNoticesIsolation(t *testing.T, s store.Store) {
 	}
 	_, err := s.GetNotice(ctx, b.co.ID, na.ID)
 	wantErr(t, err, store.ErrNotFound)
-	wantErr(t, s.MarkNoticeRead(ctx, b.co.ID, na.ID, time.Now()), store.ErrNotFound)
+	wantErr(t, s.MarkNoticeRead(ctx, b.co.ID, na.ID, clk.Now()), store.ErrNotFound)
 	got, err := s.GetNotice(ctx, a.co.ID, na.ID)
 	must(t, err)
 	if !got.ReadAt.IsZero() {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
@@ -12,7 +13,7 @@ func outboxTests() []Case {
 	return []Case{{"Outbox sends and pauses", testOutbox}}
 }
 
-func testOutbox(t *testing.T, s store.Store) {
+func testOutbox(t *testing.T, s store.Store, clk *clock.Fake) {
 	a := newFixture(t, s, "acme")
 	b := newFixture(t, s, "beta")
 	day := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
 
@@ -16,7 +17,7 @@ func secretsTests() []Case {
 	}
 }
 
-func testSecrets(t *testing.T, s store.Store) {
+func testSecrets(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	_, err := s.GetSecret(ctx, f.co.ID, f.ch.ID, "imap_password")
 	wantErr(t, err, store.ErrNotFound)
@@ -48,7 +49,7 @@ func testSecrets(t *testing.T, s store.Store) {
 	}
 }
 
-func testSecretsIsolation(t *testing.T, s store.Store) {
+func testSecretsIsolation(t *testing.T, s store.Store, clk *clock.Fake) {
 	a := newFixture(t, s, "acme")
 	b := newFixture(t, s, "beta")
 	must(t, s.PutSecret(ctx, &store.ChannelSecret{CompanyID: a.co.ID, ChannelID: a.ch.ID, Name: "imap_password", Ciphertext: []byte("A")}))

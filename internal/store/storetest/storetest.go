@@ -5,23 +5,27 @@ package storetest
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 )
 
-// Opener returns a fresh, empty, migrated store; the suite closes it.
-type Opener func(t *testing.T) store.Store
+// Opener returns a fresh, empty, migrated store on clock clk; the suite
+// closes it.
+type Opener func(t *testing.T, clk clock.Clock) store.Store
 
 // Case is one named conformance test.
 type Case struct {
 	name string
-	fn   func(t *testing.T, s store.Store)
+	fn   func(t *testing.T, s store.Store, clk *clock.Fake)
 }
 
 // Run runs the whole suite.
@@ -43,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"Tx rollback", testTxRollback},
 		{"Company isolation", testIsolation},
 		{"Concurrent ingest of one message", testConcurrentIngest},
+		{"Store clock", testStoreClock},
 	}
 	// Feature groups add their cases in their own files.
 	tests = append(tests, secretsTests()...)
@@ -53,9 +58,10 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, dkimTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := open(t)
+			clk := testclock.New(t)
+			s := open(t, clk)
 			t.Cleanup(func() { s.Close() })
-			tc.fn(t, s)
+			tc.fn(t, s, clk)
 		})
 	}
 }
@@ -99,12 +105,12 @@ func newFixture(t *testing.T, s store.Store, slug string) fixture {
 func (f fixture) ticket(t *testing.T, s store.Store, subject string) *model.Ticket {
 	t.Helper()
 	tk := &model.Ticket{CompanyID: f.co.ID, ChannelID: f.ch.ID, ContactID: f.contact.ID, Subject: subject,
-		ReplyToken: fmt.Sprintf("rt-%s-%d", subject, time.Now().UnixNano())}
+		ReplyToken: "rt-" + subject + "-" + rand.Text()}
 	must(t, s.Tx(ctx, func(q store.Queries) error { return q.CreateTicket(ctx, tk) }))
 	return tk
 }
 
-func testSchemaVersion(t *testing.T, s store.Store) {
+func testSchemaVersion(t *testing.T, s store.Store, clk *clock.Fake) {
 	v, err := s.SchemaVersion(ctx)
 	must(t, err)
 	if v < 1 {
@@ -113,7 +119,7 @@ func testSchemaVersion(t *testing.T, s store.Store) {
 	must(t, s.Ping(ctx))
 }
 
-func testCompanies(t *testing.T, s store.Store) {
+func testCompanies(t *testing.T, s store.Store, clk *clock.Fake) {
 	a := &model.Company{Slug: "acme", Name: "ACME Ltda"}
 	must(t, s.CreateCompany(ctx, a))
 	if a.ID == 0 || a.CreatedAt.IsZero() {
@@ -142,7 +148,7 @@ func testCompanies(t *testing.T, s store.Store) {
 	}
 }
 
-func testAgents(t *testing.T, s store.Store) {
+func testAgents(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	a := &model.Agent{CompanyID: f.co.ID, Email: " Ana@ACME.test ", Name: "Ana", Role: model.RoleAdmin, Signature: "<b>Ana</b>", Language: "pt-BR"}
 	must(t, s.CreateAgent(ctx, a))
@@ -171,7 +177,7 @@ func testAgents(t *testing.T, s store.Store) {
 	}
 }
 
-func testTeams(t *testing.T, s store.Store) {
+func testTeams(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	tm := &model.Team{CompanyID: f.co.ID, Name: "Vendas"}
 	must(t, s.CreateTeam(ctx, tm))
@@ -199,7 +205,7 @@ func testTeams(t *testing.T, s store.Store) {
 	}
 }
 
-func testChannels(t *testing.T, s store.Store) {
+func testChannels(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	ch := &model.Channel{CompanyID: f.co.ID, Slug: "vendas", Name: "Vendas", Enabled: true,
 		Incoming: model.ConnExternal, Outgoing: model.ConnExternal, InboundToken: "x7k2",
@@ -250,7 +256,7 @@ func testChannels(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 }
 
-func testContacts(t *testing.T, s store.Store) {
+func testContacts(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	c1, err := s.UpsertContact(ctx, f.co.ID, "Maria@Example.com", "")
 	must(t, err)
@@ -276,7 +282,7 @@ func testContacts(t *testing.T, s store.Store) {
 	}
 }
 
-func testTickets(t *testing.T, s store.Store) {
+func testTickets(t *testing.T, s store.Store, clk *clock.Fake) {
 	a := newFixture(t, s, "acme")
 	b := newFixture(t, s, "beta")
 	t1 := a.ticket(t, s, "one")
@@ -310,7 +316,7 @@ func testTickets(t *testing.T, s store.Store) {
 		fmt.Sprint(got2.Tags) != "[vip cotação]" {
 		t.Fatalf("after update %+v", got2)
 	}
-	later := time.Now().Add(time.Hour).UTC()
+	later := clk.Now().Add(time.Hour).UTC()
 	must(t, s.TouchTicket(ctx, a.co.ID, t2.ID, later))
 	must(t, s.TouchTicket(ctx, a.co.ID, t2.ID, later.Add(-2*time.Hour))) // never backwards
 	got3, err := s.GetTicket(ctx, a.co.ID, t2.ID)
@@ -325,7 +331,7 @@ func testTickets(t *testing.T, s store.Store) {
 	}
 }
 
-func testTicketList(t *testing.T, s store.Store) {
+func testTicketList(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	team := &model.Team{CompanyID: f.co.ID, Name: "N1"}
 	must(t, s.CreateTeam(ctx, team))
@@ -368,7 +374,7 @@ func ticketIDs(ts []model.Ticket) []int64 {
 	return out
 }
 
-func testMessages(t *testing.T, s store.Store) {
+func testMessages(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	tk := f.ticket(t, s, "hello")
 	date := time.Date(2024, 6, 5, 10, 0, 0, 0, time.UTC)
@@ -414,7 +420,7 @@ func testMessages(t *testing.T, s store.Store) {
 	}
 }
 
-func testThreadingLookups(t *testing.T, s store.Store) {
+func testThreadingLookups(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	t1 := f.ticket(t, s, "one")
 	t2 := f.ticket(t, s, "two")
@@ -452,7 +458,7 @@ func testThreadingLookups(t *testing.T, s store.Store) {
 	}
 }
 
-func testAttachments(t *testing.T, s store.Store) {
+func testAttachments(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	tk := f.ticket(t, s, "att")
 	m := &model.Message{CompanyID: f.co.ID, TicketID: tk.ID, ChannelID: f.ch.ID, Direction: model.DirIn, Status: model.MsgReceived}
@@ -472,7 +478,7 @@ func testAttachments(t *testing.T, s store.Store) {
 	}
 }
 
-func testInbound(t *testing.T, s store.Store) {
+func testInbound(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	in := &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "imap:1:42", RawKey: "sha256/aa", Size: 10}
 	must(t, s.InsertInbound(ctx, in))
@@ -481,20 +487,22 @@ func testInbound(t *testing.T, s store.Store) {
 	if again.ID != in.ID || again.RawKey != "sha256/aa" {
 		t.Fatalf("conflict did not return existing row: %+v", again)
 	}
-	now := time.Now().UTC()
-	claimed, err := s.ClaimInbound(ctx, now, time.Minute, 10)
+	now := clk.Now().UTC()
+	claimed, err := s.ClaimInbound(ctx, time.Minute, 10)
 	must(t, err)
 	if len(claimed) != 1 || claimed[0].ID != in.ID || claimed[0].Attempts != 1 {
 		t.Fatalf("claimed = %+v", claimed)
 	}
 	// Leased: nobody else gets it until the lease ends.
-	claimed2, err := s.ClaimInbound(ctx, now.Add(30*time.Second), time.Minute, 10)
+	clk.Advance(30 * time.Second)
+	claimed2, err := s.ClaimInbound(ctx, time.Minute, 10)
 	must(t, err)
 	if len(claimed2) != 0 {
 		t.Fatalf("leased row claimed twice: %+v", claimed2)
 	}
 	// A crashed worker's lease expires and the row comes back.
-	claimed3, err := s.ClaimInbound(ctx, now.Add(2*time.Minute), time.Minute, 10)
+	clk.Set(now.Add(2 * time.Minute))
+	claimed3, err := s.ClaimInbound(ctx, time.Minute, 10)
 	must(t, err)
 	if len(claimed3) != 1 || claimed3[0].Attempts != 2 {
 		t.Fatalf("after lease expiry = %+v", claimed3)
@@ -505,7 +513,16 @@ func testInbound(t *testing.T, s store.Store) {
 	if got.State != model.InboundPending || got.LastError != "parse failed" {
 		t.Fatalf("after retry %+v", got)
 	}
-	must(t, s.FinishInbound(ctx, f.co.ID, in.ID, 0, now))
+	// Not due before retryAt by the store's clock, due after it.
+	clk.Set(now.Add(10*time.Minute - time.Second))
+	if early, err := s.ClaimInbound(ctx, time.Minute, 10); err != nil || len(early) != 0 {
+		t.Fatalf("claimed before retryAt: %+v %v", early, err)
+	}
+	clk.Set(now.Add(10 * time.Minute))
+	if due, err := s.ClaimInbound(ctx, time.Minute, 10); err != nil || len(due) != 1 {
+		t.Fatalf("not claimed at retryAt: %+v %v", due, err)
+	}
+	must(t, s.FinishInbound(ctx, f.co.ID, in.ID, 0, clk.Now()))
 	n, err := s.CountInbound(ctx, model.InboundPending)
 	must(t, err)
 	if n != 0 {
@@ -522,11 +539,14 @@ func testInbound(t *testing.T, s store.Store) {
 	must(t, s.InsertInbound(ctx, &model.Inbound{CompanyID: f.co.ID, ChannelID: ch2.ID, SourceKey: "imap:1:42", RawKey: "k", Size: 1}))
 }
 
-func testJobs(t *testing.T, s store.Store) {
+func testJobs(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
-	now := time.Now().UTC()
+	now := clk.Now().UTC()
 	j := &model.Job{CompanyID: f.co.ID, Kind: "send", Payload: []byte(`{"message_id":7}`), UniqueKey: "msg-7"}
 	must(t, s.EnqueueJob(ctx, j))
+	if !j.RunAt.Equal(now) || !j.CreatedAt.Equal(now) {
+		t.Fatalf("job stamped %v / %v, want the store's clock %v", j.RunAt, j.CreatedAt, now)
+	}
 	dup := &model.Job{CompanyID: f.co.ID, Kind: "send", UniqueKey: "msg-7"}
 	wantErr(t, s.EnqueueJob(ctx, dup), store.ErrConflict)
 	if dup.ID != j.ID {
@@ -535,30 +555,34 @@ func testJobs(t *testing.T, s store.Store) {
 	later := &model.Job{CompanyID: f.co.ID, Kind: "send", RunAt: now.Add(time.Hour)}
 	must(t, s.EnqueueJob(ctx, later))
 	must(t, s.EnqueueJob(ctx, &model.Job{CompanyID: f.co.ID, Kind: "webhook"}))
-	got, err := s.ClaimJobs(ctx, []string{"send"}, now.Add(time.Second), time.Minute, 10)
+	clk.Set(now.Add(time.Second))
+	got, err := s.ClaimJobs(ctx, []string{"send"}, time.Minute, 10)
 	must(t, err)
 	if len(got) != 1 || got[0].ID != j.ID || string(got[0].Payload) != `{"message_id":7}` || got[0].Attempts != 1 {
 		t.Fatalf("claimed = %+v", got)
 	}
 	must(t, s.RetryJob(ctx, j.ID, "451 try later", now.Add(5*time.Second), false))
-	got, err = s.ClaimJobs(ctx, []string{"send"}, now.Add(2*time.Second), time.Minute, 10)
+	clk.Set(now.Add(2 * time.Second))
+	got, err = s.ClaimJobs(ctx, []string{"send"}, time.Minute, 10)
 	must(t, err)
 	if len(got) != 0 {
 		t.Fatalf("retry ran early: %+v", got)
 	}
-	got, err = s.ClaimJobs(ctx, []string{"send"}, now.Add(6*time.Second), time.Minute, 10)
+	clk.Set(now.Add(6 * time.Second))
+	got, err = s.ClaimJobs(ctx, []string{"send"}, time.Minute, 10)
 	must(t, err)
 	if len(got) != 1 || got[0].Attempts != 2 || got[0].LastError != "451 try later" {
 		t.Fatalf("retried = %+v", got)
 	}
 	// Postponing (quota, pause) gives back the attempt the claim counted.
 	must(t, s.PostponeJob(ctx, j.ID, now.Add(7*time.Second)))
-	got, err = s.ClaimJobs(ctx, []string{"send"}, now.Add(8*time.Second), time.Minute, 10)
+	clk.Set(now.Add(8 * time.Second))
+	got, err = s.ClaimJobs(ctx, []string{"send"}, time.Minute, 10)
 	must(t, err)
 	if len(got) != 1 || got[0].Attempts != 2 {
 		t.Fatalf("after postpone = %+v", got)
 	}
-	must(t, s.CompleteJob(ctx, j.ID, now))
+	must(t, s.CompleteJob(ctx, j.ID))
 	wantErr(t, s.PostponeJob(ctx, j.ID, now), store.ErrNotFound) // done jobs stay done
 	jj, err := s.GetJob(ctx, f.co.ID, j.ID)
 	must(t, err)
@@ -566,14 +590,15 @@ func testJobs(t *testing.T, s store.Store) {
 		t.Fatalf("state = %s", jj.State)
 	}
 	must(t, s.RetryJob(ctx, later.ID, "550 rejected", now, true))
-	got, err = s.ClaimJobs(ctx, []string{"send"}, now.Add(2*time.Hour), time.Minute, 10)
+	clk.Set(now.Add(2 * time.Hour))
+	got, err = s.ClaimJobs(ctx, []string{"send"}, time.Minute, 10)
 	must(t, err)
 	if len(got) != 0 {
 		t.Fatalf("failed job claimed: %+v", got)
 	}
 }
 
-func testTxRollback(t *testing.T, s store.Store) {
+func testTxRollback(t *testing.T, s store.Store, clk *clock.Fake) {
 	boom := errors.New("boom")
 	err := s.Tx(ctx, func(q store.Queries) error {
 		if err := q.CreateCompany(ctx, &model.Company{Slug: "ghost", Name: "Ghost"}); err != nil {
@@ -586,7 +611,7 @@ func testTxRollback(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound)
 }
 
-func testIsolation(t *testing.T, s store.Store) {
+func testIsolation(t *testing.T, s store.Store, clk *clock.Fake) {
 	a := newFixture(t, s, "acme")
 	b := newFixture(t, s, "beta")
 	ta := a.ticket(t, s, "secret")
@@ -623,7 +648,7 @@ func testIsolation(t *testing.T, s store.Store) {
 	tk := *ta
 	tk.CompanyID = B
 	checks["update ticket"] = s.UpdateTicket(ctx, &tk)
-	checks["touch ticket"] = s.TouchTicket(ctx, B, ta.ID, time.Now())
+	checks["touch ticket"] = s.TouchTicket(ctx, B, ta.ID, clk.Now())
 	checks["message status"] = s.UpdateMessageStatus(ctx, B, m.ID, model.MsgFailed, "x")
 	ag := *agentA
 	ag.CompanyID = B
@@ -631,7 +656,7 @@ func testIsolation(t *testing.T, s store.Store) {
 	ch := *a.ch
 	ch.CompanyID = B
 	checks["update channel"] = s.UpdateChannel(ctx, &ch)
-	checks["finish inbound"] = s.FinishInbound(ctx, B, in.ID, 0, time.Now())
+	checks["finish inbound"] = s.FinishInbound(ctx, B, in.ID, 0, clk.Now())
 	for name, err := range checks {
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s across companies: err = %v, want ErrNotFound", name, err)
@@ -663,7 +688,7 @@ func testIsolation(t *testing.T, s store.Store) {
 // testConcurrentIngest: 8 goroutines store the same message (same source
 // key and same dedupe key) as the ingest pipeline does; exactly one
 // inbound row and one message must exist.
-func testConcurrentIngest(t *testing.T, s store.Store) {
+func testConcurrentIngest(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	tk := f.ticket(t, s, "conc")
 	var wg sync.WaitGroup
@@ -701,5 +726,43 @@ func testConcurrentIngest(t *testing.T, s store.Store) {
 	must(t, err)
 	if pending != 1 {
 		t.Fatalf("inbound rows = %d, want 1", pending)
+	}
+}
+
+// testStoreClock: every time the store writes on its own comes from the
+// clock it was opened with, forward or backward of the wall clock.
+func testStoreClock(t *testing.T, s store.Store, clk *clock.Fake) {
+	for _, at := range []time.Time{
+		time.Date(2041, 3, 4, 5, 6, 7, 0, time.UTC),
+		time.Date(2003, 8, 9, 10, 11, 12, 0, time.UTC),
+	} {
+		clk.Set(at)
+		f := newFixture(t, s, fmt.Sprintf("clk%d", at.Year()))
+		if !f.co.CreatedAt.Equal(at) || !f.ch.CreatedAt.Equal(at) || !f.contact.CreatedAt.Equal(at) {
+			t.Fatalf("created at %v / %v / %v, want %v", f.co.CreatedAt, f.ch.CreatedAt, f.contact.CreatedAt, at)
+		}
+		tk := f.ticket(t, s, "clock")
+		clk.Advance(time.Minute)
+		must(t, s.UpdateTicket(ctx, tk))
+		must(t, s.UpdateChannel(ctx, f.ch))
+		got, err := s.GetTicket(ctx, f.co.ID, tk.ID)
+		must(t, err)
+		if !got.CreatedAt.Equal(at) || !got.UpdatedAt.Equal(at.Add(time.Minute)) {
+			t.Fatalf("ticket created %v updated %v, want %v and a minute later", got.CreatedAt, got.UpdatedAt, at)
+		}
+		ch, err := s.GetChannel(ctx, f.co.ID, f.ch.ID)
+		must(t, err)
+		if !ch.UpdatedAt.Equal(at.Add(time.Minute)) {
+			t.Fatalf("channel updated %v", ch.UpdatedAt)
+		}
+		// A job enqueued now is due now, by this clock, whatever the wall says.
+		j := &model.Job{CompanyID: f.co.ID, Kind: "clock"}
+		must(t, s.EnqueueJob(ctx, j))
+		jobs, err := s.ClaimJobs(ctx, []string{"clock"}, time.Minute, 10)
+		must(t, err)
+		if len(jobs) != 1 || jobs[0].ID != j.ID {
+			t.Fatalf("at %v the job just enqueued is not due: %+v", at, jobs)
+		}
+		must(t, s.CompleteJob(ctx, j.ID))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
@@ -17,7 +18,7 @@ func syncTests() []Case {
 	}
 }
 
-func testSyncCheckpoints(t *testing.T, s store.Store) {
+func testSyncCheckpoints(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	_, err := s.GetSyncCheckpoint(ctx, f.co.ID, f.ch.ID, "INBOX")
 	wantErr(t, err, store.ErrNotFound)
@@ -58,7 +59,7 @@ func testSyncCheckpoints(t *testing.T, s store.Store) {
 	must(t, s.DeleteSyncCheckpoints(ctx, f.co.ID, f.ch.ID)) // nothing left: still fine
 }
 
-func testChannelStatus(t *testing.T, s store.Store) {
+func testChannelStatus(t *testing.T, s store.Store, clk *clock.Fake) {
 	f := newFixture(t, s, "acme")
 	ch2 := &model.Channel{CompanyID: f.co.ID, Slug: "vendas", Name: "Vendas", Enabled: true, Incoming: model.ConnExternal,
 		Outgoing: model.ConnExternal, InboundToken: "tok-vendas"}
@@ -89,7 +90,7 @@ func testChannelStatus(t *testing.T, s store.Store) {
 	}
 }
 
-func testSyncIsolation(t *testing.T, s store.Store) {
+func testSyncIsolation(t *testing.T, s store.Store, clk *clock.Fake) {
 	a := newFixture(t, s, "acme")
 	b := newFixture(t, s, "beta")
 	must(t, s.PutSyncCheckpoint(ctx, &store.SyncCheckpoint{CompanyID: a.co.ID, ChannelID: a.ch.ID, Folder: "INBOX", UIDValidity: 1, LastUID: 10}))

@@ -20,6 +20,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 )
 
 // Benchmark sizes (the issue's: 100,000 tickets, 1,000,000 messages).
@@ -39,16 +40,17 @@ func BenchmarkTicketList(b *testing.B) {
 		var st store.Store
 		var raw *sql.DB
 		var err error
+		clk := testclock.New(b)
 		switch dialect {
 		case "sqlite":
 			path := filepath.Join(b.TempDir(), "bench.db")
-			st, err = sqlite.Open(ctx, path)
+			st, err = sqlite.Open(ctx, path, clk)
 			if err == nil {
 				raw, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)&_time_format=sqlite")
 			}
 		case "postgres":
 			url := pgtest.NewDatabase(b)
-			st, err = postgres.Open(ctx, url)
+			st, err = postgres.Open(ctx, url, clk)
 			if err == nil {
 				var cfg *pgx.ConnConfig
 				if cfg, err = pgx.ParseConfig(url); err == nil {
@@ -59,7 +61,7 @@ func BenchmarkTicketList(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		e := newEnvWith(b, st)
+		e := newEnvWith(b, st, clk)
 		start := time.Now()
 		if err := seed(ctx, raw, dialect, e); err != nil {
 			b.Fatal(err)

@@ -491,7 +491,7 @@ func (d Deps) readNotice(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := principal(r)
-	if err := d.Store.MarkNoticeRead(r.Context(), p.CompanyID, id, time.Now().UTC()); err != nil {
+	if err := d.Store.MarkNoticeRead(r.Context(), p.CompanyID, id, time.Time{}); err != nil {
 		d.fail(w, r, err)
 		return
 	}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/atende-helpdesk/atende/internal/outbound/signing"
-	"github.com/atende-helpdesk/atende/internal/secrets"
 	"io"
 	"log/slog"
 	"net/http"
@@ -19,17 +17,21 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/oauth"
 	"github.com/atende-helpdesk/atende/internal/oauth/oauthtest"
+	"github.com/atende-helpdesk/atende/internal/outbound/signing"
 	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 	"github.com/atende-helpdesk/atende/internal/web/api"
 )
@@ -68,6 +70,7 @@ type env struct {
 	logs   *lockedBuffer
 	a, b   *tenant
 	now    time.Time
+	clk    *clock.Fake // the clock of the store and every service
 }
 
 func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -76,14 +79,14 @@ func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func openStore(t testing.TB, dialect string) store.Store {
+func openStore(t testing.TB, dialect string, clk clock.Clock) store.Store {
 	t.Helper()
 	var st store.Store
 	var err error
 	if dialect == "sqlite" {
-		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"))
+		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clk)
 	} else {
-		st, err = postgres.Open(ctx, pgtest.NewDatabase(t))
+		st, err = postgres.Open(ctx, pgtest.NewDatabase(t), clk)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -96,20 +99,22 @@ func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, n
 
 func newEnv(t testing.TB, dialect string) *env {
 	t.Helper()
-	return newEnvWith(t, openStore(t, dialect))
+	clk := testclock.New(t)
+	return newEnvWith(t, openStore(t, dialect, clk), clk)
 }
 
-// newEnvWith serves the API over st with two companies of fixtures.
-func newEnvWith(t testing.TB, st store.Store) *env {
+// newEnvWith serves the API over st (opened on clk) with two companies of
+// fixtures.
+func newEnvWith(t testing.TB, st store.Store, clk *clock.Fake) *env {
 	t.Helper()
-	e := &env{st: st, now: time.Now(), logs: &lockedBuffer{}}
+	e := &env{st: st, now: clk.Now(), logs: &lockedBuffer{}, clk: clk}
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.auth = auth.New(st, log, auth.Config{Params: fast, MaxAccountFailures: 3})
+	e.auth = auth.New(st, clk, log, auth.Config{Params: fast, MaxAccountFailures: 3})
 	e.dir = directory.New(st, e.auth.HashPassword, log)
-	e.hub = api.NewHub(st, log)
+	e.hub = api.NewHub(st, clk, log)
 	bl, err := blob.NewFS(filepath.Join(t.TempDir(), "blobs"))
 	must(t, err)
-	tickets := ticket.New(st, bl, nil, e.hub, log)
+	tickets := ticket.New(st, bl, nil, e.hub, clk, log)
 	box, err := secrets.NewBox(secrets.NewKey())
 	must(t, err)
 	e.box = box
@@ -117,8 +122,8 @@ func newEnvWith(t testing.TB, st store.Store) *env {
 	oauthClients := oauth.Clients{"google": &oauth.Client{Provider: oauth.Provider{ID: "google", Endpoint: e.oauth.Endpoint(),
 		Scopes: oauth.Google.Scopes, UserInfoURL: e.oauth.UserInfoURL()}, ClientID: oauthtest.ClientID, ClientSecret: oauthtest.ClientSecret}}
 	e.tokens = &oauth.Tokens{Clients: oauthClients, Box: box, Store: st}
-	signer := signing.New(st, box, nil)
-	out := outbox.New(st, bl, log, outbox.Config{})
+	signer := signing.New(st, box, clk)
+	out := outbox.New(st, bl, clk, log, outbox.Config{})
 	h := api.Handler(api.Deps{Log: log, Store: st, Auth: &auth.HTTP{Svc: e.auth}, Directory: e.dir, Tickets: tickets, Hub: e.hub,
 		Secrets: box, InboundDomain: "inbound.atende.test",
 		ChannelChanged:  func(context.Context) { e.changed.Add(1) },

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -38,9 +39,10 @@ var (
 	_ ingest.Notifier  = (*Hub)(nil)
 )
 
-// NewHub returns a Hub; st is used to find webhooks and enqueue deliveries.
-func NewHub(st store.Store, log *slog.Logger) *Hub {
-	return &Hub{store: st, log: log, now: time.Now, subs: map[int64]map[chan ticket.Event]struct{}{}}
+// NewHub returns a Hub; st is used to find webhooks and enqueue
+// deliveries, clk stamps the events.
+func NewHub(st store.Store, clk clock.Clock, log *slog.Logger) *Hub {
+	return &Hub{store: st, log: log, now: clk.Now, subs: map[int64]map[chan ticket.Event]struct{}{}}
 }
 
 // MessageStored implements ingest.Notifier.

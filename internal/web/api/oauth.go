@@ -178,7 +178,6 @@ func (d Deps) connectChannel(ctx context.Context, res *oauth.Result) (*model.Cha
 	if s.FromEmail == "" {
 		s.FromEmail = res.Email
 	}
-	ch.UpdatedAt = time.Now().UTC()
 	if err := d.Store.UpdateChannel(ctx, ch); err != nil {
 		return nil, fmt.Errorf("api: save oauth channel: %w", err)
 	}

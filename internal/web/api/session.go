@@ -45,7 +45,7 @@ func (d Deps) login(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	d.Auth.SetSessionCookie(w, r, tok, se.ExpiresAt)
+	d.Auth.SetSessionCookie(w, r, tok, d.Auth.Svc.SessionEnd(se))
 	a, err := d.Directory.GetAgent(r.Context(), p.CompanyID, p.AgentID)
 	if err != nil {
 		d.fail(w, r, err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 	"github.com/atende-helpdesk/atende/internal/web/api"
 )
@@ -105,11 +106,12 @@ func TestLoginValidationAndLockout(t *testing.T) {
 func TestFirstRunSetup(t *testing.T) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
-			st := openStore(t, d)
-			a := auth.New(st, quietLog(), auth.Config{Params: fast})
+			clk := testclock.New(t)
+			st := openStore(t, d, clk)
+			a := auth.New(st, clk, quietLog(), auth.Config{Params: fast})
 			dir := directory.New(st, a.HashPassword, quietLog())
 			srv := httptest.NewServer(api.Handler(api.Deps{Log: quietLog(), Store: st, Auth: &auth.HTTP{Svc: a}, Directory: dir,
-				Tickets: ticket.New(st, nil, nil, nil, quietLog())}))
+				Tickets: ticket.New(st, nil, nil, nil, clk, quietLog())}))
 			defer srv.Close()
 			e := &env{srv: srv}
 			if r := e.do(t, "GET", "/api/v1/setup", nil); string(r.body) != "{\"needs_setup\":true}\n" {

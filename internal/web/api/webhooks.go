@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
@@ -78,7 +79,7 @@ type WebhookWorker struct {
 	Store       store.Store
 	Client      *http.Client // default: 10 s timeout
 	Log         *slog.Logger
-	Now         func() time.Time
+	Clock       clock.Clock                     // the program's one clock; required
 	MaxAttempts int                             // default 10
 	Backoff     func(attempt int) time.Duration // default 30 s · 2^(n-1), max 6 h
 	Poll        time.Duration                   // default 2 s
@@ -87,9 +88,6 @@ type WebhookWorker struct {
 func (w *WebhookWorker) defaults() {
 	if w.Client == nil {
 		w.Client = &http.Client{Timeout: 10 * time.Second}
-	}
-	if w.Now == nil {
-		w.Now = time.Now
 	}
 	if w.MaxAttempts <= 0 {
 		w.MaxAttempts = 10
@@ -108,6 +106,9 @@ func (w *WebhookWorker) defaults() {
 // Run delivers until ctx ends.
 func (w *WebhookWorker) Run(ctx context.Context) error {
 	w.defaults()
+	if w.Clock == nil {
+		return errors.New("webhooks: the worker has no clock")
+	}
 	t := time.NewTicker(w.Poll)
 	defer t.Stop()
 	for {
@@ -125,15 +126,18 @@ func (w *WebhookWorker) Run(ctx context.Context) error {
 // RunOnce delivers the due jobs once and returns how many it attempted.
 func (w *WebhookWorker) RunOnce(ctx context.Context) (int, error) {
 	w.defaults()
-	jobs, err := w.Store.ClaimJobs(ctx, []string{JobKindWebhook}, w.Now(), time.Minute, 16)
+	if w.Clock == nil {
+		return 0, errors.New("webhooks: the worker has no clock")
+	}
+	jobs, err := w.Store.ClaimJobs(ctx, []string{JobKindWebhook}, time.Minute, 16)
 	if err != nil {
 		return 0, fmt.Errorf("webhooks: claim: %w", err)
 	}
 	for _, j := range jobs {
 		err := w.deliver(ctx, j.CompanyID, j.ID, j.Payload)
-		now := w.Now()
+		now := w.Clock.Now()
 		if err == nil {
-			if e := w.Store.CompleteJob(ctx, j.ID, now); e != nil {
+			if e := w.Store.CompleteJob(ctx, j.ID); e != nil {
 				w.Log.Error("webhooks: complete", "job", j.ID, "err", e)
 			}
 			continue
@@ -166,7 +170,7 @@ func (w *WebhookWorker) deliver(ctx context.Context, companyID, jobID int64, pay
 		Type string `json:"type"`
 	}
 	_ = json.Unmarshal(p.Body, &typ)
-	ts := w.Now().Unix()
+	ts := w.Clock.Now().Unix()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.URL, bytes.NewReader(p.Body))
 	if err != nil {
 		return fmt.Errorf("%w: %v", errGone, err)

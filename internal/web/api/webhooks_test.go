@@ -83,9 +83,8 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 		if r := e.do(t, "POST", "/api/v1/tickets/"+itoa(e.a.mine.ID)+"/notes", map[string]string{"text": "x"}, bearer(e.a.agentTok)); r.status != 201 {
 			t.Fatalf("note: %d", r.status)
 		}
-		now := time.Now()
 		w := &api.WebhookWorker{Store: e.st, Client: &http.Client{Timeout: 150 * time.Millisecond}, Log: quietLog(),
-			Now: func() time.Time { return now }, Backoff: func(int) time.Duration { return time.Minute }}
+			Clock: e.clk, Backoff: func(int) time.Duration { return time.Minute }}
 		n, err := w.RunOnce(ctx)
 		must(t, err)
 		if n != 3 {
@@ -94,11 +93,12 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 		if n, _ := w.RunOnce(ctx); n != 0 {
 			t.Fatalf("failed jobs retried before their backoff: %d", n)
 		}
-		now = now.Add(61 * time.Second)
+		e.clk.Advance(61 * time.Second)
+		sentAt := e.clk.Now()
 		if n, _ := w.RunOnce(ctx); n != 2 {
 			t.Fatalf("second round attempted %d jobs, want the 2 failed ones", n)
 		}
-		now = now.Add(time.Hour)
+		e.clk.Advance(time.Hour)
 		if n, _ := w.RunOnce(ctx); n != 0 {
 			t.Fatalf("delivered jobs ran again: %d", n)
 		}
@@ -135,13 +135,13 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 		}
 		last := ds[len(ds)-1]
 		ts, _ := strconv.ParseInt(last.header.Get(api.HeaderTimestamp), 10, 64)
-		if !time.Unix(ts, 0).Equal(now.Add(-time.Hour).Truncate(time.Second)) {
+		if !time.Unix(ts, 0).Equal(sentAt.Truncate(time.Second)) {
 			t.Fatalf("timestamp %d is not the worker clock's send time", ts)
 		}
 		if api.Verify(secret, last.header.Get(api.HeaderSignature), last.header.Get(api.HeaderTimestamp), append(last.body, ' '), time.Unix(ts, 0), 2*time.Minute) == nil {
 			t.Fatal("tampered body verified")
 		}
-		if api.Verify(secret, last.header.Get(api.HeaderSignature), last.header.Get(api.HeaderTimestamp), last.body, now.Add(time.Hour), 2*time.Minute) == nil {
+		if api.Verify(secret, last.header.Get(api.HeaderSignature), last.header.Get(api.HeaderTimestamp), last.body, e.clk.Now(), 2*time.Minute) == nil {
 			t.Fatal("replayed delivery verified")
 		}
 		if got := rcB.deliveries(); len(got) != 0 {

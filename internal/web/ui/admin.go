@@ -556,7 +556,7 @@ func (h *handler) adminNotices(w http.ResponseWriter, r *http.Request, s *sessio
 }
 
 func (h *handler) adminReadNotice(w http.ResponseWriter, r *http.Request, s *session) {
-	err := h.Store.MarkNoticeRead(r.Context(), s.P.CompanyID, pathID(r, "id"), time.Now().UTC())
+	err := h.Store.MarkNoticeRead(r.Context(), s.P.CompanyID, pathID(r, "id"), time.Time{})
 	if !h.adminFail(w, r, s, err, nil) {
 		return
 	}

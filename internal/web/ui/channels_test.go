@@ -20,6 +20,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
@@ -48,7 +49,7 @@ type channelEnv struct {
 func newChannelEnv(t testing.TB, tlsCfg *tls.Config, oauthProviders ...string) *channelEnv {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clock.System{})
 	must(t, err)
 	t.Cleanup(func() { st.Close() })
 	bl, err := blob.NewFS(filepath.Join(dir, "blobs"))
@@ -57,11 +58,11 @@ func newChannelEnv(t testing.TB, tlsCfg *tls.Config, oauthProviders ...string) *
 	must(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{st: st}
-	e.auth = auth.New(st, log, auth.Config{Params: fast, MaxAccountFailures: 3})
+	e.auth = auth.New(st, clock.System{}, log, auth.Config{Params: fast, MaxAccountFailures: 3})
 	e.dir = directory.New(st, e.auth.HashPassword, log)
-	e.hub = api.NewHub(st, log)
-	e.tickets = ticket.New(st, bl, nil, e.hub, log)
-	e.ingest = ingest.New(st, bl, log, ingest.Config{AuthServID: authServID})
+	e.hub = api.NewHub(st, clock.System{}, log)
+	e.tickets = ticket.New(st, bl, nil, e.hub, clock.System{}, log)
+	e.ingest = ingest.New(st, bl, clock.System{}, log, ingest.Config{AuthServID: authServID})
 	ce := &channelEnv{env: e, box: box, bl: bl, changed: make(chan struct{}, 16)}
 	ah := &auth.HTTP{Svc: e.auth}
 	check := func(ctx context.Context, s model.ChannelSettings, imapPW, smtpPW string, o imapsync.CheckOptions) *imapsync.CheckReport {
@@ -79,7 +80,7 @@ func newChannelEnv(t testing.TB, tlsCfg *tls.Config, oauthProviders ...string) *
 		Secrets: box, CheckConnection: check})
 	uiH := ui.New(ui.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Blobs: bl,
 		Secrets: box, InboundDomain: "inbound.atende.test", CheckConnection: check, ChannelChanged: changed,
-		SendingStatus: outbox.New(st, bl, log, outbox.Config{}).ChannelStatus, OAuthProviders: oauthProviders,
+		SendingStatus: outbox.New(st, bl, clock.System{}, log, outbox.Config{}).ChannelStatus, OAuthProviders: oauthProviders,
 		RegenerateAddress: func(ctx context.Context, companyID, channelID int64) (string, error) {
 			return smtpin.RegenerateAddress(ctx, st, "inbound.atende.test", companyID, channelID)
 		}})
@@ -303,7 +304,7 @@ func TestBrowserChannelSetup(t *testing.T) {
 			// The saved channel syncs: the IMAP manager picks it up, its
 			// status turns idle on the list, and a mail sent to the mailbox
 			// over SMTP shows up in the open inbox, routed to Vendas.
-			mgr := imapsync.NewManager(e.st, e.ingest, e.box, nil, imapsync.Config{TLS: ms.TLSConfig(), BackoffMin: 200 * time.Millisecond})
+			mgr := imapsync.NewManager(e.st, e.ingest, e.box, clock.System{}, nil, imapsync.Config{TLS: ms.TLSConfig(), BackoffMin: 200 * time.Millisecond})
 			wctx, stop := context.WithCancel(context.Background())
 			var wg sync.WaitGroup
 			wg.Add(2)
@@ -398,7 +399,7 @@ func TestBrowserChannelSetup(t *testing.T) {
 			mailbox := smtpout.New(smtpout.Config{Server: saved.Settings.SMTP, Auth: smtpout.PasswordAuth(user, replyPW), TLS: ms.TLSConfig()},
 				slog.New(slog.DiscardHandler))
 			defer mailbox.Close()
-			sender := outbox.New(e.st, e.bl, slog.New(slog.DiscardHandler), outbox.Config{Sender: mailboxSender{mailbox}})
+			sender := outbox.New(e.st, e.bl, clock.System{}, slog.New(slog.DiscardHandler), outbox.Config{Sender: mailboxSender{mailbox}})
 			waitUntil(t, 20*time.Second, "the reply sent", func() bool {
 				sender.ProcessDue(ctx)
 				m, _ := e.st.GetMessage(ctx, c.co.ID, out.ID)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -49,18 +50,18 @@ type env struct {
 func newEnv(t testing.TB) *env {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"))
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clock.System{})
 	must(t, err)
 	t.Cleanup(func() { st.Close() })
 	bl, err := blob.NewFS(filepath.Join(dir, "blobs"))
 	must(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{st: st}
-	e.auth = auth.New(st, log, auth.Config{Params: fast, MaxAccountFailures: 3})
+	e.auth = auth.New(st, clock.System{}, log, auth.Config{Params: fast, MaxAccountFailures: 3})
 	e.dir = directory.New(st, e.auth.HashPassword, log)
-	e.hub = api.NewHub(st, log)
-	e.tickets = ticket.New(st, bl, nil, e.hub, log)
-	e.ingest = ingest.New(st, bl, log, ingest.Config{AuthServID: authServID})
+	e.hub = api.NewHub(st, clock.System{}, log)
+	e.tickets = ticket.New(st, bl, nil, e.hub, clock.System{}, log)
+	e.ingest = ingest.New(st, bl, clock.System{}, log, ingest.Config{AuthServID: authServID})
 	ah := &auth.HTTP{Svc: e.auth}
 	apiH := api.Handler(api.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Hub: e.hub, Heartbeat: 200 * time.Millisecond})
 	uiH := ui.New(ui.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Blobs: bl})

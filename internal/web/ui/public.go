@@ -138,7 +138,7 @@ func (h *handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	var locked *auth.LockedError
 	switch {
 	case err == nil:
-		h.Auth.SetSessionCookie(w, r, tok, se.ExpiresAt)
+		h.Auth.SetSessionCookie(w, r, tok, h.Auth.Svc.SessionEnd(se))
 		http.SetCookie(w, &http.Cookie{Name: companyCookie, Value: strings.ToLower(v.Form["company"]), Path: "/", HttpOnly: true,
 			SameSite: http.SameSiteLaxMode, Secure: h.Auth.Secure(r), MaxAge: 365 * 24 * 3600})
 		http.Redirect(w, r, v.Form["next"], http.StatusSeeOther)
