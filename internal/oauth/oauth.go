@@ -191,17 +191,9 @@ type Result struct {
 // expiry at now, nonce) and reads the mailbox address from it. Errors after
 // the state check are *FlowError.
 func (c *Client) Complete(ctx context.Context, box *secrets.Box, cookie, state, code string, now time.Time) (*Result, error) {
-	sealed, err := base64.RawURLEncoding.DecodeString(cookie)
-	if err != nil || cookie == "" {
-		return nil, ErrBadState
-	}
-	raw, err := box.Open(sealed, stateAD(c.Provider.ID))
+	p, err := c.openState(box, cookie, state, now)
 	if err != nil {
-		return nil, ErrBadState
-	}
-	var p pending
-	if json.Unmarshal(raw, &p) != nil || p.State == "" || p.State != state || now.After(p.Expires) {
-		return nil, ErrBadState
+		return nil, err
 	}
 	fail := func(reason string, err error) error {
 		return &FlowError{CompanyID: p.CompanyID, ChannelID: p.ChannelID, Reason: reason, Err: err}
@@ -221,6 +213,35 @@ func (c *Client) Complete(ctx context.Context, box *secrets.Box, cookie, state, 
 		return nil, fail(Reason(err), err)
 	}
 	return &Result{CompanyID: p.CompanyID, ChannelID: p.ChannelID, Provider: p.Provider, Email: email, Token: tok}, nil
+}
+
+// openState opens the sealed cookie and checks it belongs to this state
+// and has not expired.
+func (c *Client) openState(box *secrets.Box, cookie, state string, now time.Time) (*pending, error) {
+	sealed, err := base64.RawURLEncoding.DecodeString(cookie)
+	if err != nil || cookie == "" {
+		return nil, ErrBadState
+	}
+	raw, err := box.Open(sealed, stateAD(c.Provider.ID))
+	if err != nil {
+		return nil, ErrBadState
+	}
+	var p pending
+	if json.Unmarshal(raw, &p) != nil || p.State == "" || p.State != state || now.After(p.Expires) {
+		return nil, ErrBadState
+	}
+	return &p, nil
+}
+
+// ChannelOf is the channel a callback's cookie and state were issued for,
+// 0 when they do not verify (to send an admin who declined at the provider
+// back to the right form).
+func (c *Client) ChannelOf(box *secrets.Box, cookie, state string, now time.Time) int64 {
+	p, err := c.openState(box, cookie, state, now)
+	if err != nil {
+		return 0
+	}
+	return p.ChannelID
 }
 
 // identity is the mailbox address: from the ID token of the token

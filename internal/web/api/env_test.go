@@ -61,7 +61,8 @@ type env struct {
 	box  *secrets.Box
 	// changed counts ChannelChanged calls.
 	changed atomic.Int64
-	// oauth is the test OAuth2 provider behind OAuthDeps ("google"); logs
+	// oauth is the test OAuth2 provider behind OAuthDeps ("google";
+	// oauth_test adds "microsoft" to tokens.Clients); logs
 	// captures the API's log output (oauth_test greps it for tokens).
 	oauth  *oauthtest.Server
 	tokens *oauth.Tokens
@@ -115,7 +116,8 @@ func newEnvWith(t testing.TB, st store.Store) *env {
 	e.box = box
 	e.oauth = oauthtest.New(t, "suporte@gmail.test")
 	oauthClients := oauth.Clients{"google": &oauth.Client{Provider: oauth.Provider{ID: "google", Endpoint: e.oauth.Endpoint(),
-		Scopes: oauth.Google.Scopes, UserInfoURL: e.oauth.UserInfoURL()}, ClientID: oauthtest.ClientID, ClientSecret: oauthtest.ClientSecret}}
+		Scopes: oauth.Google.Scopes, Issuers: []string{e.oauth.IssuerTemplate()}, UserInfoURL: e.oauth.UserInfoURL()},
+		ClientID: oauthtest.ClientID, ClientSecret: oauthtest.ClientSecret}}
 	e.tokens = &oauth.Tokens{Clients: oauthClients, Box: box, Store: st}
 	signer := signing.New(st, box, nil)
 	out := outbox.New(st, bl, log, outbox.Config{})
