@@ -278,7 +278,9 @@ func (h *handler) channelEdit(w http.ResponseWriter, r *http.Request, s *session
 	}
 	switch r.URL.Query().Get("oauth") { // back from the provider (api.oauthCallback)
 	case "connected":
-		v.Flash = s.L.T("ch.oauth_connected", ch.Settings.IMAP.Username)
+		if u := ch.Settings.SMTP.Username; u != "" && oauth.UsesOAuth(ch) {
+			v.Flash = s.L.T("ch.oauth_connected", u)
+		}
 	case "error":
 		v.Error = s.L.oauthError(r.URL.Query().Get("reason"))
 	}
