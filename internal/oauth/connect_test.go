@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +60,10 @@ func TestConnectMismatchWaitsForTheAdmin(t *testing.T) {
 	p, err := tokens.Pending(ctx, co.ID, ch.ID)
 	if err != nil || p.Email != "joao@contoso.test" || p.Token.RefreshToken == "" {
 		t.Fatalf("pending %+v %v", p, err)
+	}
+	if sec, err := st.GetSecret(ctx, co.ID, ch.ID, PendingSecret); err != nil || strings.Contains(string(sec.Ciphertext), p.Token.RefreshToken) ||
+		strings.Contains(string(sec.Ciphertext), "joao@") {
+		t.Fatalf("pending stored in clear (%v)", err)
 	}
 
 	// Accepted: the account becomes the channel's login.

@@ -97,6 +97,16 @@ func TestOutlookAddressFromIDToken(t *testing.T) {
 			}
 		})
 	}
+	// A personal account (outlook.com, hotmail.com) through the same
+	// common endpoint: Microsoft's consumer tenant.
+	a.SetTenant("9188040d-6c67-4c5b-b112-36a304b66dad")
+	a.SetEmail("cliente.vip@hotmail.test")
+	if res, err := connect(t, c, box); err != nil || res.Email != "cliente.vip@hotmail.test" {
+		t.Fatalf("personal account: %+v %v", res, err)
+	}
+	a.SetTenant(tenant)
+	a.SetEmail("vendas@contoso.test")
+
 	// No address in the ID token: the Outlook token cannot be used at
 	// userinfo, and the failure says why.
 	a.SetIDTokenClaims(func(c map[string]any) { delete(c, "email"); delete(c, "preferred_username") })
