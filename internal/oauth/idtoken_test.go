@@ -99,6 +99,7 @@ func TestOutlookAddressFromIDToken(t *testing.T) {
 	}
 	// A personal account (outlook.com, hotmail.com) through the same
 	// common endpoint: Microsoft's consumer tenant.
+	a.SetIDTokenClaims(nil)
 	a.SetTenant("9188040d-6c67-4c5b-b112-36a304b66dad")
 	a.SetEmail("cliente.vip@hotmail.test")
 	if res, err := connect(t, c, box); err != nil || res.Email != "cliente.vip@hotmail.test" {
