@@ -175,7 +175,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		RegenerateAddress: regenerateAddress})
 	uiHandler := ui.New(ui.Deps{Log: log.With("component", "ui"), Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Blobs: bl,
 		Secrets: box, InboundDomain: cfg.InboundDomain, ChannelChanged: channelChanged, CheckConnection: checkConnection,
-		SendingStatus: out.ChannelStatus, OAuthProviders: oauthProviders, RegenerateAddress: regenerateAddress})
+		SendingStatus: out.ChannelStatus, OAuthProviders: oauthProviders, OAuth: oauthTokens, RegenerateAddress: regenerateAddress})
 	srv := &http.Server{Handler: ui.Combine(handler, uiHandler), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()

@@ -1,7 +1,14 @@
 // Package oauth connects Gmail and Office 365 mailboxes with OAuth2
 // (issue 5): the authorization-code flow with PKCE (golang.org/x/oauth2),
-// a state that is sealed into a short-lived cookie value (so a forged or
-// replayed callback is rejected without server-side session state),
+// a state, PKCE verifier and OpenID Connect nonce sealed into a
+// short-lived cookie value (so a forged or replayed callback is rejected
+// without server-side session state), the mailbox address read from the
+// ID token of the token response after checking its issuer (Microsoft's
+// per-tenant https://login.microsoftonline.com/<tid>/v2.0 included),
+// audience, expiry and nonce (idtoken.go; issue 20: Graph's UserInfo
+// refuses the Outlook access token, so UserInfo is only a fallback where
+// the token is valid for it), a connection that signed in as another
+// account than the channel's kept pending for the admin (connect.go),
 // tokens stored encrypted per channel (secrets box, name
 // secrets.OAuthToken), a token source that refreshes before expiry and
 // persists a rotated refresh token, ErrReconnectNeeded when the provider
@@ -20,5 +27,7 @@
 // refusal, reconnect_needed + notice), internal/outbound/smtpout
 // (OAuthAuth). internal/oauth/oauthtest is a test provider with an RFC 7662
 // introspection endpoint for Dovecot's oauth2 passdb (mailstack option
-// OAuth2IntrospectURL).
+// OAuth2IntrospectURL), per-resource token audiences and signed ID tokens.
+// internal/web/ui shows pending connections (Tokens.Pending,
+// AcceptPending, DiscardPending) on the channel form.
 package oauth

@@ -19,7 +19,7 @@ import (
 
 // testClient is a Client registered with the test provider (oauthtest).
 func testClient(a *oauthtest.Server) *Client {
-	return &Client{Provider: Provider{ID: "google", Endpoint: a.Endpoint(), Scopes: []string{"https://mail.google.com/"}, UserInfoURL: a.UserInfoURL()},
+	return &Client{Provider: Provider{ID: "google", Endpoint: a.Endpoint(), Scopes: Google.Scopes, Issuers: []string{a.IssuerTemplate()}, UserInfoURL: a.UserInfoURL()},
 		ClientID: oauthtest.ClientID, ClientSecret: oauthtest.ClientSecret, RedirectURL: "http://127.0.0.1:8080/oauth/callback"}
 }
 
@@ -60,7 +60,7 @@ func TestConnectFlowRefreshAndRevoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(authURL)
-	if u.Query().Get("code_challenge_method") != "S256" || u.Query().Get("access_type") != "offline" {
+	if u.Query().Get("code_challenge_method") != "S256" || u.Query().Get("access_type") != "offline" || len(u.Query().Get("nonce")) < 32 {
 		t.Fatalf("auth URL %s", authURL)
 	}
 	state, code := authorize(t, authURL)

@@ -63,7 +63,8 @@ type env struct {
 	box  *secrets.Box
 	// changed counts ChannelChanged calls.
 	changed atomic.Int64
-	// oauth is the test OAuth2 provider behind OAuthDeps ("google"); logs
+	// oauth is the test OAuth2 provider behind OAuthDeps ("google";
+	// oauth_test adds "microsoft" to tokens.Clients); logs
 	// captures the API's log output (oauth_test greps it for tokens).
 	oauth  *oauthtest.Server
 	tokens *oauth.Tokens
@@ -120,8 +121,10 @@ func newEnvWith(t testing.TB, st store.Store, clk *clock.Fake) *env {
 	e.box = box
 	e.oauth = oauthtest.New(t, "suporte@gmail.test")
 	oauthClients := oauth.Clients{"google": &oauth.Client{Provider: oauth.Provider{ID: "google", Endpoint: e.oauth.Endpoint(),
-		Scopes: oauth.Google.Scopes, UserInfoURL: e.oauth.UserInfoURL()}, ClientID: oauthtest.ClientID, ClientSecret: oauthtest.ClientSecret}}
-	e.tokens = &oauth.Tokens{Clients: oauthClients, Box: box, Store: st}
+		Scopes: oauth.Google.Scopes, Issuers: []string{e.oauth.IssuerTemplate()}, UserInfoURL: e.oauth.UserInfoURL()},
+		ClientID: oauthtest.ClientID, ClientSecret: oauthtest.ClientSecret}}
+	e.oauth.SetNow(clk.Now) // the provider dates its ID tokens by the test's clock too
+	e.tokens = &oauth.Tokens{Clients: oauthClients, Box: box, Store: st, Now: clk.Now}
 	signer := signing.New(st, box, clk)
 	out := outbox.New(st, bl, clk, log, outbox.Config{})
 	h := api.Handler(api.Deps{Log: log, Store: st, Auth: &auth.HTTP{Svc: e.auth}, Directory: e.dir, Tickets: tickets, Hub: e.hub,
@@ -132,7 +135,7 @@ func newEnvWith(t testing.TB, st store.Store, clk *clock.Fake) *env {
 		RegenerateAddress: func(ctx context.Context, companyID, channelID int64) (string, error) {
 			return smtpin.RegenerateAddress(ctx, st, "inbound.atende.test", companyID, channelID)
 		},
-		OAuth:     &api.OAuthDeps{Clients: oauthClients, Tokens: e.tokens},
+		OAuth:     &api.OAuthDeps{Clients: oauthClients, Tokens: e.tokens, Now: clk.Now},
 		Heartbeat: 50 * time.Millisecond, DNSRecords: func(ctx context.Context, companyID int64, domain string) ([]signing.Record, error) {
 			k, err := signer.EnsureKey(ctx, companyID, domain)
 			if err != nil {

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/directory"
-	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/oauth"
-	"github.com/atende-helpdesk/atende/internal/providers"
 )
 
 // OAuthDeps enables "Connect with Google / Microsoft" for channels.
@@ -93,95 +92,110 @@ func (d Deps) oauthStart(w http.ResponseWriter, r *http.Request) {
 }
 
 // oauthCallback is where the provider sends the browser back: the state
-// must match the cookie set by oauthStart in this browser. It stores the
-// token encrypted, points the channel's IMAP/SMTP login at the connected
-// mailbox with auth "oauth", reloads the sync and returns to the channel.
+// must match the cookie set by oauthStart in this browser. When the
+// mailbox that signed in is the channel's, it stores the token encrypted,
+// points the channel's IMAP/SMTP login at it with auth "oauth", reloads the
+// sync and returns to the channel form (?oauth=connected). When it is
+// another account, the channel is left as it was and the connection waits
+// for the admin's decision on the form (?oauth=mismatch). A failure returns
+// a browser to the form with ?oauth=error&reason=<oauth.Reason> (shown in
+// the admin's language) and answers a JSON client with a problem.
 func (d Deps) oauthCallback(w http.ResponseWriter, r *http.Request) {
-	fail := func(status int, code, msg string) {
+	clearCookie := func() {
 		http.SetCookie(w, &http.Cookie{Name: oauthCookie, Path: "/oauth", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-		problem(w, status, code, msg, nil)
+	}
+	channelID := int64(0) // known once the state is verified
+	fail := func(status int, code, reason, msg string) {
+		clearCookie()
+		if wantsJSON(r) {
+			problem(w, status, code, msg, nil)
+			return
+		}
+		q := url.Values{"oauth": {"error"}, "reason": {reason}}
+		http.Redirect(w, r, d.oauthReturn(channelID)+"?"+q.Encode(), http.StatusSeeOther)
 	}
 	if d.OAuth == nil || d.Secrets == nil {
-		fail(http.StatusServiceUnavailable, "oauth_not_configured", "OAuth connections are not configured on this server.")
+		fail(http.StatusServiceUnavailable, "oauth_not_configured", oauth.ReasonNotConfigured, "OAuth connections are not configured on this server.")
 		return
 	}
 	q := r.URL.Query()
-	if e := q.Get("error"); e != "" {
-		fail(http.StatusBadRequest, "oauth_denied", "The provider did not grant access ("+e+"). Start the connection again from the channel settings.")
-		return
-	}
 	c, err := r.Cookie(oauthCookie)
 	provider, sealed, ok := "", "", false
 	if err == nil {
 		provider, sealed, ok = strings.Cut(c.Value, ".")
 	}
 	client, cerr := d.OAuth.Clients.For(provider)
+	if e := q.Get("error"); e != "" {
+		// The admin declined (or the tenant refused) at the provider.
+		if ok && cerr == nil {
+			channelID = client.ChannelOf(d.Secrets, sealed, q.Get("state"), d.OAuth.now())
+		}
+		d.Log.Info("oauth: provider refused the authorization", "provider", provider, "error", e, "description", q.Get("error_description"))
+		fail(http.StatusBadRequest, "oauth_denied", oauth.ReasonDenied, "The provider did not grant access ("+e+"). Start the connection again from the channel settings.")
+		return
+	}
 	if !ok || cerr != nil {
-		fail(http.StatusBadRequest, "oauth_bad_state", oauth.ErrBadState.Error())
+		fail(http.StatusBadRequest, "oauth_bad_state", oauth.ReasonBadState, oauth.ErrBadState.Error())
 		return
 	}
 	res, err := client.Complete(r.Context(), d.Secrets, sealed, q.Get("state"), q.Get("code"), d.OAuth.now())
-	if errors.Is(err, oauth.ErrBadState) {
-		fail(http.StatusBadRequest, "oauth_bad_state", err.Error())
+	if err != nil {
+		var fe *oauth.FlowError
+		if errors.As(err, &fe) {
+			channelID = fe.ChannelID
+		}
+		reason := oauth.Reason(err)
+		d.Log.Warn("oauth: complete connection", "provider", provider, "channel", channelID, "reason", reason, "err", err)
+		switch {
+		case reason == oauth.ReasonBadState:
+			fail(http.StatusBadRequest, "oauth_bad_state", reason, err.Error())
+		case errors.Is(err, oauth.ErrIDToken):
+			fail(http.StatusBadGateway, "oauth_id_token", reason, err.Error())
+		case reason == oauth.ReasonNoIdentity || reason == oauth.ReasonNoRefreshToken:
+			fail(http.StatusBadGateway, "oauth_"+reason, reason, err.Error())
+		default:
+			fail(http.StatusBadGateway, "oauth_failed", reason, "Could not finish the connection with the provider; start again.")
+		}
 		return
 	}
+	channelID = res.ChannelID
+	out, err := d.OAuth.Tokens.Connect(r.Context(), res)
 	if err != nil {
-		d.Log.Warn("oauth: complete connection", "provider", provider, "err", err)
-		fail(http.StatusBadGateway, "oauth_failed", "Could not finish the connection with the provider; start again.")
-		return
-	}
-	ch, err := d.connectChannel(r.Context(), res)
-	if err != nil {
+		clearCookie()
 		d.fail(w, r, err)
+		return
+	}
+	clearCookie()
+	ch := out.Channel
+	if out.Pending != nil {
+		d.Log.Info("oauth: connection waits for the admin: another mailbox than the channel's", "company", ch.CompanyID, "channel", ch.ID, "provider", res.Provider)
+		if wantsJSON(r) {
+			reply(w, http.StatusOK, map[string]any{"channel_id": ch.ID, "provider": res.Provider, "email": res.Email,
+				"pending": true, "expected": out.Pending.Expected})
+			return
+		}
+		http.Redirect(w, r, d.oauthReturn(ch.ID)+"?oauth=mismatch", http.StatusFound)
 		return
 	}
 	d.Log.Info("oauth: channel connected", "company", ch.CompanyID, "channel", ch.ID, "provider", res.Provider)
 	d.channelChanged(r.Context())
-	http.SetCookie(w, &http.Cookie{Name: oauthCookie, Path: "/oauth", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	if wantsJSON(r) {
 		reply(w, http.StatusOK, map[string]any{"channel_id": ch.ID, "provider": res.Provider, "email": res.Email})
 		return
 	}
-	to := fmt.Sprintf("/channels/%d", ch.ID)
-	if d.OAuth.ChannelURL != nil {
-		to = d.OAuth.ChannelURL(ch.ID)
-	}
-	http.Redirect(w, r, to+"?oauth=connected", http.StatusFound)
+	http.Redirect(w, r, d.oauthReturn(ch.ID)+"?oauth=connected", http.StatusFound)
 }
 
-// connectChannel saves the token and the mailbox identity on the channel.
-func (d Deps) connectChannel(ctx context.Context, res *oauth.Result) (*model.Channel, error) {
-	ch, err := d.Store.GetChannel(ctx, res.CompanyID, res.ChannelID)
-	if err != nil {
-		return nil, err
+// oauthReturn is where the browser goes back to: the channel's form, or
+// the channel list when the channel is unknown (forged or expired state).
+func (d Deps) oauthReturn(channelID int64) string {
+	if channelID == 0 {
+		return "/channels"
 	}
-	if err := d.OAuth.Tokens.Save(ctx, res.CompanyID, res.ChannelID, res.Token); err != nil {
-		return nil, fmt.Errorf("api: save oauth token: %w", err)
+	if d.OAuth != nil && d.OAuth.ChannelURL != nil {
+		return d.OAuth.ChannelURL(channelID)
 	}
-	s := &ch.Settings
-	if oauth.ProviderFor(ch) != res.Provider {
-		s.Provider = map[string]string{oauth.Google.ID: "gmail", oauth.Microsoft.ID: "office365"}[res.Provider]
-	}
-	if p, ok := providers.Get(s.Provider); ok {
-		if s.IMAP.Host == "" {
-			s.IMAP.Host, s.IMAP.Port, s.IMAP.Encryption = p.IMAP.Host, p.IMAP.Port, p.IMAP.Encryption
-		}
-		if s.SMTP.Host == "" {
-			s.SMTP.Host, s.SMTP.Port, s.SMTP.Encryption = p.SMTP.Host, p.SMTP.Port, p.SMTP.Encryption
-		}
-	}
-	s.IMAP.Username, s.IMAP.Auth = res.Email, oauth.AuthOAuth
-	s.SMTP.Username, s.SMTP.Auth = res.Email, oauth.AuthOAuth
-	if s.PrimaryEmail == "" {
-		s.PrimaryEmail = res.Email
-	}
-	if s.FromEmail == "" {
-		s.FromEmail = res.Email
-	}
-	if err := d.Store.UpdateChannel(ctx, ch); err != nil {
-		return nil, fmt.Errorf("api: save oauth channel: %w", err)
-	}
-	return ch, nil
+	return fmt.Sprintf("/channels/%d", channelID)
 }
 
 // oauthAccess is a connected channel's access token (for a connection test).

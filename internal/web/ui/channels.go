@@ -15,6 +15,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/oauth"
 	"github.com/atende-helpdesk/atende/internal/providers"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -141,6 +142,9 @@ func (h *handler) channelList(w http.ResponseWriter, r *http.Request, s *session
 	if r.URL.Query().Get("saved") != "" {
 		v.Flash = s.L.T("ch.saved")
 	}
+	if r.URL.Query().Get("oauth") == "error" {
+		v.Error = s.L.oauthError(r.URL.Query().Get("reason"))
+	}
 	h.render(w, r, http.StatusOK, "channels", "layout", v)
 }
 
@@ -167,8 +171,34 @@ type channelPresetView struct {
 	OAuth       bool   `json:"oauth"`
 }
 
+// OAuthConnections is what the channel form uses of oauth.Tokens.
+type OAuthConnections interface {
+	Pending(ctx context.Context, companyID, channelID int64) (*oauth.Pending, error)
+	AcceptPending(ctx context.Context, companyID, channelID int64) (*model.Channel, error)
+	DiscardPending(ctx context.Context, companyID, channelID int64) error
+}
+
+var _ OAuthConnections = (*oauth.Tokens)(nil)
+
+// oauthPendingView is a connection that signed in as another account than
+// the channel's address, waiting for the admin.
+type oauthPendingView struct {
+	Provider, Account, Expected string
+}
+
+// oauthError is the admin's message for a failed OAuth connection
+// (oauth.Reason codes).
+func (l Localizer) oauthError(reason string) string {
+	k := "ch.oauth_err." + reason
+	if _, ok := catalog[l.Lang][k]; !ok {
+		k = "ch.oauth_err.failed"
+	}
+	return l.T(k)
+}
+
 // channelPage is the channel form.
 type channelPage struct {
+	OAuthPending   *oauthPendingView
 	ID             int64
 	Inbound        string // inbound address (internal channels)
 	Presets        []providers.Preset
@@ -246,6 +276,14 @@ func (h *handler) channelEdit(w http.ResponseWriter, r *http.Request, s *session
 		h.channelFail(w, r, s, err)
 		return
 	}
+	switch r.URL.Query().Get("oauth") { // back from the provider (api.oauthCallback)
+	case "connected":
+		if u := ch.Settings.SMTP.Username; u != "" && oauth.UsesOAuth(ch) {
+			v.Flash = s.L.T("ch.oauth_connected", u)
+		}
+	case "error":
+		v.Error = s.L.oauthError(r.URL.Query().Get("reason"))
+	}
 	h.render(w, r, http.StatusOK, "channel", "layout", v)
 }
 
@@ -261,6 +299,15 @@ func (h *handler) fillChannelPage(ctx context.Context, s *session, ch *model.Cha
 	if h.Secrets != nil {
 		_, err := h.Secrets.ChannelSecret(ctx, h.Store, s.P.CompanyID, ch.ID, secrets.IMAPPassword)
 		pg.HasPassword = err == nil
+	}
+	if h.OAuth != nil {
+		p, err := h.OAuth.Pending(ctx, s.P.CompanyID, ch.ID)
+		switch {
+		case err == nil:
+			pg.OAuthPending = &oauthPendingView{Provider: p.Provider, Account: p.Email, Expected: p.Expected}
+		case !errors.Is(err, oauth.ErrNoPending):
+			h.Log.Warn("ui: pending oauth connection", "channel", ch.ID, "err", err)
+		}
 	}
 	return nil
 }
@@ -319,7 +366,7 @@ func channelForm(ch *model.Channel) map[string]string {
 var channelFormFields = []string{"name", "signature", "show_quote", "no_quote", "forward_new_ticket", "connection", "primary_email",
 	"additional_emails", "from_name", "from_email", "carbon_copy", "provider", "account_kind", "auth", "enabled",
 	"imap.host", "imap.port", "imap.encryption", "imap.username", "smtp.host", "smtp.port", "smtp.encryption", "smtp.username",
-	"outgoing", "folders", "after_import", "move_to", "history", "history_days", "copy_to_sent", "sent_folder"}
+	"outgoing", "folders", "after_import", "move_to", "history", "history_days", "copy_to_sent", "sent_folder", "oauth_accept"}
 
 // channelPatch reads the channel form. Port fields that are not numbers
 // are field errors.
@@ -460,7 +507,8 @@ func (h *handler) channelSubmit(w http.ResponseWriter, r *http.Request, s *sessi
 	if external && imapPW != "" && h.Secrets == nil {
 		ve = append(ve, directory.FieldError{Field: "imap_password", Message: "secrets box not configured"})
 	}
-	if external && imapPW == "" && !pg.HasPassword && r.PostFormValue("auth") != "oauth" {
+	acceptOAuth := id != 0 && h.OAuth != nil && r.PostFormValue("oauth_accept") != ""
+	if external && imapPW == "" && !pg.HasPassword && r.PostFormValue("auth") != "oauth" && !acceptOAuth {
 		ve = append(ve, directory.FieldError{Field: "imap_password", Message: "required"})
 	}
 	if len(imapPW) > 1024 || len(smtpPW) > 1024 {
@@ -502,10 +550,26 @@ func (h *handler) channelSubmit(w http.ResponseWriter, r *http.Request, s *sessi
 			return
 		}
 	}
+	// The OAuth connection that signed in as another account: the admin
+	// ticked "use it" or, having seen the notice, saved without it.
+	next := "/channels?saved=1"
+	if acceptOAuth {
+		if _, err := h.OAuth.AcceptPending(ctx, s.P.CompanyID, ch.ID); errors.Is(err, oauth.ErrNoPending) {
+			next = fmt.Sprintf("/channels/%d?oauth=error&reason=pending_expired", ch.ID)
+		} else if err != nil {
+			h.channelFail(w, r, s, fmt.Errorf("ui: accept oauth connection: %w", err))
+			return
+		}
+	} else if id != 0 && h.OAuth != nil && r.PostFormValue("oauth_pending") != "" {
+		if err := h.OAuth.DiscardPending(ctx, s.P.CompanyID, ch.ID); err != nil {
+			h.channelFail(w, r, s, fmt.Errorf("ui: drop oauth connection: %w", err))
+			return
+		}
+	}
 	if h.ChannelChanged != nil {
 		h.ChannelChanged(ctx)
 	}
-	http.Redirect(w, r, "/channels?saved=1", http.StatusSeeOther)
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 // createChannel creates a channel from the form's patch, deriving the

@@ -4,6 +4,8 @@ import (
 	"os"
 	"regexp"
 	"testing"
+
+	"github.com/atende-helpdesk/atende/internal/oauth"
 )
 
 // TestChannelKeysExist: every message key the channel templates and
@@ -44,6 +46,21 @@ func TestChannelKeysExist(t *testing.T) {
 		for _, lang := range []string{LangPT, LangEN} {
 			if _, ok := catalog[lang][key]; !ok {
 				t.Errorf("dynamic key %q missing in %s", key, lang)
+			}
+		}
+	}
+}
+
+// Every reason an OAuth connection can fail with has a message in both
+// languages (the callback names it in ?reason=).
+func TestOAuthReasonsTranslated(t *testing.T) {
+	reasons := []string{oauth.ReasonBadState, oauth.ReasonDenied, oauth.ReasonNoCode, oauth.ReasonExchange, oauth.ReasonNoRefreshToken,
+		oauth.ReasonNoIdentity, oauth.ReasonUserInfo, oauth.ReasonNotConfigured, oauth.ReasonFailed, "pending_expired",
+		string(oauth.IDTokenMalformed), string(oauth.IDTokenIssuer), string(oauth.IDTokenAudience), string(oauth.IDTokenNonce), string(oauth.IDTokenExpired)}
+	for _, r := range reasons {
+		for _, lang := range []string{LangPT, LangEN} {
+			if _, ok := catalog[lang]["ch.oauth_err."+r]; !ok {
+				t.Errorf("ch.oauth_err.%s missing in %s", r, lang)
 			}
 		}
 	}

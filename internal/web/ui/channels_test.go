@@ -26,6 +26,8 @@ import (
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/oauth"
+	"github.com/atende-helpdesk/atende/internal/oauth/oauthtest"
 	"github.com/atende-helpdesk/atende/internal/outbound/smtpout"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/secrets"
@@ -44,9 +46,19 @@ type channelEnv struct {
 	box     *secrets.Box
 	bl      *blob.FS
 	changed chan struct{}
+	// tokens is the OAuth token store when the env has a provider
+	// (newOAuthChannelEnv).
+	tokens *oauth.Tokens
 }
 
 func newChannelEnv(t testing.TB, tlsCfg *tls.Config, oauthProviders ...string) *channelEnv {
+	t.Helper()
+	return newOAuthChannelEnv(t, tlsCfg, nil, oauthProviders...)
+}
+
+// newOAuthChannelEnv is newChannelEnv with "Connect with Microsoft" served
+// by the test provider ms (nil: no OAuth behind the buttons).
+func newOAuthChannelEnv(t testing.TB, tlsCfg *tls.Config, ms *oauthtest.Server, oauthProviders ...string) *channelEnv {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clock.System{})
@@ -76,16 +88,31 @@ func newChannelEnv(t testing.TB, tlsCfg *tls.Config, oauthProviders ...string) *
 		default:
 		}
 	}
+	var oauthDeps *api.OAuthDeps
+	var pending ui.OAuthConnections
+	var microsoft *oauth.Client
+	var apiChanged func(context.Context)
+	if ms != nil {
+		apiChanged = changed
+		microsoft = &oauth.Client{Provider: oauth.Provider{ID: "microsoft", Endpoint: ms.Endpoint(), Scopes: oauth.Microsoft.Scopes,
+			Issuers: []string{ms.IssuerTemplate()}}, ClientID: oauthtest.ClientID, ClientSecret: oauthtest.ClientSecret}
+		clients := oauth.Clients{"microsoft": microsoft}
+		ce.tokens = &oauth.Tokens{Clients: clients, Box: box, Store: st}
+		oauthDeps, pending = &api.OAuthDeps{Clients: clients, Tokens: ce.tokens}, ce.tokens
+	}
 	apiH := api.Handler(api.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Hub: e.hub, Heartbeat: 200 * time.Millisecond,
-		Secrets: box, CheckConnection: check})
+		Secrets: box, CheckConnection: check, OAuth: oauthDeps, ChannelChanged: apiChanged})
 	uiH := ui.New(ui.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Blobs: bl,
 		Secrets: box, InboundDomain: "inbound.atende.test", CheckConnection: check, ChannelChanged: changed,
-		SendingStatus: outbox.New(st, bl, clock.System{}, log, outbox.Config{}).ChannelStatus, OAuthProviders: oauthProviders,
+		SendingStatus: outbox.New(st, bl, clock.System{}, log, outbox.Config{}).ChannelStatus, OAuthProviders: oauthProviders, OAuth: pending,
 		RegenerateAddress: func(ctx context.Context, companyID, channelID int64) (string, error) {
 			return smtpin.RegenerateAddress(ctx, st, "inbound.atende.test", companyID, channelID)
 		}})
 	e.srv = httptest.NewServer(ui.Combine(apiH, uiH))
 	t.Cleanup(e.srv.Close)
+	if microsoft != nil {
+		microsoft.RedirectURL = e.srv.URL + "/oauth/callback"
+	}
 	return ce
 }
 

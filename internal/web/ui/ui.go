@@ -63,6 +63,10 @@ type Deps struct {
 	// OAuthProviders lists the providers with a configured OAuth client
 	// ("google", "microsoft"): the form links to their OAuth start.
 	OAuthProviders []string
+	// OAuth keeps the OAuth connections that signed in as another account
+	// than the channel's (oauth.Tokens): the channel form shows them and
+	// applies or drops them on save; nil shows none.
+	OAuth OAuthConnections
 }
 
 // PageCSP is the Content-Security-Policy of every UI page.
