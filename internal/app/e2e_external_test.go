@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/testutil/dnstest"
+
 	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -60,7 +62,8 @@ func TestEndToEndExternalConnection(t *testing.T) {
 	defer cancel()
 	var logs syncBuf
 	done := make(chan int, 1)
-	env := map[string]string{"ATENDE_SECRET_KEY": base64.StdEncoding.EncodeToString(key)}
+	// DNS only on loopback: SPF/DMARC of the customer's mail ask dnstest.
+	env := map[string]string{"ATENDE_SECRET_KEY": base64.StdEncoding.EncodeToString(key), "ATENDE_DNS_RESOLVER": dnstest.Start(t).Addr()}
 	go func() {
 		done <- Run(runCtx, []string{"serve", "--data", data, "--http", freePort(t), "--smtp", "", "--extra-ca-file", ms.CAFile},
 			IO{Out: io.Discard, Err: &logs, Getenv: func(k string) string { return env[k] }})

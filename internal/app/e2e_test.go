@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/testutil/dnstest"
+
 	"github.com/emersion/go-msgauth/dkim"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
@@ -59,7 +61,8 @@ func TestEndToEndInternalConnection(t *testing.T) {
 	defer cancel()
 	var logs syncBuf
 	done := make(chan int, 1)
-	env := map[string]string{"ATENDE_RELAY_PASSWORD": ms.Password("support")}
+	// DNS only on loopback: SPF/DMARC of the customer's mail ask dnstest.
+	env := map[string]string{"ATENDE_RELAY_PASSWORD": ms.Password("support"), "ATENDE_DNS_RESOLVER": dnstest.Start(t).Addr()}
 	go func() {
 		done <- Run(runCtx, []string{"serve", "--data", data, "--http", httpAddr, "--smtp", smtpPort, "--inbound-domain", "support.test",
 			"--relay", ms.SubmissionAddr, "--relay-username", ms.Address("support"), "--extra-ca-file", ms.CAFile, "--log-level", "debug"},

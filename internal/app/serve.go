@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/resolver"
+
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/autoreply"
 	"github.com/atende-helpdesk/atende/internal/config"
@@ -40,6 +42,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	}
 	log := newLogger(cfg, sys.Err)
 	clk := sys.Clock
+	dns := resolver.New(cfg.DNSResolver) // every DNS lookup goes here
 	st, bl, err := openStores(ctx, cfg, clk)
 	if err != nil {
 		return err
@@ -121,7 +124,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			InboundDomain:  cfg.InboundDomain,
 			AuthServID:     authServID(cfg),
 			MaxMessageSize: cfg.MaxMessageSize,
-		}, smtpin.Deps{Store: st, Ingest: svc, Blobs: bl, Clock: clk}, log.With("component", "smtpin"))
+		}, smtpin.Deps{Store: st, Ingest: svc, Blobs: bl, Clock: clk, Resolver: dns}, log.With("component", "smtpin"))
 		if err == nil {
 			err = smtpSrv.Listen()
 		}

@@ -42,6 +42,10 @@ type Config struct {
 	// TrustProxy believes X-Forwarded-Proto/For from a reverse proxy in
 	// front of Atende (Secure cookies, client IPs for login throttling).
 	TrustProxy bool
+	// DNSResolver is the DNS server ("host:port") every lookup Atende
+	// makes goes to (SPF/DKIM/DMARC, domain verification, published DKIM
+	// records, outbound host names); "" = the system resolver.
+	DNSResolver string
 
 	// OAuth2 app registrations for "Connect with Google / Microsoft"
 	// mailboxes (Gmail, Office 365); the redirect URL is
@@ -88,6 +92,7 @@ func (c *Config) FlagSet(fs *flag.FlagSet) {
 	fs.StringVar(&c.RelayEncryption, "relay-encryption", c.RelayEncryption, "tls, starttls or none (env ATENDE_RELAY_ENCRYPTION)")
 	fs.StringVar(&c.RelayUsername, "relay-username", c.RelayUsername, "relay login; password in env ATENDE_RELAY_PASSWORD (env ATENDE_RELAY_USERNAME)")
 	fs.StringVar(&c.ExtraCAFile, "extra-ca-file", c.ExtraCAFile, "PEM file of extra trusted CAs for outgoing TLS (env ATENDE_EXTRA_CA_FILE)")
+	fs.StringVar(&c.DNSResolver, "dns-resolver", c.DNSResolver, "DNS server host:port for every lookup, instead of the system resolver (env ATENDE_DNS_RESOLVER)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "trust X-Forwarded-* headers from a reverse proxy (env ATENDE_TRUST_PROXY=1)")
 	fs.StringVar(&c.GoogleClientID, "google-client-id", c.GoogleClientID, "OAuth2 client ID for Gmail mailboxes (env ATENDE_GOOGLE_CLIENT_ID)")
 	fs.StringVar(&c.GoogleClientSecret, "google-client-secret", c.GoogleClientSecret, "OAuth2 client secret for Gmail; prefer env ATENDE_GOOGLE_CLIENT_SECRET")
@@ -124,6 +129,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	env("ATENDE_RELAY_USERNAME", str(&c.RelayUsername))
 	env("ATENDE_RELAY_PASSWORD", str(&c.RelayPassword))
 	env("ATENDE_EXTRA_CA_FILE", str(&c.ExtraCAFile))
+	env("ATENDE_DNS_RESOLVER", str(&c.DNSResolver))
 	env("ATENDE_GOOGLE_CLIENT_ID", str(&c.GoogleClientID))
 	env("ATENDE_GOOGLE_CLIENT_SECRET", str(&c.GoogleClientSecret))
 	env("ATENDE_MICROSOFT_CLIENT_ID", str(&c.MicrosoftClientID))
@@ -211,6 +217,7 @@ func (c Config) Validate() error {
 		bad("--max-message-size (ATENDE_MAX_MESSAGE_SIZE)", "must be between 1KB and 1GB")
 	}
 	checkAddr("--relay (ATENDE_RELAY)", c.RelayAddr, true)
+	checkAddr("--dns-resolver (ATENDE_DNS_RESOLVER)", c.DNSResolver, true)
 	switch c.RelayEncryption {
 	case "tls", "starttls", "none":
 	default:
