@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,6 +82,9 @@ type Publisher interface {
 // after the commit.
 type Outbox interface {
 	Enqueue(ctx context.Context, q store.Queries, m *model.Message) error
+	// Requeue puts a failed message back in the queue as it is (same
+	// Message-ID); false when it was not failed.
+	Requeue(ctx context.Context, q store.Queries, m *model.Message, now time.Time) (bool, error)
 	Wake()
 }
 
@@ -93,6 +97,11 @@ type Queue struct {
 // Enqueue implements Outbox with outbox.Enqueue.
 func (q Queue) Enqueue(ctx context.Context, qs store.Queries, m *model.Message) error {
 	return outbox.Enqueue(ctx, qs, m)
+}
+
+// Requeue implements Outbox with outbox.Requeue.
+func (q Queue) Requeue(ctx context.Context, qs store.Queries, m *model.Message, now time.Time) (bool, error) {
+	return outbox.Requeue(ctx, qs, m, now)
 }
 
 // Wake implements Outbox.
@@ -379,6 +388,116 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id int64, status model
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ticket: set status: %w", err)
+	}
+	s.publish(ctx, Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: id})
+	return t, nil
+}
+
+// Retry sends a failed outbound message of the ticket again ("Tentar
+// novamente"): the same stored message, with its Message-ID, goes back to
+// the outbox. Retrying a message that is queued or sent already changes
+// nothing (a double click sends once).
+func (s *Service) Retry(ctx context.Context, a Actor, id, messageID int64) (*model.Message, error) {
+	var m *model.Message
+	requeued := false
+	err := s.store.Tx(ctx, func(q store.Queries) error {
+		t, err := s.load(ctx, q, a, id)
+		if err != nil {
+			return err
+		}
+		if m, err = q.GetMessage(ctx, a.CompanyID, messageID); err != nil {
+			return err
+		}
+		if m.TicketID != t.ID || m.Direction != model.DirOut {
+			return fmt.Errorf("message %d: %w", messageID, ErrNotFound)
+		}
+		if requeued, err = s.outbox.Requeue(ctx, q, m, s.clk.Now()); err != nil {
+			return err
+		}
+		if requeued {
+			m.Status, m.Error = model.MsgQueued, ""
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: retry: %w", err)
+	}
+	if requeued {
+		s.outbox.Wake()
+		s.publish(ctx, Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: id, MessageID: messageID})
+	}
+	return m, nil
+}
+
+// Priorities, lowest first.
+var Priorities = []string{"low", "normal", "high", "urgent"}
+
+// MaxTags and MaxTagLen bound a ticket's tags.
+const (
+	MaxTags   = 20
+	MaxTagLen = 40
+)
+
+// DetailsInput changes a ticket's priority and tags (nil = unchanged).
+type DetailsInput struct {
+	Priority *string  `json:"priority,omitempty"`
+	Tags     []string `json:"tags"` // nil = unchanged; [] = none
+}
+
+// NormalizeTags trims, lowercases and de-duplicates tags, keeping their
+// order; empty ones are dropped.
+func NormalizeTags(in []string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, t := range in {
+		t = strings.ToLower(strings.Join(strings.Fields(t), " "))
+		if t != "" && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// SetDetails sets the priority and/or tags (what rule filters set when
+// the ticket opened).
+func (s *Service) SetDetails(ctx context.Context, a Actor, id int64, in DetailsInput) (*model.Ticket, error) {
+	var v directory.ValidationError
+	if in.Priority != nil && !slices.Contains(Priorities, *in.Priority) {
+		v = append(v, directory.FieldError{Field: "priority", Message: "must be low, normal, high or urgent"})
+	}
+	var tags []string
+	if in.Tags != nil {
+		tags = NormalizeTags(in.Tags)
+		if len(tags) > MaxTags {
+			v = append(v, directory.FieldError{Field: "tags", Message: fmt.Sprintf("at most %d tags", MaxTags)})
+		}
+		for _, t := range tags {
+			if utf8.RuneCountInString(t) > MaxTagLen || strings.ContainsAny(t, ",\r\n") {
+				v = append(v, directory.FieldError{Field: "tags", Message: fmt.Sprintf("each tag at most %d characters, without commas", MaxTagLen)})
+				break
+			}
+		}
+	}
+	if len(v) > 0 {
+		return nil, v
+	}
+	var t *model.Ticket
+	err := s.store.Tx(ctx, func(q store.Queries) error {
+		var err error
+		if t, err = s.load(ctx, q, a, id); err != nil {
+			return err
+		}
+		if in.Priority != nil {
+			t.Priority = *in.Priority
+		}
+		if in.Tags != nil {
+			t.Tags = tags
+		}
+		return q.UpdateTicket(ctx, t)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: set details: %w", err)
 	}
 	s.publish(ctx, Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: id})
 	return t, nil
