@@ -43,7 +43,7 @@ func TestCustomerTemplateKeys(t *testing.T) {
 // Issue 15 item 8: times are friendly, in the agent's zone, relative to
 // the program's clock, with the whole timestamp for the title.
 func TestFriendlyTimes(t *testing.T) {
-	manaus, _ := time.LoadLocation("America/Manaus") // UTC-4
+	manaus, _ := time.LoadLocation("America/Manaus")    // UTC-4
 	now := time.Date(2024, 6, 5, 15, 0, 0, 0, time.UTC) // 11:00 in Manaus
 	pt, en := Localizer{LangPT}, Localizer{LangEN}
 	cases := []struct {
