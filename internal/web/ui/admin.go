@@ -13,6 +13,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 	"github.com/atende-helpdesk/atende/internal/web/api"
@@ -522,6 +523,9 @@ type noticeRow struct {
 	Channel, Created              string
 	Read, Forwarding, Reconnect   bool
 	SafeLink                      bool
+	// SendFailed: a message could not be sent; TicketURL opens it.
+	SendFailed bool
+	TicketURL  string
 }
 
 type noticesPage struct {
@@ -549,10 +553,21 @@ func (h *handler) adminNotices(w http.ResponseWriter, r *http.Request, s *sessio
 		p.Notices = append(p.Notices, noticeRow{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Code: n.Code, Link: n.Link,
 			Channel: names.channels[n.ChannelID], Created: s.when(n.CreatedAt).Text, Read: !n.ReadAt.IsZero(),
 			Forwarding: n.Kind == store.NoticeForwardingConfirmation, Reconnect: n.Kind == store.NoticeReconnect,
+			SendFailed: n.Kind == outbox.NoticeSendFailed, TicketURL: internalTicketURL(n.Link),
 			SafeLink: strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://")})
 	}
 	v.Page = p
 	h.render(w, r, http.StatusOK, "admin_notices", "layout", v)
+}
+
+// internalTicketURL is link when it is one of our ticket paths
+// ("/tickets/12#m34"), else "".
+func internalTicketURL(link string) string {
+	rest, ok := strings.CutPrefix(link, "/tickets/")
+	if !ok || rest == "" || strings.ContainsAny(rest, "/?\\ ") {
+		return ""
+	}
+	return link
 }
 
 func (h *handler) adminReadNotice(w http.ResponseWriter, r *http.Request, s *session) {
