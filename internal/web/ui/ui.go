@@ -106,7 +106,8 @@ func New(d Deps) http.Handler {
 		d.Clock = clock.System{}
 	}
 	h := &handler{Deps: d, pages: map[string]*template.Template{}, version: assetVersion()}
-	funcs := template.FuncMap{"itoa": itoa, "static": func(name string) string { return "/static/" + name + "?v=" + h.version }}
+	funcs := template.FuncMap{"itoa": itoa, "static": func(name string) string { return "/static/" + name + "?v=" + h.version },
+		"addr": breakableAddress}
 	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me"} {
 		files := []string{"templates/layout.html", "templates/" + p + ".html"}
 		if p == "inbox" {
@@ -248,6 +249,22 @@ func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.errorPage(w, r, Localizer{pickLanguage("", r)}, http.StatusNotFound, "err.not_found")
+}
+
+// breakableAddress renders an email address that may wrap before "@" and
+// after each dot, and nowhere inside a word.
+func breakableAddress(a string) template.HTML {
+	var b strings.Builder
+	for i, r := range a {
+		if r == '@' && i > 0 {
+			b.WriteString("<wbr>")
+		}
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		if r == '.' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
 }
 
 // notFoundPage adds the way back to the 404 page.
