@@ -121,7 +121,9 @@ func (s *switchSender) set(err error) { s.mu.Lock(); s.fail = err; s.mu.Unlock()
 
 type rejected struct{}
 
-func (rejected) Error() string { return "smtp: 550 5.1.1 <bob@nowhere.test>: Recipient address rejected: User unknown in virtual mailbox table" }
+func (rejected) Error() string {
+	return "smtp: 550 5.1.1 <bob@nowhere.test>: Recipient address rejected: User unknown in virtual mailbox table"
+}
 func (rejected) SMTPStatus() (int, string, string) {
 	return 550, "5.1.1", "<bob@nowhere.test>: Recipient address rejected: User unknown in virtual mailbox table"
 }
@@ -418,4 +420,3 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
-
