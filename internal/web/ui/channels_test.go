@@ -314,7 +314,10 @@ func TestBrowserChannelSetup(t *testing.T) {
 			screenshot(t, bctx, "channels-saved-"+tc.name)
 
 			// Rule: default team Financeiro, sender domain cliente.com.br → Vendas.
-			run(t, bctx, "open rule", chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-channel="%d"] .rule-link`, ch.ID))),
+			// The list's Regra link (followed by URL: a click that navigates
+			// while chromedp queries the old document flakes under load).
+			ruleURL := eval[string](t, bctx, fmt.Sprintf(`document.querySelector('tr[data-channel="%d"] .rule-link').href`, ch.ID))
+			run(t, bctx, "open rule", chromedp.Navigate(ruleURL),
 				chromedp.WaitVisible(chromedp.ID("rule-form")),
 				chSetField("rule-team", idStr(c.team.ID)),
 				chromedp.Click(chromedp.ID("add-filter")),
