@@ -35,10 +35,10 @@ import (
 	"github.com/atende-helpdesk/atende/internal/web/ui"
 )
 
-// customerEnv is env whose UI, tickets and ingest read a fake clock
-// ("hoje 04:00" must not depend on the day the test runs; sessions keep
-// the wall clock, which the browser's cookies live by), with the
-// blob store at hand.
+// customerEnv is env whose store, UI, tickets and ingest read a fake
+// clock ("hoje 03:00" must not depend on the day the test runs; the
+// login sessions keep the wall clock, which the browser's cookies live
+// by), with the blob store at hand.
 type customerEnv struct {
 	*env
 	bl  *blob.FS
@@ -49,7 +49,7 @@ func newCustomerEnv(t *testing.T) *customerEnv {
 	t.Helper()
 	dir := t.TempDir()
 	clk := testclock.New(t)
-	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clock.System{})
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clk)
 	must(t, err)
 	t.Cleanup(func() { st.Close() })
 	bl, err := blob.NewFS(filepath.Join(dir, "blobs"))
@@ -180,10 +180,10 @@ func TestBrowserCustomerMail(t *testing.T) {
 		lang, accept, wrote, today, retryBanner, retried, autoLabel, high, ccErr, notice, noRule string
 	}
 	cases := []texts{
-		{"pt-BR", "pt-BR,pt;q=0.9", "Em 21/11/2026 04:00, Bob Cliente <" + bob + "> escreveu:", "hoje 03:00",
+		{"pt-BR", "pt-BR,pt;q=0.9", "Em %s, Bob Cliente <" + bob + "> escreveu:", "hoje 03:00",
 			"O servidor do destinatário recusou esta mensagem.", "A mensagem voltou para a fila de envio.", "Resposta automática", "Alta",
 			"e-mail", "Mensagem não enviada", ""},
-		{"en", "en-US,en;q=0.9", "On Sat, Nov 21, 2026 at 04:00, Bob Cliente <" + bob + "> wrote:", "today 03:00",
+		{"en", "en-US,en;q=0.9", "On %s, Bob Cliente <" + bob + "> wrote:", "today 03:00",
 			"The recipient's server refused this message.", "The message is back in the send queue.", "Automatic reply", "High",
 			"email", "Message not sent", ""},
 	}
@@ -321,9 +321,13 @@ func TestBrowserCustomerMail(t *testing.T) {
 			if !strings.Contains(h, "Vamos trocar o produto.<br>") {
 				t.Fatalf("the agent's line break was lost:\n%s", h)
 			}
-			// Item 3 (headers): the quote header in the company's language and zone.
-			if !strings.Contains(plain, tc.wrote) {
-				t.Fatalf("quote header, want %q:\n%s", tc.wrote, plain)
+			// Item 3 (headers): the quote header in the company's language
+			// and zone: 07:00 UTC is 04:00 in São Paulo.
+			sp, _ := time.LoadLocation("America/Sao_Paulo")
+			layout := map[string]string{"pt-BR": "02/01/2006 15:04", "en": "Mon, Jan 2, 2006 at 15:04"}[tc.lang]
+			wrote := fmt.Sprintf(tc.wrote, sent.In(sp).Format(layout))
+			if !strings.Contains(wrote, " 04:00,") || !strings.Contains(plain, wrote) {
+				t.Fatalf("quote header, want %q:\n%s", wrote, plain)
 			}
 
 			// The reply in the ticket view shows the quoted image too.
