@@ -68,6 +68,7 @@ func newChannelSender(cfg config.Config, st store.Store, box *secrets.Box, tlsCf
 			Auth:          auth,
 			TLS:           tlsCfg,
 			AllowInsecure: cfg.RelayEncryption == "none",
+			Provider:      smtpout.RelayProvider,
 		}, log.With("sender", "relay"))
 	}
 	return cs, nil

@@ -195,7 +195,7 @@ func (s *Service) handle(ctx context.Context, j model.Job) (bool, error) {
 	}
 	out, err := reply.Compose(reply.Input{Channel: ch, Ticket: tk, CompanyName: co.Name, Thread: thread,
 		To: []model.Address{in.From}, Cc: []model.Address{}, Contact: in.From, Markdown: rule.InitialMessage,
-		Auto: true, SubjectTag: true, Now: now})
+		Auto: true, SubjectTag: true, Now: now, Language: co.Language, Location: co.Location()})
 	if errors.Is(err, reply.ErrInvalid) {
 		s.log.Warn("autoreply: cannot compose", "channel", ch.ID, "err", err)
 		return done(err.Error())

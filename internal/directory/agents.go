@@ -92,7 +92,10 @@ type AgentPatch struct {
 	Password  *string     `json:"password,omitempty"`
 	Signature *string     `json:"signature,omitempty"`
 	Language  *string     `json:"language,omitempty"`
-	Disabled  *bool       `json:"disabled,omitempty"`
+	// TimeZone is an IANA name ("America/Manaus"); "" = none (the
+	// company's zone, until the browser's is saved).
+	TimeZone *string `json:"time_zone,omitempty"`
+	Disabled *bool   `json:"disabled,omitempty"`
 }
 
 // UpdateAgent applies p. Changing the password or disabling the agent ends
@@ -118,6 +121,13 @@ func (s *Service) UpdateAgent(ctx context.Context, companyID, id int64, p AgentP
 			v.add("signature", fmt.Sprintf("must be at most %d characters", maxSig))
 		}
 		a.Signature = *p.Signature
+	}
+	if p.TimeZone != nil {
+		if *p.TimeZone != "" && !model.ValidTimeZone(*p.TimeZone) {
+			v.add("time_zone", "must be a time zone such as America/Sao_Paulo")
+		} else {
+			a.TimeZone = *p.TimeZone
+		}
 	}
 	if p.Language != nil {
 		if !validLanguage(*p.Language) {

@@ -122,6 +122,39 @@ func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
 type SetupInput struct {
 	Company CompanyInput `json:"company"`
 	Admin   AgentInput   `json:"admin"`
+	// TimeZone is the company's and the admin's zone (the browser's);
+	// "" = model.DefaultTimeZone for the company, none for the admin.
+	TimeZone string `json:"time_zone,omitempty"`
+}
+
+// CompanySettings is what an admin may change about the company: the
+// language and time zone of what its customers read.
+type CompanySettings struct {
+	Language string `json:"language"`
+	TimeZone string `json:"time_zone"`
+}
+
+// UpdateCompanySettings validates and saves s.
+func (s *Service) UpdateCompanySettings(ctx context.Context, companyID int64, in CompanySettings) (*model.Company, error) {
+	var v ValidationError
+	if !validLanguage(in.Language) {
+		v.add("language", "must be pt-BR or en")
+	}
+	if !model.ValidTimeZone(in.TimeZone) {
+		v.add("time_zone", "must be a time zone such as America/Sao_Paulo")
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	co, err := s.store.GetCompany(ctx, companyID)
+	if err != nil {
+		return nil, err
+	}
+	co.Language, co.TimeZone = in.Language, in.TimeZone
+	if err := s.store.UpdateCompany(ctx, co); err != nil {
+		return nil, fmt.Errorf("directory: update company: %w", err)
+	}
+	return co, nil
 }
 
 // Setup creates the first company and admin in one transaction, only when
@@ -145,7 +178,11 @@ func (s *Service) Setup(ctx context.Context, in SetupInput) (*model.Company, *mo
 	if err != nil {
 		return nil, nil, err
 	}
-	co := &model.Company{Slug: in.Company.Slug, Name: strings.TrimSpace(in.Company.Name)}
+	if in.TimeZone != "" && !model.ValidTimeZone(in.TimeZone) {
+		in.TimeZone = "" // the browser's guess only: never refuse setup for it
+	}
+	co := &model.Company{Slug: in.Company.Slug, Name: strings.TrimSpace(in.Company.Name), Language: a.Language, TimeZone: in.TimeZone}
+	a.TimeZone = in.TimeZone
 	err = s.store.Tx(ctx, func(q store.Queries) error {
 		if cos, err := q.ListCompanies(ctx); err != nil {
 			return err

@@ -23,7 +23,7 @@ func (x threadIndex) ref(ctx context.Context, companyID, ticketID int64) (thread
 	if err != nil {
 		return thread.TicketRef{}, err
 	}
-	return thread.TicketRef{ID: t.ID, Number: t.Number, Participants: parts}, nil
+	return thread.TicketRef{ID: t.ID, Number: t.Number, ChannelID: t.ChannelID, Participants: parts}, nil
 }
 
 func (x threadIndex) TicketsByMessageIDs(ctx context.Context, companyID int64, ids []string) (map[string]thread.TicketRef, error) {

@@ -253,7 +253,7 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 	for _, a := range append(append([]mailparse.Address{}, pm.To...), pm.Cc...) {
 		recipients = append(recipients, a.Address)
 	}
-	tin := thread.Input{CompanyID: in.CompanyID, MessageID: pm.MessageID, InReplyTo: pm.InReplyTo,
+	tin := thread.Input{CompanyID: in.CompanyID, ChannelID: ch.ID, MessageID: pm.MessageID, InReplyTo: pm.InReplyTo,
 		References: pm.References, Subject: pm.Subject, From: from, Recipients: recipients}
 	if pm.Bounce != nil && pm.Bounce.OriginalMessageID != "" {
 		// A bounce belongs with the message that bounced.

@@ -8,10 +8,61 @@ import (
 
 // Company is a tenant: everything else belongs to exactly one company.
 type Company struct {
-	ID        int64
-	Slug      string // lowercase, [a-z0-9-], unique; used in inbound addresses and the CLI
-	Name      string
+	ID   int64
+	Slug string // lowercase, [a-z0-9-], unique; used in inbound addresses and the CLI
+	Name string
+	// Language is what its customers read in automatic text: quote and
+	// forward headers ("pt-BR" or "en").
+	Language string
+	// TimeZone is an IANA name ("America/Sao_Paulo"): dates in quote and
+	// forward headers, and the UI's zone for agents who have none.
+	TimeZone  string
 	CreatedAt time.Time
+}
+
+// Location is the company's time zone (UTC when unset or unknown).
+func (c *Company) Location() *time.Location { return LoadLocation(c.TimeZone) }
+
+// DefaultTimeZone is a new company's time zone.
+const DefaultTimeZone = "America/Sao_Paulo"
+
+// ValidTimeZone reports whether name is an IANA time zone this program
+// knows ("UTC" included; "" and "Local" are not).
+func ValidTimeZone(name string) bool {
+	if name == "" || name == "Local" || len(name) > 64 || strings.ContainsAny(name, " \\") {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
+// LoadLocation returns the named zone, UTC for "" or an unknown name.
+func LoadLocation(name string) *time.Location {
+	if !ValidTimeZone(name) {
+		return time.UTC
+	}
+	loc, _ := time.LoadLocation(name)
+	return loc
+}
+
+// ValidEmail reports whether s is a plain address we can send to:
+// local@domain, no display name, and a domain with a dot
+// ("gerente@cliente" is a typo, not an address).
+func ValidEmail(s string) bool {
+	if s == "" || len(s) > 254 || strings.ContainsAny(s, "\r\n\t <>,;\"()[]\\") {
+		return false
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || at == len(s)-1 || strings.Count(s, "@") != 1 {
+		return false
+	}
+	domain := s[at+1:]
+	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") ||
+		strings.Contains(domain, "..") || strings.HasPrefix(domain, "-") {
+		return false
+	}
+	local := s[:at]
+	return !strings.HasPrefix(local, ".") && !strings.HasSuffix(local, ".") && !strings.Contains(local, "..")
 }
 
 // Role is what an agent may do.
@@ -36,8 +87,11 @@ type Agent struct {
 	PasswordHash string // argon2id PHC string; "" = cannot log in with a password
 	Signature    string // personal signature (HTML); wins over the channel's when set
 	Language     string // "pt-BR" or "en"
-	Disabled     bool
-	CreatedAt    time.Time
+	// TimeZone is the IANA zone the UI shows times in; "" = not known
+	// yet (the company's zone is used, the browser's is saved on login).
+	TimeZone  string
+	Disabled  bool
+	CreatedAt time.Time
 }
 
 // Team is a group of agents; a channel's default team receives its tickets.

@@ -9,6 +9,14 @@
 //   - 4xx replies and network errors are retried with exponential backoff
 //     and jitter; the last error is shown on the message.
 //   - 5xx replies fail the message permanently with the server's text.
+//   - A sending setup that retrying cannot fix (STARTTLS missing, TLS or
+//     certificate mismatch, login refused) fails the message at once.
+//   - A failed message's error text starts with its kind ("[rejected]",
+//     "[config]", "[relay_starttls]", "[gave_up]"; "[retrying]" while
+//     still queued): see ParseFailure. The channel's admins get one
+//     notice (NoticeSendFailed) per failed message, not per attempt, and
+//     Requeue sends the same stored message (same Message-ID) again
+//     through its existing job ("Tentar novamente"), idempotently.
 //   - A provider's own sending limit (e.g. Gmail's 550 5.4.5 "Daily user
 //     sending limit exceeded") pauses that channel's queue until the next
 //     day instead of failing messages.

@@ -17,6 +17,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/providers"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
 
@@ -297,18 +298,129 @@ func (s *Service) handle(ctx context.Context, j model.Job) {
 		_ = s.st.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgQueued, "waiting: "+text)
 		s.wait(ctx, j, until)
 	case permanent:
-		log.Warn("outbox: message rejected", "message", m.ID, "err", err)
-		_ = s.st.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgFailed, text)
+		kind := FailRejected
+		if c := configProblem(err); c != "" {
+			kind = FailConfig
+			if c == providers.CodeStartTLSMissing && ch.Outgoing == model.ConnInternal {
+				kind = FailRelayStartTLS
+			}
+		}
+		log.Warn("outbox: message failed", "message", m.ID, "kind", kind, "err", err)
+		s.fail(ctx, m, kind, text)
 		s.retry(ctx, j, text, now, true)
 	default:
-		failed := j.Attempts >= s.cfg.MaxAttempts
-		status := model.MsgQueued
-		if failed {
-			status = model.MsgFailed
+		if j.Attempts >= s.cfg.MaxAttempts {
+			log.Warn("outbox: message failed after retries", "message", m.ID, "attempts", j.Attempts, "err", err)
+			s.fail(ctx, m, FailGaveUp, text)
+			s.retry(ctx, j, text, now, true)
+			return
 		}
-		_ = s.st.UpdateMessageStatus(ctx, m.CompanyID, m.ID, status, text)
-		s.retry(ctx, j, text, s.backoff(j), failed)
+		_ = s.st.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgQueued, FailureText(FailRetrying, text))
+		s.retry(ctx, j, text, s.backoff(j), false)
 	}
+}
+
+// Why a send failed, as stored at the start of the message's error text
+// ("[rejected] smtpout: permanent failure: 550 5.1.1 ..."): the UI
+// explains each kind in the agent's language and shows the server's
+// text as the detail.
+const (
+	FailRejected      = "rejected"       // the receiving server refused it for good (5xx)
+	FailConfig        = "config"         // our sending connection is misconfigured (TLS, login)
+	FailRelayStartTLS = "relay_starttls" // the relay offers no STARTTLS (--relay-encryption)
+	FailGaveUp        = "gave_up"        // temporary failures until MaxAttempts
+	FailRetrying      = "retrying"       // a temporary failure; still queued
+)
+
+// FailureText is the stored error text of a failure of this kind.
+func FailureText(kind, text string) string { return "[" + kind + "] " + text }
+
+// ParseFailure splits a stored error text into its kind and the server's
+// text; older texts without a kind give kind "".
+func ParseFailure(errText string) (kind, detail string) {
+	if strings.HasPrefix(errText, "[") {
+		if k, rest, ok := strings.Cut(errText[1:], "] "); ok && !strings.ContainsAny(k, " []") {
+			return k, rest
+		}
+	}
+	return "", errText
+}
+
+// NoticeSendFailed is the admin notice kind of a message that could not be
+// sent; one per message (its Code is "msg-<id>").
+const NoticeSendFailed = "send_failed"
+
+// fail marks m failed and tells the channel's admins, once per message.
+func (s *Service) fail(ctx context.Context, m *model.Message, kind, text string) {
+	ctx = context.WithoutCancel(ctx)
+	if err := s.st.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgFailed, FailureText(kind, text)); err != nil {
+		s.log.Error("outbox: mark message failed", "message", m.ID, "err", err)
+	}
+	var to []string
+	for _, a := range m.To {
+		to = append(to, a.Address)
+	}
+	n := &store.Notice{CompanyID: m.CompanyID, ChannelID: m.ChannelID, Kind: NoticeSendFailed, Title: m.Subject,
+		Body: strings.Join(to, ", ") + "\n" + FailureText(kind, text), Code: fmt.Sprintf("msg-%d", m.ID),
+		Link: fmt.Sprintf("/tickets/%d#m%d", m.TicketID, m.ID), CreatedAt: s.clk.Now().UTC()}
+	if err := s.st.CreateNotice(ctx, n); err != nil && !errors.Is(err, store.ErrConflict) {
+		s.log.Error("outbox: admin notice of a failed message", "message", m.ID, "err", err)
+	}
+}
+
+// Requeue sends a failed outbound message again: the same stored bytes
+// (same Message-ID) through its existing send job, put back in the queue
+// due at now. It is idempotent: a message that is not failed (already
+// queued again, or sent) is left alone and Requeue reports false. Call it
+// inside the transaction that sets the message back to queued.
+func Requeue(ctx context.Context, q store.Queries, m *model.Message, now time.Time) (bool, error) {
+	if m.Direction != model.DirOut || m.RawKey == "" || m.Status != model.MsgFailed {
+		return false, nil
+	}
+	if err := q.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgQueued, ""); err != nil {
+		return false, fmt.Errorf("outbox: requeue message %d: %w", m.ID, err)
+	}
+	b, _ := json.Marshal(payload{MessageID: m.ID})
+	j := &model.Job{CompanyID: m.CompanyID, Kind: JobKind, Payload: b, UniqueKey: fmt.Sprintf("msg-%d", m.ID), RunAt: now}
+	err := q.EnqueueJob(ctx, j)
+	if errors.Is(err, store.ErrConflict) {
+		// The message's job failed: restart it. (A job still pending
+		// would send the message anyway.)
+		if _, err = q.RestartJob(ctx, m.CompanyID, j.ID, now); err != nil {
+			return false, fmt.Errorf("outbox: requeue message %d: %w", m.ID, err)
+		}
+		return true, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("outbox: requeue message %d: %w", m.ID, err)
+	}
+	return true, nil
+}
+
+// ConnProblem is implemented by send errors that carry a connection
+// problem (smtpout.SendError).
+type ConnProblem interface {
+	ConnProblem() *providers.Problem
+}
+
+// configProblem is the code of a sending-setup problem that retrying
+// cannot fix ("" for anything else).
+func configProblem(err error) providers.Code {
+	var cp ConnProblem
+	var p *providers.Problem
+	switch {
+	case errors.As(err, &cp) && cp.ConnProblem() != nil:
+		p = cp.ConnProblem()
+	case errors.As(err, &p):
+	default:
+		return ""
+	}
+	switch p.Code {
+	case providers.CodeStartTLSMissing, providers.CodeTLSMismatch, providers.CodeCertificateInvalid, providers.CodeInsecureRefused,
+		providers.CodeSMTPAuthFailed, providers.CodeSMTPAuthMissing, providers.CodeOAuthReconnect, providers.CodeOAuthRefused:
+		return p.Code
+	}
+	return ""
 }
 
 func recipients(m *model.Message) []string {
@@ -378,7 +490,7 @@ func classify(err error) class {
 		strings.Contains(lower, "rate limit exceeded") {
 		return providerLimit
 	}
-	if code >= 500 && code < 600 {
+	if code >= 500 && code < 600 || configProblem(err) != "" {
 		return permanent
 	}
 	return temporary

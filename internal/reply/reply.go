@@ -10,12 +10,15 @@ import (
 	"io"
 	"mime"
 	"net/mail"
+	"regexp"
 	"strings"
 	"time"
 
+	"github.com/emersion/go-message"
 	gmail "github.com/emersion/go-message/mail"
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
+	ghtml "github.com/yuin/goldmark/renderer/html"
 
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/thread"
@@ -54,13 +57,38 @@ type Input struct {
 	SubjectTag bool
 	ReplyToken bool
 	// Auto marks an automatic message (initial message / auto-reply).
-	Auto     bool
-	Language string // "pt-BR" (default) or "en": quote header language
-	Now      time.Time
+	Auto bool
+	// Language is the company's: quote header and image placeholder
+	// ("pt-BR", the default, or "en").
+	Language string
+	// Location is the company's time zone for the quote header; nil = UTC.
+	Location *time.Location
+	// Inline are the inline images (cid:) of the quoted message (see
+	// Quoted): a quoted image is carried again as a multipart/related
+	// part with its Content-ID; one that is missing or cannot be read
+	// becomes a "[imagem]" placeholder, never an internal URL.
+	Inline []Inline
+	Now    time.Time
 	// MessageIDDomain is the right-hand side of our Message-IDs; "" =
 	// the From address's domain.
 	MessageIDDomain string
 }
+
+// Inline is an inline image of the quoted message.
+type Inline struct {
+	ContentID   string // without brackets
+	ContentType string
+	Filename    string
+	// BlobKey is handed back in Output.Inline for the caller's own
+	// attachment rows; Compose does not use it.
+	BlobKey string
+	Size    int64
+	Open    func() (io.ReadCloser, error)
+}
+
+// MaxInlineBytes bounds the quoted images carried again in one reply;
+// past it the remaining ones become placeholders.
+const MaxInlineBytes = 10 << 20
 
 // Output is the composed message.
 type Output struct {
@@ -73,7 +101,11 @@ type Output struct {
 	InReplyTo string
 	Refs      []string
 	Text      string
-	HTML      string
+	// HTML is the body as the ticket view shows it: inline images point
+	// to the message's cid/<id> URLs (the raw mail says cid:<id>).
+	HTML string
+	// Inline are the quoted images the raw mail carries (related parts).
+	Inline []Inline
 	// Recipients is the SMTP envelope: To + Cc + Bcc, deduplicated.
 	Recipients []string
 }
@@ -170,13 +202,16 @@ func Compose(in Input) (*Output, error) {
 	out.MessageID = newMessageID(in.Now, domain)
 
 	// Body.
-	textBody, htmlBody, err := body(in, last)
+	b, err := body(in, last)
 	if err != nil {
 		return nil, err
 	}
-	out.Text, out.HTML = textBody, htmlBody
+	out.Text, out.HTML = b.text, b.display
+	for _, p := range b.parts {
+		out.Inline = append(out.Inline, p.Inline)
+	}
 
-	raw, err := write(in, out)
+	raw, err := write(in, out, b)
 	if err != nil {
 		return nil, err
 	}
@@ -259,8 +294,8 @@ func defaultCc(msgs []model.Message, to []model.Address, ours map[string]bool) [
 	var out []model.Address
 	add := func(a model.Address) {
 		k := model.NormalizeEmail(a.Address)
-		if k == "" || skip[k] || strings.HasSuffix(k, "@invalid") {
-			return
+		if k == "" || skip[k] || strings.HasSuffix(k, "@invalid") || !model.ValidEmail(k) {
+			return // never prefill a typo ("gerente@cliente") stored earlier
 		}
 		skip[k] = true
 		out = append(out, model.Address{Name: a.Name, Address: k})
@@ -316,83 +351,131 @@ func newMessageID(now time.Time, domain string) string {
 		strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])), domain)
 }
 
-var md = goldmark.New()
+// md renders the agent's Markdown; a single newline is a line break, as
+// typed in the composer's text box.
+var md = goldmark.New(goldmark.WithRendererOptions(ghtml.WithHardWraps()))
 
-// sanitizer keeps the formatting an agent or a signature may use.
+// sanitizer keeps the formatting an agent or a signature may use, and
+// cid: sources of the quoted images carried again.
 var sanitizer = func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	p.AllowAttrs("style").OnElements("span", "p", "div")
+	p.AllowURLSchemes("mailto", "http", "https", "cid")
 	return p
 }()
 
-func body(in Input, last *model.Message) (string, string, error) {
+// composed is the body in its three forms and the images it carries.
+type composed struct {
+	text    string
+	mail    string // HTML of the raw mail (cid: sources)
+	display string // HTML for the ticket view (cid/<id> sources)
+	parts   []relatedPart
+}
+
+type relatedPart struct {
+	Inline
+	data []byte
+}
+
+func body(in Input, last *model.Message) (*composed, error) {
 	if strings.ContainsRune(in.Markdown, 0) {
-		return "", "", invalid("the message text contains a NUL byte")
+		return nil, invalid("the message text contains a NUL byte")
 	}
 	var h bytes.Buffer
 	if err := md.Convert([]byte(in.Markdown), &h); err != nil {
-		return "", "", fmt.Errorf("reply: render markdown: %w", err)
+		return nil, fmt.Errorf("reply: render markdown: %w", err)
 	}
 	htmlBody := sanitizer.Sanitize(h.String())
-	textBody := strings.TrimRight(in.Markdown, "\n ") + "\n"
+	c := &composed{text: strings.TrimRight(in.Markdown, "\n ") + "\n"}
 
-	sig := signature(in)
-	if sig != "" {
-		htmlBody += `<div class="atende-signature">` + sanitizer.Sanitize(sig) + `</div>`
-		textBody += "\n-- \n" + htmlToText(sig) + "\n"
+	if sig := signature(in); sig != "" {
+		htmlBody += `<div class="atende-signature">` + sig + `</div>`
+		c.text += "\n-- \n" + SignatureText(sig) + "\n"
 	}
+	c.mail, c.display = htmlBody, htmlBody
 
 	quote := in.Channel.Settings.ShowQuote
 	if in.Quote != nil {
 		quote = *in.Quote
 	}
 	if quote && last != nil && !in.Auto {
-		header := quoteHeader(last, in.Language)
+		header := quoteHeader(last, in.Language, in.Location)
 		quoted := last.HTML
 		if quoted == "" {
 			quoted = "<pre>" + html.EscapeString(last.Text) + "</pre>"
 		}
-		htmlBody += `<div class="atende_quote"><div>` + html.EscapeString(header) + `</div>` +
-			`<blockquote type="cite" style="margin:0 0 0 .8ex;border-left:1px solid #ccc;padding-left:1ex">` +
-			sanitizer.Sanitize(quoted) + `</blockquote></div>`
-		textBody += "\n" + header + "\n" + quoteText(last.Text)
+		mailQ, displayQ, parts := quoteImages(quoted, in.Inline, in.Language)
+		c.parts = parts
+		wrap := func(q string) string {
+			return `<div class="atende_quote"><div>` + html.EscapeString(header) + `</div>` +
+				`<blockquote type="cite" style="margin:0 0 0 .8ex;border-left:1px solid #ccc;padding-left:1ex">` +
+				sanitizer.Sanitize(q) + `</blockquote></div>`
+		}
+		c.mail += wrap(mailQ)
+		c.display += wrap(displayQ)
+		c.text += "\n" + header + "\n" + quoteText(last.Text)
 	}
-	return textBody, htmlBody, nil
+	return c, nil
 }
 
-// signature picks the agent's personal signature over the channel's and
-// fills its variables.
+// Quoted is the message a reply on this thread quotes: the newest one
+// from outside (nil when there is none). Its inline images go in
+// Input.Inline.
+func Quoted(thread []model.Message) *model.Message { return lastInbound(thread) }
+
+// signature picks the agent's personal signature over the channel's,
+// fills its variables and returns it as safe HTML (SignatureHTML).
 func signature(in Input) string {
 	sig := in.Channel.Settings.Signature
 	if in.Agent != nil && strings.TrimSpace(in.Agent.Signature) != "" {
 		sig = in.Agent.Signature
 	}
-	if sig == "" {
+	if strings.TrimSpace(sig) == "" {
 		return ""
 	}
 	agentName := ""
 	if in.Agent != nil {
 		agentName = in.Agent.Name
 	}
-	r := strings.NewReplacer(
-		"{{agent.name}}", html.EscapeString(agentName),
-		"{{ticket.number}}", fmt.Sprint(in.Ticket.Number),
-		"{{channel.name}}", html.EscapeString(in.Channel.Name),
-		"{{company.name}}", html.EscapeString(in.CompanyName),
-	)
-	return r.Replace(sig)
+	return SignatureHTML(sig, map[string]string{"agent.name": agentName, "ticket.number": fmt.Sprint(in.Ticket.Number),
+		"channel.name": in.Channel.Name, "company.name": in.CompanyName})
 }
 
-func quoteHeader(m *model.Message, lang string) string {
+// SignatureHTML turns a signature as an admin or agent typed it into the
+// HTML every reply carries: its {{variables}} filled (HTML-escaped) and,
+// unless it is laid out with block tags or <br> already, each line break
+// kept as a <br> ("Equipe de Suporte\nLoja Exemplo\n(11) 4002-8922" is
+// three lines in the mail, as in the composer's preview). The result is
+// sanitized.
+func SignatureHTML(sig string, vars map[string]string) string {
+	sig = strings.ReplaceAll(strings.TrimSpace(sig), "\r\n", "\n")
+	pairs := make([]string, 0, 2*len(vars))
+	for k, v := range vars {
+		pairs = append(pairs, "{{"+k+"}}", html.EscapeString(v))
+	}
+	sig = strings.NewReplacer(pairs...).Replace(sig)
+	if !blockTagRE.MatchString(sig) {
+		sig = strings.ReplaceAll(sig, "\n", "<br>\n")
+	}
+	return sanitizer.Sanitize(sig)
+}
+
+// SignatureText is the plain-text form of a signature's HTML: one line
+// per <br>, paragraph or block.
+func SignatureText(sigHTML string) string { return htmlToText(sigHTML) }
+
+// blockTagRE finds tags that lay out lines themselves.
+var blockTagRE = regexp.MustCompile(`(?i)<(br|p|div|table|tr|ul|ol|li|h[1-6]|blockquote|pre)[\s/>]`)
+
+// quoteHeader introduces the quoted message, in the company's language
+// and time zone.
+func quoteHeader(m *model.Message, lang string, loc *time.Location) string {
 	when := m.Date
 	if when.IsZero() {
 		when = m.CreatedAt
 	}
 	who := m.From.String()
-	if lang == "en" {
-		return fmt.Sprintf("On %s, %s wrote:", when.Format("Mon, Jan 2, 2006 at 15:04"), who)
-	}
-	return fmt.Sprintf("Em %s, %s escreveu:", when.Format("02/01/2006 15:04"), who)
+	return fmt.Sprintf(Phrase(lang, "quote.wrote"), FormatDate(when, lang, loc), who)
 }
 
 func quoteText(s string) string {
@@ -418,7 +501,7 @@ func toMail(list []model.Address) []*gmail.Address {
 	return out
 }
 
-func write(in Input, out *Output) ([]byte, error) {
+func write(in Input, out *Output, b *composed) ([]byte, error) {
 	var h gmail.Header
 	h.SetDate(in.Now)
 	h.SetAddressList("From", []*gmail.Address{{Name: out.From.Name, Address: out.From.Address}})
@@ -443,44 +526,75 @@ func write(in Input, out *Output) ([]byte, error) {
 		h.Set("Precedence", "auto_reply")
 	}
 	h.Set("X-Atende-Ticket", fmt.Sprint(in.Ticket.Number))
+	h.Set("MIME-Version", "1.0")
 
-	var buf bytes.Buffer
-	var textW, htmlW io.WriteCloser
-	var mw *gmail.Writer
-	var iw *gmail.InlineWriter
-	var err error
-	if len(in.Attachments) > 0 {
-		mw, err = gmail.CreateWriter(&buf, h)
-		if err == nil {
-			iw, err = mw.CreateInline()
-		}
-	} else {
-		iw, err = gmail.CreateInlineWriter(&buf, h)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reply: write headers: %w", err)
-	}
-	var th, hh gmail.InlineHeader
-	th.Set("Content-Type", "text/plain; charset=utf-8")
-	hh.Set("Content-Type", "text/html; charset=utf-8")
-	if textW, err = iw.CreatePart(th); err != nil {
-		return nil, err
-	}
-	io.WriteString(textW, out.Text)
-	textW.Close()
-	if htmlW, err = iw.CreatePart(hh); err != nil {
-		return nil, err
-	}
-	io.WriteString(htmlW, "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>"+out.HTML+"</body></html>")
-	htmlW.Close()
-	if err := iw.Close(); err != nil {
-		return nil, err
-	}
+	// multipart/mixed (attachments) > multipart/alternative > text/plain,
+	// then text/html or multipart/related (text/html + quoted images).
 	for _, a := range in.Attachments {
 		if strings.ContainsAny(a.Filename, "\r\n") {
 			return nil, invalid("attachment name %q must be one line", a.Filename)
 		}
-		var ah gmail.AttachmentHeader
+	}
+	var buf bytes.Buffer
+	root := h.Header
+	if len(in.Attachments) > 0 {
+		root.SetContentType("multipart/mixed", nil)
+	} else {
+		root.SetContentType("multipart/alternative", nil)
+	}
+	w, err := message.CreateWriter(&buf, root)
+	if err != nil {
+		return nil, fmt.Errorf("reply: write headers: %w", err)
+	}
+	alt := w
+	if len(in.Attachments) > 0 {
+		var ah message.Header
+		ah.SetContentType("multipart/alternative", nil)
+		if alt, err = w.CreatePart(ah); err != nil {
+			return nil, err
+		}
+	}
+	if err := leaf(alt, "text/plain", map[string]string{"charset": "utf-8"}, "quoted-printable", nil, []byte(out.Text)); err != nil {
+		return nil, err
+	}
+	htmlDoc := []byte("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>" + b.mail + "</body></html>")
+	if len(b.parts) == 0 {
+		if err := leaf(alt, "text/html", map[string]string{"charset": "utf-8"}, "quoted-printable", nil, htmlDoc); err != nil {
+			return nil, err
+		}
+	} else {
+		var rh message.Header
+		rh.SetContentType("multipart/related", map[string]string{"type": "text/html"})
+		rel, err := alt.CreatePart(rh)
+		if err != nil {
+			return nil, err
+		}
+		if err := leaf(rel, "text/html", map[string]string{"charset": "utf-8"}, "quoted-printable", nil, htmlDoc); err != nil {
+			return nil, err
+		}
+		for _, p := range b.parts {
+			extra := map[string]string{"Content-ID": "<" + p.ContentID + ">"}
+			params := map[string]string{}
+			disp := "inline"
+			if p.Filename != "" {
+				params["name"] = p.Filename
+				disp = mime.FormatMediaType("inline", map[string]string{"filename": p.Filename})
+			}
+			extra["Content-Disposition"] = disp
+			if err := leaf(rel, p.ContentType, params, "base64", extra, p.data); err != nil {
+				return nil, err
+			}
+		}
+		if err := rel.Close(); err != nil {
+			return nil, err
+		}
+	}
+	if alt != w {
+		if err := alt.Close(); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range in.Attachments {
 		ct := a.ContentType
 		if ct == "" {
 			ct = mime.TypeByExtension(extOf(a.Filename))
@@ -488,9 +602,19 @@ func write(in Input, out *Output) ([]byte, error) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		ah.Set("Content-Type", ct)
-		ah.SetFilename(a.Filename)
-		w, err := mw.CreateAttachment(ah)
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil {
+			mt, params = "application/octet-stream", nil
+		}
+		if params == nil {
+			params = map[string]string{}
+		}
+		delete(params, "charset")
+		var ah message.Header
+		ah.SetContentType(mt, params)
+		ah.SetContentDisposition("attachment", map[string]string{"filename": a.Filename})
+		ah.Set("Content-Transfer-Encoding", "base64")
+		pw, err := w.CreatePart(ah)
 		if err != nil {
 			return nil, err
 		}
@@ -498,19 +622,37 @@ func write(in Input, out *Output) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reply: open attachment %s: %w", a.Filename, err)
 		}
-		_, err = io.Copy(w, r)
+		_, err = io.Copy(pw, r)
 		r.Close()
-		w.Close()
+		if cerr := pw.Close(); err == nil {
+			err = cerr
+		}
 		if err != nil {
 			return nil, fmt.Errorf("reply: attach %s: %w", a.Filename, err)
 		}
 	}
-	if mw != nil {
-		if err := mw.Close(); err != nil {
-			return nil, err
-		}
+	if err := w.Close(); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// leaf writes one non-multipart part.
+func leaf(parent *message.Writer, contentType string, params map[string]string, cte string, extra map[string]string, data []byte) error {
+	var ph message.Header
+	ph.SetContentType(contentType, params)
+	ph.Set("Content-Transfer-Encoding", cte)
+	for k, v := range extra {
+		ph.Set(k, v)
+	}
+	pw, err := parent.CreatePart(ph)
+	if err != nil {
+		return fmt.Errorf("reply: write %s part: %w", contentType, err)
+	}
+	if _, err := pw.Write(data); err != nil {
+		return fmt.Errorf("reply: write %s part: %w", contentType, err)
+	}
+	return pw.Close()
 }
 
 func extOf(name string) string {

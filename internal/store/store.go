@@ -55,6 +55,8 @@ type Companies interface {
 	GetCompany(ctx context.Context, id int64) (*model.Company, error)
 	GetCompanyBySlug(ctx context.Context, slug string) (*model.Company, error)
 	ListCompanies(ctx context.Context) ([]model.Company, error)
+	// UpdateCompany saves the name, language and time zone.
+	UpdateCompany(ctx context.Context, c *model.Company) error
 }
 
 // Agents are support people of one company.
@@ -201,4 +203,7 @@ type Jobs interface {
 	// quota or a pause), giving back the attempt its claim counted.
 	PostponeJob(ctx context.Context, id int64, runAt time.Time) error
 	GetJob(ctx context.Context, companyID, id int64) (*model.Job, error)
+	// RestartJob puts a failed job of the company back in the queue, due
+	// at runAt with no attempts; false (and no change) when it is not failed.
+	RestartJob(ctx context.Context, companyID, id int64, runAt time.Time) (bool, error)
 }

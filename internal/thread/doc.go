@@ -42,14 +42,14 @@
 //
 // A subject tag is visible to everyone who ever saw the subject line, so on
 // its own it is weak evidence. The tagged ticket is joined only when the
-// sender's address (case-insensitive) is one of the ticket's participants,
-// or when the sender's domain is exactly the domain of one of the
-// participants and that domain is not a public mailbox provider (gmail.com,
-// outlook.com, uol.com.br, ... see IsFreeMailDomain). The domain rule lets a
-// colleague of the customer (ana@acme.com on a ticket of joao@acme.com)
-// continue the conversation; the free-mail exclusion stops any stranger with
-// a Gmail address from joining a Gmail customer's ticket. A tag that fails
-// the rule is ignored and the message opens a new ticket.
+// sender's address (case-insensitive) is one of the ticket's participants
+// (its contact, or anyone who was on its mails' From, To or Cc), and only
+// when the ticket belongs to the channel the message arrived on
+// (Input.ChannelID). That covers the customer whose mail client dropped
+// In-Reply-To and References ("Re: [#5] ..." to a resolved ticket reopens
+// it), and never lets an outsider join a ticket by typing "[#5]" in a
+// subject, not even one at the customer's own domain. A tag that fails the
+// rule is ignored and the message opens a new ticket.
 //
 // TagFromSubject accepts only our own format, "[#<n>]" with n a positive
 // decimal without leading zeros, anywhere in the subject (so also after

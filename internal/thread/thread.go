@@ -9,7 +9,10 @@ import (
 
 // Input is what Resolve needs from an incoming message.
 type Input struct {
-	CompanyID  int64
+	CompanyID int64
+	// ChannelID is the channel the message arrived on: a subject tag only
+	// joins a ticket of the same channel (0 = not checked).
+	ChannelID  int64
 	MessageID  string   // no angle brackets; "" when missing
 	InReplyTo  []string // no angle brackets
 	References []string // oldest first
@@ -20,8 +23,9 @@ type Input struct {
 
 // TicketRef is the store's answer about one ticket.
 type TicketRef struct {
-	ID     int64
-	Number int64
+	ID        int64
+	Number    int64
+	ChannelID int64
 	// Participants are the lowercased addresses of the contact and everyone
 	// else on the ticket.
 	Participants []string
@@ -133,13 +137,14 @@ func Resolve(ctx context.Context, idx Index, in Input) (Result, error) {
 		}
 	}
 
-	// 4. Subject tag, only from a participant (or a colleague of one).
+	// 4. Subject tag, only from a participant, on the ticket's channel.
 	if n, ok := TagFromSubject(in.Subject); ok {
 		t, found, err := idx.TicketByNumber(ctx, in.CompanyID, n)
 		if err != nil {
 			return Result{}, fmt.Errorf("thread: lookup ticket number %d: %w", n, err)
 		}
-		if found && SenderMayJoin(in.From, t.Participants) {
+		sameChannel := in.ChannelID == 0 || t.ChannelID == 0 || in.ChannelID == t.ChannelID
+		if found && sameChannel && SenderMayJoin(in.From, t.Participants) {
 			res.Ticket, res.Found, res.Method = t, true, MethodSubjectTag
 			return res, nil
 		}
@@ -150,20 +155,16 @@ func Resolve(ctx context.Context, idx Index, in Input) (Result, error) {
 }
 
 // SenderMayJoin is the subject-tag rule: from is one of the participants
-// (case-insensitive), or has exactly the same domain as one of them and that
-// domain is not a public mailbox provider (IsFreeMailDomain).
+// (the contact, or anyone who was on the ticket's mails), compared
+// case-insensitively. Anyone else who puts "[#5]" in a subject opens a
+// new ticket: a subject line is no proof of anything.
 func SenderMayJoin(from string, participants []string) bool {
 	f := bareAddress(from)
-	fd := domainOf(f)
-	if fd == "" || strings.IndexByte(f, '@') <= 0 {
+	if domainOf(f) == "" || strings.IndexByte(f, '@') <= 0 {
 		return false
 	}
 	for _, p := range participants {
-		p = bareAddress(p)
-		if p == f {
-			return true
-		}
-		if domainOf(p) == fd && !IsFreeMailDomain(fd) {
+		if bareAddress(p) == f {
 			return true
 		}
 	}

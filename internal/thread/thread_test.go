@@ -69,7 +69,7 @@ const (
 )
 
 var (
-	t1 = TicketRef{ID: 10, Number: 1001, Participants: []string{"joao@cliente.com.br", "ana@fornecedor.com"}}
+	t1 = TicketRef{ID: 10, Number: 1001, ChannelID: 7, Participants: []string{"joao@cliente.com.br", "ana@fornecedor.com"}}
 	t2 = TicketRef{ID: 20, Number: 1002, Participants: []string{"maria@gmail.com"}}
 	t3 = TicketRef{ID: 30, Number: 1003, Participants: []string{"cliente@empresa.com"}}
 	t9 = TicketRef{ID: 90, Number: 1001, Participants: []string{"joao@cliente.com.br"}}
@@ -228,10 +228,20 @@ func TestResolve(t *testing.T) {
 			wantMethod: MethodSubjectTag,
 		},
 		{
-			name:       "subject tag from a colleague at a participant's domain",
-			in:         Input{CompanyID: 1, Subject: "[#1001] Pedido 55", From: "pedro@cliente.com.br"},
+			name:   "subject tag from someone else at a participant's domain opens a new ticket",
+			in:     Input{CompanyID: 1, Subject: "[#1001] Pedido 55", From: "pedro@cliente.com.br"},
+			wantID: 0,
+		},
+		{
+			name:       "subject tag from the contact on the ticket's channel",
+			in:         Input{CompanyID: 1, ChannelID: 7, Subject: "Re: [#1001] Pedido 55", From: "joao@cliente.com.br"},
 			wantID:     10,
 			wantMethod: MethodSubjectTag,
+		},
+		{
+			name:   "subject tag of a ticket of another channel opens a new ticket",
+			in:     Input{CompanyID: 1, ChannelID: 8, Subject: "Re: [#1001] Pedido 55", From: "joao@cliente.com.br"},
+			wantID: 0,
 		},
 		{
 			name:       "subject tag from a stranger opens a new ticket",
@@ -472,7 +482,7 @@ func TestSenderMayJoin(t *testing.T) {
 	}{
 		{"participant", "joao@cliente.com.br", true},
 		{"participant upper case with display name", "João <JOAO@CLIENTE.COM.BR>", true},
-		{"colleague", "pedro@cliente.com.br", true},
+		{"same domain, not a participant", "pedro@cliente.com.br", false},
 		{"free-mail participant", "maria@gmail.com", true},
 		{"free-mail stranger", "joana@gmail.com", false},
 		{"regional free-mail stranger", "x@hotmail.co.uk", false},

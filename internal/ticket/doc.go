@@ -1,6 +1,7 @@
 // Package ticket is what agents do to tickets: list (filters, text query,
 // cursor pagination), read (messages with attachments), add internal
-// notes, assign, change status, merge, and reply or forward.
+// notes, assign, change status, merge, set priority and tags, retry a
+// failed message, and reply or forward.
 //
 // Every operation runs as an Actor (company, agent, admin flag, teams).
 // Another company's ticket is ErrNotFound; a ticket of the actor's company

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,6 +82,9 @@ type Publisher interface {
 // after the commit.
 type Outbox interface {
 	Enqueue(ctx context.Context, q store.Queries, m *model.Message) error
+	// Requeue puts a failed message back in the queue as it is (same
+	// Message-ID); false when it was not failed.
+	Requeue(ctx context.Context, q store.Queries, m *model.Message, now time.Time) (bool, error)
 	Wake()
 }
 
@@ -95,6 +99,11 @@ func (q Queue) Enqueue(ctx context.Context, qs store.Queries, m *model.Message) 
 	return outbox.Enqueue(ctx, qs, m)
 }
 
+// Requeue implements Outbox with outbox.Requeue.
+func (q Queue) Requeue(ctx context.Context, qs store.Queries, m *model.Message, now time.Time) (bool, error) {
+	return outbox.Requeue(ctx, qs, m, now)
+}
+
 // Wake implements Outbox.
 func (q Queue) Wake() {
 	if q.WakeFunc != nil {
@@ -102,9 +111,11 @@ func (q Queue) Wake() {
 	}
 }
 
-// Blobs stores composed raw messages (blob.Store).
+// Blobs stores composed raw messages and reads the quoted message's
+// inline images (blob.Store).
 type Blobs interface {
 	Put(ctx context.Context, r io.Reader, max int64) (key string, size int64, err error)
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
 }
 
 // Service runs ticket operations.
@@ -382,6 +393,116 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id int64, status model
 	return t, nil
 }
 
+// Retry sends a failed outbound message of the ticket again ("Tentar
+// novamente"): the same stored message, with its Message-ID, goes back to
+// the outbox. Retrying a message that is queued or sent already changes
+// nothing (a double click sends once).
+func (s *Service) Retry(ctx context.Context, a Actor, id, messageID int64) (*model.Message, error) {
+	var m *model.Message
+	requeued := false
+	err := s.store.Tx(ctx, func(q store.Queries) error {
+		t, err := s.load(ctx, q, a, id)
+		if err != nil {
+			return err
+		}
+		if m, err = q.GetMessage(ctx, a.CompanyID, messageID); err != nil {
+			return err
+		}
+		if m.TicketID != t.ID || m.Direction != model.DirOut {
+			return fmt.Errorf("message %d: %w", messageID, ErrNotFound)
+		}
+		if requeued, err = s.outbox.Requeue(ctx, q, m, s.clk.Now()); err != nil {
+			return err
+		}
+		if requeued {
+			m.Status, m.Error = model.MsgQueued, ""
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: retry: %w", err)
+	}
+	if requeued {
+		s.outbox.Wake()
+		s.publish(ctx, Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: id, MessageID: messageID})
+	}
+	return m, nil
+}
+
+// Priorities, lowest first.
+var Priorities = []string{"low", "normal", "high", "urgent"}
+
+// MaxTags and MaxTagLen bound a ticket's tags.
+const (
+	MaxTags   = 20
+	MaxTagLen = 40
+)
+
+// DetailsInput changes a ticket's priority and tags (nil = unchanged).
+type DetailsInput struct {
+	Priority *string  `json:"priority,omitempty"`
+	Tags     []string `json:"tags"` // nil = unchanged; [] = none
+}
+
+// NormalizeTags trims, lowercases and de-duplicates tags, keeping their
+// order; empty ones are dropped.
+func NormalizeTags(in []string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for _, t := range in {
+		t = strings.ToLower(strings.Join(strings.Fields(t), " "))
+		if t != "" && !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// SetDetails sets the priority and/or tags (what rule filters set when
+// the ticket opened).
+func (s *Service) SetDetails(ctx context.Context, a Actor, id int64, in DetailsInput) (*model.Ticket, error) {
+	var v directory.ValidationError
+	if in.Priority != nil && !slices.Contains(Priorities, *in.Priority) {
+		v = append(v, directory.FieldError{Field: "priority", Message: "must be low, normal, high or urgent"})
+	}
+	var tags []string
+	if in.Tags != nil {
+		tags = NormalizeTags(in.Tags)
+		if len(tags) > MaxTags {
+			v = append(v, directory.FieldError{Field: "tags", Message: fmt.Sprintf("at most %d tags", MaxTags)})
+		}
+		for _, t := range tags {
+			if utf8.RuneCountInString(t) > MaxTagLen || strings.ContainsAny(t, ",\r\n") {
+				v = append(v, directory.FieldError{Field: "tags", Message: fmt.Sprintf("each tag at most %d characters, without commas", MaxTagLen)})
+				break
+			}
+		}
+	}
+	if len(v) > 0 {
+		return nil, v
+	}
+	var t *model.Ticket
+	err := s.store.Tx(ctx, func(q store.Queries) error {
+		var err error
+		if t, err = s.load(ctx, q, a, id); err != nil {
+			return err
+		}
+		if in.Priority != nil {
+			t.Priority = *in.Priority
+		}
+		if in.Tags != nil {
+			t.Tags = tags
+		}
+		return q.UpdateTicket(ctx, t)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ticket: set details: %w", err)
+	}
+	s.publish(ctx, Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: id})
+	return t, nil
+}
+
 // Merge moves source's messages into target and closes source. Both must
 // be tickets the actor may work.
 func (s *Service) Merge(ctx context.Context, a Actor, sourceID, targetID int64) (*model.Ticket, error) {
@@ -457,8 +578,9 @@ func checkAddrs(v *directory.ValidationError, field string, as []model.Address) 
 	}
 	for i, a := range as {
 		p, err := mail.ParseAddress(strings.TrimSpace(a.Address))
-		if err != nil || p.Name != "" {
-			*v = append(*v, directory.FieldError{Field: fmt.Sprintf("%s[%d].address", field, i), Message: "must be an email address"})
+		if err != nil || p.Name != "" || !model.ValidEmail(p.Address) {
+			// As setup checks: "gerente@cliente" has no domain to deliver to.
+			*v = append(*v, directory.FieldError{Field: fmt.Sprintf("%s[%d].address", field, i), Message: "must be an email address such as ana@empresa.com.br"})
 		}
 	}
 }
@@ -534,7 +656,11 @@ func (s *Service) Forward(ctx context.Context, a Actor, id int64, in ForwardInpu
 	if err != nil {
 		return nil, fmt.Errorf("ticket: forward: %w", err)
 	}
-	history := forwardedText(t, msgs)
+	co, err := s.store.GetCompany(ctx, a.CompanyID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: forward: %w", err)
+	}
+	history := reply.ForwardedText(t, msgs, co.Language, co.Location())
 	now := s.clk.Now().UTC()
 	nt := &model.Ticket{CompanyID: a.CompanyID, ChannelID: t.ChannelID, TeamID: t.TeamID, AssigneeID: a.AgentID,
 		Subject: prefixed("Fwd: ", t.Subject), Status: model.StatusPending, Priority: t.Priority, ReplyToken: thread.NewReplyToken(),
@@ -559,39 +685,9 @@ func (s *Service) Forward(ctx context.Context, a Actor, id int64, in ForwardInpu
 	s.publish(ctx, Event{Type: EventTicketCreated, CompanyID: a.CompanyID, TicketID: nt.ID})
 	no := false
 	return s.outbound(ctx, Actor{CompanyID: a.CompanyID, AgentID: a.AgentID, Admin: true}, nt.ID, func(ri *reply.Input) {
-		ri.Markdown = in.Text + "\n\n---------- Forwarded message ----------\n\n" + indentBlock(history)
+		ri.Markdown = in.Text + "\n\n" + reply.ForwardSeparator(co.Language) + "\n\n" + indentBlock(history)
 		ri.To, ri.Cc, ri.Quote, ri.Subject = in.To, []model.Address{}, &no, nt.Subject
 	}, map[string]string{"kind": "forward", "forwarded_from_ticket": fmt.Sprint(t.Number)}, nil)
-}
-
-// forwardedText renders a ticket's correspondence (notes excluded) as
-// plain text, oldest first.
-func forwardedText(t *model.Ticket, msgs []model.Message) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Ticket #%d: %s\n", t.Number, t.Subject)
-	for _, m := range msgs {
-		if m.Direction == model.DirNote {
-			continue
-		}
-		when := m.Date
-		if when.IsZero() {
-			when = m.CreatedAt
-		}
-		fmt.Fprintf(&b, "\nFrom: %s\nDate: %s\n", m.From.String(), when.UTC().Format("Mon, 2 Jan 2006 15:04 MST"))
-		if len(m.To) > 0 {
-			var to []string
-			for _, x := range m.To {
-				to = append(to, x.String())
-			}
-			fmt.Fprintf(&b, "To: %s\n", strings.Join(to, ", "))
-		}
-		subject := m.Subject
-		if subject == "" {
-			subject = t.Subject
-		}
-		fmt.Fprintf(&b, "Subject: %s\n\n%s\n", subject, strings.TrimSpace(m.Text))
-	}
-	return b.String()
 }
 
 // indentBlock turns plain text into a Markdown block that keeps its lines.
@@ -630,10 +726,14 @@ func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*re
 		return nil, fmt.Errorf("ticket: outbound: %w", err)
 	}
 	ri := reply.Input{Channel: ch, Ticket: t, CompanyName: co.Name, Thread: thread,
-		Contact: model.Address{Name: contact.Name, Address: contact.Email}, SubjectTag: true, Now: s.clk.Now()}
+		Contact: model.Address{Name: contact.Name, Address: contact.Email}, SubjectTag: true, Now: s.clk.Now(),
+		Language: co.Language, Location: co.Location()}
 	if ag, err := s.store.GetAgent(ctx, a.CompanyID, a.AgentID); err == nil {
-		ri.Agent, ri.Language = ag, ag.Language
+		ri.Agent = ag
 	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("ticket: outbound: %w", err)
+	}
+	if ri.Inline, err = s.quotedImages(ctx, a.CompanyID, thread); err != nil {
 		return nil, fmt.Errorf("ticket: outbound: %w", err)
 	}
 	fill(&ri)
@@ -659,6 +759,12 @@ func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*re
 			ct = "application/octet-stream"
 		}
 		atts = append(atts, &model.Attachment{CompanyID: a.CompanyID, BlobKey: bk, Filename: f.Filename, ContentType: ct, Size: n})
+	}
+	for _, in := range out.Inline {
+		// The reply's copy of each quoted image, for the ticket view's
+		// cid/<id> URL of this message (same blob, no copy).
+		atts = append(atts, &model.Attachment{CompanyID: a.CompanyID, BlobKey: in.BlobKey, Filename: in.Filename,
+			ContentType: in.ContentType, Size: in.Size, ContentID: in.ContentID, Inline: true})
 	}
 	now := ri.Now.UTC()
 	m := out.Message(t, a.AgentID, key, size, now)
@@ -687,6 +793,29 @@ func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*re
 	s.outbox.Wake()
 	s.publish(ctx, Event{Type: EventTicketUpdated, CompanyID: a.CompanyID, TicketID: id, MessageID: m.ID})
 	return m, nil
+}
+
+// quotedImages are the inline images (with a Content-ID) of the message a
+// reply on this thread quotes.
+func (s *Service) quotedImages(ctx context.Context, companyID int64, thread []model.Message) ([]reply.Inline, error) {
+	q := reply.Quoted(thread)
+	if q == nil || !strings.Contains(q.HTML, "<img") {
+		return nil, nil
+	}
+	atts, err := s.store.ListAttachments(ctx, companyID, q.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []reply.Inline
+	for _, at := range atts {
+		if at.ContentID == "" || at.BlobKey == "" {
+			continue
+		}
+		key := at.BlobKey
+		out = append(out, reply.Inline{ContentID: at.ContentID, ContentType: at.ContentType, Filename: at.Filename, BlobKey: key,
+			Size: at.Size, Open: func() (io.ReadCloser, error) { return s.blobs.Open(ctx, key) }})
+	}
+	return out, nil
 }
 
 // prefixed adds p ("Re: ") unless the subject already starts with it.

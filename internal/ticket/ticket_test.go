@@ -285,11 +285,11 @@ func TestForwardCreatesNewTicket(t *testing.T) {
 		}
 		msgs, err := e.st.ListMessages(ctx, e.co.ID, nt.ID)
 		must(t, err)
-		if len(msgs) != 2 || msgs[0].Direction != model.DirNote || !strings.Contains(msgs[0].Text, "Ticket #"+fmt.Sprint(tk.Number)) ||
-			!strings.Contains(msgs[0].Text, "Subject: Nota fiscal errada") {
+		if len(msgs) != 2 || msgs[0].Direction != model.DirNote || !strings.Contains(msgs[0].Text, "Atendimento #"+fmt.Sprint(tk.Number)) ||
+			!strings.Contains(msgs[0].Text, "Assunto: Nota fiscal errada") || strings.Contains(msgs[0].Text, "UTC") {
 			t.Fatalf("new ticket messages: %+v", msgs)
 		}
-		if msgs[1].ID != fwd.ID || !strings.Contains(fwd.Text, "Podem corrigir?") || !strings.Contains(fwd.Text, "Forwarded message") ||
+		if msgs[1].ID != fwd.ID || !strings.Contains(fwd.Text, "Podem corrigir?") || !strings.Contains(fwd.Text, "Mensagem encaminhada") ||
 			fwd.To[0].Address != "fin@acme.test" || fwd.Status != model.MsgQueued {
 			t.Fatalf("forward message: %+v", fwd)
 		}

@@ -107,6 +107,14 @@ func (e *SendError) Error() string {
 
 func (e *SendError) Unwrap() error { return e.Err }
 
+// RelayProvider is Config.Provider of the sender for Atende's own relay
+// (--relay): its error advice names Atende's flags.
+const RelayProvider = "relay"
+
+// ConnProblem is the connection problem behind the failure, nil when the
+// server answered (outbox.ConnProblem).
+func (e *SendError) ConnProblem() *providers.Problem { return e.Problem }
+
 // Sender sends through one SMTP server, reusing its connection. It is
 // safe for concurrent use; sends are serialised on the connection.
 type Sender struct {
@@ -331,7 +339,13 @@ func (s *Sender) dialOnce(ctx context.Context, retry bool) (*smtp.Client, net.Co
 			raw.Close()
 			if strings.Contains(err.Error(), "doesn't support STARTTLS") {
 				p := providers.New(providers.CodeStartTLSMissing, "smtp", addr, s.cfg.Provider, err)
-				return nil, nil, &SendError{Message: p.Message("en"), Temporary: true, Problem: p, Err: err}
+				msg := p.Message("en")
+				if s.cfg.Provider == RelayProvider {
+					// Not a mailbox: the advice is Atende's own flag.
+					msg = fmt.Sprintf("The relay %s does not offer STARTTLS. Start Atende with --relay-encryption none "+
+						"(only for a relay on this machine or a private network) or --relay-encryption tls (port 465).", addr)
+				}
+				return nil, nil, &SendError{Message: msg, Temporary: true, Problem: p, Err: err}
 			}
 			return nil, nil, s.problem(err)
 		}

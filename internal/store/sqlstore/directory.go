@@ -27,17 +27,31 @@ func (s q) insertReturningID(ctx context.Context, what, query string, args ...an
 // CreateCompany inserts c and sets its ID.
 func (s q) CreateCompany(ctx context.Context, c *model.Company) error {
 	c.CreatedAt = s.stamp(c.CreatedAt)
+	if c.Language == "" {
+		c.Language = "pt-BR"
+	}
+	if c.TimeZone == "" {
+		c.TimeZone = model.DefaultTimeZone
+	}
 	id, err := s.insertReturningID(ctx, "create company "+c.Slug,
-		"INSERT INTO companies (slug, name, created_at) VALUES (?, ?, ?)", c.Slug, c.Name, c.CreatedAt)
+		"INSERT INTO companies (slug, name, language, time_zone, created_at) VALUES (?, ?, ?, ?, ?)",
+		c.Slug, c.Name, c.Language, c.TimeZone, c.CreatedAt)
 	c.ID = id
 	return err
 }
 
-const companyCols = "id, slug, name, created_at"
+// UpdateCompany saves c's name, language and time zone.
+func (s q) UpdateCompany(ctx context.Context, c *model.Company) error {
+	res, err := s.exec(ctx, "UPDATE companies SET name = ?, language = ?, time_zone = ? WHERE id = ?",
+		c.Name, c.Language, c.TimeZone, c.ID)
+	return affected(res, err, fmt.Sprintf("update company %d", c.ID))
+}
+
+const companyCols = "id, slug, name, language, time_zone, created_at"
 
 func scanCompany(sc interface{ Scan(...any) error }) (*model.Company, error) {
 	var c model.Company
-	err := sc.Scan(&c.ID, &c.Slug, &c.Name, tsv{&c.CreatedAt})
+	err := sc.Scan(&c.ID, &c.Slug, &c.Name, &c.Language, &c.TimeZone, tsv{&c.CreatedAt})
 	return &c, err
 }
 
@@ -90,19 +104,19 @@ func (s q) CreateAgent(ctx context.Context, a *model.Agent) error {
 	a.CreatedAt = s.stamp(a.CreatedAt)
 	a.Email = model.NormalizeEmail(a.Email)
 	id, err := s.insertReturningID(ctx, "create agent "+a.Email,
-		`INSERT INTO agents (company_id, email, name, role, password_hash, signature, language, disabled, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.CompanyID, a.Email, a.Name, string(a.Role), a.PasswordHash, a.Signature, a.Language, a.Disabled, a.CreatedAt)
+		`INSERT INTO agents (company_id, email, name, role, password_hash, signature, language, time_zone, disabled, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.CompanyID, a.Email, a.Name, string(a.Role), a.PasswordHash, a.Signature, a.Language, a.TimeZone, a.Disabled, a.CreatedAt)
 	a.ID = id
 	return err
 }
 
-const agentCols = "id, company_id, email, name, role, password_hash, signature, language, disabled, created_at"
+const agentCols = "id, company_id, email, name, role, password_hash, signature, language, time_zone, disabled, created_at"
 
 func scanAgent(sc interface{ Scan(...any) error }) (*model.Agent, error) {
 	var a model.Agent
 	var role string
-	err := sc.Scan(&a.ID, &a.CompanyID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.Signature, &a.Language, &a.Disabled, tsv{&a.CreatedAt})
+	err := sc.Scan(&a.ID, &a.CompanyID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.Signature, &a.Language, &a.TimeZone, &a.Disabled, tsv{&a.CreatedAt})
 	a.Role = model.Role(role)
 	return &a, err
 }
@@ -133,9 +147,9 @@ func (s q) ListAgents(ctx context.Context, companyID int64) ([]model.Agent, erro
 
 // UpdateAgent saves the mutable fields of a.
 func (s q) UpdateAgent(ctx context.Context, a *model.Agent) error {
-	res, err := s.exec(ctx, `UPDATE agents SET email = ?, name = ?, role = ?, password_hash = ?, signature = ?, language = ?, disabled = ?
+	res, err := s.exec(ctx, `UPDATE agents SET email = ?, name = ?, role = ?, password_hash = ?, signature = ?, language = ?, time_zone = ?, disabled = ?
 		WHERE company_id = ? AND id = ?`,
-		model.NormalizeEmail(a.Email), a.Name, string(a.Role), a.PasswordHash, a.Signature, a.Language, a.Disabled, a.CompanyID, a.ID)
+		model.NormalizeEmail(a.Email), a.Name, string(a.Role), a.PasswordHash, a.Signature, a.Language, a.TimeZone, a.Disabled, a.CompanyID, a.ID)
 	return s.updated(res, err, fmt.Sprintf("update agent %d", a.ID))
 }
 
@@ -221,7 +235,7 @@ func (s q) RemoveTeamMember(ctx context.Context, companyID, teamID, agentID int6
 // ListTeamMembers lists the agents of a team.
 func (s q) ListTeamMembers(ctx context.Context, companyID, teamID int64) ([]model.Agent, error) {
 	return list(ctx, s, "list team members", scanAgent,
-		`SELECT a.id, a.company_id, a.email, a.name, a.role, a.password_hash, a.signature, a.language, a.disabled, a.created_at
+		`SELECT a.id, a.company_id, a.email, a.name, a.role, a.password_hash, a.signature, a.language, a.time_zone, a.disabled, a.created_at
 		 FROM team_members m JOIN agents a ON a.id = m.agent_id AND a.company_id = m.company_id
 		 WHERE m.company_id = ? AND m.team_id = ? ORDER BY a.id`, companyID, teamID)
 }

@@ -208,6 +208,22 @@ func (s q) RetryJob(ctx context.Context, id int64, errText string, runAt time.Ti
 	return affected(res, err, fmt.Sprintf("retry job %d", id))
 }
 
+// RestartJob puts a failed job of the company back in the queue (pending,
+// no attempts, due at runAt); it reports false, and changes nothing, when
+// the job is not failed (already pending, running or done).
+func (s q) RestartJob(ctx context.Context, companyID, id int64, runAt time.Time) (bool, error) {
+	res, err := s.exec(ctx, `UPDATE jobs SET state = 'pending', attempts = 0, last_error = '', run_at = ?, lease_until = ?, updated_at = ?
+		WHERE company_id = ? AND id = ? AND state = 'failed'`, runAt.UTC(), runAt.UTC(), s.now(), companyID, id)
+	if err != nil {
+		return false, fmt.Errorf("store: restart job %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: restart job %d: %w", id, err)
+	}
+	return n == 1, nil
+}
+
 // GetJob by ID within a company.
 func (s q) GetJob(ctx context.Context, companyID, id int64) (*model.Job, error) {
 	j, err := scanJob(s.row(ctx, "SELECT "+jobCols+" FROM jobs WHERE company_id = ? AND id = ?", companyID, id))

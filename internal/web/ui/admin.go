@@ -13,6 +13,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 	"github.com/atende-helpdesk/atende/internal/web/api"
@@ -207,7 +208,7 @@ func (h *handler) showAgents(w http.ResponseWriter, r *http.Request, s *session,
 	p := &agentsPage{adminSection: sec}
 	for _, a := range as {
 		p.Agents = append(p.Agents, agentRow{ID: a.ID, Name: a.Name, Email: a.Email, Role: string(a.Role), Lang: a.Language,
-			Disabled: a.Disabled, Admin: a.Role == model.RoleAdmin, Self: a.ID == s.P.AgentID, Created: formatTime(s.L, a.CreatedAt)})
+			Disabled: a.Disabled, Admin: a.Role == model.RoleAdmin, Self: a.ID == s.P.AgentID, Created: s.when(a.CreatedAt).Text})
 	}
 	if v.Form["role"] == "" {
 		v.Form["role"] = string(model.RoleAgent)
@@ -409,11 +410,11 @@ func (h *handler) showTokens(w http.ResponseWriter, r *http.Request, s *session,
 		if !t.RevokedAt.IsZero() {
 			continue
 		}
-		last := formatTime(s.L, t.LastUsedAt)
+		last := s.when(t.LastUsedAt).Text
 		if last == "" {
 			last = s.L.T("admin.tokens.never")
 		}
-		p.Tokens = append(p.Tokens, tokenRow{ID: t.ID, Name: t.Name, Created: formatTime(s.L, t.CreatedAt), LastUsed: last})
+		p.Tokens = append(p.Tokens, tokenRow{ID: t.ID, Name: t.Name, Created: s.when(t.CreatedAt).Text, LastUsed: last})
 	}
 	v.Page = p
 	h.render(w, r, status, "admin_tokens", "layout", v)
@@ -488,7 +489,7 @@ func (h *handler) showWebhooks(w http.ResponseWriter, r *http.Request, s *sessio
 		p.Secret, p.NewURL = created.Secret, created.URL
 	}
 	for _, wh := range hs {
-		p.Hooks = append(p.Hooks, webhookRow{ID: wh.ID, URL: wh.URL, Events: wh.Events, Enabled: wh.Enabled, Created: formatTime(s.L, wh.CreatedAt)})
+		p.Hooks = append(p.Hooks, webhookRow{ID: wh.ID, URL: wh.URL, Events: wh.Events, Enabled: wh.Enabled, Created: s.when(wh.CreatedAt).Text})
 	}
 	v.Page = p
 	h.render(w, r, status, "admin_webhooks", "layout", v)
@@ -522,6 +523,9 @@ type noticeRow struct {
 	Channel, Created              string
 	Read, Forwarding, Reconnect   bool
 	SafeLink                      bool
+	// SendFailed: a message could not be sent; TicketURL opens it.
+	SendFailed bool
+	TicketURL  string
 }
 
 type noticesPage struct {
@@ -547,12 +551,23 @@ func (h *handler) adminNotices(w http.ResponseWriter, r *http.Request, s *sessio
 	for _, n := range ns {
 		link := strings.ToLower(n.Link)
 		p.Notices = append(p.Notices, noticeRow{ID: n.ID, Kind: n.Kind, Title: n.Title, Body: n.Body, Code: n.Code, Link: n.Link,
-			Channel: names.channels[n.ChannelID], Created: formatTime(s.L, n.CreatedAt), Read: !n.ReadAt.IsZero(),
+			Channel: names.channels[n.ChannelID], Created: s.when(n.CreatedAt).Text, Read: !n.ReadAt.IsZero(),
 			Forwarding: n.Kind == store.NoticeForwardingConfirmation, Reconnect: n.Kind == store.NoticeReconnect,
+			SendFailed: n.Kind == outbox.NoticeSendFailed, TicketURL: internalTicketURL(n.Link),
 			SafeLink: strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://")})
 	}
 	v.Page = p
 	h.render(w, r, http.StatusOK, "admin_notices", "layout", v)
+}
+
+// internalTicketURL is link when it is one of our ticket paths
+// ("/tickets/12#m34"), else "".
+func internalTicketURL(link string) string {
+	rest, ok := strings.CutPrefix(link, "/tickets/")
+	if !ok || rest == "" || strings.ContainsAny(rest, "/?\\ ") {
+		return ""
+	}
+	return link
 }
 
 func (h *handler) adminReadNotice(w http.ResponseWriter, r *http.Request, s *session) {

@@ -85,6 +85,8 @@ type channelRow struct {
 	Error    string
 	Sending  string // outbox status line, "" when unknown
 	Internal bool
+	// NoRule: the rule sends tickets to no team, so only admins see them.
+	NoRule bool
 }
 
 func (h *handler) channelList(w http.ResponseWriter, r *http.Request, s *session) {
@@ -97,7 +99,7 @@ func (h *handler) channelList(w http.ResponseWriter, r *http.Request, s *session
 	rows := make([]channelRow, 0, len(cs))
 	for i := range cs {
 		ch := &cs[i]
-		row := channelRow{Ch: *ch, Internal: ch.Incoming == model.ConnInternal}
+		row := channelRow{Ch: *ch, Internal: ch.Incoming == model.ConnInternal, NoRule: ch.Settings.Rule.DefaultTeamID == 0}
 		st, err := h.Store.GetChannelStatus(ctx, ch.CompanyID, ch.ID)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -553,6 +555,10 @@ func (h *handler) channelSubmit(w http.ResponseWriter, r *http.Request, s *sessi
 	// The OAuth connection that signed in as another account: the admin
 	// ticked "use it" or, having seen the notice, saved without it.
 	next := "/channels?saved=1"
+	if id == 0 {
+		// A new channel's tickets go nowhere until its rule names a team.
+		next = fmt.Sprintf("/channels/%d/rule?new=1", ch.ID)
+	}
 	if acceptOAuth {
 		if _, err := h.OAuth.AcceptPending(ctx, s.P.CompanyID, ch.ID); errors.Is(err, oauth.ErrNoPending) {
 			next = fmt.Sprintf("/channels/%d?oauth=error&reason=pending_expired", ch.ID)

@@ -199,9 +199,9 @@ func TestBrowserChannelSetup(t *testing.T) {
 	cases := []struct {
 		name, lang, accept, authErr, ok, saved, ruleSaved, idle, portErr string
 	}{
-		{"pt-BR", "pt-BR", "pt-BR,pt;q=0.9", "Falha na autenticação IMAP em localhost", "Conexão bem-sucedida.", "Canal salvo.", "Regra salva.", "Em espera",
+		{"pt-BR", "pt-BR", "pt-BR,pt;q=0.9", "Falha na autenticação IMAP em localhost", "Conexão bem-sucedida.", "Canal salvo. Agora defina para qual equipe vão os atendimentos.", "Regra salva.", "Em espera",
 			"Informe uma porta entre 1 e 65535."},
-		{"en", "en", "en-US,en;q=0.9", "IMAP authentication failed on localhost", "Connection succeeded.", "Channel saved.", "Rule saved.", "Idle",
+		{"en", "en", "en-US,en;q=0.9", "IMAP authentication failed on localhost", "Connection succeeded.", "Channel saved. Now choose which team gets its tickets.", "Rule saved.", "Idle",
 			"Enter a port between 1 and 65535."},
 	}
 	for _, tc := range cases {
@@ -301,10 +301,23 @@ func TestBrowserChannelSetup(t *testing.T) {
 			if html := eval[string](t, bctx, `document.documentElement.outerHTML`); strings.Contains(html, ms.Users[user]) {
 				t.Fatal("the password appears in the page")
 			}
+			// Issue 15 item 6: saving a new channel leads to its rule, and
+			// the list flags a channel whose tickets go to no team.
+			if path := eval[string](t, bctx, `location.pathname`); path != fmt.Sprintf("/channels/%d/rule", ch.ID) {
+				t.Fatalf("after saving a new channel the browser is at %s, want its rule", path)
+			}
+			run(t, bctx, "list before the rule", chromedp.Navigate(e.srv.URL+"/channels"), chromedp.WaitVisible(chromedp.ID("channel-add")))
+			noRule := map[string]string{"pt-BR": "Sem regra: os atendimentos não vão para nenhuma equipe", "en": "No rule: its tickets go to no team"}[tc.name]
+			if got := text(t, bctx, fmt.Sprintf(`tr[data-channel="%d"] .no-rule`, ch.ID)); !strings.Contains(got, noRule) {
+				t.Fatalf("channel without a rule flagged %q, want %q", got, noRule)
+			}
 			screenshot(t, bctx, "channels-saved-"+tc.name)
 
 			// Rule: default team Financeiro, sender domain cliente.com.br → Vendas.
-			run(t, bctx, "open rule", chromedp.Click(chromedp.CSS(fmt.Sprintf(`tr[data-channel="%d"] .rule-link`, ch.ID))),
+			// The list's Regra link (followed by URL: a click that navigates
+			// while chromedp queries the old document flakes under load).
+			ruleURL := eval[string](t, bctx, fmt.Sprintf(`document.querySelector('tr[data-channel="%d"] .rule-link').href`, ch.ID))
+			run(t, bctx, "open rule", chromedp.Navigate(ruleURL),
 				chromedp.WaitVisible(chromedp.ID("rule-form")),
 				chSetField("rule-team", idStr(c.team.ID)),
 				chromedp.Click(chromedp.ID("add-filter")),
@@ -326,6 +339,16 @@ func TestBrowserChannelSetup(t *testing.T) {
 			}
 			if n := eval[int](t, bctx, `document.querySelectorAll("#filters [data-filter]").length`); n != 1 {
 				t.Fatalf("rule page shows %d filters after save", n)
+			}
+			// Filter labels are readable whole ("Domínio do remetente").
+			if clipped := eval[bool](t, bctx, `(function(){var s=document.querySelector("#filters [name=filter_kind]");
+				var c=document.createElement("canvas").getContext("2d"); c.font=getComputedStyle(s).font;
+				return c.measureText(s.options[s.selectedIndex].text).width > s.clientWidth - 24})()`); clipped {
+				t.Fatal("the rule filter's kind is cut off")
+			}
+			run(t, bctx, "list after the rule", chromedp.Navigate(e.srv.URL+"/channels"), chromedp.WaitVisible(chromedp.ID("channel-add")))
+			if eval[bool](t, bctx, fmt.Sprintf(`!!document.querySelector('tr[data-channel="%d"] .no-rule')`, ch.ID)) {
+				t.Fatal("a channel with a rule is still flagged")
 			}
 
 			// The saved channel syncs: the IMAP manager picks it up, its
@@ -523,7 +546,7 @@ func TestChannelEditKeepsPassword(t *testing.T) {
 		"account_kind": {"business"}, "auth": {"password"}, "imap.host": {"imap.acme.test"}, "imap.port": {"993"}, "imap.encryption": {"tls"},
 		"imap.username": {"box@acme.test"}, "imap_password": {"first-secret-pw"}, "smtp.host": {"smtp.acme.test"}, "smtp.port": {"465"},
 		"smtp.encryption": {"tls"}, "action": {"save"}}
-	wantRedirect(t, cl.post("/channels/new", "/channels/new", form), "/channels?saved=1")
+	wantRedirect(t, cl.post("/channels/new", "/channels/new", form), "/channels/")
 	chs, err := e.dir.ListChannels(ctx, c.co.ID)
 	must(t, err)
 	ch := chs[len(chs)-1]
@@ -623,7 +646,7 @@ func TestChannelOffice365Outgoing(t *testing.T) {
 	wantRedirect(t, cl.login("acme", c.admin.Email, adminPassword), "/inbox")
 	wantContains(t, cl.get("/channels/new"), `<option value="office365">Office 365 (saída)</option>`)
 	form := url.Values{"name": {"Vendas"}, "connection": {"internal"}, "outgoing": {"office365"}, "primary_email": {"vendas@acme.test"}, "action": {"save"}}
-	wantRedirect(t, cl.post("/channels/new", "/channels/new", form), "/channels?saved=1")
+	wantRedirect(t, cl.post("/channels/new", "/channels/new", form), "/channels/")
 	chs, err := e.dir.ListChannels(ctx, c.co.ID)
 	must(t, err)
 	ch := chs[len(chs)-1]
@@ -654,7 +677,7 @@ func TestChannelImportSettings(t *testing.T) {
 		"imap.username": {"box@acme.test"}, "imap_password": {"a-secret-pw"}, "smtp.host": {"smtp.acme.test"}, "smtp.port": {"465"},
 		"smtp.encryption": {"tls"}, "folders": {" INBOX , Suporte/Clientes "}, "after_import": {"move"}, "move_to": {"Arquivo"},
 		"history": {"days"}, "history_days": {"30"}, "copy_to_sent": {"on"}, "sent_folder": {"Itens Enviados"}, "action": {"save"}}
-	wantRedirect(t, cl.post("/channels/new", "/channels/new", form), "/channels?saved=1")
+	wantRedirect(t, cl.post("/channels/new", "/channels/new", form), "/channels/")
 	chs, err := e.dir.ListChannels(ctx, c.co.ID)
 	must(t, err)
 	ch := chs[len(chs)-1]

@@ -35,4 +35,20 @@
 // Every label and error message is in the catalog (i18n.go) in pt-BR and
 // en; the language is the agent's setting (changeable in the header),
 // else the browser's Accept-Language, else pt-BR.
+//
+// Times (times.go) are shown in the agent's time zone, friendly ("hoje
+// 14:05", "ontem 09:12", "5 de jun. 14:05", "05/06/2023 14:05") relative
+// to Deps.Clock, with the whole timestamp and zone in the <time> title.
+// An agent without a zone gets the company's until the page script saves
+// the browser's (POST /me/timezone, once); /me ("Preferências", the
+// agent's name in the header) changes the agent's language and zone and,
+// for admins, the company's language and zone (what customers read).
+//
+// A message the outbox could not send shows a translated banner by
+// failure kind (outbox.ParseFailure: refused by the recipient's server,
+// our sending setup, the relay without STARTTLS, given up after retries)
+// with the server's text as the detail and "Tentar novamente"
+// (ticket.Service.Retry: the same message and Message-ID back in the
+// queue). The ticket's priority and tags (set by rule filters) are shown
+// and editable in the side column.
 package ui

@@ -22,7 +22,7 @@ var matcher = language.NewMatcher([]language.Tag{language.BrazilianPortuguese, l
 
 // catalog holds every label and message, per language: the core pages'
 // messages plus each feature's own table (i18n_*.go), merged once.
-var catalog = mergeCatalogs(coreMessages, channelMessages, adminMessages)
+var catalog = mergeCatalogs(coreMessages, channelMessages, adminMessages, customerMessages)
 
 // mergeCatalogs joins message tables; a key defined twice is a bug.
 func mergeCatalogs(parts ...map[string]map[string]string) map[string]map[string]string {
@@ -389,6 +389,12 @@ func (l Localizer) fieldMessage(msg string) string {
 		return l.T("err.no_agent")
 	case strings.HasPrefix(msg, "must be open, pending"):
 		return l.T("err.status")
+	case strings.HasPrefix(msg, "must be a time zone"):
+		return l.T("err.time_zone")
+	case strings.HasPrefix(msg, "must be low, normal"):
+		return l.T("err.priority")
+	case strings.HasPrefix(msg, "at most 20 tags") || strings.HasPrefix(msg, "each tag at most"):
+		return l.T("err.tags")
 	case msg == "attachments exceed 25 MB":
 		return l.T("ticket.err_attach_size")
 	case msg == "no such ticket":

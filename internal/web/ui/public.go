@@ -61,6 +61,7 @@ func (h *handler) setupSubmit(w http.ResponseWriter, r *http.Request) {
 		Company: directory.CompanyInput{Name: v.Form["company.name"], Slug: v.Form["company.slug"]},
 		Admin: directory.AgentInput{Name: v.Form["admin.name"], Email: v.Form["admin.email"], Password: r.PostFormValue("admin_password"),
 			Language: l.Lang},
+		TimeZone: r.PostFormValue("time_zone"), // the browser's, filled by the page script
 	}
 	co, _, err := h.Directory.Setup(r.Context(), in)
 	var ve directory.ValidationError

@@ -78,6 +78,9 @@ func (h *handler) rulePage(w http.ResponseWriter, r *http.Request, s *session) {
 	for i, f := range rule.Filters {
 		pg.Filters = append(pg.Filters, filterRow{i, f.Kind, f.Value, ruleID(f.TeamID), ruleID(f.AssigneeID), f.Priority, strings.Join(f.Tags, ", ")})
 	}
+	if r.URL.Query().Get("new") != "" {
+		v.Flash = s.L.T("channel.saved_set_rule")
+	}
 	if r.URL.Query().Get("saved") != "" {
 		v.Flash = s.L.T("rule.saved")
 	}

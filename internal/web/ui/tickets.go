@@ -17,6 +17,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
@@ -75,16 +76,6 @@ func (h *handler) names(r *http.Request, companyID int64) (*directoryNames, erro
 	return n, nil
 }
 
-func formatTime(l Localizer, t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	if l.Lang == LangEN {
-		return t.UTC().Format("Jan 2, 2006 15:04 UTC")
-	}
-	return t.UTC().Format("02/01/2006 15:04 UTC")
-}
-
 func idParam(q url.Values, name string) int64 {
 	n, _ := strconv.ParseInt(q.Get(name), 10, 64)
 	return max(n, 0)
@@ -136,7 +127,7 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 		}
 		p.Rows = append(p.Rows, row{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), StatusLabel: s.L.Status(t.Status),
 			Contact: contacts[t.ContactID], Team: n.teams[t.TeamID], Assignee: n.agents[t.AssigneeID], Channel: n.channels[t.ChannelID],
-			LastISO: last.UTC().Format(time.RFC3339), LastText: formatTime(s.L, last), LastMillis: last.UnixMilli()})
+			LastISO: last.UTC().Format(time.RFC3339), LastText: s.when(last).Text, LastMillis: last.UnixMilli()})
 	}
 	if page.NextCursor != "" {
 		q.Set("cursor", page.NextCursor)
@@ -217,6 +208,12 @@ type messageView struct {
 	ReplyText, Text    string
 	BodyURL, ImagesURL string
 	Status, Error      string
+	DateFull           string
+	Auto               bool   // our automatic reply
+	Failed             bool   // not sent: the banner and "Tentar novamente"
+	Retrying           bool   // queued after a temporary failure
+	FailText           string // the translated explanation
+	RetryURL           string
 	Attachments        []attachmentView
 }
 
@@ -239,6 +236,10 @@ type ticketPage struct {
 	// SignatureOwn says it is the agent's.
 	Signature    string
 	SignatureOwn bool
+	Priorities   []option
+	Tags         string // comma-separated, for the form
+	TagList      []string
+	PriorityText string
 }
 
 func humanSize(n int64) string {
@@ -286,6 +287,16 @@ func (h *handler) ticketData(r *http.Request, s *session, id int64) (*ticketPage
 	for _, st := range []model.TicketStatus{model.StatusOpen, model.StatusPending, model.StatusResolved, model.StatusClosed} {
 		p.Statuses = append(p.Statuses, option{Value: string(st), Label: s.L.Status(st), Selected: st == d.Ticket.Status})
 	}
+	prio := d.Ticket.Priority
+	if prio == "" {
+		prio = "normal"
+	}
+	for _, pr := range ticket.Priorities {
+		p.Priorities = append(p.Priorities, option{Value: pr, Label: s.L.T("priority." + pr), Selected: pr == prio})
+	}
+	p.PriorityText = s.L.T("priority." + prio)
+	p.TagList = d.Ticket.Tags
+	p.Tags = strings.Join(d.Ticket.Tags, ", ")
 	p.Teams = []option{{Value: "0", Label: s.L.T("ticket.no_team"), Selected: d.Ticket.TeamID == 0}}
 	for _, t := range n.teamList {
 		p.Teams = append(p.Teams, option{Value: itoa(t.ID), Label: t.Name, Selected: t.ID == d.Ticket.TeamID})
@@ -301,17 +312,33 @@ func (h *handler) ticketData(r *http.Request, s *session, id int64) (*ticketPage
 		if date.IsZero() {
 			date = m.CreatedAt
 		}
+		ds := s.when(date)
 		mv := messageView{ID: m.ID, Kind: string(m.Direction), From: addr(m.From), To: addrList(m.To), Cc: addrList(m.Cc), Bcc: addrList(m.Bcc),
-			Author: n.agents[m.AuthorID], DateISO: date.UTC().Format(time.RFC3339), DateText: formatTime(s.L, date), Subject: m.Subject,
+			Author: n.agents[m.AuthorID], DateISO: ds.ISO, DateText: ds.Text, DateFull: ds.Full, Subject: m.Subject,
 			DMARC: m.Flags.Has(model.FlagDMARCFail), HTML: m.Direction != model.DirNote && strings.TrimSpace(m.HTML) != "",
-			Remote: strings.Contains(m.HTML, "data-remote-src"), Text: m.Text, ReplyText: m.ReplyText, Error: m.Error}
+			Remote: strings.Contains(m.HTML, "data-remote-src"), Text: m.Text, ReplyText: m.ReplyText,
+			Auto: m.Direction == model.DirOut && m.Flags.Has(model.FlagAutoReply)}
 		if m.Direction == model.DirOut {
 			mv.Status = s.L.T("msg." + string(m.Status))
+			kind, detail := outbox.ParseFailure(m.Error)
+			mv.Error = detail
+			switch {
+			case m.Status == model.MsgFailed:
+				mv.Failed = true
+				mv.FailText = s.L.T("ticket.fail." + failKind(kind, detail))
+				mv.RetryURL = fmt.Sprintf("/tickets/%d/messages/%d/retry", d.Ticket.ID, m.ID)
+			case m.Status == model.MsgQueued && m.Error != "":
+				mv.Retrying = true
+				mv.FailText = s.L.T("ticket.retrying")
+			}
 		}
 		mv.Quoted = m.Direction == model.DirIn && hasQuote(m.ReplyText, m.Text, m.HTML)
 		mv.BodyURL = fmt.Sprintf("/tickets/%d/messages/%d/body", d.Ticket.ID, m.ID)
 		mv.ImagesURL = mv.BodyURL + "?images=1"
 		for _, a := range m.Attachments {
+			if a.Inline && a.ContentID != "" && strings.Contains(m.HTML, "cid/"+url.PathEscape(a.ContentID)) {
+				continue // shown in the message itself
+			}
 			av := attachmentView{Name: a.Filename, Type: a.ContentType, Size: humanSize(a.Size)}
 			if h.Blobs != nil {
 				av.URL = fmt.Sprintf("/tickets/%d/attachments/%d", d.Ticket.ID, a.ID)
@@ -358,6 +385,8 @@ func (h *handler) ticketPage(w http.ResponseWriter, r *http.Request, s *session)
 		v.Flash = s.L.T("ticket.forwarded")
 	case "merged":
 		v.Flash = s.L.T("ticket.merged_ok")
+	case "retried":
+		v.Flash = s.L.T("ticket.retried")
 	}
 	h.showTicket(w, r, s, http.StatusOK, v)
 }
@@ -726,6 +755,34 @@ func (h *handler) forward(w http.ResponseWriter, r *http.Request, s *session) {
 func (h *handler) setStatus(w http.ResponseWriter, r *http.Request, s *session) {
 	_, err := h.Tickets.SetStatus(r.Context(), s.actor(), pathID(r, "id"), model.TicketStatus(r.PostFormValue("status")))
 	h.afterPost(w, r, s, err, "saved", "")
+}
+
+// retry is "Tentar novamente" on a failed message.
+func (h *handler) retry(w http.ResponseWriter, r *http.Request, s *session) {
+	mid := pathID(r, "mid")
+	_, err := h.Tickets.Retry(r.Context(), s.actor(), pathID(r, "id"), mid)
+	h.afterPost(w, r, s, err, "retried", fmt.Sprintf("#m%d", mid))
+}
+
+// setDetails saves the priority and tags.
+func (h *handler) setDetails(w http.ResponseWriter, r *http.Request, s *session) {
+	prio := r.PostFormValue("priority")
+	tags := strings.Split(r.PostFormValue("tags"), ",")
+	_, err := h.Tickets.SetDetails(r.Context(), s.actor(), pathID(r, "id"), ticket.DetailsInput{Priority: &prio, Tags: tags})
+	h.afterPost(w, r, s, err, "saved", "")
+}
+
+// failKind is the explanation key of a failed message; texts stored
+// before failure kinds existed are told apart by their SMTP code.
+func failKind(kind, detail string) string {
+	switch kind {
+	case outbox.FailRejected, outbox.FailConfig, outbox.FailRelayStartTLS, outbox.FailGaveUp:
+		return kind
+	}
+	if strings.Contains(detail, "permanent failure: 5") || strings.HasPrefix(strings.TrimSpace(detail), "5") {
+		return outbox.FailRejected
+	}
+	return "unknown"
 }
 
 func (h *handler) assign(w http.ResponseWriter, r *http.Request, s *session) {

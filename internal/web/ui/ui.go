@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/auth"
+	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -67,6 +68,9 @@ type Deps struct {
 	// than the channel's (oauth.Tokens): the channel form shows them and
 	// applies or drops them on save; nil shows none.
 	OAuth OAuthConnections
+	// Clock is the program's clock ("hoje 14:05" is relative to it); nil
+	// = the system clock.
+	Clock clock.Clock
 }
 
 // PageCSP is the Content-Security-Policy of every UI page.
@@ -98,9 +102,13 @@ func New(d Deps) http.Handler {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
 	}
+	if d.Clock == nil {
+		d.Clock = clock.System{}
+	}
 	h := &handler{Deps: d, pages: map[string]*template.Template{}, version: assetVersion()}
-	funcs := template.FuncMap{"itoa": itoa, "static": func(name string) string { return "/static/" + name + "?v=" + h.version }}
-	for _, p := range []string{"setup", "login", "inbox", "ticket", "error"} {
+	funcs := template.FuncMap{"itoa": itoa, "static": func(name string) string { return "/static/" + name + "?v=" + h.version },
+		"addr": breakableAddress}
+	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me"} {
 		files := []string{"templates/layout.html", "templates/" + p + ".html"}
 		if p == "inbox" {
 			files = append(files, "templates/inbox_list.html")
@@ -123,6 +131,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /login", h.loginSubmit)
 	mux.HandleFunc("POST /logout", h.agent(h.logout))
 	mux.HandleFunc("POST /me/language", h.agent(h.setLanguage))
+	h.meRoutes(mux)
 	mux.HandleFunc("GET /inbox", h.agent(h.inbox))
 	mux.HandleFunc("GET /inbox/list", h.part(h.inboxList))
 	mux.HandleFunc("GET /tickets/{id}", h.agent(h.ticketPage))
@@ -140,11 +149,11 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/merge", h.agent(h.merge))
 	mux.HandleFunc("POST /tickets/{id}/status", h.agent(h.setStatus))
 	mux.HandleFunc("POST /tickets/{id}/assign", h.agent(h.assign))
+	mux.HandleFunc("POST /tickets/{id}/details", h.agent(h.setDetails))
+	mux.HandleFunc("POST /tickets/{id}/messages/{mid}/retry", h.agent(h.retry))
 	h.channelRoutes(mux, funcs)
 	h.adminRoutes(mux)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		h.errorPage(w, r, Localizer{pickLanguage("", r)}, http.StatusNotFound, "err.not_found")
-	})
+	mux.HandleFunc("/", h.notFound)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/api" || strings.HasPrefix(r.URL.Path, "/api/") {
 			http.NotFound(w, r)
@@ -200,7 +209,10 @@ type view struct {
 	Body   string            // body class
 	// AdminUnread is the admins' unread notice count (nav badge).
 	AdminUnread int
-	Page        any
+	// SaveZone asks the page's script to save the browser's time zone
+	// (the agent has none yet).
+	SaveZone bool
+	Page     any
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page, tmpl string, v *view) {
@@ -225,11 +237,48 @@ func (h *handler) errorPage(w http.ResponseWriter, r *http.Request, l Localizer,
 	h.render(w, r, status, "error", "layout", &view{L: l, Title: l.T("err.title"), Error: l.T(key)})
 }
 
+// notFound is the 404 page; a logged-in agent keeps the navigation.
+func (h *handler) notFound(w http.ResponseWriter, r *http.Request) {
+	if p, err := h.Auth.Authenticate(r); err == nil {
+		if s, err := h.newSession(r, p); err == nil {
+			v := s.view(s.L.T("err.title"))
+			v.Error = s.L.T("err.not_found")
+			v.Page = notFoundPage{Hint: true}
+			h.render(w, r, http.StatusNotFound, "error", "layout", v)
+			return
+		}
+	}
+	h.errorPage(w, r, Localizer{pickLanguage("", r)}, http.StatusNotFound, "err.not_found")
+}
+
+// breakableAddress renders an email address that may wrap before "@" and
+// after each dot, and nowhere inside a word.
+func breakableAddress(a string) template.HTML {
+	var b strings.Builder
+	for i, r := range a {
+		if r == '@' && i > 0 {
+			b.WriteString("<wbr>")
+		}
+		b.WriteString(template.HTMLEscapeString(string(r)))
+		if r == '.' {
+			b.WriteString("<wbr>")
+		}
+	}
+	return template.HTML(b.String())
+}
+
+// notFoundPage adds the way back to the 404 page.
+type notFoundPage struct{ Hint bool }
+
 // session is an authenticated page request.
 type session struct {
 	P     *auth.Principal
 	Agent *model.Agent
 	L     Localizer
+	// Loc is the agent's time zone (the company's while the agent has
+	// none); Now is the program's clock.
+	Loc *time.Location
+	Now func() time.Time
 	// Unread counts the company's unread admin notices (admins only).
 	Unread int
 }
@@ -238,8 +287,11 @@ func (s *session) actor() ticket.Actor {
 	return ticket.Actor{CompanyID: s.P.CompanyID, AgentID: s.P.AgentID, Admin: s.P.IsAdmin(), TeamIDs: s.P.TeamIDs}
 }
 
+// when renders t in the agent's zone (see stamp).
+func (s *session) when(t time.Time) stamp { return when(s.L, t, s.Now(), s.Loc) }
+
 func (s *session) view(title string) *view {
-	v := &view{L: s.L, Title: title, Me: s.P, AdminUnread: s.Unread}
+	v := &view{L: s.L, Title: title, Me: s.P, AdminUnread: s.Unread, SaveZone: s.Agent != nil && s.Agent.TimeZone == ""}
 	if s.P.Session != nil {
 		v.CSRF = s.P.Session.CSRFToken
 	}
@@ -272,15 +324,11 @@ func (h *handler) guard(part bool, fn func(w http.ResponseWriter, r *http.Reques
 			h.errorPage(w, r, Localizer{pickLanguage("", r)}, http.StatusUnauthorized, "err.forbidden")
 			return
 		}
-		a, err := h.Directory.GetAgent(r.Context(), p.CompanyID, p.AgentID)
+		s, err := h.newSession(r, p)
 		if err != nil {
 			h.Log.Error("ui: load agent", "agent", p.AgentID, "err", err)
 			h.errorPage(w, r, Localizer{pickLanguage("", r)}, http.StatusInternalServerError, "err.internal")
 			return
-		}
-		s := &session{P: p, Agent: a, L: Localizer{pickLanguage(a.Language, r)}}
-		if p.IsAdmin() && h.Store != nil {
-			s.Unread, _ = h.Store.CountUnreadNotices(r.Context(), p.CompanyID) // badge only: 0 on error
 		}
 		if err := auth.CheckCSRF(r, p); err != nil {
 			h.errorPage(w, r, s.L, http.StatusForbidden, "err.csrf")
@@ -288,6 +336,26 @@ func (h *handler) guard(part bool, fn func(w http.ResponseWriter, r *http.Reques
 		}
 		fn(w, r.WithContext(auth.WithPrincipal(r.Context(), p)), s)
 	}
+}
+
+// newSession loads the agent (language, time zone) behind principal p.
+func (h *handler) newSession(r *http.Request, p *auth.Principal) (*session, error) {
+	a, err := h.Directory.GetAgent(r.Context(), p.CompanyID, p.AgentID)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{P: p, Agent: a, L: Localizer{pickLanguage(a.Language, r)}, Loc: time.UTC, Now: h.Clock.Now}
+	if a.TimeZone != "" {
+		s.Loc = model.LoadLocation(a.TimeZone)
+	} else if h.Store != nil {
+		if co, err := h.Store.GetCompany(r.Context(), p.CompanyID); err == nil {
+			s.Loc = co.Location()
+		}
+	}
+	if p.IsAdmin() && h.Store != nil {
+		s.Unread, _ = h.Store.CountUnreadNotices(r.Context(), p.CompanyID) // badge only: 0 on error
+	}
+	return s, nil
 }
 
 // formToken returns the pre-session CSRF token, setting its cookie when

@@ -274,7 +274,7 @@ func TestTicketActions(t *testing.T) {
 		t.Fatalf("%d notes, %d replies, %d forwards", notes, outs, fwds)
 	}
 	p = c.get(tp + "?ok=sent")
-	wantContains(t, p, "Reply queued for sending.", "Internal note", "Cliente VIP, priorizar.", "Agent reply (Ana Admin)", "<dd>Queued</dd>", "gerente@example.com",
+	wantContains(t, p, "Reply queued for sending.", "Internal note", "Cliente VIP, priorizar.", "Agent reply (Ana Admin)", `<dd class="msg-status">Queued</dd>`, "gerente@example.com",
 		fmt.Sprintf(`id="m%d"`, outID))
 	noMissing(t, p)
 	wantContains(t, c.get(fmt.Sprintf("%s/messages/%d/body", tp, outID)), "Seu pedido sai amanhã.")

@@ -241,3 +241,25 @@
     if (rf) initRuleForm(rf);
   });
 })();
+
+// Time zones: an agent without one gets the browser's, saved once; the
+// setup form sends it as the company's.
+(function () {
+  "use strict";
+  function browserZone() {
+    try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return ""; }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var zone = browserZone();
+    var setupZone = document.getElementById("setup-time-zone");
+    if (setupZone && zone) setupZone.value = zone;
+    var b = document.body;
+    if (b.dataset.saveZone !== "1" || !zone || !b.dataset.csrf) return;
+    var body = new URLSearchParams();
+    body.set("csrf_token", b.dataset.csrf);
+    body.set("time_zone", zone);
+    fetch("/me/timezone", { method: "POST", credentials: "same-origin", body: body })
+      .then(function (r) { if (r.ok) b.dataset.zoneSaved = zone; })
+      .catch(function () {});
+  });
+})();

@@ -1,0 +1,3 @@
+package reply
+
+func ptr[T any](v T) *T { return &v }
