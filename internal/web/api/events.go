@@ -30,8 +30,9 @@ type Hub struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	mu   sync.Mutex
-	subs map[int64]map[chan ticket.Event]struct{} // company → subscribers
+	mu    sync.Mutex
+	subs  map[int64]map[chan ticket.Event]struct{} // company → subscribers
+	relay func(ticket.Event)                       // to the other nodes (SetRelay)
 }
 
 var (
@@ -68,7 +69,11 @@ func (h *Hub) Publish(ctx context.Context, ev ticket.Event) {
 		default:
 		}
 	}
+	relay := h.relay
 	h.mu.Unlock()
+	if relay != nil {
+		relay(ev)
+	}
 	if h.store == nil {
 		return
 	}
@@ -160,7 +165,7 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case ev := <-evs:
-			if !act.Admin && !d.visible(r.Context(), act, ev.TicketID) {
+			if ev.Type != EventResync && !act.Admin && !d.visible(r.Context(), act, ev.TicketID) {
 				continue
 			}
 			n++
