@@ -77,7 +77,7 @@ func peekAll(r io.Reader, n int) ([]byte, io.Reader) {
 func (p *parser) attachMessage(pi partInfo, mt string, body io.Reader, where string) {
 	head, full := peekAll(p.decodeTransfer(pi.encoding, body, where), peekMessageSize)
 	sub := &parser{opts: Options{}, msg: &Message{}, seen: map[string]bool{}}
-	h, _, err := sub.readHeaderBlock(bufio.NewReader(bytes.NewReader(head)), where)
+	h, _, err := sub.readHeaderBlock(bufio.NewReader(bytes.NewReader(head)), where, false)
 	var subject string
 	if err == nil {
 		subject = sub.decodeWords(h.Get("Subject"), where)
@@ -105,7 +105,7 @@ func (p *parser) attachMessage(pi partInfo, mt string, body io.Reader, where str
 func (p *parser) attachRFC822Headers(pi partInfo, mt string, body io.Reader, where string) {
 	head, full := peekAll(p.decodeTransfer(pi.encoding, body, where), peekMessageSize)
 	sub := &parser{opts: Options{}, msg: &Message{}, seen: map[string]bool{}}
-	if h, _, err := sub.readHeaderBlock(bufio.NewReader(bytes.NewReader(head)), where); err == nil {
+	if h, _, err := sub.readHeaderBlock(bufio.NewReader(bytes.NewReader(head)), where, false); err == nil {
 		if id := parseMsgID(h.Get("Message-Id")); id != "" && p.origID == "" {
 			p.origID = id
 		}

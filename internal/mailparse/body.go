@@ -146,12 +146,14 @@ func (p *parser) readBodyFrom(pi partInfo, mt string, r io.Reader, where string)
 			*full = true
 		}
 		p.warn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
+		p.partial = true
 		_, _ = io.Copy(io.Discard, r)
 		return
 	}
 	raw, truncated := readLimited(r, room)
 	if truncated {
 		*full = true
+		p.partial = true
 		p.warn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
 	}
 	text := p.toUTF8(raw, pi.params["charset"], mt, where)

@@ -64,6 +64,11 @@ type Message struct {
 	Headers map[string][]string
 
 	Warnings []string // what was repaired or truncated while parsing
+	// Partial is set when the message could not be fully read: it had no
+	// header, was empty, its MIME structure was broken (a boundary never
+	// found, input ending inside a part) or a size limit cut it. What could
+	// be read is still there; the raw message is the authority.
+	Partial bool
 }
 
 // Sink receives the decoded bytes of one attachment and stores them

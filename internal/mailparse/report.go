@@ -42,6 +42,7 @@ type Report struct {
 	Bulk             bool               `json:"bulk"`
 	Bounce           *ReportBounce      `json:"bounce"`
 	Warnings         []string           `json:"warnings"`
+	Partial          bool               `json:"partial"`
 }
 
 // NewReport converts a parsed Message into its Report.
@@ -61,6 +62,7 @@ func NewReport(m *Message) Report {
 		AutoSubmitted:    m.AutoSubmitted,
 		Bulk:             m.Bulk,
 		Warnings:         append([]string{}, m.Warnings...),
+		Partial:          m.Partial,
 	}
 	if len(m.InReplyTo) > 0 {
 		r.InReplyTo = m.InReplyTo[0]
