@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/emersion/go-message/charset"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/transform"
 
@@ -130,6 +129,85 @@ func readLimited(r io.Reader, max int64) ([]byte, bool) {
 	return buf.Bytes(), false
 }
 
+// readEnriched reads a text/enriched (RFC 1896) or text/richtext (RFC 1341)
+// body part as plain text.
+func (p *parser) readEnriched(pi partInfo, mt string, body io.Reader, where string) {
+	raw, _ := readLimited(p.decodeTransfer(pi.encoding, body, where), maxBodyBytes)
+	text := normalizeNewlines(p.toUTF8(raw, pi.params["charset"], mt, where))
+	text = enrichedToText(text, mt == "text/richtext")
+	p.readBodyFrom(partInfo{mediaType: "text/plain", params: map[string]string{"charset": "utf-8"}}, "text/plain", strings.NewReader(text), where)
+}
+
+// enrichedToText removes the formatting commands of text/enriched or
+// text/richtext. In text/enriched a single line break is a space and n > 1
+// line breaks are n-1; "<<" is "<"; <param> content is dropped. In
+// text/richtext <nl> and <np> break lines and <lt> is "<".
+func enrichedToText(s string, richtext bool) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	param := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '<' && !richtext && i+1 < len(s) && s[i+1] == '<':
+			if param == 0 {
+				b.WriteByte('<')
+			}
+			i += 2
+		case c == '<':
+			j := strings.IndexByte(s[i:], '>')
+			if j < 0 || j > 64 {
+				if param == 0 {
+					b.WriteByte(c)
+				}
+				i++
+				continue
+			}
+			cmd := strings.ToLower(strings.TrimSpace(s[i+1 : i+j]))
+			i += j + 1
+			switch cmd {
+			case "param":
+				param++
+			case "/param":
+				if param > 0 {
+					param--
+				}
+			case "nl":
+				if richtext {
+					b.WriteByte('\n')
+				}
+			case "np":
+				if richtext {
+					b.WriteString("\n\n")
+				}
+			case "lt":
+				if richtext {
+					b.WriteByte('<')
+				}
+			}
+		case c == '\n' && !richtext:
+			n := 0
+			for i < len(s) && s[i] == '\n' {
+				n++
+				i++
+			}
+			if param == 0 {
+				if n == 1 {
+					b.WriteByte(' ')
+				} else {
+					b.WriteString(strings.Repeat("\n", n-1))
+				}
+			}
+		default:
+			if param == 0 {
+				b.WriteByte(c)
+			}
+			i++
+		}
+	}
+	return b.String()
+}
+
 // readBody decodes one text/plain or text/html body part.
 func (p *parser) readBody(pi partInfo, mt string, body io.Reader, where string) {
 	p.readBodyFrom(pi, mt, p.decodeTransfer(pi.encoding, body, where), where)
@@ -222,7 +300,7 @@ func (p *parser) toUTF8(raw []byte, label, mt, where string) string {
 		p.warn(fmt.Sprintf("%s: text declared %s is really UTF-8; decoded as UTF-8", where, label))
 		return string(raw)
 	}
-	r, err := charset.Reader(label, bytes.NewReader(raw))
+	r, err := newCharsetReader(label, bytes.NewReader(raw))
 	if err != nil {
 		if utf8.Valid(raw) {
 			p.warn(fmt.Sprintf("%s: unknown charset %q; text is valid UTF-8 and kept as such", where, truncate(label, 40)))

@@ -1,6 +1,9 @@
 package mailparse
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // finish assembles bodies and flags once all parts were read.
 func (p *parser) finish() {
@@ -13,6 +16,11 @@ func (p *parser) finish() {
 		m.HTMLBody = sanitizeHTML(p.html.String(), p.opts.AttachmentURL)
 		if strings.TrimSpace(m.TextBody) == "" {
 			m.TextBody = htmlToText(m.HTMLBody)
+		} else if isStubText(m.TextBody) {
+			if t := htmlToText(m.HTMLBody); len(strings.TrimSpace(t)) > len(strings.TrimSpace(m.TextBody)) {
+				p.warn("the plain-text part only says to read the HTML part; text taken from the HTML")
+				m.TextBody = t
+			}
 		}
 	}
 	p.detectBounce()
@@ -36,4 +44,26 @@ func (p *parser) finish() {
 	if m.Attachments == nil {
 		m.Attachments = []Attachment{}
 	}
+}
+
+// stubTextRe matches what mailers put in the text/plain alternative when the
+// real message is only in the HTML part.
+var stubTextRe = regexp.MustCompile(`(?i)(html[- ](capable|compatible|enabled|formatted|mail|message|e-?mail|version|viewer|reader|client)|` +
+	`(this|the) (is an? |)(html|mime|multi-?part)[- ](message|e-?mail|formatted)|` +
+	`(view|read|see|display) (this|the) (message|e-?mail|newsletter)|` +
+	`(client|program|reader|viewer|software|application) (does not|doesn't|cannot|can't) (support|display|read|show)|` +
+	`(visualizar|ler|ver|exibir) (esta|esse|este|a|o) (mensagem|e-?mail)|` +
+	`(ver|visualizar|leer) (este|el|esta|la) (mensaje|correo)|` +
+	`mensagem (em|no formato) html|mensaje (en|con formato) html|message (au format |en )html|` +
+	`nachricht (im )?html|` +
+	`^\s*[.\-_*]?\s*$)`)
+
+// isStubText reports whether a plain-text alternative is a placeholder for
+// the HTML one: short and saying so (or nearly empty).
+func isStubText(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) > 400 {
+		return false
+	}
+	return stubTextRe.MatchString(s)
 }

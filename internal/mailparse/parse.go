@@ -144,8 +144,9 @@ type parser struct {
 	parts      int
 	partsLimit bool
 
-	text      strings.Builder
-	html      strings.Builder
+	text      bytes.Buffer
+	html      bytes.Buffer
+	alt       []*altState // open multipart/alternative entities, innermost last
 	textFull  bool
 	htmlFull  bool
 	attachNum int
@@ -229,6 +230,10 @@ func (p *parser) walk(h textproto.Header, body io.Reader, depth int, parent, whe
 		if mt == "multipart/report" && strings.EqualFold(pi.params["report-type"], "delivery-status") {
 			p.isReport = true
 		}
+		if mt == "multipart/alternative" {
+			p.alt = append(p.alt, &altState{depth: depth + 1, textStart: p.text.Len()})
+			defer func() { p.alt = p.alt[:len(p.alt)-1] }()
+		}
 		p.walkMultipart(pi, mt, body, depth, where)
 	case mt == "message/rfc822" || mt == "message/global":
 		p.attachMessage(pi, mt, body, where)
@@ -237,10 +242,39 @@ func (p *parser) walk(h textproto.Header, body io.Reader, depth int, parent, whe
 	case mt == "text/rfc822-headers" || mt == "text/global-headers":
 		p.attachRFC822Headers(pi, mt, body, where)
 	case (mt == "text/plain" || mt == "text/html") && p.isBodyPart(pi, depth):
+		if a := p.curAlt(depth); a != nil && mt == "text/plain" {
+			if a.plain {
+				// A later alternative is the better one (RFC 2046 5.1.4).
+				p.text.Truncate(a.textStart)
+			}
+			a.plain = true
+		}
 		p.readBody(pi, mt, body, where)
+	case (mt == "text/enriched" || mt == "text/richtext") && p.isBodyPart(pi, depth):
+		if a := p.curAlt(depth); a != nil && a.plain {
+			// the plain alternative is already there
+			_, _ = io.Copy(io.Discard, body)
+			return
+		}
+		p.readEnriched(pi, mt, body, where)
 	default:
 		p.attach(pi, mt, body, where)
 	}
+}
+
+// altState tracks the text parts of one multipart/alternative.
+type altState struct {
+	depth     int  // depth of its parts
+	textStart int  // length of the text body when it started
+	plain     bool // a text/plain alternative was read
+}
+
+// curAlt returns the multipart/alternative whose direct part is at depth.
+func (p *parser) curAlt(depth int) *altState {
+	if n := len(p.alt); n > 0 && p.alt[n-1].depth == depth {
+		return p.alt[n-1]
+	}
+	return nil
 }
 
 // isBodyPart tells whether a text/plain or text/html part is message text
