@@ -33,11 +33,61 @@ func Text(text string) string {
 	lines := strings.Split(src, "\n")
 	s := &stripper{lines: lines}
 	end := s.run()
-	out := strings.TrimSpace(strings.Join(lines[:end], "\n"))
+	start := s.leadingTextQuote(end)
+	out := strings.TrimSpace(strings.Join(lines[start:end], "\n"))
 	if out == "" {
 		return strings.TrimSpace(src)
 	}
 	return out
+}
+
+// leadingTextQuote returns where the sender's text starts in a bottom-posted
+// reply (Thunderbird, mutt): an attribution followed by a ">" block at the
+// top, then only the sender's text. Interleaved replies (more ">" blocks
+// below) and ">" lines without an attribution are kept.
+func (s *stripper) leadingTextQuote(end int) int {
+	i := 0
+	for i < end && s.blank(i) {
+		i++
+	}
+	if i >= end || s.quoted(i) {
+		return 0
+	}
+	// The attribution: up to three lines ending in a header.
+	h := -1
+	for j := i; j < end && j < i+3; j++ {
+		if s.blank(j) || s.quoted(j) {
+			break
+		}
+		if endsColon(trim(s.lines[j])) {
+			if st, _, ok := s.headerEndingAt(j); ok && st == i {
+				h = j
+				break
+			}
+		}
+	}
+	if h < 0 {
+		return 0
+	}
+	j := h + 1
+	for j < end && s.blank(j) {
+		j++
+	}
+	if j >= end || !s.quoted(j) {
+		return 0
+	}
+	for j < end && (s.blank(j) || s.quoted(j)) {
+		j++
+	}
+	if j >= end {
+		return 0
+	}
+	for k := j; k < end; k++ {
+		if s.quoted(k) {
+			return 0 // interleaved
+		}
+	}
+	return j
 }
 
 // prepareText applies the size cap and normalises line breaks to "\n".
@@ -119,10 +169,10 @@ func (s *stripper) hardCut() int {
 		if isSeparator(t) {
 			return s.extendUp(i)
 		}
-		if s.kind(i) == fieldFrom && s.fieldBlockAt(i) {
+		if s.kind(i) != 0 && s.fieldBlockAt(i) {
 			return s.extendUp(i)
 		}
-		if !strings.HasSuffix(t, ":") {
+		if !endsColon(t) {
 			continue
 		}
 		start, sig, ok := s.headerEndingAt(i)
@@ -165,9 +215,13 @@ func (s *stripper) extendUp(i int) int {
 }
 
 // fieldBlockAt reports whether line i starts a header block: a "From:" field
-// followed closely by a date field and a to/subject field.
+// followed closely by a date field and a to/subject field, or (Hotmail,
+// forwarded mail) a block starting with another field that holds a date field
+// with a digit in it and a from/to/subject field.
 func (s *stripper) fieldBlockAt(i int) bool {
-	kinds := fieldFrom
+	first := s.kind(i)
+	kinds := first
+	dated := first == fieldDate && strings.ContainsAny(s.lines[i], "0123456789")
 	cont := 0
 	for j := i + 1; j < len(s.lines) && j <= i+maxFieldBlockLines; j++ {
 		if s.quoted(j) {
@@ -187,8 +241,15 @@ func (s *stripper) fieldBlockAt(i int) bool {
 			}
 			continue
 		}
+		if k == fieldDate && strings.ContainsAny(t, "0123456789") {
+			dated = true
+		}
 		kinds |= k
-		if kinds&fieldDate != 0 && kinds&(fieldTo|fieldSubject) != 0 {
+		if first == fieldFrom {
+			if kinds&fieldDate != 0 && kinds&(fieldTo|fieldSubject) != 0 {
+				return true
+			}
+		} else if dated && kinds&(fieldFrom|fieldTo|fieldSubject) != 0 {
 			return true
 		}
 	}
@@ -203,12 +264,12 @@ func (s *stripper) headerEndingAt(i int) (start, signal int, ok bool) {
 		return 0, 0, false
 	}
 	last := trim(s.lines[i])
-	if !strings.HasSuffix(last, ":") || len(last) > maxHeaderLineLen {
+	if !endsColon(last) || len(last) > maxHeaderLineLen {
 		return 0, 0, false
 	}
 	// The verb (or, for a wrapped German header, the address) is on the
 	// last line.
-	if !headerVerb(last) && !strings.Contains(last, "@") && !strings.HasSuffix(last, ">:") {
+	if nl := norm(last); !headerVerb(nl) && !strings.Contains(nl, "@") && !strings.HasSuffix(nl, ">:") && !strings.HasSuffix(nl, "):") {
 		return 0, 0, false
 	}
 	// The header starts on the nearest line that has the introductory word.
@@ -278,7 +339,7 @@ func (s *stripper) trimTail(end int) int {
 			end = d
 			continue
 		}
-		if strings.HasSuffix(t, ":") {
+		if endsColon(t) {
 			if start, sig, ok := s.headerEndingAt(end - 1); ok && sig == signalStrong {
 				end = start
 				continue
@@ -290,15 +351,24 @@ func (s *stripper) trimTail(end int) int {
 }
 
 // sigDelimiter looks for a "-- " signature delimiter shortly above end such
-// that the block below it looks like a signature, not like code or prose.
+// that the block below it looks like a signature, not like code or prose; or
+// for a decorative rule ("____", "****", "~~~~", "====", "####", "++++")
+// with a blank line above it and a short block below (mailing-list footers,
+// signature boxes).
 func (s *stripper) sigDelimiter(end int) (int, bool) {
 	for k := end - 1; k >= 0 && end-1-k <= maxSigLines; k-- {
 		if s.quoted(k) {
 			return 0, false
 		}
 		t := trim(s.lines[k])
+		if isDecorRule(t) && end-1-k <= maxRuleBlockLines && (k == 0 || s.blank(k-1)) && k+1 < end {
+			return k, true
+		}
 		if strings.HasPrefix(t, "--") {
 			if t != "--" {
+				if isDecorRule(t) {
+					continue
+				}
 				return 0, false
 			}
 			// A delimiter: the line above must not be code or another
@@ -320,6 +390,35 @@ func (s *stripper) sigDelimiter(end int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// maxRuleBlockLines is the longest block below a decorative rule that is
+// folded as a footer.
+const maxRuleBlockLines = 12
+
+// isDecorRule reports a line made of one repeated decoration character
+// (at least three), e.g. "______________" or "* * * *".
+func isDecorRule(t string) bool {
+	if len(t) < 3 || len(t) > maxMarkerLen {
+		return false
+	}
+	c := t[0]
+	switch c {
+	case '_', '*', '~', '=', '#', '+', '-':
+	default:
+		return false
+	}
+	n := 0
+	for i := 0; i < len(t); i++ {
+		switch t[i] {
+		case c:
+			n++
+		case ' ':
+		default:
+			return false
+		}
+	}
+	return n >= 3 && !(c == '-' && n < 4)
 }
 
 // wrapsHeader reports whether line t can be a leading part of a quote header
@@ -346,7 +445,7 @@ func (s *stripper) quotedHistoryAt(j, end int) bool {
 	if len(first) > maxHeaderLineLen {
 		return false
 	}
-	if isSeparator(first) || fieldKind(first) == fieldFrom {
+	if isSeparator(first) || fieldKind(first)&(fieldFrom|fieldDate) != 0 {
 		return true
 	}
 	cand := norm(first)
