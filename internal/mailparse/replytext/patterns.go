@@ -80,6 +80,8 @@ var headerNoIntro = []*regexp.Regexp{
 var dateAddrHeader = []*regexp.Regexp{
 	regexp.MustCompile(`^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{4}年\d{1,2}月\d{1,2}日)\S*,?\s.*(@[^\s@]+|<[^<>\s]*>|\([^()\s]*@[^()\s]*\))\s?:$`),
 	regexp.MustCompile(`(?i)^.+\d{1,2}:\d{2}.*\sот\s.+(@[^\s@]+|<[^<>\s]*@[^<>\s]*>)\s?:$`),
+	// Gmail in Russian and other languages: "ср, 5 июн. 2024 г. в 10:00, Fulano <x@y>:"
+	regexp.MustCompile(`^.{0,40}(19|20)\d{2}.{0,40}\d{1,2}[:.]\d{2}.{0,120}<[^<>\s]+@[^<>\s]+>\s?:$`),
 }
 
 var (
@@ -91,7 +93,7 @@ var (
 // forwarded-message markers; everything from such a line on is history.
 var separatorRe = regexp.MustCompile(`(?i)^(` +
 	`[-–—_=*\s]{2,}\s*(original message|mensagem original|mensaje original|message d'origine|message original|ursprüngliche nachricht|originalnachricht|messaggio originale|oorspronkelijk bericht|` +
-	`original-nachricht|mensaje original|originalmeddelande|opprinnelig melding|oprindelig meddelelse|oprindelig besked|alkuperäinen viesti|исходное сообщение|оригинальное сообщение|wiadomość oryginalna|oryginalna wiadomość|původní zpráva|eredeti üzenet|orijinal mesaj|原始邮件|原始郵件|元のメッセージ|reply message|` +
+	`original-nachricht|mensaje original|ursprungligt meddelande|originalmeddelande|opprinnelig melding|oprindelig meddelelse|oprindelig besked|alkuperäinen viesti|исходное сообщение|оригинальное сообщение|wiadomość oryginalna|oryginalna wiadomość|původní zpráva|eredeti üzenet|orijinal mesaj|原始邮件|原始郵件|元のメッセージ|reply message|` +
 	`forwarded message|mensagem encaminhada|mensagem reencaminhada|e-?mail encaminhado|mensaje reenviado|mensaje reenviado original|message transféré|weitergeleitete nachricht|messaggio inoltrato|doorgestuurd bericht|пересылаемое сообщение|videresendt melding|vidarebefordrat meddelande|välitetty viesti|转发的邮件)\s*[-–—_=*\s]{2,}` +
 	`|begin forwarded message\s?:` +
 	`|in[íi]cio da mensagem (encaminhada|reencaminhada)\s?:` +
@@ -310,6 +312,20 @@ func headerSignal(s string) int {
 		return signalWeak
 	}
 	return signalNone
+}
+
+// matchDateAddr reports whether s is an attribution without a verb (see
+// dateAddrHeader).
+func matchDateAddr(s string) bool {
+	if len(s) > maxHeaderLen || !strings.HasSuffix(s, ":") || !strings.Contains(s, "@") {
+		return false
+	}
+	for _, re := range dateAddrHeader {
+		if re.MatchString(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // matchHeader reports the signal of s as a quote header, or signalNone.

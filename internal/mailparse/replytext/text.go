@@ -25,6 +25,10 @@ const (
 // cannot occur in converted text (NUL is replaced there).
 const sentinel = "\x00"
 
+// hrMarker is the line the HTML converter leaves for an <hr>: blank to the
+// text rules, except that a header block right below it is cut from there.
+const hrMarker = "\x00hr"
+
 // Text returns what the sender wrote in this message, given its plain-text
 // body: without quoted history and without signature. When stripping would
 // leave nothing, it returns the trimmed original. See the package doc.
@@ -137,7 +141,9 @@ func (s *stripper) kind(i int) int {
 	return int(s.kinds[i])
 }
 
-func (s *stripper) blank(i int) bool { return trim(s.lines[i]) == "" }
+func (s *stripper) blank(i int) bool {
+	return trim(s.lines[i]) == "" || (s.html && s.lines[i] == hrMarker)
+}
 
 func (s *stripper) isSentinel(i int) bool { return s.html && s.lines[i] == sentinel }
 
@@ -159,6 +165,9 @@ func (s *stripper) run() int {
 func (s *stripper) hardCut() int {
 	n := len(s.lines)
 	for i := 0; i < n; i++ {
+		if s.html && s.lines[i] == hrMarker && s.fieldsBelowRule(i) {
+			return i
+		}
 		if s.quoted(i) {
 			continue
 		}
@@ -212,6 +221,32 @@ func (s *stripper) extendUp(i int) int {
 		}
 	}
 	return i
+}
+
+// fieldsBelowRule reports whether the lines right below an <hr> at line i
+// are a header block of at least two different fields ("From:" and
+// "Subject:" suffice there).
+func (s *stripper) fieldsBelowRule(i int) bool {
+	j := i + 1
+	for j < len(s.lines) && s.blank(j) && j < i+4 {
+		j++
+	}
+	kinds, fields := 0, 0
+	for ; j < len(s.lines) && j <= i+maxFieldBlockLines; j++ {
+		if s.blank(j) || s.quoted(j) {
+			break
+		}
+		k := s.kind(j)
+		if k == 0 {
+			if fields == 0 {
+				return false
+			}
+			continue
+		}
+		fields++
+		kinds |= k
+	}
+	return fields >= 2 && kinds&(kinds-1) != 0 && kinds&(fieldFrom|fieldDate) != 0
 }
 
 // fieldBlockAt reports whether line i starts a header block: a "From:" field
@@ -290,8 +325,12 @@ func (s *stripper) headerEndingAt(i int) (start, signal int, ok bool) {
 			// The first line of a wrapped header carries the date.
 			continue
 		}
-		if sig := matchHeader(strings.Join(parts, " "), true); sig != signalNone {
+		joined := strings.Join(parts, " ")
+		if sig := matchHeader(joined, true); sig != signalNone {
 			return i - k, sig, true
+		}
+		if k > 0 && matchDateAddr(joined) {
+			return i - k, signalStrong, true
 		}
 	}
 	if sig := matchHeader(parts[len(parts)-1], false); sig != signalNone {
