@@ -17,7 +17,7 @@ func (p *parser) finish() {
 		if strings.TrimSpace(m.TextBody) == "" {
 			m.TextBody = htmlToText(m.HTMLBody)
 		} else if isStubText(m.TextBody) {
-			if t := htmlToText(m.HTMLBody); len(strings.TrimSpace(t)) > len(strings.TrimSpace(m.TextBody)) {
+			if t := htmlToText(m.HTMLBody); strings.TrimSpace(t) != "" {
 				p.warn("the plain-text part only says to read the HTML part; text taken from the HTML")
 				m.TextBody = t
 			}

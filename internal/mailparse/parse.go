@@ -318,6 +318,10 @@ func (p *parser) walkMultipart(pi partInfo, mt string, body io.Reader, depth int
 		if err != nil {
 			if errors.Is(err, errNoBoundary) {
 				// The boundary never appeared: keep the content as text.
+				if len(bytes.TrimSpace(mr.preamble.Bytes())) == 0 {
+					p.warn(fmt.Sprintf("%s: %s has no parts", where, mt))
+					break
+				}
 				p.warn(fmt.Sprintf("%s: boundary of %s not found; body read as plain text", where, mt))
 				p.partial = true
 				p.readBodyFrom(partInfo{mediaType: "text/plain"}, "text/plain", bytes.NewReader(mr.preamble.Bytes()), where)

@@ -58,11 +58,20 @@ func (p *parser) decodeWords(s, where string) string {
 		if i := strings.IndexByte(cs, '*'); i >= 0 {
 			cs = cs[:i] // RFC 2231 language suffix
 		}
-		raw, ok := decodeWordBytes(s[loc[4]:loc[5]], s[loc[6]:loc[7]])
+		enc, text := s[loc[4]:loc[5]], s[loc[6]:loc[7]]
 		if !(prevWord && strings.TrimSpace(between) == "") {
 			flush()
 			out.WriteString(plainHeaderText(between))
 		}
+		if (enc == "q" || enc == "Q") && !isASCII([]byte(text)) && (latinLabels[cs] || cs == "utf-8" || cs == "utf8") {
+			// Raw 8-bit bytes in a Q word (typed into the header by a
+			// program): decode them apart from the escapes.
+			flush()
+			out.WriteString(decodeQMixed(text, cs))
+			prevWord = true
+			continue
+		}
+		raw, ok := decodeWordBytes(enc, text)
 		if !ok {
 			flush()
 			failed = true
@@ -244,4 +253,61 @@ func decodeUTF7(b []byte) string {
 
 func isBase64Char(c byte) bool {
 	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/'
+}
+
+// decodeQMixed decodes a Q-encoded word holding raw 8-bit bytes in a
+// single-byte Latin charset or UTF-8: raw bytes that form UTF-8 characters
+// are kept as such; escapes and other bytes are read in the charset
+// (windows-1252 for the Latin family, a superset of ISO-8859-1's printable
+// range) or, for UTF-8, as UTF-8 where valid.
+func decodeQMixed(text, cs string) string {
+	var raw []byte // bytes of escapes and stray 8-bit bytes, pending
+	var b strings.Builder
+	utf := cs == "utf-8" || cs == "utf8"
+	flushRaw := func() {
+		if len(raw) == 0 {
+			return
+		}
+		switch {
+		case utf && utf8.Valid(raw):
+			b.Write(raw)
+		case utf:
+			b.WriteString(decodeWith1252(raw))
+		default:
+			if r, err := newCharsetReader(cs, bytes.NewReader(raw)); err == nil {
+				out, _ := io.ReadAll(r)
+				b.WriteString(strings.ToValidUTF8(string(out), "\uFFFD"))
+			} else {
+				b.WriteString(decodeWith1252(raw))
+			}
+		}
+		raw = raw[:0]
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		switch {
+		case c == '_':
+			flushRaw()
+			b.WriteByte(' ')
+			i++
+		case c == '=' && i+2 < len(text) && isHex(text[i+1]) && isHex(text[i+2]):
+			raw = append(raw, unhex(text[i+1])<<4|unhex(text[i+2]))
+			i += 3
+		case c >= utf8.RuneSelf:
+			if r, size := utf8.DecodeRuneInString(text[i:]); r != utf8.RuneError && size > 1 && !utf {
+				flushRaw()
+				b.WriteString(text[i : i+size])
+				i += size
+				continue
+			}
+			raw = append(raw, c)
+			i++
+		default:
+			flushRaw()
+			b.WriteByte(c)
+			i++
+		}
+	}
+	flushRaw()
+	return b.String()
 }

@@ -395,13 +395,17 @@ func (s *stripper) trimTail(end int) int {
 // with a blank line above it and a short block below (mailing-list footers,
 // signature boxes).
 func (s *stripper) sigDelimiter(end int) (int, bool) {
+	boxed := false // a rule below: a banner box, not a footer delimiter
 	for k := end - 1; k >= 0 && end-1-k <= maxSigLines; k-- {
 		if s.quoted(k) {
 			return 0, false
 		}
 		t := trim(s.lines[k])
-		if isDecorRule(t) && end-1-k <= maxRuleBlockLines && (k == 0 || s.blank(k-1)) && k+1 < end {
-			return k, true
+		if isDecorRule(t) {
+			if !boxed && end-1-k <= maxRuleBlockLines && (k == 0 || s.blank(k-1)) && k+1 < end {
+				return k, true
+			}
+			boxed = true
 		}
 		if strings.HasPrefix(t, "--") {
 			if t != "--" {
