@@ -12,6 +12,22 @@ func (p *parser) finish() {
 	// U+FEFF (BOM / zero-width no-break space, inserted by iOS Mail) is
 	// invisible and only gets in the way of matching text.
 	m.TextBody = strings.TrimRight(strings.ReplaceAll(p.text.String(), "\uFEFF", ""), " \t\n")
+	// NUL is no text (and PostgreSQL refuses it in text columns).
+	m.TextBody = strings.ReplaceAll(m.TextBody, "\x00", "")
+	noNUL := func(s string) string { return strings.ReplaceAll(s, "\x00", "") }
+	m.Subject = noNUL(m.Subject)
+	m.From.Name, m.From.Address = noNUL(m.From.Name), noNUL(m.From.Address)
+	for _, l := range [][]Address{m.To, m.Cc, m.Bcc, m.ReplyTo} {
+		for i := range l {
+			l[i].Name, l[i].Address = noNUL(l[i].Name), noNUL(l[i].Address)
+		}
+	}
+	for k, vs := range m.Headers {
+		for i := range vs {
+			vs[i] = noNUL(vs[i])
+		}
+		m.Headers[k] = vs
+	}
 	if p.html.Len() > 0 {
 		m.HTMLBody = sanitizeHTML(p.html.String(), p.opts.AttachmentURL)
 		if strings.TrimSpace(m.TextBody) == "" {

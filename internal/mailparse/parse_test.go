@@ -386,3 +386,19 @@ func TestErrors(t *testing.T) {
 		t.Errorf("missing file: err = %v", err)
 	}
 }
+
+// TestFallback checks the partial message ingest builds when Parse panics.
+func TestFallback(t *testing.T) {
+	raw := "From: Ana Lima <Ana@Example.com>\r\nTo: suporte@acme.test\r\nSubject: =?utf-8?Q?Pe=C3=A7a?=\r\n" +
+		"Message-ID: <fb-1@example.com>\r\nDate: Wed, 5 Jun 2024 10:00:00 -0300\r\n\r\nA peça\x00 veio errada.\r\n"
+	m := Fallback(strings.NewReader(raw), "parser panic: boom")
+	if !m.Partial || m.From.Address != "ana@example.com" || m.Subject != "Peça" || m.MessageID != "fb-1@example.com" ||
+		m.TextBody != "A peça veio errada." || m.ReplyVisibleText != m.TextBody || m.Date.IsZero() ||
+		len(m.Warnings) == 0 || !strings.Contains(m.Warnings[0], "boom") {
+		t.Errorf("fallback = %+v", m)
+	}
+	m = Fallback(bytes.NewReader([]byte{0xff, 'o', 'i', 0x00}), "x")
+	if m.TextBody != "ÿoi" || !m.Partial {
+		t.Errorf("fallback of junk = %q", m.TextBody)
+	}
+}
