@@ -1,9 +1,6 @@
 package mailparse
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // finish assembles bodies and flags once all parts were read.
 func (p *parser) finish() {
@@ -62,17 +59,21 @@ func (p *parser) finish() {
 	}
 }
 
-// stubTextRe matches what mailers put in the text/plain alternative when the
-// real message is only in the HTML part.
-var stubTextRe = regexp.MustCompile(`(?i)(html[- ](capable|compatible|enabled|formatted|mail|message|e-?mail|version|viewer|reader|client)|` +
-	`(this|the) (is an? |)(html|mime|multi-?part)[- ](message|e-?mail|formatted)|` +
-	`(view|read|see|display) (this|the) (message|e-?mail|newsletter)|` +
-	`(client|program|reader|viewer|software|application) (does not|doesn't|cannot|can't) (support|display|read|show)|` +
-	`(visualizar|ler|ver|exibir) (esta|esse|este|a|o) (mensagem|e-?mail)|` +
-	`(ver|visualizar|leer) (este|el|esta|la) (mensaje|correo)|` +
-	`mensagem (em|no formato) html|mensaje (en|con formato) html|message (au format |en )html|` +
-	`nachricht (im )?html|` +
-	`^\s*[.\-_*]?\s*$)`)
+// stubPhrases are what mailers put in the text/plain alternative when the
+// real message is only in the HTML part (compared lowercased).
+var stubPhrases = []string{
+	"html-capable", "html capable", "html compatible", "html-compatible", "html-enabled", "html enabled",
+	"html version", "html viewer", "html e-mail", "html email", "html mail", "html message",
+	"html-formatted", "html formatted", "html reader", "html client", "this is an html", "this is a html",
+	"mensagem em html", "mensagem no formato html", "formato html", "mensaje en html", "mensaje con formato html",
+	"message au format html", "message en html", "nachricht im html", "html-nachricht", "html-e-mail",
+	"view this message", "view this email", "view this e-mail", "view the message", "view this newsletter",
+	"read this message", "display this message", "see this message",
+	"does not support html", "doesn't support html", "cannot display html", "can't display html",
+	"visualizar esta mensagem", "visualizar este e-mail", "visualizar este email", "ver esta mensagem",
+	"ver este mensaje", "ver este correo", "leer este mensaje",
+	"multi-part message in mime", "multipart message in mime", "this is a mime", "mime-formatted",
+}
 
 // isStubText reports whether a plain-text alternative is a placeholder for
 // the HTML one: short and saying so (or nearly empty).
@@ -81,5 +82,14 @@ func isStubText(s string) bool {
 	if len(s) > 400 {
 		return false
 	}
-	return stubTextRe.MatchString(s)
+	if len(strings.Trim(s, ".-_* ")) == 0 {
+		return true
+	}
+	l := strings.ToLower(s)
+	for _, w := range stubPhrases {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,11 +5,28 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sync"
 )
 
-// multipartBuffer is the line buffer of a multipart body: a boundary line
-// longer than this is not recognised (RFC 2046 allows 70 characters).
-const multipartBuffer = 16 << 10
+// multipartBuffer is the line buffer of a multipart body, and of each part
+// while its header is read: a boundary line longer than this is not
+// recognised (RFC 2046 allows 70 characters).
+const multipartBuffer = 4 << 10
+
+// readerPool recycles the buffered readers of multipart bodies and parts
+// (a message may have thousands of parts; each walk returns its reader).
+var readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, multipartBuffer) }}
+
+func getReader(r io.Reader) *bufio.Reader {
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(r)
+	return br
+}
+
+func putReader(br *bufio.Reader) {
+	br.Reset(nil)
+	readerPool.Put(br)
+}
 
 // errNoBoundary is returned by nextPart when the body ended before its first
 // boundary line.

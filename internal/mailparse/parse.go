@@ -290,7 +290,8 @@ func (p *parser) isBodyPart(pi partInfo, depth int) bool {
 }
 
 func (p *parser) walkMultipart(pi partInfo, mt string, body io.Reader, depth int, where string) {
-	br := bufio.NewReaderSize(body, multipartBuffer)
+	br := getReader(body)
+	defer putReader(br)
 	boundary := pi.params["boundary"]
 	if boundary == "" {
 		boundary = sniffBoundary(br)
@@ -334,13 +335,14 @@ func (p *parser) walkMultipart(pi partInfo, mt string, body io.Reader, depth int
 		if where == "message" {
 			child = fmt.Sprintf("part %d", n)
 		}
-		pbr := bufio.NewReaderSize(part, headerReadBuffer)
+		pbr := getReader(part)
 		h, prefix, _ := p.readHeaderBlock(pbr, child, true)
 		var pbody io.Reader = pbr
 		if prefix != nil {
 			pbody = io.MultiReader(bytes.NewReader(prefix), pbr)
 		}
 		p.walk(h, pbody, depth+1, mt, child)
+		putReader(pbr)
 		if mr.truncated {
 			p.warn(fmt.Sprintf("%s: input ended inside the part (missing closing boundary)", child))
 		}

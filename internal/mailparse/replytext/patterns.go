@@ -383,6 +383,9 @@ func isMobileSig(t string) bool {
 	if len(t) > maxSigLineLen || len(t) < 8 || strings.Contains(t, ",") {
 		return false
 	}
+	if !mobileStart(t) {
+		return false
+	}
 	n := norm(urlInBrackets.ReplaceAllString(t, ""))
 	if len(n) > 80 {
 		return false
@@ -441,4 +444,21 @@ func headerVerb(s string) bool {
 // endsColon reports whether t ends with a colon (ASCII or full-width).
 func endsColon(t string) bool {
 	return strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：")
+}
+
+// mobileStarts are the first words of the lines mobileSigRes match
+// (lowercased), a cheap filter before the expressions.
+var mobileStarts = []string{"sent", "get", "enviad", "obt", "baix", "desc", "télé", "tele", "telé", "scarica", "ottieni",
+	"outlook", "envoy", "von", "gesendet", "versendet", "inviato", "verzonden", "via", "sendt", "send", "skickat",
+	"lähetetty", "отправлено", "wysłan", "odesláno", "iphone", "ipad", "android",
+	"发自", "從我", "从我", "來自", "(sent", "-"}
+
+func mobileStart(t string) bool {
+	l := strings.ToLower(prefix(trimLeft(t), 24))
+	for _, w := range mobileStarts {
+		if strings.HasPrefix(l, w) {
+			return true
+		}
+	}
+	return false
 }
