@@ -138,6 +138,15 @@ var extByType = map[string]string{
 	"application/x-pkcs7-signature": ".p7s", "text/x-vcard": ".vcf", "text/vcard": ".vcf",
 	"audio/mpeg": ".mp3", "video/mp4": ".mp4", "application/json": ".json", "application/xml": ".xml",
 	"text/xml": ".xml", "application/msword": ".doc",
+	"text/rtf": ".rtf", "application/rtf": ".rtf", "text/richtext": ".rtx", "text/enriched": ".txt",
+	"text/markdown": ".md", "text/x-vcalendar": ".vcs", "application/ics": ".ics", "image/heic": ".heic",
+	"application/vnd.ms-excel": ".xls", "application/vnd.ms-powerpoint": ".ppt",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   ".docx",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         ".xlsx",
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+	"application/x-zip-compressed":                                              ".zip", "application/x-rar-compressed": ".rar", "application/x-7z-compressed": ".7z",
+	"audio/ogg": ".ogg", "audio/wav": ".wav", "video/quicktime": ".mov", "application/pgp-encrypted": ".pgp",
+	"application/pgp-keys": ".asc", "message/disposition-notification": ".txt", "application/xhtml+xml": ".html",
 }
 
 func extensionFor(mt string) string {

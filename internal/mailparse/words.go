@@ -200,7 +200,30 @@ func newCharsetReader(label string, r io.Reader) (io.Reader, error) {
 		}
 		return strings.NewReader(decodeUTF7(b)), nil
 	}
+	if a, ok := charsetAliases[label]; ok {
+		label = a
+	} else if rest, ok := strings.CutPrefix(label, "latin-"); ok {
+		label = "latin" + rest
+	} else if n, ok := cutAny(label, "cp-", "win-", "windows_", "win"); ok && len(n) == 4 && strings.HasPrefix(n, "125") {
+		label = "windows-" + n
+	}
 	return charset.Reader(label, r)
+}
+
+// charsetAliases are labels seen in mail that the WHATWG index lacks.
+var charsetAliases = map[string]string{
+	"646": "us-ascii", "ansi": "windows-1252", "cp949": "euc-kr", "ks_c_5601": "euc-kr", "x-euc-tw": "big5",
+	"x-user-defined": "windows-1252", "iso-8859-8-e": "iso-8859-8",
+}
+
+// cutAny returns s without the first of the prefixes it has.
+func cutAny(s string, prefixes ...string) (string, bool) {
+	for _, p := range prefixes {
+		if rest, ok := strings.CutPrefix(s, p); ok {
+			return rest, true
+		}
+	}
+	return s, false
 }
 
 // decodeUTF7 decodes UTF-7 text: "+" starts a run of modified base64
