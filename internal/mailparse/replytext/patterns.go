@@ -66,8 +66,8 @@ var headerWithIntro = []*regexp.Regexp{
 var headerNoIntro = []*regexp.Regexp{
 	// "Fulano <x@y> wrote:", "x@y escreveu:", "Fulano <x@y> schrieb am 05.06.2024:",
 	// "5.6.2024 klo 10.00 Fulano <x@y> kirjoitti:", "пользователь Fulano <x@y> написал:"
-	regexp.MustCompile(`(?i)^.+\s(wrote|writes|escreveu|escribi[óo]|a\s[ée]crit|ha\sscritto|schreef|geschreven|skrev|napisał|napisała|napisał\(a\)|pisze|kirjoitti|написал|написала|написал\(а\)|пишет|napsal|napsala|írta|yazdı|έγραψε|đã viết|va escriure)\s?:$`),
-	regexp.MustCompile(`^.+\s?(写道|寫道|書きました)\s?:$`),
+	regexp.MustCompile(`(?i)^.+\s(wrote|writes|escreveu|escribi[óo]|a\s[ée]crit|ha\sscritto|schreef|geschreven|skrev|napisał|napisała|napisał\(a\)|pisze|kirjoitti|написал|написала|написал\(а\)|пишет|napsal|napsala|napsal\(a\)|írta|yazdı|έγραψε|đã viết|va escriure|a scris|написав|написала|написав\(ла\))\s?:$`),
+	regexp.MustCompile(`^.+\s?(写道|寫道|書きました|작성)\s?:$`),
 	regexp.MustCompile(`(?i)^.+\sschrieb(\s.+)?:$`),
 	// Horde/IMP: "Citando Fulano <x@y>:", "Quoting Fulano <x@y>:"
 	regexp.MustCompile(`(?i)^(citando|quoting|zitat von|cita de|citation de|citazione di)\s.+:$`),
@@ -123,13 +123,13 @@ func buildFieldNames() map[string]int {
 	m := map[string]int{}
 	for kind, names := range map[int][]string{
 		fieldFrom: {"from", "de", "von", "da", "van", "remetente", "expéditeur", "expediteur",
-			"från", "fra", "lähettäjä", "от", "od", "kimden", "feladó", "发件人", "寄件者", "差出人", "보낸 사람", "afzender", "absender"},
+			"från", "fra", "lähettäjä", "от", "od", "kimden", "feladó", "de la", "από", "від", "发件人", "寄件者", "差出人", "보낸 사람", "afzender", "absender"},
 		fieldDate: {"sent", "enviado em", "enviada em", "enviado el", "enviados", "enviado", "enviada", "enviadas", "date", "data", "datum", "gesendet", "envoyé", "envoye", "inviato", "fecha", "verzonden", "data de envio",
-			"skickat", "sendt", "dato", "lähetetty", "päivämäärä", "отправлено", "дата", "wysłano", "wysłane", "odesláno", "gönderildi", "tarih", "küldve", "dátum", "发送时间", "日期", "寄件日期", "送信日時", "날짜", "sent at", "envoyé le"},
+			"skickat", "sendt", "dato", "lähetetty", "päivämäärä", "отправлено", "дата", "wysłano", "wysłane", "odesláno", "gönderildi", "tarih", "küldve", "elküldve", "trimis", "στάλθηκε", "надіслано", "보낸 날짜", "dátum", "发送时间", "日期", "寄件日期", "送信日時", "날짜", "sent at", "envoyé le"},
 		fieldTo: {"to", "para", "an", "à", "a", "aan", "destinatário", "destinatario", "destinataire", "cc", "cco", "bcc", "kopie", "cci", "para/to",
-			"till", "til", "kopia", "kopi", "vastaanottaja", "kopio", "кому", "копия", "do", "dw", "komu", "kime", "címzett", "收件人", "抄送", "收件者", "宛先", "받는 사람"},
+			"till", "til", "kopia", "kopi", "vastaanottaja", "kopio", "кому", "копия", "do", "dw", "komu", "kime", "címzett", "către", "catre", "προς", "κοιν", "копія", "收件人", "抄送", "收件者", "宛先", "받는 사람"},
 		fieldSubject: {"subject", "assunto", "asunto", "betreff", "objet", "oggetto", "sujet", "onderwerp",
-			"ämne", "emne", "aihe", "тема", "temat", "předmět", "konu", "tárgy", "主题", "主旨", "件名", "제목"},
+			"ämne", "emne", "aihe", "тема", "temat", "předmět", "konu", "tárgy", "subiect", "θέμα", "主题", "主旨", "件名", "제목"},
 	} {
 		for _, n := range names {
 			m[n] = kind
@@ -139,7 +139,7 @@ func buildFieldNames() map[string]int {
 }
 
 // mobileDevice is what follows "Sent from (my)" in a mobile signature.
-const mobileDevice = `(iphone|ipad|ipod|android|samsung|galaxy|huawei|xiaomi|redmi|motorola|moto\b|lg\b|nokia|blackberry|smartphone|mobile|celular|telem[óo]vel|tel[ée]fono|telefone|telefoon|telefon|mobiltelefon|puhelime|tablet|handy|cellulare|dispositivo|device|yahoo|outlook|aol|mail\b|e-?mail|gmail|proton|zoho|spark|bluemail|typeapp|aquamail|airmail|newton|nine\b|k-9|mailbird|edison|windows|bol\b|uol\b|terra\b|ios\b|aplicativo|app\b)`
+const mobileDevice = `(iphone|ipad|ipod|android|samsung|galaxy|huawei|xiaomi|redmi|motorola|moto\b|lg\b|nokia|blackberry|smartphone|mobile|celular|telem[óo]vel|tel[ée]fono|telefone|telefoon|telefon|mobiltelefon|puhelime|tablet|handy|cellulare|dispositivo|device|yahoo|outlook|aol|mail\b|e-?mail|gmail|proton|zoho|spark|bluemail|typeapp|aquamail|airmail|newton|nine\b|k-9|mailbox\b|mailbird|edison|windows|bol\b|uol\b|terra\b|ios\b|aplicativo|app\b)`
 
 // mobileSigRes match the one-line signatures added by phones and webmails;
 // the device or service comes right after the verb (and a possessive).
@@ -417,7 +417,7 @@ func isCodeish(t string) bool {
 
 // headerVerbs end a quote header (before its colon).
 var headerVerbs = []string{"wrote", "writes", "escreveu", "escribió", "escribio", "écrit", "ecrit", "scritto", "skrev", "napisał", "napisała", "napisał(a)", "pisze",
-	"geschreven", "kirjoitti", "написал", "написала", "написал(а)", "пишет", "napsal", "napsala", "írta", "yazdı", "έγραψε", "đã viết", "va escriure", "写道", "寫道", "書きました"}
+	"geschreven", "kirjoitti", "написал", "написала", "написал(а)", "пишет", "napsal", "napsala", "napsal(a)", "a scris", "написав", "написав(ла)", "작성", "írta", "yazdı", "έγραψε", "đã viết", "va escriure", "写道", "寫道", "書きました"}
 
 // headerVerb is a cheap filter run before the header expressions: s must end
 // with an attribution verb, name a German/Dutch "schrieb/schreef", or open

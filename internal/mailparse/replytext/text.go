@@ -200,11 +200,32 @@ func (s *stripper) hardCut() int {
 			continue
 		}
 		if sig == signalStrong {
-			return start
+			return s.splitShared(start)
 		}
 		i = nx - 1
 	}
 	return n
+}
+
+// splitShared handles an attribution that shares its line with the
+// sender's last words ("Thanks! On Wed, Jun 5, 2024 at 10:00 AM Fulano
+// <x@y> wrote:"): the line keeps the words and the cut moves below it.
+func (s *stripper) splitShared(start int) int {
+	t := s.lines[start]
+	if len(t) > maxHeaderLineLen || !endsColon(trim(t)) {
+		return start
+	}
+	for _, w := range []string{" On ", " Em ", " El ", " Le ", " Am ", " Il ", " Op "} {
+		k := strings.Index(t, w)
+		if k <= 0 || strings.TrimSpace(t[:k]) == "" {
+			continue
+		}
+		if matchHeader(norm(t[k+1:]), true) == signalStrong {
+			s.lines[start] = trimRight(t[:k])
+			return start + 1
+		}
+	}
+	return start
 }
 
 // extendUp moves a cut at line i up over blank lines and one rule line
@@ -281,7 +302,7 @@ func (s *stripper) fieldBlockAt(i int) bool {
 		}
 		kinds |= k
 		if first == fieldFrom {
-			if kinds&fieldDate != 0 && kinds&(fieldTo|fieldSubject) != 0 {
+			if kinds&fieldDate != 0 && (dated || kinds&(fieldTo|fieldSubject) != 0) {
 				return true
 			}
 		} else if dated && kinds&(fieldFrom|fieldTo|fieldSubject) != 0 {
@@ -360,7 +381,7 @@ func (s *stripper) trimTail(end int) int {
 				j--
 			}
 			if start, _, ok := s.headerEndingAt(j - 1); ok {
-				end = start
+				end = s.splitShared(start)
 				continue
 			}
 			if definite || s.hasHeader || s.quotedHistoryAt(j, end) {
