@@ -55,6 +55,7 @@ func (p *parser) attach(pi partInfo, mt string, body io.Reader, where string) {
 	}
 	meta := Attachment{
 		Filename:    name,
+		GivenName:   pi.filename,
 		ContentType: mt,
 		ContentID:   pi.contentID,
 		Inline:      pi.disposition == "inline" || (pi.disposition == "" && pi.contentID != ""),
@@ -96,7 +97,7 @@ func (p *parser) attachMessage(pi partInfo, mt string, body io.Reader, where str
 		}
 		name += ".eml"
 	}
-	meta := Attachment{Filename: name, ContentType: mt, ContentID: pi.contentID, Inline: false}
+	meta := Attachment{Filename: name, GivenName: pi.filename, ContentType: mt, ContentID: pi.contentID, Inline: false}
 	p.store(meta, full, where)
 }
 
@@ -114,7 +115,7 @@ func (p *parser) attachRFC822Headers(pi partInfo, mt string, body io.Reader, whe
 	if name == "" {
 		name = "original-headers.txt"
 	}
-	p.store(Attachment{Filename: name, ContentType: mt, ContentID: pi.contentID}, full, where)
+	p.store(Attachment{Filename: name, GivenName: pi.filename, ContentType: mt, ContentID: pi.contentID}, full, where)
 }
 
 // attachDeliveryStatus stores and parses a message/delivery-status part.
@@ -125,7 +126,7 @@ func (p *parser) attachDeliveryStatus(pi partInfo, mt string, body io.Reader, wh
 	if name == "" {
 		name = "delivery-status.txt"
 	}
-	p.store(Attachment{Filename: name, ContentType: mt, ContentID: pi.contentID}, full, where)
+	p.store(Attachment{Filename: name, GivenName: pi.filename, ContentType: mt, ContentID: pi.contentID}, full, where)
 }
 
 var extByType = map[string]string{
@@ -230,10 +231,11 @@ func (p *parser) extractUUEncoded(text, where string) string {
 		}
 		found = true
 		out.WriteString(rest[:loc[0]])
+		given := name
 		if name == "" {
 			name = p.nextName(".bin")
 		}
-		p.store(Attachment{Filename: name, ContentType: "application/octet-stream"}, bytes.NewReader(data), where)
+		p.store(Attachment{Filename: name, GivenName: given, ContentType: "application/octet-stream"}, bytes.NewReader(data), where)
 		rest = strings.TrimPrefix(after[consumed:], "\n")
 		if strings.HasSuffix(out.String(), "\n\n") {
 			rest = strings.TrimLeft(rest, "\n")

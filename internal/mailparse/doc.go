@@ -89,7 +89,10 @@
 // # Attachments
 //
 // Every non-body part is handed to Options.Sink as it is decoded, with its
-// filename (sanitized to a base name), content type, Content-ID (without
+// filename (sanitized to a base name; GivenName is the sender's, "" when
+// none, and Filename then a made-up "attachment-N.ext" or, for an attached
+// message, its subject + ".eml"; the report's "filename" is the sender's
+// and "stored_as" Atende's), content type, Content-ID (without
 // brackets) and inline flag. message/rfc822 parts are stored as .eml named
 // after their subject; delivery-status and rfc822-headers parts of a DSN
 // are stored too. uuencoded files found in a text body are decoded from

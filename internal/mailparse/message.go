@@ -14,7 +14,13 @@ type Address struct {
 // Attachment describes one attachment or inline part. Its bytes were handed
 // to Options.Sink while parsing; BlobKey is what the sink returned.
 type Attachment struct {
-	Filename    string
+	// Filename is the name to store and offer the file under: the sender's
+	// (sanitized) or, when the sender gave none, one made up from the
+	// content type ("attachment-1.png") or the subject of an attached
+	// message ("Pedido 123.eml").
+	Filename string
+	// GivenName is the name the sender gave (sanitized), "" when none.
+	GivenName   string
 	ContentType string
 	Size        int64 // decoded size in bytes
 	ContentID   string
