@@ -30,8 +30,8 @@ const (
 var headerWithIntro = []*regexp.Regexp{
 	// pt: "Em qua., 5 de jun. de 2024 às 10:00, Fulano <x@y> escreveu:"
 	regexp.MustCompile(`(?i)^em\s.+\sescreveu\s?:$`),
-	// en: "On Wed, Jun 5, 2024 at 10:00 AM Fulano <x@y> wrote:"
-	regexp.MustCompile(`(?i)^on\s.+\swrote\s?:$`),
+	// en: "On Wed, Jun 5, 2024 at 10:00 AM Fulano <x@y> wrote:" (or "sent:")
+	regexp.MustCompile(`(?i)^on\s.+\s(wrote|sent)\s?:$`),
 	// es: "El mié, 5 jun 2024 a las 10:00, Fulano (<x@y>) escribió:"
 	regexp.MustCompile(`(?i)^el\s.+\sescribi[óo]\s?:$`),
 	// fr: "Le mer. 5 juin 2024 à 10:00, Fulano <x@y> a écrit :"
@@ -253,9 +253,12 @@ func isSeparator(t string) bool {
 	if strings.HasPrefix(t, "--") && strings.HasSuffix(t, "--") {
 		// Zoho: "---- On Wed, 05 Jun 2024 10:00:00 -0300 Fulano <x@y> wrote ----"
 		inner := norm(strings.Trim(t, "-–— "))
-		if inner != "" && !strings.HasSuffix(inner, ":") {
+		if inner != "" && !strings.HasSuffix(inner, ":") && len(inner) <= maxHeaderLineLen {
 			c := inner + ":"
-			if matchHeader(c, true) != signalNone || matchHeader(c, false) != signalNone {
+			// Framed by dashes, a verb-final line needs no address:
+			// Android's "---- Fulano wrote ----".
+			if matchHeader(c, true) != signalNone || matchHeader(c, false) != signalNone ||
+				(headerVerb(c) && headerNoIntro[0].MatchString(c)) {
 				return true
 			}
 		}
@@ -313,6 +316,10 @@ func headerSignal(s string) int {
 	}
 	return signalNone
 }
+
+// dateAddrNoColon matches "2011/4/7 Fulano <x@y>" right above a ">" block:
+// Gmail's dated attribution without its colon.
+var dateAddrNoColon = regexp.MustCompile(`^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})[,\s].{0,200}<[^<>\s]+@[^<>\s]+>$`)
 
 // matchDateAddr reports whether s is an attribution without a verb (see
 // dateAddrHeader).
@@ -416,7 +423,7 @@ func isCodeish(t string) bool {
 }
 
 // headerVerbs end a quote header (before its colon).
-var headerVerbs = []string{"wrote", "writes", "escreveu", "escribió", "escribio", "écrit", "ecrit", "scritto", "skrev", "napisał", "napisała", "napisał(a)", "pisze",
+var headerVerbs = []string{"wrote", "writes", "sent", "escreveu", "escribió", "escribio", "écrit", "ecrit", "scritto", "skrev", "napisał", "napisała", "napisał(a)", "pisze",
 	"geschreven", "kirjoitti", "написал", "написала", "написал(а)", "пишет", "napsal", "napsala", "napsal(a)", "a scris", "написав", "написав(ла)", "작성", "írta", "yazdı", "έγραψε", "đã viết", "va escriure", "写道", "寫道", "書きました"}
 
 // headerVerb is a cheap filter run before the header expressions: s must end

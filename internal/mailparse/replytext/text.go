@@ -384,6 +384,12 @@ func (s *stripper) trimTail(end int) int {
 				end = s.splitShared(start)
 				continue
 			}
+			if j > 0 && !s.quoted(j-1) {
+				if t := norm(s.lines[j-1]); len(t) <= maxHeaderLineLen && dateAddrNoColon.MatchString(t) {
+					end = j - 1
+					continue
+				}
+			}
 			if definite || s.hasHeader || s.quotedHistoryAt(j, end) {
 				end = j
 				continue
