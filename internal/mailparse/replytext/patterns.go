@@ -155,7 +155,7 @@ var mobileSigRes = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)^inviato\s(da|dal|dalla|dal mio|con|tramite)\s(il\s|mio\s|il mio\s|la\s|mia\s)?` + mobileDevice),
 	regexp.MustCompile(`(?i)^verzonden\s(vanaf|met|van)\s(mijn\s)?` + mobileDevice),
 	// "Sent from my Verizon Wireless BlackBerry": any device of up to three words
-	regexp.MustCompile(`(?i)^sent\sfrom\smy\s[\pL\d'’-]+(\s[\pL\d'’-]+){0,2}\.?$`),
+	regexp.MustCompile(`(?i)^sent\sfrom\smy\s\S+(\s\S+){0,3}$`),
 	regexp.MustCompile(`(?i)^(sent\s)?via\s(mobile|iphone|ipad|android|blackberry|phone)\b`),
 	regexp.MustCompile(`(?i)^(sendt|send)\s(fra|från)\s(min|mit|mitt)\s`),
 	regexp.MustCompile(`(?i)^skickat\sfrån\s(min|mitt)\s`),
@@ -167,6 +167,9 @@ var mobileSigRes = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)^(发自我的|從我的|从我的|來自我的)\s?\S*`),
 	regexp.MustCompile(`(?i)^(iphone|ipad|android)\s?から送信`),
 }
+
+// samsungSig is "Sent via the Samsung Galaxy S22, an AT&T 5G smartphone".
+var samsungSig = regexp.MustCompile(`(?i)^sent\s(via|from)\s(the\s|my\s)?samsung\s[^,]{0,40},\s(an?\s)?[^,]{0,40}smartphone\.?$`)
 
 // urlInBrackets is the link Outlook mobile appends to its signature:
 // "Obter o Outlook para Android<https://aka.ms/AAb9ysg>".
@@ -387,8 +390,12 @@ func matchHeader(s string, intro bool) int {
 // style signature: short, no comma, a known verb followed by a device or
 // service name and at most a few more words.
 func isMobileSig(t string) bool {
-	if len(t) > maxSigLineLen || len(t) < 8 || strings.Contains(t, ",") {
+	if len(t) > maxSigLineLen || len(t) < 8 {
 		return false
+	}
+	if strings.Contains(t, ",") {
+		// Samsung's carrier line is the one with a comma.
+		return samsungSig.MatchString(norm(t))
 	}
 	if !mobileStart(t) {
 		return false
