@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net/url"
 	"path"
 	"regexp"
 	"strings"
@@ -49,6 +50,15 @@ func (p *parser) nextName(ext string) string {
 
 // attach stores a non-body part.
 func (p *parser) attach(pi partInfo, mt string, body io.Reader, where string) {
+	if pi.filename == "" && pi.location != "" {
+		// Apple Mail and MHTML name inline parts by Content-Location.
+		if u, err := url.Parse(pi.location); err == nil && u.Path != "" {
+			pi.filename = cleanFilename(path.Base(u.Path))
+		}
+		if !strings.Contains(pi.filename, ".") {
+			pi.filename = ""
+		}
+	}
 	name := pi.filename
 	if name == "" {
 		name = p.nextName(extensionFor(mt))

@@ -26,8 +26,8 @@ func (p *parser) decodeTransfer(enc string, r io.Reader, where string) io.Reader
 		return quotedprintable.NewReader(r)
 	case "base64":
 		return &b64Reader{r: r, p: p, where: where}
-	case "x-uuencode", "x-uue", "uuencode":
-		return r // uuencoded blocks are found in text bodies
+	case "x-uuencode", "x-uue", "uuencode", "x-uuencoded":
+		return &uuReader{r: r}
 	default:
 		p.warn(fmt.Sprintf("%s: unknown Content-Transfer-Encoding %q; content kept undecoded", where, truncate(enc, 40)))
 		return r
@@ -115,6 +115,35 @@ func (b *b64Reader) Read(dst []byte) (int, error) {
 	n := copy(dst, b.out[b.off:])
 	b.off += n
 	return n, nil
+}
+
+// uuReader decodes a part whose Content-Transfer-Encoding is x-uuencode:
+// the lines between "begin mode name" and "end". Content without a begin
+// line is passed through.
+type uuReader struct {
+	r    io.Reader
+	out  *bytes.Reader
+	done bool
+}
+
+func (u *uuReader) Read(b []byte) (int, error) {
+	if !u.done {
+		u.done = true
+		raw, _ := readLimited(u.r, 64<<20)
+		text := normalizeNewlines(string(raw))
+		data := raw
+		if loc := uuBegin.FindStringIndex(text); loc != nil {
+			body := text[loc[1]:]
+			if i := strings.Index(body, "\nend"); i >= 0 {
+				body = body[:i]
+			} else if strings.HasPrefix(body, "end") {
+				body = ""
+			}
+			data, _ = uudecode(body)
+		}
+		u.out = bytes.NewReader(data)
+	}
+	return u.out.Read(b)
 }
 
 // readLimited reads at most max bytes of r and drains the rest; it reports

@@ -179,6 +179,27 @@ type partInfo struct {
 	filename    string
 	contentID   string
 	encoding    string
+	location    string // Content-Location, when there is no filename
+}
+
+// normalizeEncoding reads a Content-Transfer-Encoding value as mailers write
+// it ("Base64", "8-bit", "7 bit", "quoted printable", `"base64"`).
+func normalizeEncoding(v string) string {
+	v = strings.ToLower(strings.Trim(strings.TrimSpace(v), `"'`))
+	if i := strings.IndexAny(v, ";("); i >= 0 {
+		v = strings.TrimSpace(v[:i])
+	}
+	switch strings.NewReplacer(" ", "", "-", "", "_", "").Replace(v) {
+	case "7bit":
+		return "7bit"
+	case "8bit":
+		return "8bit"
+	case "base64":
+		return "base64"
+	case "quotedprintable", "qp":
+		return "quoted-printable"
+	}
+	return v
 }
 
 func (p *parser) describe(h textproto.Header, where string) partInfo {
@@ -199,7 +220,10 @@ func (p *parser) describe(h textproto.Header, where string) partInfo {
 	}
 	pi.filename = cleanFilename(p.decodeWords(pi.filename, where+" filename"))
 	pi.contentID = strings.ToValidUTF8(strings.TrimSpace(stripBrackets(h.Get("Content-Id"))), "")
-	pi.encoding = strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
+	pi.encoding = normalizeEncoding(h.Get("Content-Transfer-Encoding"))
+	if loc := strings.TrimSpace(h.Get("Content-Location")); loc != "" && pi.filename == "" {
+		pi.location = strings.ToValidUTF8(loc, "")
+	}
 	return pi
 }
 
