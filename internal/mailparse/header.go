@@ -186,7 +186,9 @@ func (p *parser) readHeaderBlock(br *bufio.Reader, where string, part bool) (h t
 
 func (p *parser) finishHeader(block []byte, where string) textproto.Header {
 	block = append(block, '\r', '\n')
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(block)))
+	br := getReader(bytes.NewReader(block))
+	h, err := textproto.ReadHeader(br)
+	putReader(br)
 	if err != nil {
 		p.warn(fmt.Sprintf("%s: header: %v", where, err))
 	}

@@ -182,6 +182,9 @@ type partInfo struct {
 	location    string // Content-Location, when there is no filename
 }
 
+// encodingSpelling drops the separators mailers put into encoding names.
+var encodingSpelling = strings.NewReplacer(" ", "", "-", "", "_", "")
+
 // normalizeEncoding reads a Content-Transfer-Encoding value as mailers write
 // it ("Base64", "8-bit", "7 bit", "quoted printable", `"base64"`).
 func normalizeEncoding(v string) string {
@@ -189,7 +192,7 @@ func normalizeEncoding(v string) string {
 	if i := strings.IndexAny(v, ";("); i >= 0 {
 		v = strings.TrimSpace(v[:i])
 	}
-	switch strings.NewReplacer(" ", "", "-", "", "_", "").Replace(v) {
+	switch encodingSpelling.Replace(v) {
 	case "7bit":
 		return "7bit"
 	case "8bit":
