@@ -157,13 +157,55 @@ type mpPart struct {
 	done bool
 }
 
-// fill reads one more line (or chunk) into pend.
+// fillBatch is how much content fill gathers before returning, so that
+// nested parts pass data on in blocks rather than line by line.
+const fillBatch = 2048
+
+// fill reads more lines (or chunks of an over-long line) into pend, up to
+// fillBatch bytes, the end of the part or the end of the input.
 func (p *mpPart) fill() error {
 	if p.done {
 		return io.EOF
 	}
-	m := p.m
 	p.pend, p.off = p.pend[:0], 0
+	for !p.done && len(p.pend) < fillBatch {
+		if err := p.fillLine(); err != nil {
+			if len(p.pend) > 0 {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// fillLine reads one line (or chunk) and appends it to pend, holding back
+// its line break.
+func (p *mpPart) fillLine() error {
+	m := p.m
+	if !p.mid && m.br.Buffered() > 0 {
+		// Fast path: whole buffered lines up to the next line that starts
+		// with "-" (only such a line can be a delimiter) pass in one copy.
+		buf, _ := m.br.Peek(m.br.Buffered())
+		if buf[0] != '-' {
+			end := bytes.Index(buf, []byte("\n-"))
+			if end < 0 {
+				end = bytes.LastIndexByte(buf, '\n')
+			}
+			if end >= 0 {
+				chunk := buf[:end+1]
+				n := len(chunk) - 1
+				if n > 0 && chunk[n-1] == '\r' {
+					n--
+				}
+				p.pend = append(p.pend, p.nl...)
+				p.pend = append(p.pend, chunk[:n]...)
+				p.nl = append(p.nl[:0], chunk[n:]...)
+				_, _ = m.br.Discard(len(chunk))
+				return nil
+			}
+		}
+	}
 	line, full, err := m.readLine()
 	if !p.mid && full && len(line) > 0 {
 		if k := m.boundaryKind(line); k != 0 {
