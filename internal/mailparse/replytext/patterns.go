@@ -123,13 +123,13 @@ func buildFieldNames() map[string]int {
 	m := map[string]int{}
 	for kind, names := range map[int][]string{
 		fieldFrom: {"from", "de", "von", "da", "van", "remetente", "expéditeur", "expediteur",
-			"från", "fra", "lähettäjä", "от", "od", "kimden", "feladó", "de la", "από", "від", "发件人", "寄件者", "差出人", "보낸 사람", "afzender", "absender"},
+			"från", "fra", "lähettäjä", "от", "od", "kimden", "feladó", "de la", "από", "від", "מאת", "من", "发件人", "寄件者", "差出人", "보낸 사람", "afzender", "absender"},
 		fieldDate: {"sent", "enviado em", "enviada em", "enviado el", "enviados", "enviado", "enviada", "enviadas", "date", "data", "datum", "gesendet", "envoyé", "envoye", "inviato", "fecha", "verzonden", "data de envio",
-			"skickat", "sendt", "dato", "lähetetty", "päivämäärä", "отправлено", "дата", "wysłano", "wysłane", "odesláno", "gönderildi", "tarih", "küldve", "elküldve", "trimis", "στάλθηκε", "надіслано", "보낸 날짜", "dátum", "发送时间", "日期", "寄件日期", "送信日時", "날짜", "sent at", "envoyé le"},
+			"skickat", "sendt", "dato", "lähetetty", "päivämäärä", "отправлено", "дата", "wysłano", "wysłane", "odesláno", "gönderildi", "tarih", "küldve", "elküldve", "trimis", "στάλθηκε", "надіслано", "נשלח", "תאריך", "تاريخ الإرسال", "أرسلت", "보낸 날짜", "dátum", "发送时间", "日期", "寄件日期", "送信日時", "날짜", "sent at", "envoyé le"},
 		fieldTo: {"to", "para", "an", "à", "a", "aan", "destinatário", "destinatario", "destinataire", "cc", "cco", "bcc", "kopie", "cci", "para/to",
-			"till", "til", "kopia", "kopi", "vastaanottaja", "kopio", "кому", "копия", "do", "dw", "komu", "kime", "címzett", "către", "catre", "προς", "κοιν", "копія", "收件人", "抄送", "收件者", "宛先", "받는 사람"},
+			"till", "til", "kopia", "kopi", "vastaanottaja", "kopio", "кому", "копия", "do", "dw", "komu", "kime", "címzett", "către", "catre", "προς", "κοιν", "копія", "אל", "עותק", "إلى", "نسخة", "收件人", "抄送", "收件者", "宛先", "받는 사람"},
 		fieldSubject: {"subject", "assunto", "asunto", "betreff", "objet", "oggetto", "sujet", "onderwerp",
-			"ämne", "emne", "aihe", "тема", "temat", "předmět", "konu", "tárgy", "subiect", "θέμα", "主题", "主旨", "件名", "제목"},
+			"ämne", "emne", "aihe", "тема", "temat", "předmět", "konu", "tárgy", "subiect", "θέμα", "נושא", "الموضوع", "主题", "主旨", "件名", "제목"},
 	} {
 		for _, n := range names {
 			m[n] = kind
@@ -183,6 +183,9 @@ func norm(s string) string {
 	b.Grow(len(s))
 	space := false
 	for _, r := range s {
+		if isBidi(r) {
+			continue
+		}
 		if isSpace(r) {
 			space = true
 			continue
@@ -197,6 +200,16 @@ func norm(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isBidi reports the invisible direction marks and embeddings that
+// right-to-left clients put around names and addresses.
+func isBidi(r rune) bool {
+	switch r {
+	case '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069':
+		return true
+	}
+	return false
 }
 
 // prefix returns at most n bytes of s, cut on a rune boundary.
@@ -221,6 +234,9 @@ func isSpace(r rune) bool {
 		return true
 	case '\u1427':
 		// "ᐧ", the invisible mark Gmail tracking extensions append
+		return true
+	case '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069':
+		// direction marks around Hebrew and Arabic attributions
 		return true
 	}
 	return r >= utf8.RuneSelf && unicode.IsSpace(r)
@@ -289,7 +305,7 @@ func fieldKind(t string) int {
 		return 0
 	}
 	name := trimRight(strings.TrimRight(t[:colon], "* "))
-	if name == "" || len(name) > 24 {
+	if name == "" || len(name) > 40 {
 		return 0
 	}
 	name = strings.ToLower(name)
