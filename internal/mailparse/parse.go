@@ -350,6 +350,15 @@ func (p *parser) walkMultipart(pi partInfo, mt string, body io.Reader, depth int
 					p.warn(fmt.Sprintf("%s: %s has no parts", where, mt))
 					break
 				}
+				if b := sniffClosedBoundary(mr.preamble.Bytes()); b != "" && b != boundary && len(mr.preamble.Bytes()) < maxPreamble {
+					// The body uses another boundary, opened and closed:
+					// split it by that one.
+					p.warn(fmt.Sprintf("%s: boundary of %s not found; boundary %q found in body", where, mt, truncate(b, 80)))
+					pi2 := pi
+					pi2.params = map[string]string{"boundary": b}
+					p.walkMultipart(pi2, mt, bytes.NewReader(append([]byte(nil), mr.preamble.Bytes()...)), depth, where)
+					return
+				}
 				p.warn(fmt.Sprintf("%s: boundary of %s not found; body read as plain text", where, mt))
 				p.partial = true
 				p.readBodyFrom(partInfo{mediaType: "text/plain"}, "text/plain", bytes.NewReader(mr.preamble.Bytes()), where)
@@ -380,6 +389,33 @@ func (p *parser) walkMultipart(pi partInfo, mt string, body io.Reader, depth int
 	if n == 0 && mr.started {
 		p.warn(fmt.Sprintf("%s: %s has no parts", where, mt))
 	}
+}
+
+// sniffClosedBoundary returns the first X such that the body has both a
+// "--X" line and a later "--X--" line: the boundary a mailer really used
+// when the declared one never appears.
+func sniffClosedBoundary(buf []byte) string {
+	open := map[string]bool{}
+	for len(buf) > 0 {
+		line := buf
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			line, buf = buf[:i], buf[i+1:]
+		} else {
+			buf = nil
+		}
+		line = bytes.TrimRight(line, "\r \t")
+		if len(line) < 3 || len(line) > 200 || line[0] != '-' || line[1] != '-' || bytes.ContainsAny(line, " \t") {
+			continue
+		}
+		b := string(line[2:])
+		if c, ok := strings.CutSuffix(b, "--"); ok && open[c] {
+			return c
+		}
+		if len(open) < 100 {
+			open[b] = true
+		}
+	}
+	return ""
 }
 
 // sniffBoundary looks for a "--boundary" line at the start of a body whose
