@@ -350,10 +350,7 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 	if pm.Partial {
 		// "Could not be fully read": the UI shows what was read with a
 		// warning and the raw message (RawKey) to download.
-		m.Meta["partial"] = "could not be fully read"
-		if len(pm.Warnings) > 0 {
-			m.Meta["partial"] = pm.Warnings[0]
-		}
+		m.Meta["partial"] = pm.PartialReason
 	}
 	if res.Method != thread.MethodNew {
 		m.Meta["threaded_by"] = string(res.Method)

@@ -252,16 +252,14 @@ func (p *parser) readBodyFrom(pi partInfo, mt string, r io.Reader, where string)
 		if !*full {
 			*full = true
 		}
-		p.warn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
-		p.partial = true
+		p.partialWarn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
 		_, _ = io.Copy(io.Discard, r)
 		return
 	}
 	raw, truncated := readLimited(r, room)
 	if truncated {
 		*full = true
-		p.partial = true
-		p.warn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
+		p.partialWarn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
 	}
 	text := p.toUTF8(raw, pi.params["charset"], mt, where)
 	if truncated {

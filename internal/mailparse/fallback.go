@@ -20,6 +20,7 @@ func Fallback(r io.Reader, reason string) (m *Message) {
 	m = &Message{To: []Address{}, Cc: []Address{}, InReplyTo: []string{}, References: []string{},
 		Attachments: []Attachment{}, Headers: map[string][]string{}, Partial: true,
 		Warnings: []string{"message could not be fully read: " + reason}}
+	m.PartialReason = m.Warnings[0]
 	raw, _ := readLimited(r, maxBodyBytes)
 	body := raw
 	defer func() {

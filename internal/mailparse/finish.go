@@ -5,7 +5,7 @@ import "strings"
 // finish assembles bodies and flags once all parts were read.
 func (p *parser) finish() {
 	m := p.msg
-	m.Partial = p.partial
+	m.Partial, m.PartialReason = p.partial, p.partialReason
 	// U+FEFF (BOM / zero-width no-break space, inserted by iOS Mail) is
 	// invisible and only gets in the way of matching text.
 	m.TextBody = strings.TrimRight(strings.ReplaceAll(p.text.String(), "\uFEFF", ""), " \t\n")

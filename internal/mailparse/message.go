@@ -75,6 +75,8 @@ type Message struct {
 	// found, input ending inside a part) or a size limit cut it. What could
 	// be read is still there; the raw message is the authority.
 	Partial bool
+	// PartialReason is the warning that made the message Partial.
+	PartialReason string
 }
 
 // Sink receives the decoded bytes of one attachment and stores them

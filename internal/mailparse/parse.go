@@ -40,8 +40,7 @@ func Parse(r io.Reader, opts Options) (*Message, error) {
 	br := bufio.NewReaderSize(rec, headerReadBuffer)
 	if _, err := br.Peek(1); err != nil {
 		if errors.Is(err, io.EOF) {
-			p.warn("empty message")
-			p.partial = true
+			p.partialWarn("empty message")
 			p.finish()
 			return p.msg, nil
 		}
@@ -52,8 +51,7 @@ func Parse(r io.Reader, opts Options) (*Message, error) {
 	switch {
 	case errors.Is(err, errNoHeader) && !rec.over:
 		// Not a header at all: the whole input is the body.
-		p.warn("no header found; the whole message was read as body text")
-		p.partial = true
+		p.partialWarn("no header found; the whole message was read as body text")
 		body = io.MultiReader(bytes.NewReader(rec.buf.Bytes()), r)
 		h = textproto.Header{}
 	case err != nil:
@@ -155,8 +153,19 @@ type parser struct {
 	dsn      []dsnRecipient
 	origID   string
 
-	partial bool  // some content may be lost or misread (see Message.Partial)
-	readErr error // I/O error of the input
+	partial       bool   // some content may be lost or misread (see Message.Partial)
+	partialReason string // the first warning that made it so
+	readErr       error  // I/O error of the input
+}
+
+// partialWarn records a warning about content that may be missing or
+// misread: the message is Partial and the first such warning its reason.
+func (p *parser) partialWarn(s string) {
+	p.warn(s)
+	if !p.partial {
+		p.partial = true
+		p.partialReason = s
+	}
 }
 
 func (p *parser) warn(s string) {
@@ -249,8 +258,7 @@ func (p *parser) walk(h textproto.Header, body io.Reader, depth int, parent, whe
 	switch {
 	case strings.HasPrefix(mt, "multipart/"):
 		if depth >= maxDepth {
-			p.warn(fmt.Sprintf("nesting deeper than %d levels; inner parts skipped", maxDepth))
-			p.partial = true
+			p.partialWarn(fmt.Sprintf("nesting deeper than %d levels; inner parts skipped", maxDepth))
 			_, _ = io.Copy(io.Discard, body)
 			return
 		}
@@ -323,8 +331,7 @@ func (p *parser) walkMultipart(pi partInfo, mt string, body io.Reader, depth int
 	if boundary == "" {
 		boundary = sniffBoundary(br)
 		if boundary == "" {
-			p.warn(fmt.Sprintf("%s: %s without boundary; body read as plain text", where, mt))
-			p.partial = true
+			p.partialWarn(fmt.Sprintf("%s: %s without boundary; body read as plain text", where, mt))
 			p.readBodyFrom(partInfo{mediaType: "text/plain"}, "text/plain", br, where)
 			return
 		}
@@ -336,8 +343,7 @@ func (p *parser) walkMultipart(pi partInfo, mt string, body io.Reader, depth int
 		if p.parts >= maxParts {
 			if !p.partsLimit {
 				p.partsLimit = true
-				p.warn(fmt.Sprintf("more than %d MIME parts; the rest was skipped", maxParts))
-				p.partial = true
+				p.partialWarn(fmt.Sprintf("more than %d MIME parts; the rest was skipped", maxParts))
 			}
 			_, _ = io.Copy(io.Discard, br)
 			return
@@ -359,8 +365,7 @@ func (p *parser) walkMultipart(pi partInfo, mt string, body io.Reader, depth int
 					p.walkMultipart(pi2, mt, bytes.NewReader(append([]byte(nil), mr.preamble.Bytes()...)), depth, where)
 					return
 				}
-				p.warn(fmt.Sprintf("%s: boundary of %s not found; body read as plain text", where, mt))
-				p.partial = true
+				p.partialWarn(fmt.Sprintf("%s: boundary of %s not found; body read as plain text", where, mt))
 				p.readBodyFrom(partInfo{mediaType: "text/plain"}, "text/plain", bytes.NewReader(mr.preamble.Bytes()), where)
 			}
 			break
