@@ -53,6 +53,13 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("invalid UTF-8 in output: %q", s)
 			}
 		}
+		for _, l := range [][]Address{m.To, m.Cc, m.Bcc, m.ReplyTo} {
+			for _, a := range l {
+				if !utf8.ValidString(a.Name) || !utf8.ValidString(a.Address) {
+					t.Fatalf("invalid UTF-8 in address %+v", a)
+				}
+			}
+		}
 		if strings.ContainsRune(m.TextBody, 0) || strings.ContainsRune(m.Subject, 0) {
 			t.Fatal("NUL in text or subject")
 		}

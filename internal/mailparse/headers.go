@@ -169,7 +169,9 @@ func (p *parser) addressList(h textproto.Header, k string) []Address {
 		if strings.Contains(name, "=?") {
 			name = p.decodeWords(name, k)
 		}
-		out = append(out, Address{Name: strings.TrimSpace(name), Address: strings.ToLower(strings.TrimSpace(a.Address))})
+		// net/mail decodes encoded words without checking the result: a
+		// "UTF-8" word may hold bytes that are not.
+		out = append(out, Address{Name: strings.TrimSpace(plainHeaderText(name)), Address: strings.ToValidUTF8(strings.ToLower(strings.TrimSpace(a.Address)), "\uFFFD")})
 	}
 	if bad > 0 {
 		p.warn(fmt.Sprintf("header %s: %d unparsable address(es) skipped", k, bad))
