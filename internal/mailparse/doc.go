@@ -12,7 +12,8 @@
 //     Input without any header field is read as a body-only message, empty
 //     input as an empty one; Message.Partial marks these and every message
 //     whose structure was broken badly enough that content may be missing
-//     or misread (a boundary never found, a size or nesting limit).
+//     or misread (a boundary never found, a size or nesting limit);
+//     Message.PartialReason names the warning that made it so.
 //   - Fallback(r, reason) builds a partial Message from raw bytes when Parse
 //     itself failed (ingest uses it if the parser panics).
 //   - NewReport(m) gives the JSON shape printed by `atende parse FILE`.
