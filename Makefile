@@ -1,5 +1,5 @@
 # Convenience targets; README.md gives the two commands that matter.
-.PHONY: run test bench lint build
+.PHONY: run test bench lint build corpus-report
 
 run:
 	go run ./cmd/atende serve
@@ -17,3 +17,7 @@ bench:
 lint:
 	gofmt -l $$(git ls-files '*.go') | (! grep .)
 	go vet ./...
+
+# Pass counts per kind of the named mail-parsing cases (MIME, headers, reply text).
+corpus-report:
+	go test ./internal/mailparse/... -run 'TestCorpusReport' -count=1 -v | grep -v '^=== RUN'

@@ -264,6 +264,17 @@ func TestParseCommand(t *testing.T) {
 	if rep["subject"] != "Assunto com acentuação" || rep["from_address"] != "ana@example.com" || rep["message_id"] != "p.eml@x" {
 		t.Fatalf("report = %v", rep)
 	}
+	// A message without any header is read as body text, with a warning.
+	headerless := filepath.Join(dir, "body-only.eml")
+	if err := os.WriteFile(headerless, []byte("Bom dia, segue o pedido 4411.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = run(t, nil, "parse", headerless)
+	rep = map[string]any{}
+	if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || rep["text_body"] != "Bom dia, segue o pedido 4411." || rep["partial"] != true ||
+		!strings.Contains(fmt.Sprint(rep["warnings"]), "no header found") {
+		t.Fatalf("headerless: code %d, report %v", code, rep)
+	}
 	code, _, stderr := run(t, nil, "parse", filepath.Join(dir, "nope.eml"))
 	if code == 0 || !strings.Contains(stderr, "nope.eml") {
 		t.Fatalf("missing file: %d %s", code, stderr)

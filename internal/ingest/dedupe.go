@@ -38,6 +38,9 @@ func DedupeKey(r io.Reader) (string, error) {
 		cur.Reset()
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
+			// Not a header field: in a message without header these
+			// lines are its text, so they must count.
+			fields = append(fields, "\x00"+line)
 			return
 		}
 		name = strings.ToLower(strings.TrimSpace(name))

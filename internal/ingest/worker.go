@@ -180,6 +180,36 @@ func (s *Service) safeProcess(ctx context.Context, in model.Inbound) (ev Event, 
 	return s.process(ctx, in)
 }
 
+// parse reads the stored raw message. The parser fails only when the bytes
+// cannot be read; a panic in it (a bug) still yields a readable partial
+// message (mailparse.Fallback), so a customer's mail is never hidden behind
+// a failed row.
+func (s *Service) parse(ctx context.Context, rawKey string, opts mailparse.Options) (pm *mailparse.Message, err error) {
+	rc, err := s.blobs.Open(ctx, rawKey)
+	if err != nil {
+		return nil, fmt.Errorf("open raw message: %w", err)
+	}
+	var crash any
+	func() {
+		defer func() {
+			if crash = recover(); crash != nil {
+				s.log.Error("ingest: parser panic; message stored as partially read", "raw", rawKey, "panic", crash, "stack", string(debug.Stack()))
+			}
+		}()
+		pm, err = mailparse.Parse(rc, opts)
+	}()
+	rc.Close()
+	if crash == nil {
+		return pm, err
+	}
+	rc, err = s.blobs.Open(ctx, rawKey)
+	if err != nil {
+		return nil, fmt.Errorf("open raw message: %w", err)
+	}
+	defer rc.Close()
+	return mailparse.Fallback(rc, fmt.Sprint(crash)), nil
+}
+
 // cidURL is where the UI serves an inline part, relative to the
 // message's body URL (…/messages/{id}/body → …/messages/{id}/cid/{cid}).
 func cidURL(cid string) string { return "cid/" + url.PathEscape(cid) }
@@ -198,12 +228,8 @@ func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) 
 	if err != nil {
 		return Event{}, fmt.Errorf("dedupe key: %w", err)
 	}
-	rc, err = s.blobs.Open(ctx, in.RawKey)
-	if err != nil {
-		return Event{}, fmt.Errorf("open raw message: %w", err)
-	}
 	var sinkErr error
-	pm, err := mailparse.Parse(rc, mailparse.Options{
+	pm, err := s.parse(ctx, in.RawKey, mailparse.Options{
 		AttachmentURL: cidURL,
 		Sink: func(meta mailparse.Attachment, r io.Reader) (string, int64, error) {
 			key, n, err := s.blobs.Put(ctx, r, 0)
@@ -213,9 +239,9 @@ func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) 
 			return key, n, err
 		},
 	})
-	rc.Close()
 	if err != nil {
-		return Event{}, permanentError{fmt.Errorf("parse: %w", err)}
+		// Only reading the stored bytes can fail: worth a retry.
+		return Event{}, fmt.Errorf("parse: %w", err)
 	}
 	if sinkErr != nil {
 		return Event{}, fmt.Errorf("store attachment: %w", sinkErr)
@@ -320,6 +346,11 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 	}
 	if len(pm.Warnings) > 0 {
 		m.Meta["parse_warnings"] = fmt.Sprint(len(pm.Warnings))
+	}
+	if pm.Partial {
+		// "Could not be fully read": the UI shows what was read with a
+		// warning and the raw message (RawKey) to download.
+		m.Meta["partial"] = pm.PartialReason
 	}
 	if res.Method != thread.MethodNew {
 		m.Meta["threaded_by"] = string(res.Method)

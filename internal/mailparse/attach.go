@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"net/url"
 	"path"
 	"regexp"
 	"strings"
@@ -49,12 +50,22 @@ func (p *parser) nextName(ext string) string {
 
 // attach stores a non-body part.
 func (p *parser) attach(pi partInfo, mt string, body io.Reader, where string) {
+	if pi.filename == "" && pi.location != "" {
+		// Apple Mail and MHTML name inline parts by Content-Location.
+		if u, err := url.Parse(pi.location); err == nil && u.Path != "" {
+			pi.filename = cleanFilename(path.Base(u.Path))
+		}
+		if !strings.Contains(pi.filename, ".") {
+			pi.filename = ""
+		}
+	}
 	name := pi.filename
 	if name == "" {
 		name = p.nextName(extensionFor(mt))
 	}
 	meta := Attachment{
 		Filename:    name,
+		GivenName:   pi.filename,
 		ContentType: mt,
 		ContentID:   pi.contentID,
 		Inline:      pi.disposition == "inline" || (pi.disposition == "" && pi.contentID != ""),
@@ -77,7 +88,7 @@ func peekAll(r io.Reader, n int) ([]byte, io.Reader) {
 func (p *parser) attachMessage(pi partInfo, mt string, body io.Reader, where string) {
 	head, full := peekAll(p.decodeTransfer(pi.encoding, body, where), peekMessageSize)
 	sub := &parser{opts: Options{}, msg: &Message{}, seen: map[string]bool{}}
-	h, _, err := sub.readHeaderBlock(bufio.NewReader(bytes.NewReader(head)), where)
+	h, _, err := sub.readHeaderBlock(bufio.NewReader(bytes.NewReader(head)), where, false)
 	var subject string
 	if err == nil {
 		subject = sub.decodeWords(h.Get("Subject"), where)
@@ -96,7 +107,7 @@ func (p *parser) attachMessage(pi partInfo, mt string, body io.Reader, where str
 		}
 		name += ".eml"
 	}
-	meta := Attachment{Filename: name, ContentType: mt, ContentID: pi.contentID, Inline: false}
+	meta := Attachment{Filename: name, GivenName: pi.filename, ContentType: mt, ContentID: pi.contentID, Inline: false}
 	p.store(meta, full, where)
 }
 
@@ -105,7 +116,7 @@ func (p *parser) attachMessage(pi partInfo, mt string, body io.Reader, where str
 func (p *parser) attachRFC822Headers(pi partInfo, mt string, body io.Reader, where string) {
 	head, full := peekAll(p.decodeTransfer(pi.encoding, body, where), peekMessageSize)
 	sub := &parser{opts: Options{}, msg: &Message{}, seen: map[string]bool{}}
-	if h, _, err := sub.readHeaderBlock(bufio.NewReader(bytes.NewReader(head)), where); err == nil {
+	if h, _, err := sub.readHeaderBlock(bufio.NewReader(bytes.NewReader(head)), where, false); err == nil {
 		if id := parseMsgID(h.Get("Message-Id")); id != "" && p.origID == "" {
 			p.origID = id
 		}
@@ -114,7 +125,7 @@ func (p *parser) attachRFC822Headers(pi partInfo, mt string, body io.Reader, whe
 	if name == "" {
 		name = "original-headers.txt"
 	}
-	p.store(Attachment{Filename: name, ContentType: mt, ContentID: pi.contentID}, full, where)
+	p.store(Attachment{Filename: name, GivenName: pi.filename, ContentType: mt, ContentID: pi.contentID}, full, where)
 }
 
 // attachDeliveryStatus stores and parses a message/delivery-status part.
@@ -125,7 +136,7 @@ func (p *parser) attachDeliveryStatus(pi partInfo, mt string, body io.Reader, wh
 	if name == "" {
 		name = "delivery-status.txt"
 	}
-	p.store(Attachment{Filename: name, ContentType: mt, ContentID: pi.contentID}, full, where)
+	p.store(Attachment{Filename: name, GivenName: pi.filename, ContentType: mt, ContentID: pi.contentID}, full, where)
 }
 
 var extByType = map[string]string{
@@ -138,6 +149,15 @@ var extByType = map[string]string{
 	"application/x-pkcs7-signature": ".p7s", "text/x-vcard": ".vcf", "text/vcard": ".vcf",
 	"audio/mpeg": ".mp3", "video/mp4": ".mp4", "application/json": ".json", "application/xml": ".xml",
 	"text/xml": ".xml", "application/msword": ".doc",
+	"text/rtf": ".rtf", "application/rtf": ".rtf", "text/richtext": ".rtx", "text/enriched": ".txt",
+	"text/markdown": ".md", "text/x-vcalendar": ".vcs", "application/ics": ".ics", "image/heic": ".heic",
+	"application/vnd.ms-excel": ".xls", "application/vnd.ms-powerpoint": ".ppt",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   ".docx",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         ".xlsx",
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": ".pptx",
+	"application/x-zip-compressed":                                              ".zip", "application/x-rar-compressed": ".rar", "application/x-7z-compressed": ".7z",
+	"audio/ogg": ".ogg", "audio/wav": ".wav", "video/quicktime": ".mov", "application/pgp-encrypted": ".pgp",
+	"application/pgp-keys": ".asc", "message/disposition-notification": ".txt", "application/xhtml+xml": ".html",
 }
 
 func extensionFor(mt string) string {
@@ -221,10 +241,11 @@ func (p *parser) extractUUEncoded(text, where string) string {
 		}
 		found = true
 		out.WriteString(rest[:loc[0]])
+		given := name
 		if name == "" {
 			name = p.nextName(".bin")
 		}
-		p.store(Attachment{Filename: name, ContentType: "application/octet-stream"}, bytes.NewReader(data), where)
+		p.store(Attachment{Filename: name, GivenName: given, ContentType: "application/octet-stream"}, bytes.NewReader(data), where)
 		rest = strings.TrimPrefix(after[consumed:], "\n")
 		if strings.HasSuffix(out.String(), "\n\n") {
 			rest = strings.TrimLeft(rest, "\n")

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/emersion/go-message/charset"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/transform"
 
@@ -27,8 +26,8 @@ func (p *parser) decodeTransfer(enc string, r io.Reader, where string) io.Reader
 		return quotedprintable.NewReader(r)
 	case "base64":
 		return &b64Reader{r: r, p: p, where: where}
-	case "x-uuencode", "x-uue", "uuencode":
-		return r // uuencoded blocks are found in text bodies
+	case "x-uuencode", "x-uue", "uuencode", "x-uuencoded":
+		return &uuReader{r: r}
 	default:
 		p.warn(fmt.Sprintf("%s: unknown Content-Transfer-Encoding %q; content kept undecoded", where, truncate(enc, 40)))
 		return r
@@ -118,6 +117,35 @@ func (b *b64Reader) Read(dst []byte) (int, error) {
 	return n, nil
 }
 
+// uuReader decodes a part whose Content-Transfer-Encoding is x-uuencode:
+// the lines between "begin mode name" and "end". Content without a begin
+// line is passed through.
+type uuReader struct {
+	r    io.Reader
+	out  *bytes.Reader
+	done bool
+}
+
+func (u *uuReader) Read(b []byte) (int, error) {
+	if !u.done {
+		u.done = true
+		raw, _ := readLimited(u.r, 64<<20)
+		text := normalizeNewlines(string(raw))
+		data := raw
+		if loc := uuBegin.FindStringIndex(text); loc != nil {
+			body := text[loc[1]:]
+			if i := strings.Index(body, "\nend"); i >= 0 {
+				body = body[:i]
+			} else if strings.HasPrefix(body, "end") {
+				body = ""
+			}
+			data, _ = uudecode(body)
+		}
+		u.out = bytes.NewReader(data)
+	}
+	return u.out.Read(b)
+}
+
 // readLimited reads at most max bytes of r and drains the rest; it reports
 // whether r was longer.
 func readLimited(r io.Reader, max int64) ([]byte, bool) {
@@ -128,6 +156,85 @@ func readLimited(r io.Reader, max int64) ([]byte, bool) {
 		return buf.Bytes()[:max], true
 	}
 	return buf.Bytes(), false
+}
+
+// readEnriched reads a text/enriched (RFC 1896) or text/richtext (RFC 1341)
+// body part as plain text.
+func (p *parser) readEnriched(pi partInfo, mt string, body io.Reader, where string) {
+	raw, _ := readLimited(p.decodeTransfer(pi.encoding, body, where), maxBodyBytes)
+	text := normalizeNewlines(p.toUTF8(raw, pi.params["charset"], mt, where))
+	text = enrichedToText(text, mt == "text/richtext")
+	p.readBodyFrom(partInfo{mediaType: "text/plain", params: map[string]string{"charset": "utf-8"}}, "text/plain", strings.NewReader(text), where)
+}
+
+// enrichedToText removes the formatting commands of text/enriched or
+// text/richtext. In text/enriched a single line break is a space and n > 1
+// line breaks are n-1; "<<" is "<"; <param> content is dropped. In
+// text/richtext <nl> and <np> break lines and <lt> is "<".
+func enrichedToText(s string, richtext bool) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	param := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '<' && !richtext && i+1 < len(s) && s[i+1] == '<':
+			if param == 0 {
+				b.WriteByte('<')
+			}
+			i += 2
+		case c == '<':
+			j := strings.IndexByte(s[i:], '>')
+			if j < 0 || j > 64 {
+				if param == 0 {
+					b.WriteByte(c)
+				}
+				i++
+				continue
+			}
+			cmd := strings.ToLower(strings.TrimSpace(s[i+1 : i+j]))
+			i += j + 1
+			switch cmd {
+			case "param":
+				param++
+			case "/param":
+				if param > 0 {
+					param--
+				}
+			case "nl":
+				if richtext {
+					b.WriteByte('\n')
+				}
+			case "np":
+				if richtext {
+					b.WriteString("\n\n")
+				}
+			case "lt":
+				if richtext {
+					b.WriteByte('<')
+				}
+			}
+		case c == '\n' && !richtext:
+			n := 0
+			for i < len(s) && s[i] == '\n' {
+				n++
+				i++
+			}
+			if param == 0 {
+				if n == 1 {
+					b.WriteByte(' ')
+				} else {
+					b.WriteString(strings.Repeat("\n", n-1))
+				}
+			}
+		default:
+			if param == 0 {
+				b.WriteByte(c)
+			}
+			i++
+		}
+	}
+	return b.String()
 }
 
 // readBody decodes one text/plain or text/html body part.
@@ -145,14 +252,14 @@ func (p *parser) readBodyFrom(pi partInfo, mt string, r io.Reader, where string)
 		if !*full {
 			*full = true
 		}
-		p.warn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
+		p.partialWarn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
 		_, _ = io.Copy(io.Discard, r)
 		return
 	}
 	raw, truncated := readLimited(r, room)
 	if truncated {
 		*full = true
-		p.warn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
+		p.partialWarn(fmt.Sprintf("%s body larger than %d bytes truncated", mt, maxBodyBytes))
 	}
 	text := p.toUTF8(raw, pi.params["charset"], mt, where)
 	if truncated {
@@ -220,7 +327,7 @@ func (p *parser) toUTF8(raw []byte, label, mt, where string) string {
 		p.warn(fmt.Sprintf("%s: text declared %s is really UTF-8; decoded as UTF-8", where, label))
 		return string(raw)
 	}
-	r, err := charset.Reader(label, bytes.NewReader(raw))
+	r, err := newCharsetReader(label, bytes.NewReader(raw))
 	if err != nil {
 		if utf8.Valid(raw) {
 			p.warn(fmt.Sprintf("%s: unknown charset %q; text is valid UTF-8 and kept as such", where, truncate(label, 40)))

@@ -46,7 +46,7 @@ func parseDeliveryStatus(b []byte) []dsnRecipient {
 			_, _ = br.ReadByte()
 		}
 		p := &parser{msg: &Message{}, seen: map[string]bool{}}
-		h, _, err := p.readHeaderBlock(br, "delivery-status")
+		h, _, err := p.readHeaderBlock(br, "delivery-status", false)
 		if err != nil {
 			return out
 		}

@@ -7,19 +7,30 @@
 // # Entry points
 //
 //   - Parse(r, opts) and ParseFile(path, opts) read a message. They fail
-//     only when nothing usable could be read (empty input, or no header
-//     field at all, e.g. a binary file); otherwise they return the best
-//     Message they could build plus Message.Warnings.
+//     only when the input cannot be read (an I/O error); otherwise they
+//     return the best Message they could build plus Message.Warnings.
+//     Input without any header field is read as a body-only message, empty
+//     input as an empty one; Message.Partial marks these and every message
+//     whose structure was broken badly enough that content may be missing
+//     or misread (a boundary never found, a size or nesting limit);
+//     Message.PartialReason names the warning that made it so.
+//   - Fallback(r, reason) builds a partial Message from raw bytes when Parse
+//     itself failed (ingest uses it if the parser panics).
 //   - NewReport(m) gives the JSON shape printed by `atende parse FILE`.
 //
 // # Library choice
 //
-// The MIME structure is read with github.com/emersion/go-message
-// (textproto.ReadHeader and textproto.MultipartReader), which streams part
-// bodies, so attachments go to the Sink without being held in memory.
-// Charsets are converted with go-message's charset package
-// (charset.Reader, called explicitly; importing the package also sets
-// message.CharsetReader in its init, which this package does not rely on).
+// Header blocks are parsed with github.com/emersion/go-message's
+// textproto.ReadHeader after a tolerant pre-pass (header.go). Multipart
+// bodies are split by this package's own streaming reader (multipart.go):
+// go-message's reader stops at the first malformed part, losing the rest of
+// the message, where this one skips empty parts (a boundary line repeated),
+// reads parts without a header, matches delimiter lines exactly (so a
+// boundary that is a prefix of an inner one, or the reverse, is no
+// problem), accepts long boundaries and a missing close delimiter. Part
+// bodies are streamed, so attachments go to the Sink without being held in
+// memory. Charsets are converted with go-message's charset package
+// (charset.Reader, called explicitly) plus UTF-7 (RFC 2152), which it lacks.
 //
 // github.com/jhillyerd/enmime/v2 was measured on the same corpus
 // (go test -run CompareEnmime -compare -v): it produced mojibake or invalid
@@ -35,8 +46,11 @@
 //
 // On top of go-message this package: reads the header block tolerantly
 // (mbox "From " line, junk lines, missing blank line, over-long lines
-// truncated); decodes RFC 2047 words even when malformed (spaces inside,
-// glued to text, unknown charset); decodes RFC 2231 parameters in any
+// truncated; no header at all); decodes RFC 2047 words with its own decoder
+// even when malformed (spaces or raw 8-bit bytes inside, glued to text,
+// unknown charset, UTF-7, base64 without padding, a character split across
+// two words); reads mailboxes without a domain ("Name <moderator>");
+// decodes RFC 2231 parameters in any
 // charset and RFC 2047 inside quoted filenames; reads raw 8-bit header
 // bytes as UTF-8 or, when invalid, windows-1252; repairs text whose
 // declared charset is wrong (declared US-ASCII/UTF-8 but Latin-1, declared
@@ -48,7 +62,7 @@
 //
 // # Limits
 //
-// Nesting depth 50, 10,000 MIME parts, 10,000 addresses per header,
+// Nesting depth 50, 10,000 MIME parts, boundary lines up to 16 KB, 10,000 addresses per header,
 // 4 MB each for the text and HTML bodies, 1 MB per header field, 4 MB per
 // header block, 1,000 References, 100 warnings. Beyond a limit the rest is
 // skipped with a warning; CPU and memory stay bounded (see
@@ -60,8 +74,11 @@
 // # Bodies and HTML
 //
 // TextBody comes from the text/plain parts (parts of a multipart/mixed
-// are joined); when there is only HTML it is derived from the sanitized
-// HTML. HTMLBody is sanitized with bluemonday: no script, style, iframe,
+// are joined; of a multipart/alternative only the last plain one), and from
+// text/enriched and text/richtext parts converted to plain text (unless a
+// plain alternative exists); when there is only HTML, or the plain
+// alternative is a stub ("use an HTML compatible viewer"), it is derived
+// from the sanitized HTML. HTMLBody is sanitized with bluemonday: no script, style, iframe,
 // object, embed, form, base, meta or link elements, no event handlers, no
 // javascript:/vbscript:/data: URLs except base64 raster data: images, no
 // relative URLs, inline style reduced to a list of harmless properties, and
@@ -73,14 +90,19 @@
 // # Attachments
 //
 // Every non-body part is handed to Options.Sink as it is decoded, with its
-// filename (sanitized to a base name), content type, Content-ID (without
+// filename (sanitized to a base name; GivenName is the sender's, "" when
+// none, and Filename then a made-up "attachment-N.ext" or, for an attached
+// message, its subject + ".eml"; the report's "filename" is the sender's
+// and "stored_as" Atende's), content type, Content-ID (without
 // brackets) and inline flag. message/rfc822 parts are stored as .eml named
 // after their subject; delivery-status and rfc822-headers parts of a DSN
 // are stored too. uuencoded files found in a text body are decoded from
 // that (size-limited) body and stored with content type
 // application/octet-stream. zip and gzip files are stored as they are, never
 // unpacked. TNEF (winmail.dat) is stored as is with a warning: there is no
-// maintained Go TNEF library to extract its contents.
+// maintained Go TNEF library (github.com/teamwork/tnef, the usual one, has
+// had no release since 2020 and the module proxy reachable here refuses
+// it), so its contents are not extracted.
 //
 // # Flags
 //

@@ -5,13 +5,35 @@ import "strings"
 // finish assembles bodies and flags once all parts were read.
 func (p *parser) finish() {
 	m := p.msg
+	m.Partial, m.PartialReason = p.partial, p.partialReason
 	// U+FEFF (BOM / zero-width no-break space, inserted by iOS Mail) is
 	// invisible and only gets in the way of matching text.
 	m.TextBody = strings.TrimRight(strings.ReplaceAll(p.text.String(), "\uFEFF", ""), " \t\n")
+	// NUL is no text (and PostgreSQL refuses it in text columns).
+	m.TextBody = strings.ReplaceAll(m.TextBody, "\x00", "")
+	noNUL := func(s string) string { return strings.ReplaceAll(s, "\x00", "") }
+	m.Subject = noNUL(m.Subject)
+	m.From.Name, m.From.Address = noNUL(m.From.Name), noNUL(m.From.Address)
+	for _, l := range [][]Address{m.To, m.Cc, m.Bcc, m.ReplyTo} {
+		for i := range l {
+			l[i].Name, l[i].Address = noNUL(l[i].Name), noNUL(l[i].Address)
+		}
+	}
+	for k, vs := range m.Headers {
+		for i := range vs {
+			vs[i] = noNUL(vs[i])
+		}
+		m.Headers[k] = vs
+	}
 	if p.html.Len() > 0 {
 		m.HTMLBody = sanitizeHTML(p.html.String(), p.opts.AttachmentURL)
 		if strings.TrimSpace(m.TextBody) == "" {
 			m.TextBody = htmlToText(m.HTMLBody)
+		} else if isStubText(m.TextBody) {
+			if t := htmlToText(m.HTMLBody); strings.TrimSpace(t) != "" {
+				p.warn("the plain-text part only says to read the HTML part; text taken from the HTML")
+				m.TextBody = t
+			}
 		}
 	}
 	p.detectBounce()
@@ -35,4 +57,39 @@ func (p *parser) finish() {
 	if m.Attachments == nil {
 		m.Attachments = []Attachment{}
 	}
+}
+
+// stubPhrases are what mailers put in the text/plain alternative when the
+// real message is only in the HTML part (compared lowercased).
+var stubPhrases = []string{
+	"html-capable", "html capable", "html compatible", "html-compatible", "html-enabled", "html enabled",
+	"html version", "html viewer", "html e-mail", "html email", "html mail", "html message",
+	"html-formatted", "html formatted", "html reader", "html client", "this is an html", "this is a html",
+	"mensagem em html", "mensagem no formato html", "formato html", "mensaje en html", "mensaje con formato html",
+	"message au format html", "message en html", "nachricht im html", "html-nachricht", "html-e-mail",
+	"view this message", "view this email", "view this e-mail", "view the message", "view this newsletter",
+	"read this message", "display this message", "see this message",
+	"does not support html", "doesn't support html", "cannot display html", "can't display html",
+	"visualizar esta mensagem", "visualizar este e-mail", "visualizar este email", "ver esta mensagem",
+	"ver este mensaje", "ver este correo", "leer este mensaje",
+	"multi-part message in mime", "multipart message in mime", "this is a mime", "mime-formatted",
+}
+
+// isStubText reports whether a plain-text alternative is a placeholder for
+// the HTML one: short and saying so (or nearly empty).
+func isStubText(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) > 400 {
+		return false
+	}
+	if len(strings.Trim(s, ".-_* ")) == 0 {
+		return true
+	}
+	l := strings.ToLower(s)
+	for _, w := range stubPhrases {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
 }

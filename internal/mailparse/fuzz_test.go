@@ -12,12 +12,14 @@ import (
 )
 
 // FuzzParse checks that Parse never panics, always terminates, and that a
-// returned Message is consistent and encodes as JSON. Seeds are the corpus;
+// returned Message is consistent and encodes as JSON. Seeds are the corpus
+// and the named cases;
 // crashers found by the fuzzer live in testdata/fuzz/FuzzParse and run as
 // regression tests with plain `go test`.
 func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob("testdata/corpus/*.eml")
-	for _, path := range files {
+	cases, _ := filepath.Glob("testdata/cases/*.eml")
+	for _, path := range append(files, cases...) {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			f.Fatal(err)
@@ -51,8 +53,18 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("invalid UTF-8 in output: %q", s)
 			}
 		}
+		for _, l := range [][]Address{m.To, m.Cc, m.Bcc, m.ReplyTo} {
+			for _, a := range l {
+				if !utf8.ValidString(a.Name) || !utf8.ValidString(a.Address) {
+					t.Fatalf("invalid UTF-8 in address %+v", a)
+				}
+			}
+		}
+		if strings.ContainsRune(m.TextBody, 0) || strings.ContainsRune(m.Subject, 0) {
+			t.Fatal("NUL in text or subject")
+		}
 		for _, a := range m.Attachments {
-			if !utf8.ValidString(a.Filename) || !utf8.ValidString(a.ContentID) || !utf8.ValidString(a.ContentType) {
+			if !utf8.ValidString(a.Filename) || !utf8.ValidString(a.GivenName) || a.Filename == "" || !utf8.ValidString(a.ContentID) || !utf8.ValidString(a.ContentType) {
 				t.Fatalf("invalid UTF-8 in attachment %+v", a)
 			}
 		}

@@ -57,32 +57,63 @@ func TestGolden(t *testing.T) {
 	for _, path := range corpusFiles(t) {
 		name := strings.TrimSuffix(filepath.Base(path), ".eml")
 		t.Run(name, func(t *testing.T) {
-			m, err := ParseFile(path, testOptions(newMemSink()))
-			if err != nil {
-				t.Fatalf("ParseFile: %v", err)
-			}
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false) // keep the golden files readable
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(NewReport(m)); err != nil {
-				t.Fatal(err)
-			}
-			got := buf.Bytes()
-			golden := filepath.Join("testdata", "golden", name+".json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("missing golden file (run with -update): %v", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("report differs from %s (run with -update after checking):\n--- got\n%s\n--- want\n%s", golden, got, want)
-			}
+			checkGolden(t, path, filepath.Join("testdata", "golden", name+".json"))
 		})
+	}
+}
+
+// caseFiles are the named cases of testdata/cases, "<kind>__<name>.eml".
+func caseFiles(t testing.TB) []string {
+	files, err := filepath.Glob("testdata/cases/*.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// TestCases checks the named MIME and header cases against their golden
+// reports in testdata/golden/cases.
+func TestCases(t *testing.T) {
+	for _, path := range caseFiles(t) {
+		name := strings.TrimSuffix(filepath.Base(path), ".eml")
+		t.Run(name, func(t *testing.T) {
+			checkGolden(t, path, filepath.Join("testdata", "golden", "cases", name+".json"))
+		})
+	}
+}
+
+// reportJSON parses the file at path and returns its report as indented JSON.
+func reportJSON(t testing.TB, path string) []byte {
+	m, err := ParseFile(path, testOptions(newMemSink()))
+	if err != nil {
+		t.Fatalf("ParseFile: %v", err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // keep the golden files readable
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(NewReport(m)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func checkGolden(t *testing.T, path, golden string) {
+	got := reportJSON(t, path)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("missing golden file (run with -update): %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("report differs from %s (run with -update after checking):\n--- got\n%s\n--- want\n%s", golden, got, want)
 	}
 }

@@ -83,7 +83,11 @@ func headerKeyEnd(line []byte) int {
 // line that cannot be a header, which then starts the body). The kept
 // fields are parsed with go-message's textproto.ReadHeader. bodyPrefix is a
 // line that was read but belongs to the body.
-func (p *parser) readHeaderBlock(br *bufio.Reader, where string) (h textproto.Header, bodyPrefix []byte, err error) {
+//
+// A MIME part's header (part set) may be empty: a part that starts with a
+// blank line or with a line that is no header field has no header, and
+// that line starts its body; no error is returned then.
+func (p *parser) readHeaderBlock(br *bufio.Reader, where string, part bool) (h textproto.Header, bodyPrefix []byte, err error) {
 	var (
 		out          bytes.Buffer
 		cur          []byte // current field, raw, with "\r\n" between folded lines
@@ -120,6 +124,11 @@ func (p *parser) readHeaderBlock(br *bufio.Reader, where string) (h textproto.He
 		if len(line) == 0 {
 			// Blank line (end of header) or end of input.
 			break
+		}
+		if part && first && headerKeyEnd(line) <= 0 {
+			// A part without header: this line starts its body.
+			p.warn(fmt.Sprintf("%s: part without header", where))
+			return textproto.Header{}, append(append([]byte(nil), line...), '\r', '\n'), nil
 		}
 		switch {
 		case line[0] == ' ' || line[0] == '\t':
@@ -164,6 +173,9 @@ func (p *parser) readHeaderBlock(br *bufio.Reader, where string) (h textproto.He
 	}
 	flush()
 	if fields == 0 {
+		if part {
+			return textproto.Header{}, nil, nil
+		}
 		return textproto.Header{}, nil, errNoHeader
 	}
 	if garbage > 0 {
@@ -174,7 +186,9 @@ func (p *parser) readHeaderBlock(br *bufio.Reader, where string) (h textproto.He
 
 func (p *parser) finishHeader(block []byte, where string) textproto.Header {
 	block = append(block, '\r', '\n')
-	h, err := textproto.ReadHeader(bufio.NewReader(bytes.NewReader(block)))
+	br := getReader(bytes.NewReader(block))
+	h, err := textproto.ReadHeader(br)
+	putReader(br)
 	if err != nil {
 		p.warn(fmt.Sprintf("%s: header: %v", where, err))
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/emersion/go-message/charset"
 	"github.com/emersion/go-message/textproto"
 )
 
@@ -119,86 +118,18 @@ func first(a []Address) Address {
 
 // headerText returns a header value as valid UTF-8. Raw 8-bit bytes that
 // are not UTF-8 (RFC 6532 allows UTF-8 only) are read as windows-1252.
+// The value is returned raw (decodeWords reads raw bytes inside encoded
+// words in the word's charset and the rest as windows-1252).
 func (p *parser) headerText(h textproto.Header, k string) string {
 	v := h.Get(k)
-	if utf8.ValidString(v) {
-		return v
+	if !utf8.ValidString(v) {
+		p.warn(fmt.Sprintf("header %s has raw 8-bit bytes that are not UTF-8; decoded as windows-1252", k))
 	}
-	p.warn(fmt.Sprintf("header %s has raw 8-bit bytes that are not UTF-8; decoded as windows-1252", k))
-	return decodeWith1252([]byte(v))
+	return v
 }
 
 func charsetReader(label string, input io.Reader) (io.Reader, error) {
-	return charset.Reader(strings.ToLower(label), input)
-}
-
-// guessCharsetReader reads text in an unknown charset as UTF-8 when it is
-// valid UTF-8, else as windows-1252.
-func guessCharsetReader(_ string, input io.Reader) (io.Reader, error) {
-	b, err := io.ReadAll(input)
-	if err != nil {
-		return nil, err
-	}
-	if utf8.Valid(b) {
-		return strings.NewReader(string(b)), nil
-	}
-	return strings.NewReader(decodeWith1252(b)), nil
-}
-
-var encodedWord = regexp.MustCompile(`=\?[^?\s]{1,64}\?[bBqQ]\?[^?]*\?=`)
-
-// decodeWords decodes RFC 2047 encoded words. It is tolerant: words glued to
-// text, words with spaces inside, unknown charsets and bad encodings are
-// decoded word by word and left as-is when they cannot be decoded.
-func (p *parser) decodeWords(s, where string) string {
-	if !utf8.ValidString(s) {
-		s = decodeWith1252([]byte(s))
-	}
-	if !strings.Contains(s, "=?") {
-		return s
-	}
-	dec := mime.WordDecoder{CharsetReader: charsetReader}
-	if out, err := dec.DecodeHeader(s); err == nil && !strings.Contains(out, "=?") {
-		return strings.ToValidUTF8(out, "\uFFFD")
-	}
-	// Word by word; whitespace between two encoded words is dropped.
-	var b strings.Builder
-	last := 0
-	prevWord := false
-	failed := false
-	for _, loc := range encodedWord.FindAllStringIndex(s, -1) {
-		between := s[last:loc[0]]
-		if !(prevWord && strings.TrimSpace(between) == "") {
-			b.WriteString(between)
-		}
-		w := s[loc[0]:loc[1]]
-		word := strings.ReplaceAll(w, " ", "_")
-		if strings.HasPrefix(strings.ToUpper(word[strings.Index(word[2:], "?")+2:]), "?B?") {
-			word = w
-		}
-		out, err := dec.Decode(word)
-		if err != nil && strings.Contains(err.Error(), "charset") {
-			// unknown charset: read the bytes as UTF-8 or windows-1252
-			if o, lerr := (&mime.WordDecoder{CharsetReader: guessCharsetReader}).Decode(word); lerr == nil {
-				out, err = o, nil
-				p.warn(fmt.Sprintf("%s: encoded word in unknown charset decoded as UTF-8/windows-1252", where))
-			}
-		}
-		if err != nil {
-			failed = true
-			b.WriteString(w)
-			prevWord = false
-		} else {
-			b.WriteString(out)
-			prevWord = true
-		}
-		last = loc[1]
-	}
-	b.WriteString(s[last:])
-	if failed {
-		p.warn(fmt.Sprintf("%s: undecodable encoded word kept as is", where))
-	}
-	return strings.ToValidUTF8(b.String(), "\uFFFD")
+	return newCharsetReader(label, input)
 }
 
 // addressList parses an address header tolerantly, capped at maxRecipients.
@@ -238,7 +169,9 @@ func (p *parser) addressList(h textproto.Header, k string) []Address {
 		if strings.Contains(name, "=?") {
 			name = p.decodeWords(name, k)
 		}
-		out = append(out, Address{Name: strings.TrimSpace(name), Address: strings.ToLower(strings.TrimSpace(a.Address))})
+		// net/mail decodes encoded words without checking the result: a
+		// "UTF-8" word may hold bytes that are not.
+		out = append(out, Address{Name: strings.TrimSpace(plainHeaderText(name)), Address: strings.ToValidUTF8(strings.ToLower(strings.TrimSpace(a.Address)), "\uFFFD")})
 	}
 	if bad > 0 {
 		p.warn(fmt.Sprintf("header %s: %d unparsable address(es) skipped", k, bad))
@@ -305,7 +238,7 @@ var looseAddr = regexp.MustCompile(`[^\s<>"(),;:@]+@[^\s<>"(),;:@]+\.[^\s<>"(),;
 func lenientAddress(s string) Address {
 	addr := looseAddr.FindString(s)
 	if addr == "" {
-		return Address{}
+		return localAddress(s)
 	}
 	name := s
 	if i := strings.Index(name, "<"); i >= 0 {
@@ -315,6 +248,24 @@ func lenientAddress(s string) Address {
 	}
 	name = strings.Trim(strings.TrimSpace(name), `"' `)
 	return Address{Name: name, Address: strings.ToLower(strings.Trim(addr, "."))}
+}
+
+var (
+	bracketLocal = regexp.MustCompile(`^(.*?)<\s*([A-Za-z0-9!#$%&'*+/=?^_{|}~.-]{1,64})\s*>\s*$`)
+	bareLocal    = regexp.MustCompile(`^[A-Za-z0-9!#$%&'*+/=?^_{|}~.-]{1,64}$`)
+)
+
+// localAddress reads a mailbox without domain, as local systems and old
+// list software write it ("Moderator-Address <moderator>", "root").
+func localAddress(s string) Address {
+	s = strings.TrimSpace(s)
+	if m := bracketLocal.FindStringSubmatch(s); m != nil {
+		return Address{Name: strings.Trim(strings.TrimSpace(m[1]), `"' `), Address: strings.ToLower(m[2])}
+	}
+	if bareLocal.MatchString(s) && strings.Trim(s, ".-") != "" {
+		return Address{Address: strings.ToLower(s)}
+	}
+	return Address{}
 }
 
 func stripBrackets(s string) string {
@@ -511,7 +462,7 @@ func decode2231(v, name string) string {
 		}
 		return decodeWith1252(raw)
 	}
-	r, err := charset.Reader(strings.ToLower(cs), strings.NewReader(string(raw)))
+	r, err := newCharsetReader(cs, strings.NewReader(string(raw)))
 	if err != nil {
 		return decodeWith1252(raw)
 	}

@@ -14,7 +14,13 @@ type Address struct {
 // Attachment describes one attachment or inline part. Its bytes were handed
 // to Options.Sink while parsing; BlobKey is what the sink returned.
 type Attachment struct {
-	Filename    string
+	// Filename is the name to store and offer the file under: the sender's
+	// (sanitized) or, when the sender gave none, one made up from the
+	// content type ("attachment-1.png") or the subject of an attached
+	// message ("Pedido 123.eml").
+	Filename string
+	// GivenName is the name the sender gave (sanitized), "" when none.
+	GivenName   string
 	ContentType string
 	Size        int64 // decoded size in bytes
 	ContentID   string
@@ -64,6 +70,13 @@ type Message struct {
 	Headers map[string][]string
 
 	Warnings []string // what was repaired or truncated while parsing
+	// Partial is set when the message could not be fully read: it had no
+	// header, was empty, its MIME structure was broken (a boundary never
+	// found, input ending inside a part) or a size limit cut it. What could
+	// be read is still there; the raw message is the authority.
+	Partial bool
+	// PartialReason is the warning that made the message Partial.
+	PartialReason string
 }
 
 // Sink receives the decoded bytes of one attachment and stores them

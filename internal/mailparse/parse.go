@@ -25,34 +25,99 @@ const (
 	maxPreamble     = 1 << 20  // bytes of a multipart body kept to recover a missing boundary
 )
 
-// Parse reads one raw email from r. It returns an error only when nothing
-// usable could be read (empty input, or input without any header field);
-// otherwise it returns the best Message it could build, with what it had to
-// repair or truncate listed in Message.Warnings.
+// Parse reads one raw email from r. It returns an error only when r cannot
+// be read; otherwise it returns the best Message it could build, with what it
+// had to repair or truncate listed in Message.Warnings and Message.Partial
+// set when some of the content may not have been read right. Input without
+// any header field is read as a body-only message, empty input as an empty
+// message (both with a warning).
 func Parse(r io.Reader, opts Options) (*Message, error) {
 	if r == nil {
 		return nil, errors.New("mailparse: nil reader")
 	}
 	p := &parser{opts: opts, msg: &Message{Warnings: []string{}}, seen: map[string]bool{}}
-	br := bufio.NewReaderSize(r, headerReadBuffer)
+	rec := &recordReader{r: r, limit: maxGarbageBytes + 2*headerReadBuffer}
+	br := bufio.NewReaderSize(rec, headerReadBuffer)
 	if _, err := br.Peek(1); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New("mailparse: empty input")
+			p.partialWarn("empty message")
+			p.finish()
+			return p.msg, nil
 		}
 		return nil, fmt.Errorf("mailparse: read: %w", err)
 	}
-	h, prefix, err := p.readHeaderBlock(br, "message")
-	if err != nil {
-		return nil, err
-	}
+	h, prefix, err := p.readHeaderBlock(br, "message", false)
 	var body io.Reader = br
-	if prefix != nil {
+	switch {
+	case errors.Is(err, errNoHeader) && !rec.over:
+		// Not a header at all: the whole input is the body.
+		p.partialWarn("no header found; the whole message was read as body text")
+		body = io.MultiReader(bytes.NewReader(rec.buf.Bytes()), r)
+		h = textproto.Header{}
+	case err != nil:
+		return nil, err
+	case prefix != nil:
 		body = io.MultiReader(bytes.NewReader(prefix), br)
 	}
+	rec.stop()
+	if rec.err != nil && !errors.Is(rec.err, io.EOF) {
+		return nil, fmt.Errorf("mailparse: read: %w", rec.err)
+	}
 	p.readTopHeader(h)
-	p.walk(h, body, 0, "", "message")
+	p.walk(h, &readErrReader{r: body, p: p}, 0, "", "message")
 	p.finish()
+	if p.readErr != nil {
+		return nil, fmt.Errorf("mailparse: read: %w", p.readErr)
+	}
 	return p.msg, nil
+}
+
+// recordReader keeps a copy of the first bytes read (up to limit), so that
+// input without a header can be read again as a body.
+type recordReader struct {
+	r       io.Reader
+	buf     bytes.Buffer
+	limit   int
+	over    bool
+	stopped bool
+	err     error
+}
+
+func (c *recordReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	if !c.stopped && n > 0 {
+		if c.buf.Len()+n > c.limit {
+			c.over = true
+			c.stopped = true
+			c.buf = bytes.Buffer{}
+		} else {
+			c.buf.Write(b[:n])
+		}
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		c.err = err
+	}
+	return n, err
+}
+
+func (c *recordReader) stop() {
+	c.stopped = true
+	c.buf = bytes.Buffer{}
+}
+
+// readErrReader remembers an I/O error of the underlying input (as opposed
+// to malformed content), which Parse reports instead of a partial message.
+type readErrReader struct {
+	r io.Reader
+	p *parser
+}
+
+func (e *readErrReader) Read(b []byte) (int, error) {
+	n, err := e.r.Read(b)
+	if err != nil && !errors.Is(err, io.EOF) && e.p.readErr == nil {
+		e.p.readErr = err
+	}
+	return n, err
 }
 
 // ParseFile parses the email stored in the file at path.
@@ -77,8 +142,9 @@ type parser struct {
 	parts      int
 	partsLimit bool
 
-	text      strings.Builder
-	html      strings.Builder
+	text      bytes.Buffer
+	html      bytes.Buffer
+	alt       []*altState // open multipart/alternative entities, innermost last
 	textFull  bool
 	htmlFull  bool
 	attachNum int
@@ -86,6 +152,20 @@ type parser struct {
 	isReport bool
 	dsn      []dsnRecipient
 	origID   string
+
+	partial       bool   // some content may be lost or misread (see Message.Partial)
+	partialReason string // the first warning that made it so
+	readErr       error  // I/O error of the input
+}
+
+// partialWarn records a warning about content that may be missing or
+// misread: the message is Partial and the first such warning its reason.
+func (p *parser) partialWarn(s string) {
+	p.warn(s)
+	if !p.partial {
+		p.partial = true
+		p.partialReason = s
+	}
 }
 
 func (p *parser) warn(s string) {
@@ -108,6 +188,30 @@ type partInfo struct {
 	filename    string
 	contentID   string
 	encoding    string
+	location    string // Content-Location, when there is no filename
+}
+
+// encodingSpelling drops the separators mailers put into encoding names.
+var encodingSpelling = strings.NewReplacer(" ", "", "-", "", "_", "")
+
+// normalizeEncoding reads a Content-Transfer-Encoding value as mailers write
+// it ("Base64", "8-bit", "7 bit", "quoted printable", `"base64"`).
+func normalizeEncoding(v string) string {
+	v = strings.ToLower(strings.Trim(strings.TrimSpace(v), `"'`))
+	if i := strings.IndexAny(v, ";("); i >= 0 {
+		v = strings.TrimSpace(v[:i])
+	}
+	switch encodingSpelling.Replace(v) {
+	case "7bit":
+		return "7bit"
+	case "8bit":
+		return "8bit"
+	case "base64":
+		return "base64"
+	case "quotedprintable", "qp":
+		return "quoted-printable"
+	}
+	return v
 }
 
 func (p *parser) describe(h textproto.Header, where string) partInfo {
@@ -128,7 +232,10 @@ func (p *parser) describe(h textproto.Header, where string) partInfo {
 	}
 	pi.filename = cleanFilename(p.decodeWords(pi.filename, where+" filename"))
 	pi.contentID = strings.ToValidUTF8(strings.TrimSpace(stripBrackets(h.Get("Content-Id"))), "")
-	pi.encoding = strings.ToLower(strings.TrimSpace(h.Get("Content-Transfer-Encoding")))
+	pi.encoding = normalizeEncoding(h.Get("Content-Transfer-Encoding"))
+	if loc := strings.TrimSpace(h.Get("Content-Location")); loc != "" && pi.filename == "" {
+		pi.location = strings.ToValidUTF8(loc, "")
+	}
 	return pi
 }
 
@@ -151,12 +258,16 @@ func (p *parser) walk(h textproto.Header, body io.Reader, depth int, parent, whe
 	switch {
 	case strings.HasPrefix(mt, "multipart/"):
 		if depth >= maxDepth {
-			p.warn(fmt.Sprintf("nesting deeper than %d levels; inner parts skipped", maxDepth))
+			p.partialWarn(fmt.Sprintf("nesting deeper than %d levels; inner parts skipped", maxDepth))
 			_, _ = io.Copy(io.Discard, body)
 			return
 		}
 		if mt == "multipart/report" && strings.EqualFold(pi.params["report-type"], "delivery-status") {
 			p.isReport = true
+		}
+		if mt == "multipart/alternative" {
+			p.alt = append(p.alt, &altState{depth: depth + 1, textStart: p.text.Len()})
+			defer func() { p.alt = p.alt[:len(p.alt)-1] }()
 		}
 		p.walkMultipart(pi, mt, body, depth, where)
 	case mt == "message/rfc822" || mt == "message/global":
@@ -166,10 +277,39 @@ func (p *parser) walk(h textproto.Header, body io.Reader, depth int, parent, whe
 	case mt == "text/rfc822-headers" || mt == "text/global-headers":
 		p.attachRFC822Headers(pi, mt, body, where)
 	case (mt == "text/plain" || mt == "text/html") && p.isBodyPart(pi, depth):
+		if a := p.curAlt(depth); a != nil && mt == "text/plain" {
+			if a.plain {
+				// A later alternative is the better one (RFC 2046 5.1.4).
+				p.text.Truncate(a.textStart)
+			}
+			a.plain = true
+		}
 		p.readBody(pi, mt, body, where)
+	case (mt == "text/enriched" || mt == "text/richtext") && p.isBodyPart(pi, depth):
+		if a := p.curAlt(depth); a != nil && a.plain {
+			// the plain alternative is already there
+			_, _ = io.Copy(io.Discard, body)
+			return
+		}
+		p.readEnriched(pi, mt, body, where)
 	default:
 		p.attach(pi, mt, body, where)
 	}
+}
+
+// altState tracks the text parts of one multipart/alternative.
+type altState struct {
+	depth     int  // depth of its parts
+	textStart int  // length of the text body when it started
+	plain     bool // a text/plain alternative was read
+}
+
+// curAlt returns the multipart/alternative whose direct part is at depth.
+func (p *parser) curAlt(depth int) *altState {
+	if n := len(p.alt); n > 0 && p.alt[n-1].depth == depth {
+		return p.alt[n-1]
+	}
+	return nil
 }
 
 // isBodyPart tells whether a text/plain or text/html part is message text
@@ -185,48 +325,50 @@ func (p *parser) isBodyPart(pi partInfo, depth int) bool {
 }
 
 func (p *parser) walkMultipart(pi partInfo, mt string, body io.Reader, depth int, where string) {
+	br := getReader(body)
+	defer putReader(br)
 	boundary := pi.params["boundary"]
-	capture := &captureReader{r: body, limit: maxPreamble}
 	if boundary == "" {
-		boundary = sniffBoundary(capture)
+		boundary = sniffBoundary(br)
 		if boundary == "" {
-			p.warn(fmt.Sprintf("%s: %s without boundary; body read as plain text", where, mt))
-			p.readBodyFrom(partInfo{mediaType: "text/plain"}, "text/plain", io.MultiReader(bytes.NewReader(capture.buf.Bytes()), body), where)
+			p.partialWarn(fmt.Sprintf("%s: %s without boundary; body read as plain text", where, mt))
+			p.readBodyFrom(partInfo{mediaType: "text/plain"}, "text/plain", br, where)
 			return
 		}
 		p.warn(fmt.Sprintf("%s: %s without boundary parameter; boundary %q found in body", where, mt, boundary))
-		capture.replay = bytes.NewReader(append([]byte(nil), capture.buf.Bytes()...))
 	}
-	mr := textproto.NewMultipartReader(capture, boundary)
+	mr := newMPReader(br, boundary)
 	n := 0
 	for {
 		if p.parts >= maxParts {
 			if !p.partsLimit {
 				p.partsLimit = true
-				p.warn(fmt.Sprintf("more than %d MIME parts; the rest was skipped", maxParts))
+				p.partialWarn(fmt.Sprintf("more than %d MIME parts; the rest was skipped", maxParts))
 			}
-			_, _ = io.Copy(io.Discard, capture)
+			_, _ = io.Copy(io.Discard, br)
 			return
 		}
-		part, err := mr.NextPart()
+		part, err := mr.nextPart()
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if n == 0 {
+			if errors.Is(err, errNoBoundary) {
 				// The boundary never appeared: keep the content as text.
-				p.warn(fmt.Sprintf("%s: boundary of %s not found; body read as plain text", where, mt))
-				p.readBodyFrom(partInfo{mediaType: "text/plain"}, "text/plain", bytes.NewReader(capture.buf.Bytes()), where)
-			} else if strings.Contains(err.Error(), "EOF") {
-				p.warn(fmt.Sprintf("%s: missing closing boundary of %s", where, mt))
-			} else {
-				p.warn(fmt.Sprintf("%s: %s: %v; remaining parts skipped", where, mt, err))
+				if len(bytes.TrimSpace(mr.preamble.Bytes())) == 0 {
+					p.warn(fmt.Sprintf("%s: %s has no parts", where, mt))
+					break
+				}
+				if b := sniffClosedBoundary(mr.preamble.Bytes()); b != "" && b != boundary && len(mr.preamble.Bytes()) < maxPreamble {
+					// The body uses another boundary, opened and closed:
+					// split it by that one.
+					p.warn(fmt.Sprintf("%s: boundary of %s not found; boundary %q found in body", where, mt, truncate(b, 80)))
+					pi2 := pi
+					pi2.params = map[string]string{"boundary": b}
+					p.walkMultipart(pi2, mt, bytes.NewReader(append([]byte(nil), mr.preamble.Bytes()...)), depth, where)
+					return
+				}
+				p.partialWarn(fmt.Sprintf("%s: boundary of %s not found; body read as plain text", where, mt))
+				p.readBodyFrom(partInfo{mediaType: "text/plain"}, "text/plain", bytes.NewReader(mr.preamble.Bytes()), where)
 			}
-			_, _ = io.Copy(io.Discard, capture)
-			return
-		}
-		if n == 0 {
-			capture.stop()
+			break
 		}
 		n++
 		p.parts++
@@ -234,19 +376,58 @@ func (p *parser) walkMultipart(pi partInfo, mt string, body io.Reader, depth int
 		if where == "message" {
 			child = fmt.Sprintf("part %d", n)
 		}
-		p.walk(part.Header, &errTracker{r: part, p: p, where: child}, depth+1, mt, child)
+		pbr := getReader(part)
+		h, prefix, _ := p.readHeaderBlock(pbr, child, true)
+		var pbody io.Reader = pbr
+		if prefix != nil {
+			pbody = io.MultiReader(bytes.NewReader(prefix), pbr)
+		}
+		p.walk(h, pbody, depth+1, mt, child)
+		putReader(pbr)
+		if mr.truncated {
+			p.warn(fmt.Sprintf("%s: input ended inside the part (missing closing boundary)", child))
+		}
 	}
-	if n == 0 {
+	if mr.truncated || (mr.started && !mr.closed) {
+		p.warn(fmt.Sprintf("%s: missing closing boundary of %s", where, mt))
+	}
+	if n == 0 && mr.started {
 		p.warn(fmt.Sprintf("%s: %s has no parts", where, mt))
 	}
 }
 
+// sniffClosedBoundary returns the first X such that the body has both a
+// "--X" line and a later "--X--" line: the boundary a mailer really used
+// when the declared one never appears.
+func sniffClosedBoundary(buf []byte) string {
+	open := map[string]bool{}
+	for len(buf) > 0 {
+		line := buf
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			line, buf = buf[:i], buf[i+1:]
+		} else {
+			buf = nil
+		}
+		line = bytes.TrimRight(line, "\r \t")
+		if len(line) < 3 || len(line) > 200 || line[0] != '-' || line[1] != '-' || bytes.ContainsAny(line, " \t") {
+			continue
+		}
+		b := string(line[2:])
+		if c, ok := strings.CutSuffix(b, "--"); ok && open[c] {
+			return c
+		}
+		if len(open) < 100 {
+			open[b] = true
+		}
+	}
+	return ""
+}
+
 // sniffBoundary looks for a "--boundary" line at the start of a body whose
 // Content-Type lacks the boundary parameter.
-func sniffBoundary(c *captureReader) string {
-	buf := make([]byte, 8192)
-	n, _ := io.ReadFull(c, buf)
-	for _, line := range bytes.Split(buf[:n], []byte("\n")) {
+func sniffBoundary(br *bufio.Reader) string {
+	buf, _ := br.Peek(8192)
+	for _, line := range bytes.Split(buf, []byte("\n")) {
 		line = bytes.TrimRight(line, "\r \t")
 		if len(line) > 2 && len(line) <= 72 && bytes.HasPrefix(line, []byte("--")) {
 			if b := string(line[2:]); !strings.ContainsAny(b, " ") {
@@ -256,58 +437,6 @@ func sniffBoundary(c *captureReader) string {
 		// other lines are preamble; keep looking
 	}
 	return ""
-}
-
-// captureReader keeps a copy of the first bytes read so that a multipart
-// body whose boundary never appears can still be shown as text.
-type captureReader struct {
-	r       io.Reader
-	buf     bytes.Buffer
-	limit   int
-	stopped bool
-	replay  *bytes.Reader
-}
-
-func (c *captureReader) Read(b []byte) (int, error) {
-	if c.replay != nil && c.replay.Len() > 0 {
-		return c.replay.Read(b)
-	}
-	n, err := c.r.Read(b)
-	if !c.stopped && n > 0 {
-		room := c.limit - c.buf.Len()
-		if room > 0 {
-			if n < room {
-				room = n
-			}
-			c.buf.Write(b[:room])
-		}
-	}
-	return n, err
-}
-
-func (c *captureReader) stop() {
-	c.stopped = true
-	c.buf = bytes.Buffer{}
-}
-
-// errTracker notes read errors of a part (e.g. missing closing boundary).
-type errTracker struct {
-	r     io.Reader
-	p     *parser
-	where string
-}
-
-func (e *errTracker) Read(b []byte) (int, error) {
-	n, err := e.r.Read(b)
-	if err != nil && !errors.Is(err, io.EOF) {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			e.p.warn(fmt.Sprintf("%s: input ended inside the part (missing closing boundary)", e.where))
-			return n, io.EOF
-		}
-		e.p.warn(fmt.Sprintf("%s: read: %v", e.where, err))
-		return n, io.EOF
-	}
-	return n, err
 }
 
 // parseMediaType parses a Content-Type or Content-Disposition value,

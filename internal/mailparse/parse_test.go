@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
+	"unicode/utf8"
 )
 
 func parseCorpus(t *testing.T, name string) (*Message, *memSink) {
@@ -358,17 +360,45 @@ func TestBodies(t *testing.T) {
 	}
 }
 
+// TestErrors checks that input without a header, or empty, is
+// still a (partial) message rather than an error, and that only I/O errors
+// fail.
 func TestErrors(t *testing.T) {
-	if _, err := Parse(strings.NewReader(""), Options{}); err == nil {
-		t.Error("empty input: no error")
+	m, err := Parse(strings.NewReader(""), Options{})
+	if err != nil || !m.Partial || !hasWarning(m, "empty message") || m.TextBody != "" {
+		t.Errorf("empty input: %v %+v", err, m)
 	}
 	bin := bytes.Repeat([]byte{0x00, 0x01, 0xfe, 0x7f, 0x89, 'P', 'N', 'G', '\n'}, 1000)
-	_, err := Parse(bytes.NewReader(bin), Options{})
-	if err == nil || err.Error() != "mailparse: not an email message: no header fields found" {
-		t.Errorf("binary input: err = %v", err)
+	m, err = Parse(bytes.NewReader(bin), Options{})
+	if err != nil || !m.Partial || !hasWarning(m, "no header found") || !utf8.ValidString(m.TextBody) || len(m.TextBody) < 8000 {
+		t.Errorf("binary input: err = %v, partial %v, %d bytes of text", err, m.Partial, len(m.TextBody))
+	}
+	m, err = Parse(strings.NewReader("Olá, só o corpo.\nSegunda linha: sem cabeçalho.\n"), Options{})
+	if err != nil || m.TextBody != "Olá, só o corpo.\nSegunda linha: sem cabeçalho." || m.From.Address != "" || !m.Partial {
+		t.Errorf("body only: %v %+v", err, m)
+	}
+	_, err = Parse(iotest.TimeoutReader(strings.NewReader("From: a@example.com\nSubject: x\n\n"+strings.Repeat("corpo\n", 5000))), Options{})
+	if err == nil || !errors.Is(err, iotest.ErrTimeout) {
+		t.Errorf("read error: err = %v", err)
 	}
 	_, err = ParseFile("testdata/does-not-exist.eml", Options{})
 	if err == nil || !strings.Contains(err.Error(), "testdata/does-not-exist.eml") || !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: err = %v", err)
+	}
+}
+
+// TestFallback checks the partial message ingest builds when Parse panics.
+func TestFallback(t *testing.T) {
+	raw := "From: Ana Lima <Ana@Example.com>\r\nTo: suporte@acme.test\r\nSubject: =?utf-8?Q?Pe=C3=A7a?=\r\n" +
+		"Message-ID: <fb-1@example.com>\r\nDate: Wed, 5 Jun 2024 10:00:00 -0300\r\n\r\nA peça\x00 veio errada.\r\n"
+	m := Fallback(strings.NewReader(raw), "parser panic: boom")
+	if !m.Partial || m.From.Address != "ana@example.com" || m.Subject != "Peça" || m.MessageID != "fb-1@example.com" ||
+		m.TextBody != "A peça veio errada." || m.ReplyVisibleText != m.TextBody || m.Date.IsZero() ||
+		len(m.Warnings) == 0 || !strings.Contains(m.Warnings[0], "boom") {
+		t.Errorf("fallback = %+v", m)
+	}
+	m = Fallback(bytes.NewReader([]byte{0xff, 'o', 'i', 0x00}), "x")
+	if m.TextBody != "ÿoi" || !m.Partial {
+		t.Errorf("fallback of junk = %q", m.TextBody)
 	}
 }

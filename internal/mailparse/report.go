@@ -10,7 +10,10 @@ type ReportAddress struct {
 
 // ReportAttachment is one attachment in a Report.
 type ReportAttachment struct {
-	Filename    string `json:"filename"`
+	// Filename is the name the sender gave, "" when none.
+	Filename string `json:"filename"`
+	// StoredAs is the name Atende stores and offers the file under.
+	StoredAs    string `json:"stored_as"`
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
 	ContentID   string `json:"content_id"`
@@ -42,6 +45,7 @@ type Report struct {
 	Bulk             bool               `json:"bulk"`
 	Bounce           *ReportBounce      `json:"bounce"`
 	Warnings         []string           `json:"warnings"`
+	Partial          bool               `json:"partial"`
 }
 
 // NewReport converts a parsed Message into its Report.
@@ -61,6 +65,7 @@ func NewReport(m *Message) Report {
 		AutoSubmitted:    m.AutoSubmitted,
 		Bulk:             m.Bulk,
 		Warnings:         append([]string{}, m.Warnings...),
+		Partial:          m.Partial,
 	}
 	if len(m.InReplyTo) > 0 {
 		r.InReplyTo = m.InReplyTo[0]
@@ -70,7 +75,7 @@ func NewReport(m *Message) Report {
 	}
 	for _, a := range m.Attachments {
 		r.Attachments = append(r.Attachments, ReportAttachment{
-			Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, ContentID: a.ContentID, Inline: a.Inline,
+			Filename: a.GivenName, StoredAs: a.Filename, ContentType: a.ContentType, Size: a.Size, ContentID: a.ContentID, Inline: a.Inline,
 		})
 	}
 	if m.Bounce != nil {

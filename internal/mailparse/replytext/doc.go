@@ -12,10 +12,19 @@
 //     field and a to/subject field, in pt, en, es, fr, de, it, nl) together
 //     with a "_____" rule drawn above it, or a quote header ("Em … escreveu:",
 //     "On … wrote:", "El … escribió:", "Le … a écrit :", "Am … schrieb …:",
-//     "Il giorno … ha scritto:", wrapped over up to three lines) that is not
-//     followed by ">" lines, as Yahoo and HTML conversions write it. Such a
-//     header needs an address, a time or a date in it, so prose like "On
-//     Monday my manager wrote:" is kept.
+//     "Il giorno … ha scritto:", "Op … schreef …:" / "… het volgende
+//     geschreven:", "Den … skrev …:", "В … написал(а):", "W dniu … napisał:",
+//     "在 … 写道：", "… kirjoitti:", Gmail's "2024-06-05 10:00 GMT-03:00 Fulano
+//     <x@y>:", Yandex's "05.06.2024, 10:00, "Fulano" <x@y>:", Mail.ru's "… от
+//     Fulano <x@y>:", wrapped over up to three lines) that is not followed by
+//     ">" lines, as Yahoo and HTML conversions write it. Such a header needs
+//     an address, a time or a date in it, so prose like "On Monday my
+//     manager wrote:" is kept; followed by ">" lines, the introductory word
+//     and the verb suffice ("Em qui., Carla Pereira escreveu:"). Header
+//     blocks are recognised in pt, en, es, fr, de, it, nl, sv, da/no, fi,
+//     ru, pl, cs, tr, hu, zh and ja (full-width colons too), also when they
+//     start with "Date:" (Hotmail) and, below an <hr>, with two fields;
+//     Zoho's "---- On … wrote ----" is a separator.
 //   - Then, from the end: blank lines, a trailing ">" block with the header
 //     that introduces it, "Sent from my iPhone" / "Enviado do meu Android" /
 //     "Obter o Outlook para Android" style lines and "-- " signature blocks are
@@ -23,8 +32,9 @@
 //     only dropped when it is evidently history (it opens with an attribution
 //     or separator, or the message is an interleaved reply), so a customer's
 //     own "> …" lines survive.
-//   - ">" blocks followed by the sender's text (interleaved answers, bottom
-//     posting) are kept, with their header.
+//   - ">" blocks followed by the sender's text are kept, with their header,
+//     when the reply is interleaved; a bottom-posted reply (attribution and
+//     ">" block on top, then only the sender's text) shows just that text.
 //   - A "--" line is only a signature delimiter when the block below it is
 //     short (at most 40 lines), holds no code-like line and is not itself
 //     below a "--" comment line (SQL dumps and the like are kept).
@@ -36,7 +46,9 @@
 // it — and cuts everything from Outlook's #divRplyFwdMsg / #appendonsend /
 // mail-editor-reference-message-container / OutlookMessageHeader, Outlook
 // desktop's "border-top:solid #E1E1E1" (or #B5C4DF) header box and Zimbra's
-// hr#zwchr / data-marker="__DIVIDER__" on. Signature containers (Gmail, Thunderbird,
+// hr#zwchr / data-marker="__DIVIDER__" on, Windows Mail's border-top-style
+// separator, Zoho's zmail_extra and an <hr> directly above a header block;
+// AOL's AOLMsgPart is a quote. Signature containers (Gmail, Thunderbird,
 // Roundcube, Outlook, Apple Mail, Yahoo, Zimbra) and invisible elements
 // (display:none, mso-hide:all, head, style, script) are skipped. The rest is
 // converted to text (block elements and <br> break lines, <p> separates

@@ -77,7 +77,7 @@ func joinVisible(lines []string) string {
 	var b strings.Builder
 	blank := 0
 	for _, l := range lines {
-		if l == sentinel {
+		if l == sentinel || l == hrMarker {
 			continue
 		}
 		if trim(l) == "" {
@@ -286,12 +286,23 @@ func (a attrs) invisible() bool {
 // outlookSeparator reports the border-top rule Outlook desktop draws above
 // the header of the quoted message.
 func (a attrs) outlookSeparator() bool {
-	if !strings.Contains(a.style, "border-top:") {
+	if !strings.Contains(a.style, "border-top") {
 		return false
 	}
 	v := styleDecl(a.style, "border-top")
-	return strings.Contains(v, "solid") &&
-		(strings.Contains(v, "#e1e1e1") || strings.Contains(v, "#b5c4df"))
+	if v == "" && styleDecl(a.style, "border-top-style") == "solid" {
+		// Windows Mail: border-top-style/-color/-width declared apart
+		v = "solid" + styleDecl(a.style, "border-top-color")
+	}
+	if !strings.Contains(v, "solid") {
+		return false
+	}
+	for _, c := range []string{"#e1e1e1", "#b5c4df", "#e5e5e5", "rgb(225,225,225)", "rgb(229,229,229)", "rgb(181,196,223)"} {
+		if strings.Contains(v, c) {
+			return true
+		}
+	}
+	return false
 }
 
 // action is what the converter does with an element in stripping mode.
@@ -314,12 +325,14 @@ func classify(tag atom.Atom, a attrs) action {
 		strings.Contains(id, "olk_src_body_section"),
 		strings.Contains(a.class, "outlookmessageheader"),
 		tag == atom.Hr && id == "zwchr",
+		strings.Contains(a.class, "zmail_extra"),
 		a.marker == "__DIVIDER__" || a.marker == "__HEADERS__" || a.marker == "__QUOTED_TEXT__",
 		a.outlookSeparator():
 		return cutRest
 	case strings.Contains(a.class, "gmail_quote"),
 		strings.Contains(a.class, "yahoo_quoted"), strings.Contains(id, "yahoo_quoted"),
 		strings.Contains(a.class, "protonmail_quote"),
+		strings.HasPrefix(id, "aolmsgpart"), strings.Contains(a.class, "aolreplyedmessage"),
 		tag == atom.Blockquote && a.typ == "cite":
 		return dropQuote
 	case id == "reply-intro", strings.Contains(a.class, "moz-cite-prefix"):
@@ -470,6 +483,10 @@ loop:
 
 func (c *converter) startTag(tag atom.Atom, a attrs, void bool, bq *[]bool) {
 	switch tag {
+	case atom.Hr:
+		c.endLine(false)
+		c.pendingBlank = false
+		c.lines = append(c.lines, hrMarker)
 	case atom.Br:
 		c.endLine(true)
 	case atom.P:

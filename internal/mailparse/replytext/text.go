@@ -25,6 +25,10 @@ const (
 // cannot occur in converted text (NUL is replaced there).
 const sentinel = "\x00"
 
+// hrMarker is the line the HTML converter leaves for an <hr>: blank to the
+// text rules, except that a header block right below it is cut from there.
+const hrMarker = "\x00hr"
+
 // Text returns what the sender wrote in this message, given its plain-text
 // body: without quoted history and without signature. When stripping would
 // leave nothing, it returns the trimmed original. See the package doc.
@@ -33,11 +37,61 @@ func Text(text string) string {
 	lines := strings.Split(src, "\n")
 	s := &stripper{lines: lines}
 	end := s.run()
-	out := strings.TrimSpace(strings.Join(lines[:end], "\n"))
+	start := s.leadingTextQuote(end)
+	out := strings.TrimSpace(strings.Join(lines[start:end], "\n"))
 	if out == "" {
 		return strings.TrimSpace(src)
 	}
 	return out
+}
+
+// leadingTextQuote returns where the sender's text starts in a bottom-posted
+// reply (Thunderbird, mutt): an attribution followed by a ">" block at the
+// top, then only the sender's text. Interleaved replies (more ">" blocks
+// below) and ">" lines without an attribution are kept.
+func (s *stripper) leadingTextQuote(end int) int {
+	i := 0
+	for i < end && s.blank(i) {
+		i++
+	}
+	if i >= end || s.quoted(i) {
+		return 0
+	}
+	// The attribution: up to three lines ending in a header.
+	h := -1
+	for j := i; j < end && j < i+3; j++ {
+		if s.blank(j) || s.quoted(j) {
+			break
+		}
+		if endsColon(trim(s.lines[j])) {
+			if st, _, ok := s.headerEndingAt(j); ok && st == i {
+				h = j
+				break
+			}
+		}
+	}
+	if h < 0 {
+		return 0
+	}
+	j := h + 1
+	for j < end && s.blank(j) {
+		j++
+	}
+	if j >= end || !s.quoted(j) {
+		return 0
+	}
+	for j < end && (s.blank(j) || s.quoted(j)) {
+		j++
+	}
+	if j >= end {
+		return 0
+	}
+	for k := j; k < end; k++ {
+		if s.quoted(k) {
+			return 0 // interleaved
+		}
+	}
+	return j
 }
 
 // prepareText applies the size cap and normalises line breaks to "\n".
@@ -87,7 +141,9 @@ func (s *stripper) kind(i int) int {
 	return int(s.kinds[i])
 }
 
-func (s *stripper) blank(i int) bool { return trim(s.lines[i]) == "" }
+func (s *stripper) blank(i int) bool {
+	return trim(s.lines[i]) == "" || (s.html && s.lines[i] == hrMarker)
+}
 
 func (s *stripper) isSentinel(i int) bool { return s.html && s.lines[i] == sentinel }
 
@@ -109,6 +165,9 @@ func (s *stripper) run() int {
 func (s *stripper) hardCut() int {
 	n := len(s.lines)
 	for i := 0; i < n; i++ {
+		if s.html && s.lines[i] == hrMarker && s.fieldsBelowRule(i) {
+			return i
+		}
 		if s.quoted(i) {
 			continue
 		}
@@ -119,10 +178,10 @@ func (s *stripper) hardCut() int {
 		if isSeparator(t) {
 			return s.extendUp(i)
 		}
-		if s.kind(i) == fieldFrom && s.fieldBlockAt(i) {
+		if s.kind(i) != 0 && s.fieldBlockAt(i) {
 			return s.extendUp(i)
 		}
-		if !strings.HasSuffix(t, ":") {
+		if !endsColon(t) {
 			continue
 		}
 		start, sig, ok := s.headerEndingAt(i)
@@ -141,11 +200,32 @@ func (s *stripper) hardCut() int {
 			continue
 		}
 		if sig == signalStrong {
-			return start
+			return s.splitShared(start)
 		}
 		i = nx - 1
 	}
 	return n
+}
+
+// splitShared handles an attribution that shares its line with the
+// sender's last words ("Thanks! On Wed, Jun 5, 2024 at 10:00 AM Fulano
+// <x@y> wrote:"): the line keeps the words and the cut moves below it.
+func (s *stripper) splitShared(start int) int {
+	t := s.lines[start]
+	if len(t) > maxHeaderLineLen || !endsColon(trim(t)) {
+		return start
+	}
+	for _, w := range []string{" On ", " Em ", " El ", " Le ", " Am ", " Il ", " Op "} {
+		k := strings.Index(t, w)
+		if k <= 0 || strings.TrimSpace(t[:k]) == "" {
+			continue
+		}
+		if matchHeader(norm(t[k+1:]), true) == signalStrong {
+			s.lines[start] = trimRight(t[:k])
+			return start + 1
+		}
+	}
+	return start
 }
 
 // extendUp moves a cut at line i up over blank lines and one rule line
@@ -164,10 +244,40 @@ func (s *stripper) extendUp(i int) int {
 	return i
 }
 
+// fieldsBelowRule reports whether the lines right below an <hr> at line i
+// are a header block of at least two different fields ("From:" and
+// "Subject:" suffice there).
+func (s *stripper) fieldsBelowRule(i int) bool {
+	j := i + 1
+	for j < len(s.lines) && s.blank(j) && j < i+4 {
+		j++
+	}
+	kinds, fields := 0, 0
+	for ; j < len(s.lines) && j <= i+maxFieldBlockLines; j++ {
+		if s.blank(j) || s.quoted(j) {
+			break
+		}
+		k := s.kind(j)
+		if k == 0 {
+			if fields == 0 {
+				return false
+			}
+			continue
+		}
+		fields++
+		kinds |= k
+	}
+	return fields >= 2 && kinds&(kinds-1) != 0 && kinds&(fieldFrom|fieldDate) != 0
+}
+
 // fieldBlockAt reports whether line i starts a header block: a "From:" field
-// followed closely by a date field and a to/subject field.
+// followed closely by a date field and a to/subject field, or (Hotmail,
+// forwarded mail) a block starting with another field that holds a date field
+// with a digit in it and a from/to/subject field.
 func (s *stripper) fieldBlockAt(i int) bool {
-	kinds := fieldFrom
+	first := s.kind(i)
+	kinds := first
+	dated := first == fieldDate && strings.ContainsAny(s.lines[i], "0123456789")
 	cont := 0
 	for j := i + 1; j < len(s.lines) && j <= i+maxFieldBlockLines; j++ {
 		if s.quoted(j) {
@@ -187,8 +297,15 @@ func (s *stripper) fieldBlockAt(i int) bool {
 			}
 			continue
 		}
+		if k == fieldDate && strings.ContainsAny(t, "0123456789") {
+			dated = true
+		}
 		kinds |= k
-		if kinds&fieldDate != 0 && kinds&(fieldTo|fieldSubject) != 0 {
+		if first == fieldFrom {
+			if kinds&fieldDate != 0 && (dated || kinds&(fieldTo|fieldSubject) != 0) {
+				return true
+			}
+		} else if dated && kinds&(fieldFrom|fieldTo|fieldSubject) != 0 {
 			return true
 		}
 	}
@@ -203,12 +320,12 @@ func (s *stripper) headerEndingAt(i int) (start, signal int, ok bool) {
 		return 0, 0, false
 	}
 	last := trim(s.lines[i])
-	if !strings.HasSuffix(last, ":") || len(last) > maxHeaderLineLen {
+	if !endsColon(last) || len(last) > maxHeaderLineLen {
 		return 0, 0, false
 	}
 	// The verb (or, for a wrapped German header, the address) is on the
 	// last line.
-	if !headerVerb(last) && !strings.Contains(last, "@") && !strings.HasSuffix(last, ">:") {
+	if nl := norm(last); !headerVerb(nl) && !strings.Contains(nl, "@") && !strings.HasSuffix(nl, ">:") && !strings.HasSuffix(nl, "):") {
 		return 0, 0, false
 	}
 	// The header starts on the nearest line that has the introductory word.
@@ -229,8 +346,12 @@ func (s *stripper) headerEndingAt(i int) (start, signal int, ok bool) {
 			// The first line of a wrapped header carries the date.
 			continue
 		}
-		if sig := matchHeader(strings.Join(parts, " "), true); sig != signalNone {
+		joined := strings.Join(parts, " ")
+		if sig := matchHeader(joined, true); sig != signalNone {
 			return i - k, sig, true
+		}
+		if k > 0 && matchDateAddr(joined) {
+			return i - k, signalStrong, true
 		}
 	}
 	if sig := matchHeader(parts[len(parts)-1], false); sig != signalNone {
@@ -260,8 +381,14 @@ func (s *stripper) trimTail(end int) int {
 				j--
 			}
 			if start, _, ok := s.headerEndingAt(j - 1); ok {
-				end = start
+				end = s.splitShared(start)
 				continue
+			}
+			if j > 0 && !s.quoted(j-1) {
+				if t := norm(s.lines[j-1]); len(t) <= maxHeaderLineLen && dateAddrNoColon.MatchString(t) {
+					end = j - 1
+					continue
+				}
 			}
 			if definite || s.hasHeader || s.quotedHistoryAt(j, end) {
 				end = j
@@ -278,7 +405,7 @@ func (s *stripper) trimTail(end int) int {
 			end = d
 			continue
 		}
-		if strings.HasSuffix(t, ":") {
+		if endsColon(t) {
 			if start, sig, ok := s.headerEndingAt(end - 1); ok && sig == signalStrong {
 				end = start
 				continue
@@ -290,15 +417,28 @@ func (s *stripper) trimTail(end int) int {
 }
 
 // sigDelimiter looks for a "-- " signature delimiter shortly above end such
-// that the block below it looks like a signature, not like code or prose.
+// that the block below it looks like a signature, not like code or prose; or
+// for a decorative rule ("____", "****", "~~~~", "====", "####", "++++")
+// with a blank line above it and a short block below (mailing-list footers,
+// signature boxes).
 func (s *stripper) sigDelimiter(end int) (int, bool) {
+	boxed := false // a rule below: a banner box, not a footer delimiter
 	for k := end - 1; k >= 0 && end-1-k <= maxSigLines; k-- {
 		if s.quoted(k) {
 			return 0, false
 		}
 		t := trim(s.lines[k])
+		if isDecorRule(t) {
+			if !boxed && end-1-k <= maxRuleBlockLines && (k == 0 || s.blank(k-1)) && k+1 < end {
+				return k, true
+			}
+			boxed = true
+		}
 		if strings.HasPrefix(t, "--") {
 			if t != "--" {
+				if isDecorRule(t) {
+					continue
+				}
 				return 0, false
 			}
 			// A delimiter: the line above must not be code or another
@@ -320,6 +460,35 @@ func (s *stripper) sigDelimiter(end int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// maxRuleBlockLines is the longest block below a decorative rule that is
+// folded as a footer.
+const maxRuleBlockLines = 12
+
+// isDecorRule reports a line made of one repeated decoration character
+// (at least three), e.g. "______________" or "* * * *".
+func isDecorRule(t string) bool {
+	if len(t) < 3 || len(t) > maxMarkerLen {
+		return false
+	}
+	c := t[0]
+	switch c {
+	case '_', '*', '~', '=', '#', '+', '-':
+	default:
+		return false
+	}
+	n := 0
+	for i := 0; i < len(t); i++ {
+		switch t[i] {
+		case c:
+			n++
+		case ' ':
+		default:
+			return false
+		}
+	}
+	return n >= 3 && !(c == '-' && n < 4)
 }
 
 // wrapsHeader reports whether line t can be a leading part of a quote header
@@ -346,7 +515,7 @@ func (s *stripper) quotedHistoryAt(j, end int) bool {
 	if len(first) > maxHeaderLineLen {
 		return false
 	}
-	if isSeparator(first) || fieldKind(first) == fieldFrom {
+	if isSeparator(first) || fieldKind(first)&(fieldFrom|fieldDate) != 0 {
 		return true
 	}
 	cand := norm(first)
