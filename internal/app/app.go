@@ -41,6 +41,8 @@ Usage:
   atende parse  FILE                       print what Atende reads out of one message, as JSON
   atende admin  create-company --slug S --name N
   atende admin  create-agent --company S --email E --name N [--role admin|agent] [--password-stdin]
+  atende admin  nodes [--json]             nodes sharing the database and the mailboxes each holds
+  atende admin  migrate-blobs --to s3://…  copy the filesystem blobs to S3-compatible storage
                                            scripted installs (the web UI offers first-run setup)
   atende version
 
