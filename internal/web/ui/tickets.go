@@ -214,7 +214,12 @@ type messageView struct {
 	Retrying           bool   // queued after a temporary failure
 	FailText           string // the translated explanation
 	RetryURL           string
-	Attachments        []attachmentView
+	// Partial: Atende could not read the whole message; PartialReason is
+	// the parser's (technical, English) reason, shown as detail.
+	Partial       bool
+	PartialReason string
+	RawURL        string // the message as received (.eml)
+	Attachments   []attachmentView
 }
 
 type attachmentView struct {
@@ -331,6 +336,12 @@ func (h *handler) ticketData(r *http.Request, s *session, id int64) (*ticketPage
 				mv.Retrying = true
 				mv.FailText = s.L.T("ticket.retrying")
 			}
+		}
+		if reason, ok := m.Meta["partial"]; ok {
+			mv.Partial, mv.PartialReason = true, fmt.Sprint(reason)
+		}
+		if m.Direction == model.DirIn && m.RawKey != "" && h.Blobs != nil {
+			mv.RawURL = fmt.Sprintf("/tickets/%d/messages/%d/raw", d.Ticket.ID, m.ID)
 		}
 		mv.Quoted = m.Direction == model.DirIn && hasQuote(m.ReplyText, m.Text, m.HTML)
 		mv.BodyURL = fmt.Sprintf("/tickets/%d/messages/%d/body", d.Ticket.ID, m.ID)

@@ -139,6 +139,7 @@ func New(d Deps) http.Handler {
 	if d.Blobs != nil {
 		mux.HandleFunc("GET /tickets/{id}/attachments/{aid}", h.part(h.attachment))
 		mux.HandleFunc("GET /tickets/{id}/messages/{mid}/cid/{cid}", h.part(h.inlineImage))
+		mux.HandleFunc("GET /tickets/{id}/messages/{mid}/raw", h.part(h.rawMessage))
 	}
 	mux.HandleFunc("POST /tickets/{id}/notes", h.agent(h.addNote))
 	// Attachments are limited to ticket.MaxAttachmentBytes; the body limit
