@@ -56,6 +56,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, noticesTests()...)
 	tests = append(tests, outboxTests()...)
 	tests = append(tests, dkimTests()...)
+	tests = append(tests, identitiesTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := testclock.New(t)
