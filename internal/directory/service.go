@@ -21,6 +21,7 @@ type Service struct {
 	store store.Store
 	hash  Hasher
 	log   *slog.Logger
+	pol   Policies
 }
 
 // New returns a Service.
