@@ -45,6 +45,9 @@ func (d Deps) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &le):
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, le.Until.Sub(d.Auth.Svc.Now()).Seconds()))))
 		problem(w, http.StatusTooManyRequests, "locked", "Too many failed logins; try again later.", nil)
+	case errors.Is(err, auth.ErrBusy):
+		w.Header().Set("Retry-After", "2")
+		problem(w, http.StatusTooManyRequests, "busy", "Too many logins at once; try again in a few seconds.", nil)
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		problem(w, http.StatusUnauthorized, "invalid_credentials", "Wrong company, email or password.", nil)
 	case errors.Is(err, auth.ErrUnauthenticated):

@@ -144,7 +144,11 @@ func (h *handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, v.Form["next"], http.StatusSeeOther)
 	case errors.As(err, &locked):
 		mins := int(math.Ceil(locked.Until.Sub(h.Auth.Svc.Now()).Minutes()))
-		v.Error = l.T("login.locked", locked.Until.UTC().Format("15:04 UTC"), max(mins, 1))
+		v.Error = l.T("login.locked", locked.Until.UTC().Format("15:04:05 UTC"), max(mins, 1))
+		h.render(w, r, http.StatusTooManyRequests, "login", "layout", v)
+	case errors.Is(err, auth.ErrBusy):
+		w.Header().Set("Retry-After", "2")
+		v.Error = l.T("login.busy")
 		h.render(w, r, http.StatusTooManyRequests, "login", "layout", v)
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		v.Error = l.T("login.invalid")

@@ -82,8 +82,8 @@ func TestSetupFlow(t *testing.T) {
 
 func TestLoginLockout(t *testing.T) {
 	for _, tc := range []struct{ name, lang, want string }{
-		{"pt-BR", "", "Muitas tentativas sem sucesso. O acesso está bloqueado até "},
-		{"en", "en", "Too many failed attempts. Login is locked until "},
+		{"pt-BR", "", "Muitas tentativas sem sucesso. Por segurança, espere até "},
+		{"en", "en", "Too many failed attempts. For your security, wait until "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
