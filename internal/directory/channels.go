@@ -241,7 +241,7 @@ func checkSettings(v *ValidationError, in, out model.Connection, s *model.Channe
 		case providers.None:
 			if !allowInsecure {
 				v.add(srv.name+".encryption", "none sends the password unencrypted; set allow_insecure to true to confirm")
-			} else if insecureRemote(srv.c) {
+			} else if srv.c.Host != "" && insecureRemote(srv.c) {
 				v.add(srv.name+".encryption", MsgInsecureRemote)
 			}
 		default:
@@ -434,8 +434,8 @@ func (s *Service) UpdateChannel(ctx context.Context, companyID, id int64, p Chan
 
 // ConnectionSettings is what a connection test checks: the settings of
 // channel channelID (0: a channel not created yet) with p applied,
-// validated like a save with an external incoming connection (the
-// primary email is optional). Nothing is stored. A channelID that is not
+// validated like a save (the primary email is optional); the incoming
+// connection is p's, else the saved channel's, else external. Nothing is stored. A channelID that is not
 // the company's is a field error on "channel_id".
 func (s *Service) ConnectionSettings(ctx context.Context, companyID, channelID int64, p ChannelPatch) (*model.Channel, error) {
 	base := model.Channel{CompanyID: companyID, Incoming: model.ConnExternal, Outgoing: model.ConnInternal}
@@ -449,7 +449,7 @@ func (s *Service) ConnectionSettings(ctx context.Context, companyID, channelID i
 		}
 		base = *cur
 	}
-	if p.Incoming == nil {
+	if p.Incoming == nil && channelID == 0 {
 		ext := model.ConnExternal
 		p.Incoming = &ext
 	}

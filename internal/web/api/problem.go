@@ -55,10 +55,12 @@ func (d Deps) fail(w http.ResponseWriter, r *http.Request, err error) {
 		problem(w, http.StatusUnauthorized, "unauthenticated", "Log in or send an API token (Authorization: Bearer).", nil)
 	case errors.Is(err, auth.ErrCSRF):
 		problem(w, http.StatusForbidden, "csrf", "Cross-site request refused.", nil)
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, ticket.ErrForbidden):
+		// A ticket outside the agent's teams answers exactly like one that
+		// does not exist: the answer does not tell which ids exist.
 		problem(w, http.StatusNotFound, "not_found", "No such resource.", nil)
-	case errors.Is(err, ticket.ErrForbidden), errors.Is(err, auth.ErrForbidden):
-		problem(w, http.StatusForbidden, "forbidden", "This ticket is not in your teams.", nil)
+	case errors.Is(err, auth.ErrForbidden):
+		problem(w, http.StatusForbidden, "forbidden", "Not allowed.", nil)
 	case errors.Is(err, directory.ErrSetupDone):
 		problem(w, http.StatusConflict, "setup_done", "Atende is already set up.", nil)
 	case errors.Is(err, errBadJSON):

@@ -22,7 +22,7 @@ var matcher = language.NewMatcher([]language.Tag{language.BrazilianPortuguese, l
 
 // catalog holds every label and message, per language: the core pages'
 // messages plus each feature's own table (i18n_*.go), merged once.
-var catalog = mergeCatalogs(coreMessages, channelMessages, adminMessages)
+var catalog = mergeCatalogs(coreMessages, channelMessages, adminMessages, identityMessages)
 
 // mergeCatalogs joins message tables; a key defined twice is a bug.
 func mergeCatalogs(parts ...map[string]map[string]string) map[string]map[string]string {
@@ -376,6 +376,9 @@ var (
 
 // fieldMessage translates a directory/ticket validation message.
 func (l Localizer) fieldMessage(msg string) string {
+	if t, ok := securityFieldMessage(l, msg); ok {
+		return t
+	}
 	switch {
 	case msg == "required":
 		return l.T("err.required")
