@@ -219,7 +219,9 @@ func ValidSlug(s string) bool {
 // trimmed. A customer's encoded Subject can decode to a line break, and
 // one stored as is made every reply to that ticket fail.
 func OneLine(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' }) &&
+	if !strings.ContainsFunc(s, func(r rune) bool {
+		return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029'
+	}) &&
 		!strings.Contains(s, "  ") && strings.TrimSpace(s) == s {
 		return s
 	}
