@@ -16,8 +16,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/atende-helpdesk/atende/internal/clock"
+	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/identity"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/netguard"
 	"github.com/atende-helpdesk/atende/internal/outbound/signing"
 	"github.com/atende-helpdesk/atende/internal/outbound/smtpout"
 	"github.com/atende-helpdesk/atende/internal/resolver"
@@ -313,5 +315,43 @@ func TestLoginNextStaysOnSite(t *testing.T) {
 	wantRedirect(t, p, "/inbox")
 	if loc := p.header.Get("Location"); loc != "/inbox" {
 		t.Fatalf("redirected to %q", loc)
+	}
+}
+
+// The channel form with the server's policies: an unverified relay From
+// and a mailbox server on an internal network are field errors in the
+// admin's language (issue #13, items 3 and 5, on the form).
+func TestChannelFormPolicies(t *testing.T) {
+	for _, tc := range []struct{ lang, from, host string }{
+		{"pt-BR", "Este endereço não foi verificado pela empresa", "Este servidor fica numa rede interna"},
+		{"en", "This address is not verified by the company", "This server is on an internal network"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			e := newIdentityEnv(t, nil)
+			c := e.company(t, "acme", tc.lang)
+			e.dns.SetA("imap.evil.test", "10.0.0.5")
+			e.dir.SetPolicies(directory.Policies{Senders: e.ids, Hosts: netguard.New(resolver.New(e.dns.Addr()), nil)})
+			cl := e.client(t, tc.lang)
+			wantRedirect(t, cl.login("acme", c.admin.Email, adminPassword), "/inbox")
+			p := cl.post("/channels/new", "/channels/new", url.Values{"name": {"Vendas"}, "connection": {"internal"}, "primary_email": {"vendas@beta.test"},
+				"action": {"save"}})
+			wantStatus(t, p, http.StatusUnprocessableEntity)
+			wantContains(t, p, tc.from)
+			p = cl.post("/channels/new", "/channels/new", url.Values{"name": {"Externo"}, "connection": {"external"}, "primary_email": {"x@beta.test"},
+				"provider": {"other"}, "account_kind": {"business"}, "auth": {"password"}, "imap.host": {"imap.evil.test"}, "imap.port": {"993"},
+				"imap.encryption": {"tls"}, "imap.username": {"x@beta.test"}, "imap_password": {"pw"}, "smtp.host": {"169.254.169.254"},
+				"smtp.port": {"465"}, "smtp.encryption": {"tls"}, "action": {"save"}})
+			wantStatus(t, p, http.StatusUnprocessableEntity)
+			wantContains(t, p, tc.host)
+			if n := strings.Count(p.body, tc.host); n != 2 {
+				t.Fatalf("%d host errors, want IMAP and SMTP", n)
+			}
+			// The connection test refuses the same hosts before connecting.
+			form := url.Values{"name": {"Externo"}, "connection": {"external"}, "provider": {"other"}, "imap.host": {"imap.evil.test"},
+				"imap.port": {"993"}, "imap.encryption": {"tls"}, "imap.username": {"x@beta.test"}, "imap_password": {"pw"}, "channel_id": {"0"},
+				"smtp.host": {"smtp.public.test"}, "smtp.port": {"465"}, "smtp.encryption": {"tls"}}
+			p = cl.post("/channels/new", "/channels/test-connection", form)
+			wantContains(t, p, tc.host)
+		})
 	}
 }
