@@ -40,9 +40,9 @@ func (s *relaySession) Mail(from string, _ *smtp.MailOptions) error {
 	return nil
 }
 func (s *relaySession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *relaySession) Data(r io.Reader) error            { _, err := io.Copy(io.Discard, r); return err }
-func (s *relaySession) Reset()                             {}
-func (s *relaySession) Logout() error                      { return nil }
+func (s *relaySession) Data(r io.Reader) error               { _, err := io.Copy(io.Discard, r); return err }
+func (s *relaySession) Reset()                               {}
+func (s *relaySession) Logout() error                        { return nil }
 
 // Issue #13, item 3, at send time (defence in depth; failed before: the
 // relay DKIM-signed and sent as any domain): a message whose From the
