@@ -151,6 +151,13 @@ func TestBrowserVerifyDomainAndAddress(t *testing.T) {
 				chromedp.Click(chromedp.ID("login-submit")),
 				chromedp.WaitVisible(chromedp.CSS(`a[href="/channels"]`)))
 
+			// The notices an upgraded installation gets at start.
+			if _, err := e.ids.SweepUnverified(ctx); err != nil {
+				t.Fatal(err)
+			}
+			run(t, bctx, "notices", chromedp.Navigate(e.srv.URL+"/admin/notices"), chromedp.WaitVisible(chromedp.CSS(".notice-item")))
+			screenshot(t, bctx, "admin-notices-unverified-"+tc.name)
+
 			// The channel list and page say what is missing.
 			run(t, bctx, "channel list", chromedp.Navigate(e.srv.URL+"/channels"), chromedp.WaitVisible(chromedp.CSS(".channel-row .unverified")))
 			screenshot(t, bctx, "channels-unverified-"+tc.name)
