@@ -18,9 +18,15 @@ import (
 // InternalProblem is one finding of an internal channel's connection
 // test, in both languages.
 type InternalProblem struct {
-	Code     string             `json:"code"`
-	Severity providers.Severity `json:"severity"`
-	providers.Text
+	Code      string             `json:"code"`
+	Severity  providers.Severity `json:"severity"`
+	MessagePT string             `json:"message_pt"`
+	MessageEN string             `json:"message_en"`
+}
+
+// In is the message in lang ("pt-BR" default, "en").
+func (p InternalProblem) In(lang string) string {
+	return providers.Text{PT: p.MessagePT, EN: p.MessageEN}.In(lang)
 }
 
 // InternalReport is "Testar conexão" for a channel with the internal
@@ -56,7 +62,7 @@ func InternalCheck(ctx context.Context, ch *model.Channel, checkRelay func(conte
 	owners *identity.Service, sendingDNS func(context.Context, int64, string) ([]signing.RecordStatus, error)) (*InternalReport, error) {
 	r := &InternalReport{Records: []signing.RecordStatus{}, Problems: []InternalProblem{}}
 	add := func(code string, sev providers.Severity, pt, en string) {
-		r.Problems = append(r.Problems, InternalProblem{code, sev, providers.Text{PT: pt, EN: en}})
+		r.Problems = append(r.Problems, InternalProblem{code, sev, pt, en})
 	}
 	if checkRelay == nil {
 		add("no_relay", providers.SeverityError,
