@@ -131,9 +131,13 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusNotImplemented, "no_streaming", "Live events are not available.", nil)
 		return
 	}
-	// A stream outlives any server WriteTimeout: lift it for this response
-	// (a dead client is still noticed by the failing heartbeat writes).
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	// A stream outlives the server's ReadTimeout and any WriteTimeout:
+	// lift both for this response (once the read deadline passed, the
+	// server would cancel the request; a dead client is still noticed by
+	// the failing heartbeat writes).
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{})
+	_ = rc.SetReadDeadline(time.Time{})
 	p := principal(r)
 	act := actor(r)
 	evs, cancel := d.Hub.Subscribe(p.CompanyID)
@@ -151,15 +155,34 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request) {
 	tick := time.NewTicker(beat)
 	defer tick.Stop()
 	n := 0
+	// still re-authenticates the stream's session or token: after a
+	// logout, a revoked token or a disabled agent the stream ends (at the
+	// next event or heartbeat), and team changes apply to what it shows.
+	still := func() bool {
+		p2, err := d.Auth.Authenticate(r)
+		if err != nil || p2.CompanyID != p.CompanyID || p2.AgentID != p.AgentID {
+			return false
+		}
+		act = ticket.Actor{CompanyID: p2.CompanyID, AgentID: p2.AgentID, Admin: p2.IsAdmin(), TeamIDs: p2.TeamIDs}
+		return true
+	}
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-tick.C:
+			if !still() {
+				fmt.Fprint(w, "event: end\ndata: {}\n\n")
+				return
+			}
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
 				return
 			}
 		case ev := <-evs:
+			if !still() {
+				fmt.Fprint(w, "event: end\ndata: {}\n\n")
+				return
+			}
 			if !act.Admin && !d.visible(r.Context(), act, ev.TicketID) {
 				continue
 			}

@@ -22,7 +22,7 @@ var matcher = language.NewMatcher([]language.Tag{language.BrazilianPortuguese, l
 
 // catalog holds every label and message, per language: the core pages'
 // messages plus each feature's own table (i18n_*.go), merged once.
-var catalog = mergeCatalogs(coreMessages, channelMessages, adminMessages, customerMessages)
+var catalog = mergeCatalogs(coreMessages, channelMessages, adminMessages, customerMessages, identityMessages)
 
 // mergeCatalogs joins message tables; a key defined twice is a bug.
 func mergeCatalogs(parts ...map[string]map[string]string) map[string]map[string]string {
@@ -71,7 +71,8 @@ var coreMessages = map[string]map[string]string{
 		"login.password":          "Senha",
 		"login.submit":            "Entrar",
 		"login.invalid":           "E-mail, senha ou empresa incorretos.",
-		"login.locked":            "Muitas tentativas sem sucesso. O acesso está bloqueado até %s (cerca de %d min).",
+		"login.locked":            "Muitas tentativas sem sucesso. Por segurança, espere até %s (cerca de %d min) para tentar de novo desta conexão.",
+		"login.busy":              "Muitos acessos ao mesmo tempo. Tente de novo em alguns segundos.",
 		"login.logged_out":        "Você saiu.",
 		"inbox.title":             "Atendimentos",
 		"inbox.filters":           "Filtros",
@@ -218,7 +219,8 @@ var coreMessages = map[string]map[string]string{
 		"login.password":          "Password",
 		"login.submit":            "Log in",
 		"login.invalid":           "Wrong email, password or company.",
-		"login.locked":            "Too many failed attempts. Login is locked until %s (about %d min).",
+		"login.locked":            "Too many failed attempts. For your security, wait until %s (about %d min) before trying again from this connection.",
+		"login.busy":              "Too many logins at once. Try again in a few seconds.",
 		"login.logged_out":        "You have logged out.",
 		"inbox.title":             "Tickets",
 		"inbox.filters":           "Filters",
@@ -382,6 +384,9 @@ var (
 
 // fieldMessage translates a directory/ticket validation message.
 func (l Localizer) fieldMessage(msg string) string {
+	if t, ok := securityFieldMessage(l, msg); ok {
+		return t
+	}
 	switch {
 	case msg == "required":
 		return l.T("err.required")

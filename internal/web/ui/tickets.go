@@ -171,10 +171,9 @@ func (h *handler) handleErr(w http.ResponseWriter, r *http.Request, s *session, 
 	switch {
 	case err == nil:
 		return true
-	case errors.Is(err, ticket.ErrNotFound):
+	case errors.Is(err, ticket.ErrNotFound), errors.Is(err, ticket.ErrForbidden):
+		// Not the agent's ticket looks exactly like no such ticket.
 		h.errorPage(w, r, s.L, http.StatusNotFound, "err.not_found")
-	case errors.Is(err, ticket.ErrForbidden):
-		h.errorPage(w, r, s.L, http.StatusForbidden, "err.forbidden")
 	case errors.As(err, &ve):
 		v.Error = s.L.T("err.invalid", strings.Join(values(s.L.fieldErrors(ve)), " "))
 		h.render(w, r, http.StatusUnprocessableEntity, "error", "layout", v)
