@@ -103,11 +103,8 @@ func (d Deps) createIdentity(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d Deps) getIdentity(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil || !d.identities(w) {
-		if err != nil {
-			d.fail(w, r, err)
-		}
+	id, ok := d.identityID(w, r)
+	if !ok {
 		return
 	}
 	i, err := d.Identities.Get(r.Context(), principal(r).CompanyID, id)
@@ -119,11 +116,8 @@ func (d Deps) getIdentity(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d Deps) deleteIdentity(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil || !d.identities(w) {
-		if err != nil {
-			d.fail(w, r, err)
-		}
+	id, ok := d.identityID(w, r)
+	if !ok {
 		return
 	}
 	if err := d.Identities.Delete(r.Context(), principal(r).CompanyID, id); err != nil {
@@ -136,11 +130,8 @@ func (d Deps) deleteIdentity(w http.ResponseWriter, r *http.Request) {
 
 // checkIdentity looks the domain's TXT record up now.
 func (d Deps) checkIdentity(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil || !d.identities(w) {
-		if err != nil {
-			d.fail(w, r, err)
-		}
+	id, ok := d.identityID(w, r)
+	if !ok {
 		return
 	}
 	i, _, err := d.Identities.CheckDomain(r.Context(), principal(r).CompanyID, id)
@@ -156,11 +147,8 @@ func (d Deps) checkIdentity(w http.ResponseWriter, r *http.Request) {
 
 // sendIdentityCode mails a new code to an address.
 func (d Deps) sendIdentityCode(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil || !d.identities(w) {
-		if err != nil {
-			d.fail(w, r, err)
-		}
+	id, ok := d.identityID(w, r)
+	if !ok {
 		return
 	}
 	var in struct {
@@ -187,11 +175,8 @@ func (d Deps) sendIdentityCode(w http.ResponseWriter, r *http.Request) {
 
 // confirmIdentity checks the code the admin received.
 func (d Deps) confirmIdentity(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil || !d.identities(w) {
-		if err != nil {
-			d.fail(w, r, err)
-		}
+	id, ok := d.identityID(w, r)
+	if !ok {
 		return
 	}
 	var in struct {
@@ -241,4 +226,15 @@ func (d Deps) now() time.Time {
 		return d.Auth.Svc.Now()
 	}
 	return time.Now()
+}
+
+// identityID is the {id} of an identity route, once the feature is on; it
+// has answered the request when ok is false.
+func (d Deps) identityID(w http.ResponseWriter, r *http.Request) (id int64, ok bool) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		d.fail(w, r, err)
+		return 0, false
+	}
+	return id, d.identities(w)
 }
