@@ -288,3 +288,72 @@ func TestParseCommand(t *testing.T) {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// Issue #13, items 6 and 14, on the running server (failed before: a
+// multipart POST to /login was parsed into temporary files with no size
+// limit; the API's JSON had no nosniff; the database and blobs were
+// group-readable): multipart is refused on /login and /setup, bodies over
+// the limit get 413 before they are read, API answers carry nosniff, and
+// a new installation's files are the server user's alone.
+func TestServeEdgeAndFileModes(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	addr := freePort(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var errb syncBuf
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"serve", "--data", data, "--http", addr, "--smtp", ""}, IO{Out: io.Discard, Err: &errb, Getenv: func(string) string { return "" }})
+	}()
+	defer func() { cancel(); <-done }()
+	base := "http://" + addr
+	waitFor(t, 10*time.Second, "the server", func() bool {
+		r, err := http.Get(base + "/healthz")
+		if err == nil {
+			r.Body.Close()
+		}
+		return err == nil
+	})
+	post := func(path, ctype string, body io.Reader, n int64) int {
+		req, _ := http.NewRequest("POST", base+path, body)
+		req.Header.Set("Content-Type", ctype)
+		if n > 0 {
+			req.ContentLength = n
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, path := range []string{"/login", "/setup", "/api/v1/auth/login"} {
+		if s := post(path, "multipart/form-data; boundary=B", strings.NewReader("--B\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nx\r\n--B--\r\n"), 0); s != 415 {
+			t.Fatalf("multipart %s: %d", path, s)
+		}
+	}
+	if s := post("/login", "application/x-www-form-urlencoded", io.LimitReader(zeros{}, 400<<20), 400<<20); s != 413 {
+		t.Fatalf("400 MB login: %d", s)
+	}
+	res, err := http.Get(base + "/api/v1/setup")
+	must(t, err)
+	res.Body.Close()
+	if res.Header.Get("X-Content-Type-Options") != "nosniff" || res.Header.Get("Strict-Transport-Security") != "" {
+		t.Fatalf("API headers over plain HTTP: %v", res.Header)
+	}
+	for path, want := range map[string]os.FileMode{"": 0o700, "atende.db": 0o600, "blobs": 0o700, "blobs/sha256": 0o700, "secret.key": 0o600} {
+		fi, err := os.Stat(filepath.Join(data, path))
+		must(t, err)
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s: mode %v, want %v", filepath.Join("data", path), fi.Mode().Perm(), want)
+		}
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}

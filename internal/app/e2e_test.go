@@ -48,6 +48,9 @@ func TestEndToEndInternalConnection(t *testing.T) {
 		InboundToken: "e2etoken4c7dq2ab", Settings: model.ChannelSettings{PrimaryEmail: "support@example.test", FromEmail: "support@example.test",
 			FromName: "ACME Suporte", Signature: "<p>Equipe ACME</p>"}}
 	must(t, st.CreateChannel(ctx, ch))
+	// The company owns example.test (as after publishing its TXT record):
+	// the relay sends as support@example.test.
+	must(t, st.CreateIdentity(ctx, &store.Identity{CompanyID: co.ID, Kind: store.IdentityDomain, Value: "example.test", VerifiedAt: time.Now()}))
 
 	smtpPort := freePort(t)
 	_, port, _ := net.SplitHostPort(smtpPort)

@@ -14,9 +14,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/config"
+	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/identity"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbound/signing"
@@ -41,6 +44,13 @@ type channelSender struct {
 	// tokens gives OAuth access tokens (Gmail / Office 365 channels); nil
 	// when no OAuth provider is configured.
 	tokens imapsync.TokenProvider
+	// dial connects to channels' own SMTP/IMAP servers (netguard: never
+	// an internal address); the relay is the operator's and dials directly.
+	dial imapsync.DialFunc
+	// owners says which From addresses a company may relay (identity);
+	// nil checks nothing (tests of other features).
+	owners   directory.SenderChecker
+	relayCfg smtpout.Config
 
 	mu      sync.Mutex
 	senders map[int64]cachedSender
@@ -63,13 +73,14 @@ func newChannelSender(cfg config.Config, st store.Store, box *secrets.Box, tlsCf
 		if cfg.RelayUsername != "" {
 			auth = smtpout.PasswordAuth(cfg.RelayUsername, cfg.RelayPassword)
 		}
-		cs.relay = smtpout.New(smtpout.Config{
+		cs.relayCfg = smtpout.Config{
 			Server:        model.ServerConf{Host: host, Port: p, Encryption: cfg.RelayEncryption, Username: cfg.RelayUsername},
 			Auth:          auth,
 			TLS:           tlsCfg,
 			AllowInsecure: cfg.RelayEncryption == "none",
 			Provider:      smtpout.RelayProvider,
-		}, log.With("sender", "relay"))
+		}
+		cs.relay = smtpout.New(cs.relayCfg, log.With("sender", "relay"))
 	}
 	return cs, nil
 }
@@ -77,10 +88,31 @@ func newChannelSender(cfg config.Config, st store.Store, box *secrets.Box, tlsCf
 // errNoRelay is temporary on purpose: mail waits until a relay is set.
 var errNoRelay = errors.New("no outgoing relay configured for internal-connection channels (set --relay / ATENDE_RELAY)")
 
+// unverifiedFromError: the relay does not send as an address the company
+// has not verified. Temporary on purpose: the reply waits (retried with
+// backoff) while the admin verifies the domain or the address.
+type unverifiedFromError struct{ from string }
+
+func (e unverifiedFromError) Error() string {
+	return "From " + e.from + " is not verified for this company: verify the address or its domain " +
+		"(Administração → Domínios e endereços); the message is sent once it is"
+}
+
 func (cs *channelSender) Send(ctx context.Context, ch *model.Channel, from string, to []string, raw io.Reader) error {
 	if ch.Outgoing != model.ConnExternal && ch.Outgoing != model.ConnOffice365 {
 		if cs.relay == nil {
 			return errNoRelay
+		}
+		// Defence in depth: the channel form refuses an unverified relay
+		// From, and a message already queued is checked again here.
+		if cs.owners != nil {
+			ok, err := cs.owners.CanSendAs(ctx, ch.CompanyID, from)
+			if err != nil {
+				return fmt.Errorf("check From %s: %w", from, err)
+			}
+			if !ok {
+				return unverifiedFromError{from}
+			}
 		}
 		signed, err := cs.sign.Sign(ctx, ch.CompanyID, from, raw)
 		if err != nil {
@@ -123,7 +155,7 @@ func (cs *channelSender) copyToSent(ctx context.Context, ch *model.Channel, raw 
 	if err != nil {
 		return err
 	}
-	return imapsync.AppendSent(ctx, ch.Settings, pw, ch.Settings.SentFolder, bytes.NewReader(raw), int64(len(raw)), imapsync.Config{TLS: cs.tls})
+	return imapsync.AppendSent(ctx, ch.Settings, pw, ch.Settings.SentFolder, bytes.NewReader(raw), int64(len(raw)), imapsync.Config{TLS: cs.tls, Dial: cs.dial})
 }
 
 func (cs *channelSender) sender(ctx context.Context, ch *model.Channel) (*smtpout.Sender, error) {
@@ -160,7 +192,7 @@ func (cs *channelSender) sender(ctx context.Context, ch *model.Channel) (*smtpou
 		}
 		auth = smtpout.PasswordAuth(conf.Username, pw)
 	}
-	s := smtpout.New(smtpout.Config{Server: conf, Auth: auth, TLS: cs.tls, Provider: ch.Settings.Provider},
+	s := smtpout.New(smtpout.Config{Server: conf, Auth: auth, TLS: cs.tls, Provider: ch.Settings.Provider, Dial: cs.dial},
 		cs.log.With("channel", ch.ID))
 	cs.senders[ch.ID] = cachedSender{version, s}
 	return s, nil
@@ -216,7 +248,7 @@ func secretBox(cfg config.Config, log *slog.Logger) (box *secrets.Box, generated
 			key, err = secrets.ParseKey(string(b))
 		case errors.Is(err, os.ErrNotExist):
 			key, generated = secrets.NewKey(), true
-			if err = os.MkdirAll(cfg.DataDir, 0o750); err == nil {
+			if err = os.MkdirAll(cfg.DataDir, 0o700); err == nil {
 				err = writeKeyFile(path, key)
 			}
 			if err == nil {
@@ -262,4 +294,40 @@ func (cs *channelSender) dnsRecords(ctx context.Context, companyID int64, domain
 		return nil, err
 	}
 	return signing.DNSRecords(k, cs.relayHost), nil
+}
+
+// dnsStatus is dnsRecords with what the resolver finds for each
+// (published / not found / different / lookup failed).
+func (cs *channelSender) dnsStatus(res signing.TXTResolver) func(ctx context.Context, companyID int64, domain string) ([]signing.RecordStatus, error) {
+	return func(ctx context.Context, companyID int64, domain string) ([]signing.RecordStatus, error) {
+		recs, err := cs.dnsRecords(ctx, companyID, domain)
+		if err != nil {
+			return nil, err
+		}
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		return signing.CheckPublished(ctx, res, recs), nil
+	}
+}
+
+// checkRelay connects to the relay and authenticates, on a connection of
+// its own (closed after): the connection test of internal channels.
+func (cs *channelSender) checkRelay(ctx context.Context) error {
+	if cs.relay == nil {
+		return errNoRelay
+	}
+	c := cs.relayCfg
+	c.DialTimeout, c.CommandTimeout = 15*time.Second, 15*time.Second
+	s := smtpout.New(c, cs.log.With("sender", "relay-check"))
+	defer s.Close()
+	return s.Check(ctx)
+}
+
+// mailer sends Atende's own mail (address verification codes) through
+// the relay; nil without one.
+func (cs *channelSender) mailer() identity.Mailer {
+	if cs.relay == nil {
+		return nil
+	}
+	return cs.relay
 }

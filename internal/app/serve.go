@@ -13,7 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/identity"
+	"github.com/atende-helpdesk/atende/internal/netguard"
 	"github.com/atende-helpdesk/atende/internal/resolver"
+	"github.com/atende-helpdesk/atende/internal/web/edge"
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/autoreply"
@@ -45,6 +48,13 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	log := newLogger(cfg, sys.Err)
 	clk := sys.Clock
 	dns := resolver.New(cfg.DNSResolver) // every DNS lookup goes here
+	// Connections made for a company (webhooks, mailbox servers) never
+	// reach internal addresses, except those the operator allows.
+	allow, err := netguard.ParseAllowList(cfg.AllowPrivateHosts)
+	if err != nil {
+		return fmt.Errorf("--allow-private-hosts: %w", err)
+	}
+	guard := netguard.New(dns, allow)
 	st, bl, blobsReady, err := openAll(ctx, cfg, clk)
 	if err != nil {
 		return err
@@ -73,6 +83,20 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		return err
 	}
 	defer sender.Close()
+	sender.dial = guard.DialContext
+	// Which domains and addresses each company owns (DNS TXT or a mailed
+	// code): inbound routing by address and the relay's From depend on it.
+	identities := identity.New(st, dns, sender.mailer(), clk, log.With("component", "identity"), identity.Config{
+		From: "Atende <no-reply@" + cfg.InboundDomain + ">", BaseURL: cfg.BaseURL, Reserved: []string{cfg.InboundDomain}})
+	sender.owners = identities
+	if _, err := identities.SweepUnverified(ctx); err != nil {
+		log.Warn("identity: notices about unverified addresses", "err", err)
+	}
+	if n, err := api.SealWebhookSecrets(ctx, st, box); err != nil {
+		return fmt.Errorf("seal webhook secrets: %w", err)
+	} else if n > 0 {
+		log.Info("webhooks: signing secrets sealed at rest", "count", n)
+	}
 	// OAuth2 mailboxes (Gmail / Office 365): every enabled channel that
 	// logs in with OAuth needs its provider's client configured.
 	oauthClients := oauth.NewClients(cfg.BaseURL, nil, cfg.GoogleClientID, cfg.GoogleClientSecret, cfg.MicrosoftClientID, cfg.MicrosoftClientSecret)
@@ -106,20 +130,26 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	}
 	authSvc := auth.New(st, clk, log.With("component", "auth"), auth.Config{})
 	dir := directory.New(st, authSvc.HashPassword, log)
+	dir.SetPolicies(directory.Policies{Hosts: guard, Senders: identities})
 	hub := api.NewHub(st, clk, log.With("component", "events"))
 	tickets := ticket.New(st, bl, ticket.Queue{WakeFunc: out.Wake}, hub, clk, log)
 	out.OnSent(func(ctx context.Context, m *model.Message) {
 		hub.Publish(ctx, ticket.Event{Type: ticket.EventMessageSent, CompanyID: m.CompanyID, TicketID: m.TicketID, MessageID: m.ID})
 	})
 	run("ingest", func(ctx context.Context) error {
-		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers, Notifier: metrics.Notifier{Next: hub, M: mx},
+		// A 30 s lease (not the 5 min default): rows a crashed node had
+		// claimed go to another node, or to this one restarted, within
+		// 30 s. A batch takes a second or two; should one outlive its
+		// lease, the row is processed twice and stored once (dedupe key).
+		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers, Lease: 30 * time.Second, Notifier: metrics.Notifier{Next: hub, M: mx},
 			Failed: func(in model.Inbound, permanent bool) { mx.Failed(in.ChannelID, permanent) }})
 	})
-	run("webhooks", (&api.WebhookWorker{Store: st, Clock: clk, Log: log.With("component", "webhooks")}).Run)
+	run("webhooks", (&api.WebhookWorker{Store: st, Clock: clk, Log: log.With("component", "webhooks"), Box: box,
+		Client: guard.HTTPClient(10 * time.Second)}).Run)
 	run("sessions", func(ctx context.Context) error { return authSvc.RunPurge(ctx, time.Hour) })
 	run("outbox", out.Run)
 	run("autoreply", auto.Run)
-	imapSync := imapsync.NewManager(st, metrics.CountingAcceptor{Acceptor: svc, M: mx, Source: "imap"}, box, clk, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg})
+	imapSync := imapsync.NewManager(st, metrics.CountingAcceptor{Acceptor: svc, M: mx, Source: "imap"}, box, clk, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg, Dial: guard.DialContext})
 	imapSync.SetOAuth(oauthTokens, st)
 	run("imapsync", imapSync.Run)
 	mx.LabeledGauges("imap_folders", "IMAP folder loops by state.", "state", func() map[string]float64 {
@@ -175,7 +205,13 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	}
 	checkConnection := func(ctx context.Context, s model.ChannelSettings, imapPW, smtpPW string, o imapsync.CheckOptions) *imapsync.CheckReport {
 		o.TLS = tlsCfg
+		o.Dial = guard.DialContext
 		return imapsync.CheckConnection(ctx, s, imapPW, smtpPW, o)
+	}
+	sendingDNS := sender.dnsStatus(dns)
+	var checkRelay func(context.Context) error
+	if cfg.RelayAddr != "" {
+		checkRelay = sender.checkRelay
 	}
 	regenerateAddress := func(ctx context.Context, companyID, channelID int64) (string, error) {
 		addr, err := smtpin.RegenerateAddress(ctx, st, cfg.InboundDomain, companyID, channelID)
@@ -195,8 +231,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		"blobs":    api.CheckFunc(blobsReady),
 		"cluster":  api.CheckFunc(nodes.check),
 	}, ReadyInfo: nodes.readyInfo, Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Hub: hub,
-		DNSRecords: sender.dnsRecords,
-		Secrets:    box, InboundDomain: cfg.InboundDomain,
+		DNSRecords: sender.dnsRecords, SendingDNS: sendingDNS, CheckRelay: checkRelay, Identities: identities, Hosts: guard,
+		Secrets: box, InboundDomain: cfg.InboundDomain,
 		OAuth:             &api.OAuthDeps{Clients: oauthClients, Tokens: oauthTokens, Now: clk.Now, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
 		ChannelChanged:    channelChanged,
 		CheckConnection:   checkConnection,
@@ -204,7 +240,10 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		RegenerateAddress: regenerateAddress})
 	uiHandler := ui.New(ui.Deps{Log: log.With("component", "ui"), Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Blobs: bl,
 		Secrets: box, InboundDomain: cfg.InboundDomain, ChannelChanged: channelChanged, CheckConnection: checkConnection,
-		SendingStatus: out.ChannelStatus, OAuthProviders: oauthProviders, OAuth: oauthTokens, RegenerateAddress: regenerateAddress})
+		SendingStatus: out.ChannelStatus, OAuthProviders: oauthProviders, OAuth: oauthTokens, RegenerateAddress: regenerateAddress,
+		Hosts: guard, Identities: identities, SendingDNS: sendingDNS, CheckRelay: checkRelay})
+	// Every request passes the edge: body limits (larger on uploads),
+	// multipart refused on the login and setup forms, nosniff, HSTS.
 	root := ui.Combine(handler, uiHandler)
 	if cfg.MetricsAddr == "" {
 		mux := http.NewServeMux()
@@ -219,7 +258,12 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			return err
 		}
 	}
-	srv := &http.Server{Handler: mx.HTTP(root), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := edge.Server(mx.HTTP(edge.Handler(root, edge.Config{
+		Uploads:     ui.UploadRoutes,
+		UploadMax:   ticket.MaxAttachmentBytes + 1<<20,
+		NoMultipart: []string{"POST /login", "POST /setup", "POST /api/v1/auth/login", "POST /api/v1/setup"},
+		Secure:      authHTTP.Secure,
+	})))
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	db := "sqlite " + cfg.SQLitePath()

@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -164,9 +167,10 @@ func TestLoginAndSession(t *testing.T) {
 	})
 }
 
-func TestLoginLockout(t *testing.T) {
+func TestLoginThrottle(t *testing.T) {
 	dialects(t, func(t *testing.T, st store.Store, c *clock.Fake) {
-		cfg := auth.Config{MaxAccountFailures: 3, MaxIPFailures: 5, Window: 10 * time.Minute, Lockout: 15 * time.Minute}
+		cfg := auth.Config{MaxAccountFailures: 3, MaxIPFailures: 10, BaseDelay: 30 * time.Second, Lockout: 15 * time.Minute,
+			IPMaxDelay: 5 * time.Minute, Window: time.Hour}
 		svc, c, _ := setup(t, st, c, cfg)
 		good := auth.LoginInput{Company: "acme", Email: "ana@acme.test", Password: "correct horse", IP: "192.0.2.7"}
 		bad := good
@@ -176,43 +180,167 @@ func TestLoginLockout(t *testing.T) {
 				t.Fatalf("attempt %d: %v", i, err)
 			}
 		}
+		// The third failure holds this address back from this account for 30 s.
 		_, _, _, err := svc.Login(ctx, good)
 		var le *auth.LockedError
-		if !errors.As(err, &le) || !le.Until.Equal(c.Now().Add(15*time.Minute)) {
-			t.Fatalf("right password while locked: %v", err)
+		if !errors.As(err, &le) || !le.Until.Equal(c.Now().Add(30*time.Second)) {
+			t.Fatalf("right password while held back: %v", err)
 		}
-		// The lock survives a restart: a new service over the same store.
-		svc2 := auth.New(st, c, slog.New(slog.NewTextHandler(io.Discard, nil)), auth.Config{MaxAccountFailures: 3, Params: fast})
+		// Issue #13, item 7 (failed before: five failures locked the
+		// account for everyone): the same account from another address is
+		// not held back, nor is another account from this address.
+		other := good
+		other.IP = "203.0.113.50"
+		if _, _, _, err := svc.Login(ctx, other); err != nil {
+			t.Fatalf("the account from another address: %v", err)
+		}
+		// The hold survives a restart: a new service over the same store.
+		svc2 := auth.New(st, c, slog.New(slog.NewTextHandler(io.Discard, nil)), cfg)
 		if _, _, _, err := svc2.Login(ctx, good); !errors.Is(err, auth.ErrLocked) {
 			t.Fatalf("after restart: %v", err)
 		}
-		c.Advance(16 * time.Minute)
-		if _, _, _, err := svc2.Login(ctx, good); err != nil {
-			t.Fatalf("after lockout: %v", err)
+		// Increasing delays: each further failure doubles the wait.
+		for _, want := range []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute} {
+			c.Advance(15 * time.Minute)
+			if _, _, _, err := svc.Login(ctx, bad); !errors.Is(err, auth.ErrInvalidCredentials) {
+				t.Fatalf("attempt after the delay: %v", err)
+			}
+			_, _, _, err := svc.Login(ctx, bad)
+			if !errors.As(err, &le) || !le.Until.Equal(c.Now().Add(want)) {
+				t.Fatalf("delay after the next failure %v, want %v", err, want)
+			}
 		}
-		// Per IP: failures spread over unknown accounts lock the address.
-		for i := 0; i < 5; i++ {
-			other := auth.LoginInput{Company: "acme", Email: "nobody" + string(rune('a'+i)) + "@acme.test", Password: "x", IP: "198.51.100.9"}
-			svc.Login(ctx, other)
+		c.Advance(15 * time.Minute)
+		if _, _, _, err := svc.Login(ctx, good); err != nil {
+			t.Fatalf("after the delay: %v", err)
+		}
+		// Success forgets the account's count for this address.
+		if _, _, _, err := svc.Login(ctx, bad); !errors.Is(err, auth.ErrInvalidCredentials) {
+			t.Fatalf("after success: %v", err)
+		}
+		// Per address: failures spread over unknown accounts hold the
+		// address back (any account), not other addresses.
+		for i := 0; i < 10; i++ {
+			spray := auth.LoginInput{Company: "acme", Email: "nobody" + string(rune('a'+i)) + "@acme.test", Password: "x", IP: "198.51.100.9"}
+			svc.Login(ctx, spray)
 		}
 		fromIP := good
 		fromIP.IP = "198.51.100.9"
 		if _, _, _, err := svc.Login(ctx, fromIP); !errors.Is(err, auth.ErrLocked) {
-			t.Fatalf("IP lock: %v", err)
+			t.Fatalf("address hold: %v", err)
 		}
 		if _, _, _, err := svc.Login(ctx, good); err != nil {
-			t.Fatalf("other IP refused: %v", err)
+			t.Fatalf("other address refused: %v", err)
 		}
-		// Failures outside the window start a new count.
+		// IPv6 clients are counted by their /64.
+		for i := 0; i < 10; i++ {
+			v6 := auth.LoginInput{Company: "acme", Email: fmt.Sprintf("x%d@acme.test", i), Password: "x", IP: fmt.Sprintf("2001:db8:1:2::%x", i+1)}
+			svc.Login(ctx, v6)
+		}
+		v6 := good
+		v6.IP = "2001:db8:1:2:ffff::1"
+		if _, _, _, err := svc.Login(ctx, v6); !errors.Is(err, auth.ErrLocked) {
+			t.Fatalf("another address of the same /64: %v", err)
+		}
+		// Failures more than Window apart start a new count.
 		for i := 0; i < 2; i++ {
 			svc.Login(ctx, bad)
 		}
-		c.Advance(11 * time.Minute)
+		c.Advance(61 * time.Minute)
 		svc.Login(ctx, bad)
 		if _, _, _, err := svc.Login(ctx, good); err != nil {
 			t.Fatalf("window did not reset: %v", err)
 		}
+		// Idle counters are purged.
+		c.Advance(25 * time.Hour)
+		if _, err := svc.PurgeExpired(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.GetLoginThrottle(ctx, "ip:198.51.100.9"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("old counter not purged: %v", err)
+		}
 	})
+}
+
+// Issue #13, item 2 (failed before the fix: all 30 parallel guesses were
+// hashed and the right one, sent last, logged in): a burst of concurrent
+// wrong guesses on one account from one address is counted before any
+// hashing; at most MaxAccountFailures passwords are checked, and the right
+// password afterwards, inside the delay, is refused.
+func TestLoginThrottleHoldsUnderConcurrency(t *testing.T) {
+	dialects(t, func(t *testing.T, st store.Store, c *clock.Fake) {
+		svc, c, _ := setup(t, st, c, auth.Config{MaxAccountFailures: 5})
+		bad := auth.LoginInput{Company: "acme", Email: "ana@acme.test", Password: "guess", IP: "192.0.2.7"}
+		var wg sync.WaitGroup
+		var checked, held atomic.Int64
+		for i := 0; i < 100; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, _, _, err := svc.Login(ctx, bad)
+				switch {
+				case errors.Is(err, auth.ErrInvalidCredentials):
+					checked.Add(1)
+				case errors.Is(err, auth.ErrLocked):
+					held.Add(1)
+				default:
+					t.Errorf("attempt: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if checked.Load() > 5 || checked.Load()+held.Load() != 100 || svc.Stats().Hashes > 5 {
+			t.Fatalf("%d checked, %d held back, %d hashes: want at most 5 checked", checked.Load(), held.Load(), svc.Stats().Hashes)
+		}
+		good := bad
+		good.Password = "correct horse"
+		if _, _, _, err := svc.Login(ctx, good); !errors.Is(err, auth.ErrLocked) {
+			t.Fatalf("right password inside the delay: %v", err)
+		}
+	})
+}
+
+// At most MaxConcurrentHashes passwords are hashed at once, whatever the
+// number of accounts and addresses; the rest wait, or get ErrBusy after
+// HashWait.
+func TestLoginHashingIsBounded(t *testing.T) {
+	c := testclock.New(t)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	// Real cost parameters: each check takes long enough to overlap.
+	svc, _, _ := setup(t, st, c, auth.Config{MaxConcurrentHashes: 2, HashWait: 200 * time.Millisecond})
+	svc = auth.New(st, c, slog.New(slog.NewTextHandler(io.Discard, nil)), auth.Config{MaxConcurrentHashes: 2, HashWait: 200 * time.Millisecond})
+	var wg sync.WaitGroup
+	var busy, checked atomic.Int64
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			in := auth.LoginInput{Company: "acme", Email: fmt.Sprintf("u%d@acme.test", i), Password: "x", IP: fmt.Sprintf("192.0.2.%d", i+1)}
+			_, _, _, err := svc.Login(ctx, in)
+			switch {
+			case errors.Is(err, auth.ErrBusy):
+				busy.Add(1)
+			case errors.Is(err, auth.ErrInvalidCredentials):
+				checked.Add(1)
+			default:
+				t.Errorf("login: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	st2 := svc.Stats()
+	if st2.PeakHashing > 2 || busy.Load() == 0 || checked.Load() == 0 {
+		t.Fatalf("peak %d hashing at once, %d busy, %d checked", st2.PeakHashing, busy.Load(), checked.Load())
+	}
+	// A busy refusal is not a failed attempt: it counts against nobody.
+	th, err := st.GetLoginThrottle(ctx, "ip:192.0.2.1")
+	if err == nil && th.Failures > 1 {
+		t.Fatalf("counter %+v", th)
+	}
 }
 
 func TestAPITokens(t *testing.T) {

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/clock"
@@ -19,9 +22,12 @@ var (
 	ErrLocked             = errors.New("auth: too many failed logins; try again later")
 	ErrUnauthenticated    = errors.New("auth: not authenticated")
 	ErrForbidden          = errors.New("auth: not allowed")
+	// ErrBusy: every password-hashing slot stayed taken for HashWait; the
+	// caller answers 429 and the client tries again in a moment.
+	ErrBusy = errors.New("auth: too many logins at once; try again in a moment")
 )
 
-// LockedError says until when a login is refused.
+// LockedError says until when a login from this client is refused.
 type LockedError struct{ Until time.Time }
 
 func (e *LockedError) Error() string { return ErrLocked.Error() }
@@ -31,35 +37,53 @@ func (e *LockedError) Unwrap() error { return ErrLocked }
 type Config struct {
 	SessionIdle     time.Duration // sliding expiry; default 7 days
 	SessionAbsolute time.Duration // hard limit since login; default 30 days
-	// Account lockout: MaxAccountFailures failed logins for one account
-	// within Window lock it for Lockout. Defaults 5, 15 min, 15 min.
+	// Throttling per account and client address: MaxAccountFailures
+	// failed logins (default 5) are free; after that each attempt from
+	// that address to that account waits BaseDelay (30 s), doubled with
+	// every further failure, up to Lockout (15 min). Nobody else is held
+	// back: not the account from another address, not another account.
 	MaxAccountFailures int
-	// MaxIPFailures failed logins from one IP within Window lock that IP
-	// (any account) for Lockout. Default 20.
+	// Throttling per client address across accounts (password spraying):
+	// MaxIPFailures failures (default 30) are free, then the same doubling
+	// up to IPMaxDelay (5 min). Behind a reverse proxy without
+	// --trust-proxy every client has the proxy's address: the server logs
+	// a warning when that key starts delaying.
 	MaxIPFailures int
-	Window        time.Duration
+	BaseDelay     time.Duration
 	Lockout       time.Duration
-	Params        Params // password hashing; default DefaultParams
+	IPMaxDelay    time.Duration
+	// Window: a counter starts over after this long without a failure
+	// (default 1 h).
+	Window time.Duration
+	// MaxConcurrentHashes bounds password hashing (argon2id takes 19 MiB
+	// and a CPU core each): default 2. A login waits up to HashWait (5 s)
+	// for a slot, then gets ErrBusy.
+	MaxConcurrentHashes int
+	HashWait            time.Duration
+	Params              Params // password hashing; default DefaultParams
 }
 
 func (c *Config) defaults() {
-	if c.SessionIdle <= 0 {
-		c.SessionIdle = 7 * 24 * time.Hour
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
 	}
-	if c.SessionAbsolute <= 0 {
-		c.SessionAbsolute = 30 * 24 * time.Hour
-	}
+	def(&c.SessionIdle, 7*24*time.Hour)
+	def(&c.SessionAbsolute, 30*24*time.Hour)
+	def(&c.BaseDelay, 30*time.Second)
+	def(&c.Lockout, 15*time.Minute)
+	def(&c.IPMaxDelay, 5*time.Minute)
+	def(&c.Window, time.Hour)
+	def(&c.HashWait, 5*time.Second)
 	if c.MaxAccountFailures <= 0 {
 		c.MaxAccountFailures = 5
 	}
 	if c.MaxIPFailures <= 0 {
-		c.MaxIPFailures = 20
+		c.MaxIPFailures = 30
 	}
-	if c.Window <= 0 {
-		c.Window = 15 * time.Minute
-	}
-	if c.Lockout <= 0 {
-		c.Lockout = 15 * time.Minute
+	if c.MaxConcurrentHashes <= 0 {
+		c.MaxConcurrentHashes = 2
 	}
 	if c.Params.Memory == 0 {
 		c.Params = DefaultParams
@@ -98,12 +122,16 @@ type Service struct {
 	log   *slog.Logger
 	cfg   Config
 	clk   clock.Clock
+	// slots bounds concurrent password hashing.
+	slots chan struct{}
+	// hashes counts password checks and hashes (Stats).
+	hashes, peak, inFlight atomic.Int64
 }
 
 // New returns a Service. clk is the program's one clock (package clock).
 func New(st store.Store, clk clock.Clock, log *slog.Logger, cfg Config) *Service {
 	cfg.defaults()
-	return &Service{store: st, log: log, cfg: cfg, clk: clk}
+	return &Service{store: st, log: log, cfg: cfg, clk: clk, slots: make(chan struct{}, cfg.MaxConcurrentHashes)}
 }
 
 // Now is the service's clock (lockout messages count down from it).
@@ -112,44 +140,235 @@ func (s *Service) Now() time.Time { return s.clk.Now() }
 // Params are the password hashing parameters in use.
 func (s *Service) Params() Params { return s.cfg.Params }
 
-// HashPassword hashes with the service's parameters.
-func (s *Service) HashPassword(pw string) (string, error) { return HashPassword(pw, s.cfg.Params) }
+// Stats are the password hashes computed so far and the most that ran at
+// once (tests; a metric).
+type Stats struct {
+	Hashes      int64
+	PeakHashing int64
+}
+
+// Stats reports hashing counters.
+func (s *Service) Stats() Stats { return Stats{s.hashes.Load(), s.peak.Load()} }
+
+// slot takes a hashing slot, waiting up to HashWait; the caller must
+// call the returned release.
+func (s *Service) slot(ctx context.Context) (release func(), err error) {
+	t := time.NewTimer(s.cfg.HashWait)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+	case <-t.C:
+		return nil, ErrBusy
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	s.hashes.Add(1)
+	n := s.inFlight.Add(1)
+	for {
+		p := s.peak.Load()
+		if n <= p || s.peak.CompareAndSwap(p, n) {
+			break
+		}
+	}
+	return func() {
+		s.inFlight.Add(-1)
+		<-s.slots
+		// Each argon2id hash leaves Memory KiB (19 MiB) of garbage; under a
+		// burst the collector's default pacing (the heap may double before
+		// a cycle) would let it pile up to twice the live hashes. Collect
+		// now: a few milliseconds for a heap this size, and the server's
+		// memory stays near MaxConcurrentHashes × 19 MiB above its base.
+		runtime.GC()
+	}, nil
+}
+
+// HashPassword hashes with the service's parameters, inside a hashing
+// slot (ErrBusy when none frees up within HashWait).
+func (s *Service) HashPassword(pw string) (string, error) {
+	release, err := s.slot(context.Background())
+	if err != nil {
+		return "", err
+	}
+	defer release()
+	return HashPassword(pw, s.cfg.Params)
+}
 
 // LoginInput is what the login form sends.
 type LoginInput struct {
 	Company  string // company slug
 	Email    string
 	Password string
-	IP       string // client address, for per-IP throttling
+	// IP is the client address (auth.HTTP.ClientIP: the connection's
+	// address, or X-Forwarded-For only with --trust-proxy).
+	IP string
+}
+
+// throttleKeys are the counters a login attempt is counted against, in
+// lock order: the account from this address, then the address.
+func throttleKeys(slug, email, ip string) []string {
+	acct := "acct:" + slug + ":" + email
+	if ip == "" {
+		return []string{acct}
+	}
+	ipKey := "ip:" + clientKey(ip)
+	return []string{acct + "|" + ipKey, ipKey}
+}
+
+// clientKey is an address for throttling: IPv4 as is, IPv6 by its /64
+// (one subscriber gets a whole /64).
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// delay is how long the next attempt waits after failures failures.
+func delay(failures, free int, base, max time.Duration) time.Duration {
+	if failures < free {
+		return 0
+	}
+	d := base << min(failures-free, 20)
+	if d <= 0 || d > max {
+		d = max
+	}
+	return d
+}
+
+func (s *Service) limits(key string) (free int, max time.Duration) {
+	if strings.HasPrefix(key, "ip:") {
+		return s.cfg.MaxIPFailures, s.cfg.IPMaxDelay
+	}
+	return s.cfg.MaxAccountFailures, s.cfg.Lockout
+}
+
+// admit counts the attempt against every key before any hashing, in one
+// transaction, so concurrent attempts are counted one after the other:
+// the first MaxAccountFailures of a burst are checked, the rest wait. A
+// key that is holding attempts back refuses this one (not counted).
+func (s *Service) admit(ctx context.Context, now time.Time, keys []string) error {
+	var until time.Time
+	err := s.store.Tx(ctx, func(q store.Queries) error {
+		var ths []*store.LoginThrottle
+		for _, k := range keys {
+			th, err := q.LockLoginThrottle(ctx, k, now)
+			if err != nil {
+				return err
+			}
+			if now.Before(th.LockedUntil) {
+				if th.LockedUntil.After(until) {
+					until = th.LockedUntil
+				}
+				continue
+			}
+			if now.Sub(th.WindowStart) >= s.cfg.Window {
+				th.Failures = 0
+			}
+			ths = append(ths, th)
+		}
+		if !until.IsZero() {
+			return ErrLocked // rolls back: nothing counted
+		}
+		for _, th := range ths {
+			th.Failures++
+			th.WindowStart = now
+			free, max := s.limits(th.Key)
+			th.LockedUntil = time.Time{}
+			if d := delay(th.Failures, free, s.cfg.BaseDelay, max); d > 0 {
+				th.LockedUntil = now.Add(d)
+				if strings.HasPrefix(th.Key, "ip:") && th.Failures == free {
+					s.log.Warn("auth: many failed logins from one address; delaying it (behind a reverse proxy, set --trust-proxy so clients are told apart)",
+						"failures", th.Failures)
+				}
+			}
+			if err := q.PutLoginThrottle(ctx, th); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, ErrLocked) {
+		return &LockedError{Until: until}
+	}
+	if err != nil {
+		return fmt.Errorf("auth: login throttle: %w", err)
+	}
+	return nil
+}
+
+// refund takes back the attempt admit counted: after a success (the
+// account's counter for this address is forgotten), or when the password
+// was never checked (busy).
+func (s *Service) refund(ctx context.Context, keys []string, success bool) {
+	err := s.store.Tx(context.WithoutCancel(ctx), func(q store.Queries) error {
+		for _, k := range keys {
+			if success && !strings.HasPrefix(k, "ip:") {
+				if err := q.DeleteLoginThrottle(ctx, k); err != nil {
+					return err
+				}
+				continue
+			}
+			th, err := q.LockLoginThrottle(ctx, k, s.Now().UTC())
+			if err != nil {
+				return err
+			}
+			th.Failures = max(0, th.Failures-1)
+			free, mx := s.limits(k)
+			th.LockedUntil = time.Time{}
+			if d := delay(th.Failures, free, s.cfg.BaseDelay, mx); d > 0 {
+				th.LockedUntil = th.WindowStart.Add(d)
+			}
+			if err := q.PutLoginThrottle(ctx, th); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("auth: login throttle refund", "err", err)
+	}
 }
 
 // Login checks credentials and opens a session. It returns the raw cookie
-// token (shown to the browser only) and the session. Failed logins count
-// against the account and the IP; a locked account or IP gets a
-// *LockedError even with the right password.
+// token (shown to the browser only) and the session. Every attempt is
+// counted against the account from this address and against the address
+// before the password is hashed; a held-back client gets a *LockedError
+// even with the right password, and at most MaxConcurrentHashes passwords
+// are hashed at once (ErrBusy beyond HashWait).
 func (s *Service) Login(ctx context.Context, in LoginInput) (string, *store.Session, *Principal, error) {
 	now := s.Now().UTC()
 	email := model.NormalizeEmail(in.Email)
 	slug := strings.ToLower(strings.TrimSpace(in.Company))
-	acctKey := "acct:" + slug + ":" + email
-	ipKey := "ip:" + in.IP
-	for _, k := range []string{acctKey, ipKey} {
-		if in.IP == "" && k == ipKey {
-			continue
+	keys := throttleKeys(slug, email, in.IP)
+	if err := s.admit(ctx, now, keys); err != nil {
+		var le *LockedError
+		if errors.As(err, &le) {
+			s.log.Info("auth: login held back", "company", slug, "ip", in.IP, "until", le.Until)
 		}
-		th, err := s.store.GetLoginThrottle(ctx, k)
-		if err == nil && now.Before(th.LockedUntil) {
-			return "", nil, nil, &LockedError{Until: th.LockedUntil}
-		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return "", nil, nil, fmt.Errorf("auth: login: %w", err)
-		}
+		return "", nil, nil, err
 	}
+	release, err := s.slot(ctx)
+	if err != nil {
+		s.refund(ctx, keys, false)
+		if errors.Is(err, ErrBusy) {
+			s.log.Warn("auth: every password hashing slot is busy; login refused", "ip", in.IP)
+		}
+		return "", nil, nil, err
+	}
+	defer release()
 	var agent *model.Agent
 	co, err := s.store.GetCompanyBySlug(ctx, slug)
 	if err == nil {
 		agent, err = s.store.GetAgentByEmail(ctx, co.ID, email)
 	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.refund(ctx, keys, false)
 		return "", nil, nil, fmt.Errorf("auth: login: %w", err)
 	}
 	ok := false
@@ -162,22 +381,12 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *store.Sess
 		_, _ = VerifyPassword(dummyHash(), in.Password) // same time as a real check
 	}
 	if !ok {
-		if err := s.recordFailure(ctx, now, acctKey, s.cfg.MaxAccountFailures); err != nil {
-			return "", nil, nil, err
-		}
-		if in.IP != "" {
-			if err := s.recordFailure(ctx, now, ipKey, s.cfg.MaxIPFailures); err != nil {
-				return "", nil, nil, err
-			}
-		}
 		s.log.Info("auth: login failed", "company", slug, "ip", in.IP)
 		return "", nil, nil, ErrInvalidCredentials
 	}
-	if err := s.store.DeleteLoginThrottle(ctx, acctKey); err != nil {
-		return "", nil, nil, fmt.Errorf("auth: login: %w", err)
-	}
+	s.refund(ctx, keys, true)
 	if NeedsRehash(agent.PasswordHash, s.cfg.Params) {
-		if h, err := s.HashPassword(in.Password); err == nil {
+		if h, err := HashPassword(in.Password, s.cfg.Params); err == nil {
 			agent.PasswordHash = h
 			if err := s.store.UpdateAgent(ctx, agent); err != nil {
 				s.log.Warn("auth: rehash password", "agent", agent.ID, "err", err)
@@ -196,28 +405,6 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (string, *store.Sess
 	}
 	p.Session = se
 	return token, se, p, nil
-}
-
-// recordFailure counts one failed login for key, locking it at max.
-func (s *Service) recordFailure(ctx context.Context, now time.Time, key string, max int) error {
-	return s.store.Tx(ctx, func(q store.Queries) error {
-		th, err := q.GetLoginThrottle(ctx, key)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && now.Sub(th.WindowStart) >= s.cfg.Window && !now.Before(th.LockedUntil)) {
-			th, err = &store.LoginThrottle{Key: key, WindowStart: now}, nil
-		}
-		if err != nil {
-			return fmt.Errorf("auth: record failed login: %w", err)
-		}
-		th.Failures++
-		if th.Failures >= max {
-			th.LockedUntil = now.Add(s.cfg.Lockout)
-			s.log.Warn("auth: login locked after repeated failures", "key_kind", strings.SplitN(key, ":", 2)[0], "until", th.LockedUntil)
-		}
-		if err := q.PutLoginThrottle(ctx, th); err != nil {
-			return fmt.Errorf("auth: record failed login: %w", err)
-		}
-		return nil
-	})
 }
 
 // principal loads what a request needs to know about agent.
@@ -354,14 +541,20 @@ func (s *Service) ListAPITokens(ctx context.Context, companyID int64) ([]store.A
 	return s.store.ListAPITokens(ctx, companyID)
 }
 
-// PurgeExpired deletes expired sessions of every company; run it now and
-// then (hourly) from the server.
+// PurgeExpired deletes expired sessions of every company, and login
+// counters idle for a day that hold nothing back; run it now and then
+// (hourly) from the server.
 func (s *Service) PurgeExpired(ctx context.Context) (int, error) {
-	n, err := s.store.DeleteExpiredSessions(ctx, s.Now().UTC())
+	now := s.Now().UTC()
+	n, err := s.store.DeleteExpiredSessions(ctx, now)
 	if err != nil {
 		return 0, fmt.Errorf("auth: purge sessions: %w", err)
 	}
-	return n, nil
+	m, err := s.store.DeleteLoginThrottlesBefore(ctx, now.Add(-max(24*time.Hour, s.cfg.Window)))
+	if err != nil {
+		return n, fmt.Errorf("auth: purge login counters: %w", err)
+	}
+	return n + m, nil
 }
 
 // RunPurge calls PurgeExpired every interval until ctx ends.

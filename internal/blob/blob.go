@@ -49,7 +49,9 @@ var _ Store = (*FS)(nil)
 // NewFS creates the directory layout under dir.
 func NewFS(dir string) (*FS, error) {
 	for _, d := range []string{dir, filepath.Join(dir, "tmp"), filepath.Join(dir, "sha256")} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
+		// Mail is private: only the server's user reads the blob tree
+		// (files are made by os.CreateTemp, mode 0600).
+		if err := os.MkdirAll(d, 0o700); err != nil {
 			return nil, fmt.Errorf("blob: create %s: %w", d, err)
 		}
 	}
@@ -154,7 +156,7 @@ func (s *FS) Put(ctx context.Context, r io.Reader, max int64) (string, int64, er
 func (s *FS) mkdirs(dir string) ([]string, error) {
 	var changed []string
 	for _, d := range []string{filepath.Dir(dir), dir} {
-		err := os.Mkdir(d, 0o750)
+		err := os.Mkdir(d, 0o700)
 		if errors.Is(err, fs.ErrExist) {
 			continue
 		}

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/atende-helpdesk/atende/internal/netguard"
 )
 
 // Config is everything `atende serve` (and the other commands) can be told.
@@ -56,6 +58,11 @@ type Config struct {
 	// makes goes to (SPF/DKIM/DMARC, domain verification, published DKIM
 	// records, outbound host names); "" = the system resolver.
 	DNSResolver string
+	// AllowPrivateHosts lists internal addresses (comma-separated IPs or
+	// CIDR prefixes) that company-supplied hosts may reach: webhook URLs
+	// and external channels' IMAP/SMTP servers. Empty: none (package
+	// netguard).
+	AllowPrivateHosts string
 
 	// OAuth2 app registrations for "Connect with Google / Microsoft"
 	// mailboxes (Gmail, Office 365); the redirect URL is
@@ -106,6 +113,7 @@ func (c *Config) FlagSet(fs *flag.FlagSet) {
 	fs.StringVar(&c.RelayUsername, "relay-username", c.RelayUsername, "relay login; password in env ATENDE_RELAY_PASSWORD (env ATENDE_RELAY_USERNAME)")
 	fs.StringVar(&c.ExtraCAFile, "extra-ca-file", c.ExtraCAFile, "PEM file of extra trusted CAs for outgoing TLS (env ATENDE_EXTRA_CA_FILE)")
 	fs.StringVar(&c.DNSResolver, "dns-resolver", c.DNSResolver, "DNS server host:port for every lookup, instead of the system resolver (env ATENDE_DNS_RESOLVER)")
+	fs.StringVar(&c.AllowPrivateHosts, "allow-private-hosts", c.AllowPrivateHosts, "internal IPs/CIDRs that webhooks and mailbox servers may connect to, e.g. 10.0.0.25,192.168.10.0/24 (env ATENDE_ALLOW_PRIVATE_HOSTS)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", c.TrustProxy, "trust X-Forwarded-* headers from a reverse proxy (env ATENDE_TRUST_PROXY=1)")
 	fs.StringVar(&c.GoogleClientID, "google-client-id", c.GoogleClientID, "OAuth2 client ID for Gmail mailboxes (env ATENDE_GOOGLE_CLIENT_ID)")
 	fs.StringVar(&c.GoogleClientSecret, "google-client-secret", c.GoogleClientSecret, "OAuth2 client secret for Gmail; prefer env ATENDE_GOOGLE_CLIENT_SECRET")
@@ -146,6 +154,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	env("ATENDE_RELAY_PASSWORD", str(&c.RelayPassword))
 	env("ATENDE_EXTRA_CA_FILE", str(&c.ExtraCAFile))
 	env("ATENDE_DNS_RESOLVER", str(&c.DNSResolver))
+	env("ATENDE_ALLOW_PRIVATE_HOSTS", str(&c.AllowPrivateHosts))
 	env("ATENDE_GOOGLE_CLIENT_ID", str(&c.GoogleClientID))
 	env("ATENDE_GOOGLE_CLIENT_SECRET", str(&c.GoogleClientSecret))
 	env("ATENDE_MICROSOFT_CLIENT_ID", str(&c.MicrosoftClientID))
@@ -243,6 +252,9 @@ func (c Config) Validate() error {
 	}
 	checkAddr("--relay (ATENDE_RELAY)", c.RelayAddr, true)
 	checkAddr("--dns-resolver (ATENDE_DNS_RESOLVER)", c.DNSResolver, true)
+	if _, err := netguard.ParseAllowList(c.AllowPrivateHosts); err != nil {
+		bad("--allow-private-hosts (ATENDE_ALLOW_PRIVATE_HOSTS)", err.Error())
+	}
 	switch c.RelayEncryption {
 	case "tls", "starttls", "none":
 	default:

@@ -55,6 +55,7 @@ func TestValidationErrorsNameTheSetting(t *testing.T) {
 		{"bad base url", []string{"--base-url", "ftp://x"}, nil, "must be an http:// or https:// URL"},
 		{"empty data", []string{"--data", ""}, nil, "--data (ATENDE_DATA): must not be empty"},
 		{"bad dns resolver", nil, map[string]string{"ATENDE_DNS_RESOLVER": "8.8.8.8"}, "--dns-resolver (ATENDE_DNS_RESOLVER): \"8.8.8.8\" is not host:port"},
+		{"bad private hosts", []string{"--allow-private-hosts", "10.0.0.1,mail.local"}, nil, "--allow-private-hosts (ATENDE_ALLOW_PRIVATE_HOSTS): \"mail.local\" is not an address or CIDR prefix"},
 		{"oauth id without secret", []string{"--google-client-id", "abc", "--base-url", "https://atende.example"}, nil, "ATENDE_GOOGLE_CLIENT_SECRET: must be set with --google-client-id"},
 		{"oauth without base url", nil, map[string]string{"ATENDE_MICROSOFT_CLIENT_ID": "abc", "ATENDE_MICROSOFT_CLIENT_SECRET": "s"}, "--base-url (ATENDE_BASE_URL): must be set for OAuth2 (--microsoft-client-id)"},
 	}

@@ -241,6 +241,8 @@ func checkSettings(v *ValidationError, in, out model.Connection, s *model.Channe
 		case providers.None:
 			if !allowInsecure {
 				v.add(srv.name+".encryption", "none sends the password unencrypted; set allow_insecure to true to confirm")
+			} else if srv.c.Host != "" && insecureRemote(srv.c) {
+				v.add(srv.name+".encryption", MsgInsecureRemote)
 			}
 		default:
 			v.add(srv.name+".encryption", "must be tls, starttls or none")
@@ -316,6 +318,12 @@ func (s *Service) CreateChannel(ctx context.Context, companyID int64, in Channel
 	}
 	ch := &model.Channel{CompanyID: companyID, Slug: in.Slug, Name: strings.TrimSpace(in.Name), Enabled: true,
 		Incoming: in.Incoming, Outgoing: in.Outgoing, InboundToken: inboundToken(), Settings: settings}
+	if err := s.checkPolicies(ctx, ch, nil, &v); err != nil {
+		return nil, err
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateChannel(ctx, ch); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, Invalid("slug", "a channel with this slug already exists")
@@ -405,7 +413,20 @@ func (s *Service) UpdateChannel(ctx context.Context, companyID, id int64, p Chan
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.UpdateChannel(ctx, ch); err != nil {
+	var v ValidationError
+	if err := s.checkPolicies(ctx, ch, cur, &v); err != nil {
+		return nil, err
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	err = s.store.Tx(ctx, func(q store.Queries) error {
+		if err := q.UpdateChannel(ctx, ch); err != nil {
+			return err
+		}
+		return forgetMovedSecrets(ctx, q, cur, ch)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("directory: update channel: %w", err)
 	}
 	return ch, nil
@@ -413,8 +434,8 @@ func (s *Service) UpdateChannel(ctx context.Context, companyID, id int64, p Chan
 
 // ConnectionSettings is what a connection test checks: the settings of
 // channel channelID (0: a channel not created yet) with p applied,
-// validated like a save with an external incoming connection (the
-// primary email is optional). Nothing is stored. A channelID that is not
+// validated like a save (the primary email is optional); the incoming
+// connection is p's, else the saved channel's, else external. Nothing is stored. A channelID that is not
 // the company's is a field error on "channel_id".
 func (s *Service) ConnectionSettings(ctx context.Context, companyID, channelID int64, p ChannelPatch) (*model.Channel, error) {
 	base := model.Channel{CompanyID: companyID, Incoming: model.ConnExternal, Outgoing: model.ConnInternal}
@@ -428,11 +449,22 @@ func (s *Service) ConnectionSettings(ctx context.Context, companyID, channelID i
 		}
 		base = *cur
 	}
-	if p.Incoming == nil {
+	if p.Incoming == nil && channelID == 0 {
 		ext := model.ConnExternal
 		p.Incoming = &ext
 	}
-	return p.patched(base, false)
+	ch, err := p.patched(base, false)
+	if err != nil {
+		return nil, err
+	}
+	var v ValidationError
+	if err := s.checkHosts(ctx, ch, &v); err != nil {
+		return nil, err
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	return ch, nil
 }
 
 // GetChannel of a company.

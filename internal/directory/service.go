@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -21,6 +22,7 @@ type Service struct {
 	store store.Store
 	hash  Hasher
 	log   *slog.Logger
+	pol   Policies
 }
 
 // New returns a Service.
@@ -55,6 +57,9 @@ func checkName(v *ValidationError, field, name string) {
 		v.add(field, "required")
 	case n > maxName:
 		v.add(field, fmt.Sprintf("must be at most %d characters", maxName))
+	case strings.ContainsFunc(name, unicode.IsControl):
+		// A name becomes a header's display name (From of replies).
+		v.add(field, "must be one line without control characters")
 	}
 }
 

@@ -272,6 +272,7 @@ func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) 
 func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel, in model.Inbound, pm *mailparse.Message, dkey string) (Event, error) {
 	now := s.now().UTC()
 	ev := Event{CompanyID: in.CompanyID, ChannelID: ch.ID}
+	oneLineHeaders(pm)
 	from := pm.From.Address
 	if from == "" && len(pm.ReplyTo) > 0 {
 		from = pm.ReplyTo[0].Address

@@ -12,11 +12,14 @@ func (p *parser) finish() {
 	// NUL is no text (and PostgreSQL refuses it in text columns).
 	m.TextBody = strings.ReplaceAll(m.TextBody, "\x00", "")
 	noNUL := func(s string) string { return strings.ReplaceAll(s, "\x00", "") }
-	m.Subject = noNUL(m.Subject)
-	m.From.Name, m.From.Address = noNUL(m.From.Name), noNUL(m.From.Address)
+	// A subject and display names are one line of text: an encoded CR/LF
+	// (or any other control character) in them would be stored, shown and
+	// copied into reply headers, where it is refused (or injects headers).
+	m.Subject = oneLine(m.Subject)
+	m.From.Name, m.From.Address = oneLine(m.From.Name), noNUL(m.From.Address)
 	for _, l := range [][]Address{m.To, m.Cc, m.Bcc, m.ReplyTo} {
 		for i := range l {
-			l[i].Name, l[i].Address = noNUL(l[i].Name), noNUL(l[i].Address)
+			l[i].Name, l[i].Address = oneLine(l[i].Name), noNUL(l[i].Address)
 		}
 	}
 	for k, vs := range m.Headers {
@@ -92,4 +95,37 @@ func isStubText(s string) bool {
 		}
 	}
 	return false
+}
+
+// oneLine turns header text into one line: a line break (CR, LF,
+// U+2028/2029) becomes a space (one per run, none after a space), other
+// control characters (C0 but tab, DEL, C1) and bidi embeddings, overrides
+// and isolates (U+202A–202E, U+2066–2069; not the LRM/RLM marks) are dropped;
+// everything else is kept as it is.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, needsCleaning) {
+		return s
+	}
+	var b strings.Builder
+	prevSpace := false
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
+			if !prevSpace {
+				b.WriteByte(' ')
+				prevSpace = true
+			}
+			continue
+		case needsCleaning(r):
+			continue
+		}
+		b.WriteRune(r)
+		prevSpace = r == ' ' || r == '\t'
+	}
+	return b.String()
+}
+
+func needsCleaning(r rune) bool {
+	return (r < 0x20 && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' ||
+		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
 }

@@ -2,6 +2,7 @@ package mailparse
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"io"
 	"os"
@@ -402,3 +403,39 @@ func TestFallback(t *testing.T) {
 		t.Errorf("fallback of junk = %q", m.TextBody)
 	}
 }
+
+// A subject or display name is one line: encoded line breaks and control
+// characters never reach the ticket, its list or a reply's headers
+// (issue 13 item 8: such a ticket could not be answered).
+func TestHeaderTextIsOneLine(t *testing.T) {
+	b64 := func(s string) string { return "=?utf-8?B?" + base64Std(s) + "?=" }
+	raw := "From: " + b64("João\r\nBcc: x@evil.test") + " <joao@cliente.test>\r\n" +
+		"To: " + b64("Suporte\x07\u202e") + " <suporte@acme.test>, =?utf-8?Q?Maria=0ASilva?= <maria@acme.test>\r\n" +
+		"Subject: " + b64("Pedido\r\n\r\nBcc: x@evil.test\x00 fim\ttab \u2028linha") + "\r\n\r\ncorpo\r\n"
+	m, err := Parse(strings.NewReader(raw), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "Pedido Bcc: x@evil.test fim\ttab linha"; m.Subject != want {
+		t.Errorf("subject %q, want %q", m.Subject, want)
+	}
+	if m.From.Name != "João Bcc: x@evil.test" || m.From.Address != "joao@cliente.test" {
+		t.Errorf("from %+v", m.From)
+	}
+	if len(m.To) != 2 || m.To[0].Name != "Suporte" || m.To[1].Name != "Maria Silva" {
+		t.Errorf("to %+v", m.To)
+	}
+	for _, s := range []string{m.Subject, m.From.Name, m.To[0].Name, m.To[1].Name} {
+		if strings.ContainsAny(s, "\r\n\x00\x07") {
+			t.Errorf("control character left in %q", s)
+		}
+	}
+	// Ordinary text is left exactly as it was.
+	for _, s := range []string{"Re:  dois espaços", "\tRe: tab", "שלום \u200fעולם", ""} {
+		if got := oneLine(s); got != s {
+			t.Errorf("oneLine(%q) = %q", s, got)
+		}
+	}
+}
+
+func base64Std(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }

@@ -266,3 +266,24 @@ func ValidSlug(s string) bool {
 	}
 	return true
 }
+
+// OneLine makes a header text (a subject, a display name) safe to store
+// and to write back into a header: control characters (CR, LF, tab, NUL,
+// DEL, C1) become spaces, runs of spaces one space, and the ends are
+// trimmed. A customer's encoded Subject can decode to a line break, and
+// one stored as is made every reply to that ticket fail.
+func OneLine(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool {
+		return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029'
+	}) &&
+		!strings.Contains(s, "  ") && strings.TrimSpace(s) == s {
+		return s
+	}
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}

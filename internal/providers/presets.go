@@ -2,6 +2,7 @@ package providers
 
 import (
 	"fmt"
+	"net"
 	"sort"
 	"strings"
 
@@ -245,6 +246,18 @@ func Apply(s *model.ChannelSettings) int {
 		return s.DailyQuota
 	}
 	return p.Quota(s.AccountKind)
+}
+
+// LoopbackHost reports whether host names this machine ("localhost",
+// 127.0.0.0/8, ::1): the only place a mailbox password may travel
+// unencrypted (encryption "none").
+func LoopbackHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(strings.Trim(strings.TrimSpace(host), "[]"), "."))
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 // ValidateServer checks one endpoint: host and port present, and a known

@@ -35,6 +35,11 @@ const (
 	CodeConnectionLost     Code = "connection_lost"
 	CodeProtocol           Code = "protocol_error"
 	CodeInvalidSettings    Code = "invalid_settings"
+	// CodeHostNotAllowed: the host is, or resolves to, an internal address
+	// (loopback, private network, link-local...) that the server does not
+	// connect to for a company (package netguard). Same answer for every
+	// port, so the test cannot map the internal network.
+	CodeHostNotAllowed Code = "host_not_allowed"
 	// OAuth logins (Gmail, Office 365).
 	CodeOAuthReconnect   Code = "oauth_reconnect_needed"  // grant revoked/expired: an admin must connect again
 	CodeOAuthRefused     Code = "oauth_auth_failed"       // server refused a freshly refreshed token
@@ -127,6 +132,9 @@ var messages = map[Code]Text{
 	CodeInvalidSettings: {
 		PT: "Configuração %[1]s inválida.",
 		EN: "Invalid %[1]s settings."},
+	CodeHostNotAllowed: {
+		PT: "O servidor %[1]s %[2]s fica numa rede interna, e o Atende não se conecta a redes internas em nome de uma empresa. Use o endereço público do servidor; se ele é mesmo da rede onde o Atende roda, o administrador do Atende pode liberá-lo com --allow-private-hosts.",
+		EN: "The %[1]s server %[2]s is on an internal network, and Atende does not connect to internal networks on a company's behalf. Use the server's public address; if it really is on the network Atende runs in, the Atende operator can allow it with --allow-private-hosts."},
 	CodeOAuthReconnect: {
 		PT: "A autorização de acesso à caixa de email foi revogada ou expirou no provedor. Um administrador precisa reconectar o canal (Conectar com Google / Microsoft).",
 		EN: "The mailbox authorization was revoked or expired at the provider. An administrator must reconnect the channel (Connect with Google / Microsoft)."},
@@ -179,6 +187,10 @@ func NetProblem(server, host, provider string, err error) *Problem {
 	}
 	mk := func(c Code) *Problem {
 		return &Problem{Code: c, Severity: SeverityError, Server: server, Host: host, Provider: provider, Err: err}
+	}
+	var blocked interface{ HostNotAllowed() bool }
+	if errors.As(err, &blocked) && blocked.HostNotAllowed() {
+		return mk(CodeHostNotAllowed)
 	}
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError

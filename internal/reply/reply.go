@@ -9,6 +9,7 @@ import (
 	"html"
 	"io"
 	"mime"
+	"net"
 	"net/mail"
 	"regexp"
 	"strings"
@@ -136,15 +137,22 @@ func Compose(in Input) (*Output, error) {
 		ours[a] = true
 	}
 	ours[model.NormalizeEmail(from.Address)] = true
+	own := func(addr string) bool {
+		a := model.NormalizeEmail(addr)
+		return ours[a] || inboundOf(in.Channel, a)
+	}
 
-	// Recipients.
+	// Recipients. Those chosen by the agent are checked (a clear error);
+	// the defaults come from the thread, that is from customers' mail, and
+	// an address no reply can go to is left out instead of making the
+	// ticket unanswerable.
 	last := lastInbound(in.Thread)
 	if in.To != nil {
 		out.To = in.To
 	} else {
-		to := in.Contact
-		if last != nil && !ours[model.NormalizeEmail(last.From.Address)] {
-			to = last.From
+		to := model.Address{Name: model.OneLine(in.Contact.Name), Address: in.Contact.Address}
+		if last != nil && !own(last.From.Address) && checkAddress(model.Address{Address: last.From.Address}) == nil {
+			to = model.Address{Name: model.OneLine(last.From.Name), Address: last.From.Address}
 		}
 		if to.Address == "" {
 			return nil, invalid("no recipient: the ticket has no contact address")
@@ -154,7 +162,7 @@ func Compose(in Input) (*Output, error) {
 	if in.Cc != nil {
 		out.Cc = in.Cc
 	} else {
-		out.Cc = defaultCc(in.Thread, out.To, ours)
+		out.Cc = defaultCc(in.Thread, out.To, own)
 	}
 	out.Bcc = append(out.Bcc, in.Bcc...)
 	if cc := strings.TrimSpace(in.Channel.Settings.CarbonCopy); cc != "" {
@@ -172,10 +180,11 @@ func Compose(in Input) (*Output, error) {
 		return nil, invalid("no recipients")
 	}
 
-	// Subject.
+	// Subject. The ticket's comes from a customer's mail: made one line
+	// (an agent's own subject with a line break is an error below).
 	subject := in.Subject
 	if subject == "" {
-		subject = in.Ticket.Subject
+		subject = model.OneLine(in.Ticket.Subject)
 		if !isReply(subject) {
 			subject = "Re: " + subject
 		}
@@ -243,9 +252,28 @@ func fromAddress(ch *model.Channel) (model.Address, error) {
 	}
 	a := model.Address{Name: ch.Settings.FromName, Address: addr}
 	if a.Name == "" {
-		a.Name = ch.Name
+		a.Name = model.OneLine(ch.Name)
 	}
 	return a, checkAddress(a)
+}
+
+// inboundOf reports whether addr is ch's inbound address
+// (<company>-<token>@<inbound domain>, any +detail): mail a customer sent
+// to it directly lists it as a recipient, and copying a reply there would
+// hand the secret token to everyone on the thread and loop the reply back
+// into the ticket.
+func inboundOf(ch *model.Channel, addr string) bool {
+	if ch.InboundToken == "" {
+		return false
+	}
+	local, _, ok := strings.Cut(model.NormalizeEmail(addr), "@")
+	if !ok {
+		return false
+	}
+	if plus := strings.IndexByte(local, '+'); plus >= 0 {
+		local = local[:plus]
+	}
+	return strings.HasSuffix(local, "-"+strings.ToLower(ch.InboundToken))
 }
 
 // checkAddress rejects header injection and malformed addresses.
@@ -259,6 +287,13 @@ func checkAddress(a model.Address) error {
 	p, err := mail.ParseAddress(a.Address)
 	if err != nil || p.Address != a.Address || !strings.Contains(a.Address, "@") {
 		return invalid("%q is not a valid email address", a.Address)
+	}
+	// A domain literal (x@[127.0.0.1]) or a bare address as the domain
+	// makes the relay deliver straight to that host, internal ones
+	// included: mail goes to domains only.
+	domain := a.Address[strings.LastIndexByte(a.Address, '@')+1:]
+	if strings.HasPrefix(domain, "[") || net.ParseIP(strings.Trim(domain, "[]")) != nil || !strings.Contains(domain, ".") {
+		return invalid("%q is not a valid email address (mail goes to domain names, not to IP addresses)", a.Address)
 	}
 	return nil
 }
@@ -283,22 +318,19 @@ func lastWithMessageID(msgs []model.Message) *model.Message {
 
 // defaultCc keeps everyone who was on the thread (From, To, Cc of its
 // mails) except our own addresses and the To recipients.
-func defaultCc(msgs []model.Message, to []model.Address, ours map[string]bool) []model.Address {
+func defaultCc(msgs []model.Message, to []model.Address, own func(string) bool) []model.Address {
 	skip := map[string]bool{}
-	for k := range ours {
-		skip[k] = true
-	}
 	for _, a := range to {
 		skip[model.NormalizeEmail(a.Address)] = true
 	}
 	var out []model.Address
 	add := func(a model.Address) {
 		k := model.NormalizeEmail(a.Address)
-		if k == "" || skip[k] || strings.HasSuffix(k, "@invalid") || !model.ValidEmail(k) {
-			return // never prefill a typo ("gerente@cliente") stored earlier
+		if k == "" || skip[k] || own(k) || strings.HasSuffix(k, "@invalid") || !model.ValidEmail(k) || checkAddress(model.Address{Address: k}) != nil {
+			return // never prefill a typo ("gerente@cliente") stored earlier, our own or an IP-literal address
 		}
 		skip[k] = true
-		out = append(out, model.Address{Name: a.Name, Address: k})
+		out = append(out, model.Address{Name: model.OneLine(a.Name), Address: k})
 	}
 	for _, m := range msgs {
 		if m.Direction == model.DirNote {

@@ -210,3 +210,43 @@ func TestReferencesBounded(t *testing.T) {
 		t.Fatalf("refs = %d %v", len(out.Refs), out.Refs)
 	}
 }
+
+// Issue #13, items 8, 9 and 13 on the composing side (each failed
+// before): a ticket subject or a thread name with a line break (stored by
+// an older version from an encoded header) no longer makes every reply
+// fail; the channel's secret inbound address, which the customer wrote to
+// directly, is not copied; an IP-literal recipient on the thread is left
+// out of the defaults and refused when the agent types it.
+func TestRepliesSurviveHostileThreads(t *testing.T) {
+	in := fixture()
+	in.Channel.InboundToken = "k3v9q2xw7mbt4zpa"
+	in.Ticket.Subject = "Pedido\r\nBcc: vitima@evil.test"
+	in.Thread[2].From.Name = "Maria\r\nX-Injected: 1"
+	in.Thread[2].To = append(in.Thread[2].To, model.Address{Address: "acme-k3v9q2xw7mbt4zpa@inbound.atende.test"},
+		model.Address{Address: "Acme-K3V9Q2XW7MBT4ZPA+detail@inbound.atende.test"})
+	in.Thread[2].Cc = append(in.Thread[2].Cc, model.Address{Name: "Loop\nBack", Address: "x@[127.0.0.1]"}, model.Address{Address: "y@10.0.0.1"})
+	out, err := Compose(in)
+	if err != nil {
+		t.Fatalf("reply to a hostile thread: %v", err)
+	}
+	if out.Subject != "Re: Pedido Bcc: vitima@evil.test" || strings.Contains(string(out.Raw), "\nX-Injected") || strings.Contains(string(out.Raw), "\nBcc:") {
+		t.Fatalf("subject %q\n%s", out.Subject, out.Raw)
+	}
+	for _, r := range out.Recipients {
+		if strings.Contains(strings.ToLower(r), "k3v9q2xw7mbt4zpa") || strings.Contains(r, "127.0.0.1") || strings.Contains(r, "10.0.0.1") || r == "vitima@evil.test" {
+			t.Fatalf("recipient %q in %v", r, out.Recipients)
+		}
+	}
+	m := parse(t, out.Raw)
+	if len(m.Bcc) != 0 || m.To[0].Name != "Maria X-Injected: 1" {
+		t.Fatalf("to %+v bcc %+v", m.To, m.Bcc)
+	}
+	// Typed by the agent: a clear error.
+	for _, bad := range []string{"x@[127.0.0.1]", "x@127.0.0.1", "x@[IPv6:::1]", "x@localhost"} {
+		in := fixture()
+		in.Cc = []model.Address{{Address: bad}}
+		if _, err := Compose(in); !errors.Is(err, ErrInvalid) {
+			t.Fatalf("Cc %s: %v", bad, err)
+		}
+	}
+}

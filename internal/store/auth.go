@@ -31,13 +31,13 @@ type APIToken struct {
 	RevokedAt  time.Time // zero: active
 }
 
-// LoginThrottle counts failed logins for one key ("acct:<company>:<email>"
-// or "ip:<addr>") within a window, and the lockout it caused.
+// LoginThrottle counts failed logins for one key (an account and client
+// address, or a client address) and when the next attempt is allowed.
 type LoginThrottle struct {
 	Key         string
 	Failures    int
-	WindowStart time.Time
-	LockedUntil time.Time // zero: not locked
+	WindowStart time.Time // the last counted attempt
+	LockedUntil time.Time // next attempt allowed at; zero: now
 }
 
 // Webhook is a company's HTTP endpoint for events.
@@ -79,6 +79,11 @@ type Auth interface {
 	GetLoginThrottle(ctx context.Context, key string) (*LoginThrottle, error)
 	// PutLoginThrottle creates or replaces the counter for t.Key.
 	PutLoginThrottle(ctx context.Context, t *LoginThrottle) error
+	// LockLoginThrottle, inside Tx, returns the counter for key (a new
+	// one, with no failures and WindowStart at, when there is none) and
+	// holds it until the transaction ends: concurrent logins for one key
+	// read and update it one after the other.
+	LockLoginThrottle(ctx context.Context, key string, at time.Time) (*LoginThrottle, error)
 	DeleteLoginThrottle(ctx context.Context, key string) error
 
 	// AgentTeamIDs lists the teams an agent belongs to, in ID order.
@@ -88,4 +93,10 @@ type Auth interface {
 	GetWebhook(ctx context.Context, companyID, id int64) (*Webhook, error)
 	ListWebhooks(ctx context.Context, companyID int64) ([]Webhook, error)
 	DeleteWebhook(ctx context.Context, companyID, id int64) error
+	// UpdateWebhookSecret replaces the stored (sealed) signing secret;
+	// ErrNotFound for another company's webhook.
+	UpdateWebhookSecret(ctx context.Context, companyID, id int64, secret string) error
+	// DeleteLoginThrottlesBefore crosses companies: it removes counters
+	// whose last failure is before t and that hold back nothing after t.
+	DeleteLoginThrottlesBefore(ctx context.Context, t time.Time) (int, error)
 }

@@ -48,6 +48,7 @@ type Queries interface {
 	Outbox
 	DKIM
 	Cluster
+	Identities
 }
 
 // Companies are tenants.

@@ -21,6 +21,8 @@ type CheckOptions struct {
 	AllowInsecure bool
 	Timeout       time.Duration // per server (20 s)
 	SkipSMTP      bool          // only test IMAP (incoming-only channels)
+	// Dial opens the TCP connections of both tests (see Config.Dial).
+	Dial DialFunc
 }
 
 // CheckReport is the result of a connection test.
@@ -71,7 +73,7 @@ func checkIMAP(ctx context.Context, s model.ChannelSettings, password string, o 
 	}
 	cctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	c, conn, err := connect(cctx, s.IMAP, dialOptions{TLS: o.TLS, Insecure: o.AllowInsecure, DialTimeout: o.Timeout, Provider: s.Provider})
+	c, conn, err := connect(cctx, s.IMAP, dialOptions{TLS: o.TLS, Insecure: o.AllowInsecure, DialTimeout: o.Timeout, Provider: s.Provider, Dial: o.Dial})
 	if err != nil {
 		return add(err)
 	}
@@ -126,7 +128,8 @@ func checkSMTP(ctx context.Context, s model.ChannelSettings, password string, o 
 		auth = smtpout.OAuthAuth(user, func(context.Context, bool) (string, error) { return password, nil })
 	}
 	sender := smtpout.New(smtpout.Config{Server: s.SMTP, Auth: auth, TLS: o.TLS,
-		Provider: s.Provider, AllowInsecure: o.AllowInsecure, DialTimeout: o.Timeout, CommandTimeout: o.Timeout}, nil)
+		Provider: s.Provider, AllowInsecure: o.AllowInsecure && providers.LoopbackHost(s.SMTP.Host), DialTimeout: o.Timeout,
+		CommandTimeout: o.Timeout, Dial: o.Dial}, nil)
 	defer sender.Close()
 	cctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
@@ -148,7 +151,7 @@ func checkSMTP(ctx context.Context, s model.ChannelSettings, password string, o 
 // channel's access token (XOAUTH2).
 func AppendSent(ctx context.Context, s model.ChannelSettings, password, folder string, raw io.Reader, size int64, cfg Config) error {
 	cfg = cfg.withDefaults()
-	c, conn, err := connect(ctx, s.IMAP, dialOptions{TLS: cfg.TLS, Insecure: cfg.AllowInsecure, DialTimeout: cfg.DialTimeout, Provider: s.Provider})
+	c, conn, err := connect(ctx, s.IMAP, dialOptions{TLS: cfg.TLS, Insecure: cfg.AllowInsecure, DialTimeout: cfg.DialTimeout, Provider: s.Provider, Dial: cfg.Dial})
 	if err != nil {
 		return err
 	}

@@ -42,8 +42,13 @@ type Config struct {
 	// TLS is the base TLS configuration (RootCAs in tests); verification
 	// is always on. ServerName is set per server.
 	TLS *tls.Config
-	// AllowInsecure permits Encryption "none" (explicit opt-in).
+	// AllowInsecure permits Encryption "none" (explicit opt-in), and only
+	// to a loopback host: a mailbox password never crosses a network
+	// unencrypted.
 	AllowInsecure bool
+	// Dial opens the TCP connection (netguard.Guard.DialContext in the
+	// server: no internal addresses); nil dials directly.
+	Dial DialFunc
 	// PollInterval is how often a server without IDLE is checked (60 s).
 	PollInterval time.Duration
 	// IdleRestart re-issues IDLE this often (25 min; RFC 2177 servers may
@@ -243,7 +248,7 @@ func (f *Folder) session(ctx context.Context) error {
 	} else if pw, err = f.password(ctx); err != nil {
 		return providers.New(providers.CodeMissingPassword, "imap", addr, set.Provider, err)
 	}
-	c, conn, err := connect(ctx, set.IMAP, dialOptions{TLS: f.cfg.TLS, Insecure: f.cfg.AllowInsecure, DialTimeout: f.cfg.DialTimeout,
+	c, conn, err := connect(ctx, set.IMAP, dialOptions{TLS: f.cfg.TLS, Insecure: f.cfg.AllowInsecure, DialTimeout: f.cfg.DialTimeout, Dial: f.cfg.Dial,
 		Provider: set.Provider, Handler: handler})
 	if err != nil {
 		return err

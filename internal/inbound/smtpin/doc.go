@@ -19,14 +19,23 @@
 //     a store failure during lookup: 451 4.3.0.
 //   - An address that is not an inbound address but a channel's
 //     Settings.PrimaryEmail or one of Settings.AdditionalEmails (Atende's
-//     server is then the MX of that domain) maps to that channel when
-//     exactly one enabled channel in the installation claims it; two or
-//     more claimants get 550 5.1.1 with a reason. The table comes from
-//     ListEnabledChannels (no store method was added for it): it is
-//     rebuilt lazily by the first lookup after Config.AddressTTL (30 s),
-//     or after Server.InvalidateAddresses. A lazy TTL needs no goroutine,
-//     and a table of every enabled channel is small (one entry per
-//     address), while a per-RCPT query across companies would need a new
+//     server is then the MX of that domain) maps to that channel only
+//     when the channel's company owns the address: it verified the
+//     address itself or its domain (package identity). Any company may
+//     list any address; listing is not owning, so another company's claim
+//     neither receives the owner's mail nor blocks it. Two channels of the
+//     owning company claiming one address get 550 5.1.1 with a reason. An
+//     address claimed but verified by nobody gets 550 5.7.1 "not
+//     verified", so the sender is told at once (the mail is not silently
+//     lost), and each claimant's admins get one notice a day
+//     (identity.NoticeRefused) saying what to verify; when another company
+//     owns the address the claimants are told nothing. A "+detail" is
+//     ignored (replies to plus-addresses). The table comes from
+//     ListEnabledChannels and ListVerifiedIdentities: it is rebuilt lazily
+//     by the first lookup after Config.AddressTTL (30 s), or after
+//     Server.InvalidateAddresses. A lazy TTL needs no goroutine, and a
+//     table of every enabled channel is small (one entry per address),
+//     while a per-RCPT query across companies would need a new
 //     cross-company JSON query in both dialects.
 //
 // Several RCPTs naming one or more channels make one transaction: the

@@ -202,7 +202,7 @@ func New(cfg Config, deps Deps, log *slog.Logger) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{cfg: cfg, deps: deps, log: log, auth: authenticator{res: deps.Resolver}}
-	s.rcpt = &rcptResolver{dir: deps.Store, domain: cfg.InboundDomain, ttl: cfg.AddressTTL, now: deps.Clock.Now}
+	s.rcpt = &rcptResolver{dir: deps.Store, domain: cfg.InboundDomain, ttl: cfg.AddressTTL, now: deps.Clock.Now, log: log}
 	// Wall clock: the connection rate limit paces the network edge; it
 	// decides nothing that is stored or scheduled.
 	s.lim = newIPLimiter(cfg.MaxConnsPerIP, cfg.ConnsPerMinute, cfg.ConnBurst, time.Now)

@@ -447,36 +447,43 @@ func TestPrimaryAndAdditionalEmails(t *testing.T) {
 	e := newStoreEnv(t) // channel "suporte" claims suporte@acme.test
 	ch2 := e.addChannel(t, e.co, "vendas", func(c *model.Channel) {
 		c.Settings.PrimaryEmail = "Vendas@ACME.test"
-		c.Settings.AdditionalEmails = []string{"compras@acme.test", "shared@acme.test"}
+		c.Settings.AdditionalEmails = []string{"compras@acme.test", "shared@acme.test", "dup@acme.test"}
 	})
+	e.addChannel(t, e.co, "dup", func(c *model.Channel) { c.Settings.PrimaryEmail = "dup@acme.test" })
 	beta := &model.Company{Slug: "beta", Name: "Beta"}
 	must(t, e.st.CreateCompany(bg, beta))
+	// Beta lists an address of acme's domain: a claim, not ownership.
 	e.addChannel(t, beta, "geral", func(c *model.Channel) { c.Settings.AdditionalEmails = []string{"shared@acme.test"} })
 	e.addChannel(t, beta, "imap", func(c *model.Channel) {
 		c.Incoming = model.ConnExternal
 		c.Settings.PrimaryEmail = "imap@beta.test"
 	})
+	verify(t, e.st, e.co.ID, store.IdentityDomain, "acme.test")
+	verify(t, e.st, beta.ID, store.IdentityDomain, "beta.test")
 	srv := e.start(t, Config{AddressTTL: time.Minute}, nil)
 
 	tests := []struct {
 		rcpt    string
 		code    int
+		enh     smtp.EnhancedCode
 		channel int64
 		text    string
 	}{
-		{"suporte@acme.test", 0, e.ch.ID, ""},
-		{"VENDAS@acme.test", 0, ch2.ID, ""},
-		{"compras@acme.test", 0, ch2.ID, ""},
-		{"shared@acme.test", 550, 0, "more than one Atende channel"},
-		{"imap@beta.test", 550, 0, "not internal"},
-		{"nobody@acme.test", 550, 0, "No such mailbox"},
+		{"suporte@acme.test", 0, smtp.EnhancedCode{}, e.ch.ID, ""},
+		{"VENDAS@acme.test", 0, smtp.EnhancedCode{}, ch2.ID, ""},
+		{"compras+rt7x@acme.test", 0, smtp.EnhancedCode{}, ch2.ID, ""},
+		// Beta's claim does not take acme's mail, nor block it.
+		{"shared@acme.test", 0, smtp.EnhancedCode{}, ch2.ID, ""},
+		{"dup@acme.test", 550, smtp.EnhancedCode{5, 1, 1}, 0, "more than one Atende channel"},
+		{"imap@beta.test", 550, smtp.EnhancedCode{5, 1, 1}, 0, "not internal"},
+		{"nobody@acme.test", 550, smtp.EnhancedCode{5, 1, 1}, 0, "No such mailbox"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.rcpt, func(t *testing.T) {
 			raw := buildMail("c@customer.test", tc.rcpt, "", "x", "p-"+tc.rcpt, "x")
 			rcptErrs, dataErr := send(t, e.saddr, "c@customer.test", []string{tc.rcpt}, raw)
 			if tc.code != 0 {
-				se := wantCode(t, rcptErrs[0], tc.code, smtp.EnhancedCode{5, 1, 1})
+				se := wantCode(t, rcptErrs[0], tc.code, tc.enh)
 				if !strings.Contains(se.Message, tc.text) {
 					t.Fatalf("text %q", se.Message)
 				}
@@ -491,15 +498,15 @@ func TestPrimaryAndAdditionalEmails(t *testing.T) {
 		})
 	}
 
-	// A new claimant appears: cached until the TTL passes (or invalidation).
+	// A new claimant from another company appears: after the TTL acme's
+	// mail still goes to acme (before verification existed, a second
+	// claim answered 550 to the real owner).
 	e.addChannel(t, beta, "copia", func(c *model.Channel) { c.Settings.PrimaryEmail = "compras@acme.test" })
-	rcptErrs, _ := send(t, e.saddr, "c@customer.test", []string{"compras@acme.test"}, buildMail("c@customer.test", "compras@acme.test", "", "y", "y@x", "y"))
-	if rcptErrs[0] != nil {
-		t.Fatalf("within TTL: %v", rcptErrs[0])
-	}
 	e.clk.Advance(2 * time.Minute)
-	rcptErrs, _ = send(t, e.saddr, "c@customer.test", []string{"compras@acme.test"}, buildMail("c@customer.test", "compras@acme.test", "", "y", "y2@x", "y"))
-	wantCode(t, rcptErrs[0], 550, smtp.EnhancedCode{5, 1, 1})
+	rcptErrs, _ := send(t, e.saddr, "c@customer.test", []string{"compras@acme.test"}, buildMail("c@customer.test", "compras@acme.test", "", "y", "y2@x", "y"))
+	if rcptErrs[0] != nil {
+		t.Fatalf("owner's mail after a foreign claim: %v", rcptErrs[0])
+	}
 	// Invalidate picks up a change at once.
 	ch2.Settings.AdditionalEmails = []string{"novo@acme.test"}
 	must(t, e.st.UpdateChannel(bg, ch2))
@@ -507,6 +514,54 @@ func TestPrimaryAndAdditionalEmails(t *testing.T) {
 	rcptErrs, _ = send(t, e.saddr, "c@customer.test", []string{"novo@acme.test"}, buildMail("c@customer.test", "novo@acme.test", "", "z", "z@x", "z"))
 	if rcptErrs[0] != nil {
 		t.Fatalf("after invalidate: %v", rcptErrs[0])
+	}
+}
+
+// verify marks kind/value verified for a company, as identity.Service
+// does after the DNS record or the mailed code.
+func verify(t testing.TB, st store.Store, companyID int64, kind, value string) {
+	t.Helper()
+	must(t, st.CreateIdentity(bg, &store.Identity{CompanyID: companyID, Kind: kind, Value: value, VerifiedAt: time.Now()}))
+}
+
+// Issue #13, item 1 (failed before the fix: beta's channel received
+// acme's customers' mail): a company lists another company's address; the
+// mail is not routed to it. An address nobody verified is refused with a
+// clear 550 and the claimant's admins get one notice a day.
+func TestUnverifiedAddressDoesNotRoute(t *testing.T) {
+	e := newStoreEnv(t)
+	beta := &model.Company{Slug: "beta", Name: "Beta"}
+	must(t, e.st.CreateCompany(bg, beta))
+	verify(t, e.st, beta.ID, store.IdentityDomain, "b.test")
+	// Acme (the attacker here) lists billing@b.test and an address
+	// nobody verified; beta has no channel for billing@b.test at all.
+	evil := e.addChannel(t, e.co, "evil", func(c *model.Channel) {
+		c.Settings.PrimaryEmail = "billing@b.test"
+		c.Settings.AdditionalEmails = []string{"contato@nobody.test"}
+	})
+	e.start(t, Config{}, nil)
+	for _, rcpt := range []string{"billing@b.test", "contato@nobody.test", "contato@nobody.test"} {
+		rcptErrs, _ := send(t, e.saddr, "c@customer.test", []string{rcpt}, buildMail("c@customer.test", rcpt, "", "x", "u-"+rcpt, "x"))
+		se := wantCode(t, rcptErrs[0], 550, smtp.EnhancedCode{5, 7, 1})
+		if !strings.Contains(se.Message, "not verified") {
+			t.Fatalf("text %q", se.Message)
+		}
+	}
+	if got := e.pendingRaw(t); len(got[evil.ID]) != 0 {
+		t.Fatal("mail to an unverified address was stored")
+	}
+	ns, err := e.st.ListNotices(bg, e.co.ID, store.NoticeFilter{})
+	must(t, err)
+	// One notice (contato@nobody.test, twice refused today); none about
+	// billing@b.test, which beta owns.
+	if len(ns) != 1 || ns[0].Kind != "mail_refused_unverified" || !strings.HasPrefix(ns[0].Code, "contato@nobody.test ") || ns[0].ChannelID != evil.ID {
+		t.Fatalf("notices %+v", ns)
+	}
+	// The channel's own inbound address works without any verification.
+	rcptErrs, dataErr := send(t, e.saddr, "c@customer.test", []string{InboundAddress(e.co.Slug, evil.InboundToken, testDomain)},
+		buildMail("c@customer.test", "x@y.test", "", "x", "inb@x", "x"))
+	if rcptErrs[0] != nil || dataErr != nil {
+		t.Fatal(rcptErrs[0], dataErr)
 	}
 }
 

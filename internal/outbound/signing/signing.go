@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"sync"
 	"time"
@@ -96,24 +97,142 @@ func (s *Signer) EnsureKey(ctx context.Context, companyID int64, domain string) 
 
 // Record is one DNS record the admin must publish.
 type Record struct {
+	Kind  string `json:"kind"` // KindDKIM or KindSPF
 	Type  string `json:"type"`
 	Name  string `json:"name"`
 	Value string `json:"value"`
 	Help  string `json:"help"`
 }
 
+// Record kinds (Record.Kind).
+const (
+	KindDKIM = "dkim"
+	KindSPF  = "spf"
+)
+
 // DNSRecords lists the records for a domain's key; relayHost (may be
-// empty) is the smarthost the SPF record must allow.
+// empty) is the smarthost the SPF record must allow (an address becomes
+// an ip4:/ip6: mechanism, a name an a: mechanism).
 func DNSRecords(k *store.DKIMKey, relayHost string) []Record {
-	recs := []Record{{Type: "TXT", Name: k.Selector + "._domainkey." + k.Domain, Value: "v=DKIM1; k=rsa; p=" + k.PublicKey,
+	recs := []Record{{Kind: KindDKIM, Type: "TXT", Name: k.Selector + "._domainkey." + k.Domain, Value: "v=DKIM1; k=rsa; p=" + k.PublicKey,
 		Help: "DKIM: lets receivers verify that mail from this domain sent through Atende is genuine."}}
 	spf := "v=spf1 mx ~all"
-	if relayHost != "" {
-		spf = "v=spf1 mx a:" + relayHost + " ~all"
+	if m := spfMechanism(relayHost); m != "" {
+		spf = "v=spf1 mx " + m + " ~all"
 	}
-	recs = append(recs, Record{Type: "TXT", Name: k.Domain, Value: spf,
-		Help: "SPF: allow the relay to send for this domain. If the domain already has an SPF record, add the a:/include: part to it instead of publishing a second one."})
+	recs = append(recs, Record{Kind: KindSPF, Type: "TXT", Name: k.Domain, Value: spf,
+		Help: "SPF: allow the relay to send for this domain. If the domain already has an SPF record, add the a:/ip4:/include: part to it instead of publishing a second one."})
 	return recs
+}
+
+// spfMechanism is the SPF mechanism that allows the relay host.
+func spfMechanism(relayHost string) string {
+	h := strings.Trim(strings.TrimSpace(relayHost), "[]")
+	if h == "" {
+		return ""
+	}
+	if ip := net.ParseIP(h); ip != nil {
+		if ip.To4() != nil {
+			return "ip4:" + ip.String()
+		}
+		return "ip6:" + ip.String()
+	}
+	return "a:" + strings.ToLower(h)
+}
+
+// TXTResolver looks up TXT records (*net.Resolver).
+type TXTResolver interface {
+	LookupTXT(ctx context.Context, name string) ([]string, error)
+}
+
+// Published states of a record (RecordStatus.State).
+const (
+	Published    = "published"     // the record is there as Atende needs it
+	NotFound     = "not_found"     // no such record
+	Different    = "different"     // a DKIM key or SPF record is there, but not this one
+	LookupFailed = "lookup_failed" // the resolver failed (timeout, SERVFAIL): try again
+)
+
+// RecordStatus is a record with what the DNS answered for it.
+type RecordStatus struct {
+	Record
+	State string   `json:"state"`
+	Found []string `json:"found"` // the TXT values found at the name (DKIM and SPF ones only)
+}
+
+// CheckPublished looks each record up through res: a DKIM record is
+// published when a key at its name has the same p= (whitespace and the
+// string splitting of long records ignored); an SPF record when the
+// domain's SPF record (v=spf1) contains the relay's mechanism, or is the
+// exact record (no relay configured).
+func CheckPublished(ctx context.Context, res TXTResolver, recs []Record) []RecordStatus {
+	out := make([]RecordStatus, len(recs))
+	for i, r := range recs {
+		out[i] = RecordStatus{Record: r, State: NotFound, Found: []string{}}
+		txts, err := res.LookupTXT(ctx, r.Name)
+		var dnsErr *net.DNSError
+		if err != nil {
+			if !(errors.As(err, &dnsErr) && dnsErr.IsNotFound) {
+				out[i].State = LookupFailed
+			}
+			continue
+		}
+		switch r.Kind {
+		case KindDKIM:
+			want := tagValue(r.Value, "p")
+			for _, t := range txts {
+				if !strings.Contains(strings.ToLower(t), "p=") {
+					continue
+				}
+				out[i].Found = append(out[i].Found, t)
+				out[i].State = Different
+				if want != "" && tagValue(t, "p") == want {
+					out[i].State = Published
+					break
+				}
+			}
+		case KindSPF:
+			mech := ""
+			for _, f := range strings.Fields(r.Value) {
+				if strings.HasPrefix(f, "a:") || strings.HasPrefix(f, "ip4:") || strings.HasPrefix(f, "ip6:") {
+					mech = f
+				}
+			}
+			for _, t := range txts {
+				if !strings.HasPrefix(strings.ToLower(strings.TrimSpace(t)), "v=spf1") {
+					continue
+				}
+				out[i].Found = append(out[i].Found, t)
+				out[i].State = Different
+				got := strings.Fields(strings.ToLower(t))
+				if mech == "" && strings.EqualFold(strings.Join(got, " "), r.Value) || mech != "" && contains(got, strings.ToLower(mech)) {
+					out[i].State = Published
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s || strings.TrimPrefix(x, "+") == s {
+			return true
+		}
+	}
+	return false
+}
+
+// tagValue is a DKIM tag's value with all whitespace removed.
+func tagValue(rec, tag string) string {
+	for _, part := range strings.Split(rec, ";") {
+		k, v, ok := strings.Cut(part, "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), tag) {
+			return strings.Join(strings.Fields(v), "")
+		}
+	}
+	return ""
 }
 
 func (s *Signer) options(ctx context.Context, companyID int64, domain string) (*dkim.SignOptions, error) {

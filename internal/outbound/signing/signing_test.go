@@ -12,8 +12,11 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbound/signing"
+	"github.com/atende-helpdesk/atende/internal/resolver"
 	"github.com/atende-helpdesk/atende/internal/secrets"
+	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/dnstest"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 )
 
@@ -86,5 +89,44 @@ func TestSignVerifyAndDNSRecords(t *testing.T) {
 	}
 	if _, err := signing.New(st, box, clk).Sign(ctx, co2.ID, "x@acme.com.br", strings.NewReader(raw)); err == nil {
 		t.Fatal("a key copied from another company was accepted")
+	}
+}
+
+// Issue #15, item 13: the records are checked on the DNS the admin
+// publishes to (through --dns-resolver): published, not found, a
+// different key or SPF, and a failing resolver.
+func TestCheckPublished(t *testing.T) {
+	ctx := context.Background()
+	k := &store.DKIMKey{CompanyID: 1, Domain: "acme.test", Selector: "atende202611", PublicKey: "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAx+abc/def=="}
+	recs := signing.DNSRecords(k, "smtp.relay.test")
+	if recs[1].Value != "v=spf1 mx a:smtp.relay.test ~all" || signing.DNSRecords(k, "192.0.2.25")[1].Value != "v=spf1 mx ip4:192.0.2.25 ~all" ||
+		signing.DNSRecords(k, "2001:db8::25")[1].Value != "v=spf1 mx ip6:2001:db8::25 ~all" {
+		t.Fatalf("SPF values: %+v", recs)
+	}
+	dns := dnstest.Start(t)
+	res := resolver.New(dns.Addr())
+	states := func() (string, string) {
+		st := signing.CheckPublished(ctx, res, recs)
+		return st[0].State, st[1].State
+	}
+	if d, s := states(); d != signing.NotFound || s != signing.NotFound {
+		t.Fatalf("nothing published: %s %s", d, s)
+	}
+	dns.SetTXT("atende202611._domainkey.acme.test", "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAother")
+	dns.SetTXT("acme.test", "v=spf1 include:_spf.google.com ~all", "google-site-verification=x")
+	if d, s := states(); d != signing.Different || s != signing.Different {
+		t.Fatalf("other key and SPF: %s %s", d, s)
+	}
+	// The admin's DNS split the key in two strings and put the relay in
+	// the existing SPF record.
+	dns.SetTXT("atende202611._domainkey.acme.test", "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIB CgKCAQEAx+abc/def==")
+	dns.SetTXT("acme.test", "v=spf1 include:_spf.google.com a:smtp.relay.test ~all")
+	st := signing.CheckPublished(ctx, res, recs)
+	if st[0].State != signing.Published || st[1].State != signing.Published || len(st[1].Found) != 1 {
+		t.Fatalf("published: %+v", st)
+	}
+	dns.SetFail(true)
+	if d, s := states(); d != signing.LookupFailed || s != signing.LookupFailed {
+		t.Fatalf("SERVFAIL: %s %s", d, s)
 	}
 }

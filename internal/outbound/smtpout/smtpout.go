@@ -63,6 +63,9 @@ type Config struct {
 	Provider string      // preset ID, for hints in problems
 	// AllowInsecure permits Encryption "none".
 	AllowInsecure bool
+	// Dial opens the TCP connection (netguard.Guard.DialContext for a
+	// channel's own SMTP server); nil dials directly (the relay).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// LocalName is the EHLO name (default "localhost").
 	LocalName string
 	// DialTimeout (30 s) covers connect, TLS, greeting, EHLO and AUTH;
@@ -309,8 +312,12 @@ func (s *Sender) dialOnce(ctx context.Context, retry bool) (*smtp.Client, net.Co
 	}
 	dctx, cancel := context.WithTimeout(ctx, s.cfg.DialTimeout)
 	defer cancel()
-	d := net.Dialer{KeepAlive: 30 * time.Second}
-	raw, err := d.DialContext(dctx, "tcp", addr)
+	dial := s.cfg.Dial
+	if dial == nil {
+		d := net.Dialer{KeepAlive: 30 * time.Second}
+		dial = d.DialContext
+	}
+	raw, err := dial(dctx, "tcp", addr)
 	if err != nil {
 		return nil, nil, s.problem(err)
 	}

@@ -148,6 +148,26 @@ func (s q) PutLoginThrottle(ctx context.Context, t *store.LoginThrottle) error {
 	return nil
 }
 
+// LockLoginThrottle returns the counter for key, created when missing,
+// locked for the rest of the transaction (PostgreSQL: FOR UPDATE;
+// SQLite: the transaction already holds the database's write lock).
+func (s q) LockLoginThrottle(ctx context.Context, key string, at time.Time) (*store.LoginThrottle, error) {
+	if _, err := s.exec(ctx, `INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES (?, 0, ?, NULL)
+		ON CONFLICT (key) DO NOTHING`, key, at.UTC()); err != nil {
+		return nil, fmt.Errorf("store: lock login throttle: %w", err)
+	}
+	query := "SELECT key, failures, window_start, locked_until FROM login_throttle WHERE key = ?"
+	if s.d.Name == "postgres" {
+		query += " FOR UPDATE"
+	}
+	var t store.LoginThrottle
+	// The writer: inside a transaction it is the transaction itself.
+	if err := s.w.QueryRowContext(ctx, s.d.rebind(query), key).Scan(&t.Key, &t.Failures, tsv{&t.WindowStart}, tsv{&t.LockedUntil}); err != nil {
+		return nil, notFound(err, "lock login throttle")
+	}
+	return &t, nil
+}
+
 // DeleteLoginThrottle forgets a counter (no error when there was none).
 func (s q) DeleteLoginThrottle(ctx context.Context, key string) error {
 	if _, err := s.exec(ctx, "DELETE FROM login_throttle WHERE key = ?", key); err != nil {
@@ -213,4 +233,16 @@ func (s q) ListWebhooks(ctx context.Context, companyID int64) ([]store.Webhook, 
 func (s q) DeleteWebhook(ctx context.Context, companyID, id int64) error {
 	res, err := s.exec(ctx, "DELETE FROM webhooks WHERE company_id = ? AND id = ?", companyID, id)
 	return affected(res, err, fmt.Sprintf("delete webhook %d", id))
+}
+
+// UpdateWebhookSecret replaces a webhook's stored secret.
+func (s q) UpdateWebhookSecret(ctx context.Context, companyID, id int64, secret string) error {
+	res, err := s.exec(ctx, "UPDATE webhooks SET secret = ? WHERE company_id = ? AND id = ?", secret, companyID, id)
+	return affected(res, err, fmt.Sprintf("update webhook %d secret", id))
+}
+
+// DeleteLoginThrottlesBefore purges counters idle since before t.
+func (s q) DeleteLoginThrottlesBefore(ctx context.Context, t time.Time) (int, error) {
+	res, err := s.exec(ctx, "DELETE FROM login_throttle WHERE window_start < ? AND (locked_until IS NULL OR locked_until < ?)", t.UTC(), t.UTC())
+	return count(res, err, "purge login throttles")
 }

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -113,6 +114,48 @@ func testLoginThrottle(t *testing.T, s store.Store, clk *clock.Fake) {
 	must(t, s.DeleteLoginThrottle(ctx, "ip:1.2.3.4"))
 	_, err = s.GetLoginThrottle(ctx, "ip:1.2.3.4")
 	wantErr(t, err, store.ErrNotFound)
+
+	// LockLoginThrottle creates the row, and concurrent read-modify-write
+	// cycles on one key under it lose no update.
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.Tx(ctx, func(q store.Queries) error {
+				th, err := q.LockLoginThrottle(ctx, "acct:acme:ana@acme.test|ip:1.2.3.4", now)
+				if err != nil {
+					return err
+				}
+				th.Failures++
+				return q.PutLoginThrottle(ctx, th)
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		must(t, err)
+	}
+	got, err = s.GetLoginThrottle(ctx, "acct:acme:ana@acme.test|ip:1.2.3.4")
+	must(t, err)
+	if got.Failures != 20 || !got.WindowStart.Equal(now) {
+		t.Fatalf("20 concurrent increments gave %+v", got)
+	}
+
+	// Purge: counters idle since before t and holding nothing back after t.
+	must(t, s.PutLoginThrottle(ctx, &store.LoginThrottle{Key: "old", Failures: 3, WindowStart: now.Add(-48 * time.Hour)}))
+	must(t, s.PutLoginThrottle(ctx, &store.LoginThrottle{Key: "old-but-held", Failures: 30, WindowStart: now.Add(-48 * time.Hour), LockedUntil: now.Add(time.Hour)}))
+	n, err := s.DeleteLoginThrottlesBefore(ctx, now.Add(-24*time.Hour))
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("purged %d counters, want 1", n)
+	}
+	_, err = s.GetLoginThrottle(ctx, "old")
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.GetLoginThrottle(ctx, "old-but-held")
+	must(t, err)
 }
 
 func testAgentTeamIDs(t *testing.T, s store.Store, clk *clock.Fake) {
@@ -153,6 +196,11 @@ func testWebhooks(t *testing.T, s store.Store, clk *clock.Fake) {
 	must(t, err)
 	if len(list) != 1 {
 		t.Fatalf("webhooks = %d", len(list))
+	}
+	must(t, s.UpdateWebhookSecret(ctx, f.co.ID, w.ID, "sealed:v1:abc"))
+	wantErr(t, s.UpdateWebhookSecret(ctx, g.co.ID, w.ID, "x"), store.ErrNotFound)
+	if got, _ := s.GetWebhook(ctx, f.co.ID, w.ID); got.Secret != "sealed:v1:abc" {
+		t.Fatalf("secret after update %q", got.Secret)
 	}
 	must(t, s.DeleteWebhook(ctx, f.co.ID, w.ID))
 	list, _ = s.ListWebhooks(ctx, f.co.ID)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/identity"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbound/signing"
@@ -72,6 +73,18 @@ type Deps struct {
 	// Heartbeat is how often the event stream sends a keep-alive comment
 	// (default 20 s).
 	Heartbeat time.Duration
+	// Hosts refuses webhook URLs on internal networks (netguard.Guard);
+	// nil skips the check.
+	Hosts directory.HostChecker
+	// Identities are the domains and addresses companies verify; nil
+	// answers 503 on /identities and leaves verification out of channels.
+	Identities *identity.Service
+	// SendingDNS is DNSRecords with what the resolver finds for each
+	// record (GET /channels/{id}/dns, and the internal connection test).
+	SendingDNS func(ctx context.Context, companyID int64, domain string) ([]signing.RecordStatus, error)
+	// CheckRelay connects to the relay and authenticates (the connection
+	// test of internal channels); nil: no relay configured.
+	CheckRelay func(ctx context.Context) error
 }
 
 // access says who may call a route.
@@ -143,6 +156,14 @@ func (d Deps) routes() []route {
 		{"POST", "/api/v1/tickets/{id}/status", agentOnly, d.setStatus},
 		{"POST", "/api/v1/tickets/{id}/merge", agentOnly, d.merge},
 
+		{"GET", "/api/v1/identities", adminOnly, d.listIdentities},
+		{"POST", "/api/v1/identities", adminOnly, d.createIdentity},
+		{"GET", "/api/v1/identities/{id}", adminOnly, d.getIdentity},
+		{"DELETE", "/api/v1/identities/{id}", adminOnly, d.deleteIdentity},
+		{"POST", "/api/v1/identities/{id}/check", adminOnly, d.checkIdentity},
+		{"POST", "/api/v1/identities/{id}/code", adminOnly, d.sendIdentityCode},
+		{"POST", "/api/v1/identities/{id}/confirm", adminOnly, d.confirmIdentity},
+
 		{"GET", "/api/v1/webhooks", adminOnly, d.listWebhooks},
 		{"POST", "/api/v1/webhooks", adminOnly, d.createWebhook},
 		{"DELETE", "/api/v1/webhooks/{id}", adminOnly, d.deleteWebhook},
@@ -171,7 +192,11 @@ func Handler(d Deps) http.Handler {
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusNotFound, "not_found", "No such API endpoint.", nil)
 	})
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// JSON is never sniffed into HTML (the server's edge sets it too).
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // guard authenticates and authorizes a request before its handler.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/identity"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -58,8 +59,31 @@ type channelView struct {
 	AfterImport      string            `json:"after_import"`
 	MoveTo           string            `json:"move_to"`
 	HistoryDays      int               `json:"history_days"`
-	CreatedAt        time.Time         `json:"created_at"`
-	UpdatedAt        time.Time         `json:"updated_at"`
+	// Verification says, for each address mail is routed by and the relay
+	// From, whether the company owns it: verified, unverified (mail to it
+	// is refused, the relay does not send as it) or other_owner.
+	Verification map[string]identity.Status `json:"verification,omitempty"`
+	CreatedAt    time.Time                  `json:"created_at"`
+	UpdatedAt    time.Time                  `json:"updated_at"`
+}
+
+// channelSummary is what a plain agent sees of a channel: enough to
+// filter and recognise it, nothing of its configuration (no inbound
+// token or address, no servers, rule or signature source).
+type channelSummary struct {
+	ID           int64            `json:"id"`
+	Slug         string           `json:"slug"`
+	Name         string           `json:"name"`
+	Enabled      bool             `json:"enabled"`
+	Incoming     model.Connection `json:"incoming"`
+	Outgoing     model.Connection `json:"outgoing"`
+	PrimaryEmail string           `json:"primary_email"`
+	FromName     string           `json:"from_name"`
+	FromEmail    string           `json:"from_email"`
+}
+
+func summarize(c *model.Channel) channelSummary {
+	return channelSummary{c.ID, c.Slug, c.Name, c.Enabled, c.Incoming, c.Outgoing, c.Settings.PrimaryEmail, c.Settings.FromName, c.Settings.FromEmail}
 }
 
 func viewChannel(c *model.Channel, inboundAddress string) channelView {
@@ -90,7 +114,8 @@ func viewChannel(c *model.Channel, inboundAddress string) channelView {
 }
 
 // channelViews renders channels of one company, with their inbound
-// addresses (which need the company's slug).
+// addresses (which need the company's slug) and the verification of
+// their addresses.
 func (d Deps) channelViews(ctx context.Context, companyID int64, cs ...*model.Channel) ([]channelView, error) {
 	slug := ""
 	if d.InboundDomain != "" {
@@ -106,13 +131,26 @@ func (d Deps) channelViews(ctx context.Context, companyID int64, cs ...*model.Ch
 		if slug != "" {
 			addr = smtpin.InboundAddress(slug, c.InboundToken, d.InboundDomain)
 		}
-		out = append(out, viewChannel(c, addr))
+		v := viewChannel(c, addr)
+		if d.Identities != nil {
+			st, err := d.Identities.Statuses(ctx, companyID, identity.ChannelAddresses(c))
+			if err != nil {
+				return nil, fmt.Errorf("api: channel view: %w", err)
+			}
+			v.Verification = st
+		}
+		out = append(out, v)
 	}
 	return out, nil
 }
 
-// replyChannel answers one channel.
+// replyChannel answers one channel: the whole configuration to admins, a
+// summary to agents.
 func (d Deps) replyChannel(w http.ResponseWriter, r *http.Request, status int, c *model.Channel) {
+	if !principal(r).IsAdmin() {
+		reply(w, status, summarize(c))
+		return
+	}
 	vs, err := d.channelViews(r.Context(), c.CompanyID, c)
 	if err != nil {
 		d.fail(w, r, err)
@@ -220,13 +258,17 @@ func viewProblem(p *providers.Problem) problemView {
 }
 
 type connectionTestView struct {
-	OK          bool          `json:"ok"` // no problem is an error
-	IMAPOK      bool          `json:"imap_ok"`
-	SMTPOK      bool          `json:"smtp_ok"`
-	SMTPChecked bool          `json:"smtp_checked"` // false when the channel does not send through its own SMTP
-	IDLE        bool          `json:"idle"`
-	Folders     []string      `json:"folders"`
-	Problems    []problemView `json:"problems"`
+	OK bool `json:"ok"` // no problem is an error
+	// Kind is "external" (IMAP/SMTP of the mailbox) or "internal" (the
+	// relay and the DNS records of the From domain: see Internal).
+	Kind        string          `json:"kind"`
+	IMAPOK      bool            `json:"imap_ok"`
+	SMTPOK      bool            `json:"smtp_ok"`
+	SMTPChecked bool            `json:"smtp_checked"` // false when the channel does not send through its own SMTP
+	IDLE        bool            `json:"idle"`
+	Folders     []string        `json:"folders"`
+	Problems    []problemView   `json:"problems"`
+	Internal    *InternalReport `json:"internal,omitempty"`
 }
 
 // storedSecret returns a channel's stored secret, "" when there is none.
@@ -240,6 +282,10 @@ func (d Deps) storedSecret(ctx context.Context, companyID, channelID int64, name
 	}
 	return s, err
 }
+
+// MsgSecretElsewhere: a stored password or token is only ever sent to
+// the server (host, port, user, encryption) it was saved for.
+const MsgSecretElsewhere = "required: the saved password is only sent to the saved server; enter it to test another host, port, user or encryption"
 
 func (d Deps) testConnection(w http.ResponseWriter, r *http.Request) {
 	var in connectionTestInput
@@ -268,12 +314,41 @@ func (d Deps) testConnection(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, v)
 		return
 	}
+	if ch.Incoming == model.ConnInternal && ch.Outgoing == model.ConnInternal {
+		rep, err := InternalCheck(r.Context(), ch, d.CheckRelay, d.Identities, d.SendingDNS)
+		if err != nil {
+			d.fail(w, r, err)
+			return
+		}
+		out := connectionTestView{OK: rep.OK(), Kind: "internal", Folders: []string{}, Problems: []problemView{}, Internal: rep}
+		for _, pr := range rep.Problems {
+			out.Problems = append(out.Problems, problemView{Code: providers.Code(pr.Code), Severity: pr.Severity, Server: "relay",
+				MessagePT: pr.In("pt-BR"), MessageEN: pr.In("en")})
+		}
+		reply(w, http.StatusOK, out)
+		return
+	}
 	if d.CheckConnection == nil {
 		unavailable(w)
 		return
 	}
+	// The stored secrets of channel_id, when the request brings none, and
+	// only for the server they were saved for.
+	var saved *model.Channel
+	if in.ChannelID != 0 {
+		if saved, err = d.Directory.GetChannel(r.Context(), p.CompanyID, in.ChannelID); err != nil {
+			d.fail(w, r, err)
+			return
+		}
+	}
+	sameIMAP := saved != nil && directory.SameServer(saved.Settings.IMAP, ch.Settings.IMAP)
+	sameSMTP := saved != nil && directory.SameServer(saved.Settings.SMTP, ch.Settings.SMTP)
 	imapPW, smtpPW := in.IMAPPassword, in.SMTPPassword
 	if ch.Settings.IMAP.Auth == oauth.AuthOAuth && imapPW == "" && in.ChannelID != 0 {
+		if !sameIMAP || !sameSMTP {
+			d.fail(w, r, directory.Invalid("imap_password", MsgSecretElsewhere))
+			return
+		}
 		// a connected OAuth mailbox: test with its access token
 		if imapPW, err = d.oauthAccess(r.Context(), p.CompanyID, in.ChannelID); err != nil {
 			d.failOAuth(w, r, err)
@@ -281,7 +356,11 @@ func (d Deps) testConnection(w http.ResponseWriter, r *http.Request) {
 		}
 		smtpPW = imapPW
 	}
-	if imapPW == "" {
+	if imapPW == "" && in.ChannelID != 0 {
+		if !sameIMAP {
+			d.fail(w, r, directory.Invalid("imap_password", MsgSecretElsewhere))
+			return
+		}
 		if imapPW, err = d.storedSecret(r.Context(), p.CompanyID, in.ChannelID, secrets.IMAPPassword); err != nil {
 			d.fail(w, r, err)
 			return
@@ -295,7 +374,12 @@ func (d Deps) testConnection(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, directory.Invalid("imap_password", msg))
 		return
 	}
-	if smtpPW == "" && in.IMAPPassword == "" {
+	checkSMTP := ch.Outgoing == model.ConnExternal
+	if smtpPW == "" && in.IMAPPassword == "" && in.ChannelID != 0 && checkSMTP {
+		if !sameSMTP {
+			d.fail(w, r, directory.Invalid("smtp_password", MsgSecretElsewhere))
+			return
+		}
 		if smtpPW, err = d.storedSecret(r.Context(), p.CompanyID, in.ChannelID, secrets.SMTPPassword); err != nil {
 			d.fail(w, r, err)
 			return
@@ -304,10 +388,9 @@ func (d Deps) testConnection(w http.ResponseWriter, r *http.Request) {
 	if smtpPW == "" {
 		smtpPW = imapPW
 	}
-	checkSMTP := ch.Outgoing == model.ConnExternal
 	rep := d.CheckConnection(r.Context(), ch.Settings, imapPW, smtpPW,
 		imapsync.CheckOptions{AllowInsecure: in.AllowInsecure, SkipSMTP: !checkSMTP})
-	out := connectionTestView{OK: rep.OK(), IMAPOK: rep.IMAPOK, SMTPOK: rep.SMTPOK, SMTPChecked: checkSMTP, IDLE: rep.IDLE,
+	out := connectionTestView{OK: rep.OK(), Kind: "external", IMAPOK: rep.IMAPOK, SMTPOK: rep.SMTPOK, SMTPChecked: checkSMTP, IDLE: rep.IDLE,
 		Folders: rep.Folders, Problems: []problemView{}}
 	if out.Folders == nil {
 		out.Folders = []string{}

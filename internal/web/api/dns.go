@@ -11,8 +11,8 @@ import (
 )
 
 type dnsView struct {
-	Domain  string           `json:"domain"`
-	Records []signing.Record `json:"records"`
+	Domain  string                 `json:"domain"`
+	Records []signing.RecordStatus `json:"records"`
 }
 
 // channelDNS lists the DNS records an admin publishes so that mail the
@@ -38,9 +38,19 @@ func (d Deps) channelDNS(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, directory.Invalid("from_email", "set the channel's From email first: the records are for its domain"))
 		return
 	}
-	out := dnsView{Domain: domain, Records: []signing.Record{}}
-	if c.Outgoing == model.ConnExternal || d.DNSRecords == nil {
+	out := dnsView{Domain: domain, Records: []signing.RecordStatus{}}
+	if c.Outgoing == model.ConnExternal || c.Outgoing == model.ConnOffice365 || (d.DNSRecords == nil && d.SendingDNS == nil) {
 		reply(w, http.StatusOK, out) // sends through its own mailbox: its provider signs
+		return
+	}
+	if d.SendingDNS != nil { // with what the resolver finds for each
+		recs, err := d.SendingDNS(r.Context(), p.CompanyID, domain)
+		if err != nil {
+			d.fail(w, r, errors.Join(errors.New("DNS records"), err))
+			return
+		}
+		out.Records = recs
+		reply(w, http.StatusOK, out)
 		return
 	}
 	recs, err := d.DNSRecords(r.Context(), p.CompanyID, domain)
@@ -48,6 +58,8 @@ func (d Deps) channelDNS(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, errors.Join(errors.New("DNS records"), err))
 		return
 	}
-	out.Records = recs
+	for _, rec := range recs {
+		out.Records = append(out.Records, signing.RecordStatus{Record: rec, Found: []string{}})
+	}
 	reply(w, http.StatusOK, out)
 }

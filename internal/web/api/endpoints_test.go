@@ -269,12 +269,14 @@ func TestEndpoints(t *testing.T) {
 					t.Fatalf("test %s", r.body)
 				}
 			}},
-			{"test connection with the stored password", "", "/api/v1/channels/test-connection", adm, map[string]any{"channel_id": a.ch.ID,
-				"imap": map[string]any{"host": imapHost, "port": imapPort, "encryption": "none", "username": "suporte@acme.test"}, "allow_insecure": true}, 200, nil,
+			// Issue #13, item 4 (failed before: the stored password went to
+			// whatever host the request named, even without encryption): the
+			// saved password only goes to the saved server (this channel saved
+			// none); TestStoredSecretsStayWithTheirServer has the rest.
+			{"test connection with the stored password elsewhere", "", "/api/v1/channels/test-connection", adm, map[string]any{"channel_id": a.ch.ID,
+				"incoming": "external", "imap": map[string]any{"host": imapHost, "port": imapPort, "encryption": "none", "username": "suporte@acme.test"},
+				"allow_insecure": true}, 422, []string{"imap_password"},
 				func(t *testing.T, r resp) {
-					if !strings.Contains(string(r.body), `"imap_ok":true`) {
-						t.Fatalf("test %s", r.body)
-					}
 					got, _ := e.dir.GetChannel(ctx, a.co.ID, a.ch.ID)
 					if got.Incoming != "internal" || got.Settings.IMAP.Host != "" {
 						t.Fatalf("connection test changed the channel: %+v", got)
@@ -332,9 +334,15 @@ func TestEndpoints(t *testing.T) {
 					if got.InboundToken == a.ch.InboundToken || v.Address != "acme-"+got.InboundToken+"@inbound.atende.test" {
 						t.Fatalf("address %s (token %s)", r.body, got.InboundToken)
 					}
-					view := e.do(t, "GET", "/api/v1/channels/"+id(a.ch.ID), nil, bearer(agt))
+					view := e.do(t, "GET", "/api/v1/channels/"+id(a.ch.ID), nil, bearer(adm))
 					if !strings.Contains(string(view.body), `"inbound_address":"`+v.Address+`"`) {
 						t.Fatalf("view %s", view.body)
+					}
+					// Issue #13, item 12 (failed before: plain agents read the
+					// whole configuration): an agent's view has no token.
+					view = e.do(t, "GET", "/api/v1/channels/"+id(a.ch.ID), nil, bearer(agt))
+					if strings.Contains(string(view.body), got.InboundToken) || strings.Contains(string(view.body), "inbound") {
+						t.Fatalf("agent's view %s", view.body)
 					}
 				}},
 			// notices
@@ -419,14 +427,14 @@ func TestEndpoints(t *testing.T) {
 					t.Fatalf("detail %s", r.body)
 				}
 			}},
-			{"get ticket of another team", "", "/api/v1/tickets/" + id(a.other.ID), agt, nil, 403, nil, nil},
+			{"get ticket of another team", "", "/api/v1/tickets/" + id(a.other.ID), agt, nil, 404, nil, nil},
 			{"note", "POST /api/v1/tickets/{id}/notes", "/api/v1/tickets/" + id(a.mine.ID) + "/notes", agt, map[string]any{"text": "cliente VIP"}, 201, nil, func(t *testing.T, r resp) {
 				if !strings.Contains(string(r.body), `"direction":"note"`) {
 					t.Fatalf("note %s", r.body)
 				}
 			}},
 			{"note validation", "", "/api/v1/tickets/" + id(a.mine.ID) + "/notes", agt, map[string]any{"text": ""}, 422, []string{"text"}, nil},
-			{"note on another team's ticket", "", "/api/v1/tickets/" + id(a.other.ID) + "/notes", agt, map[string]any{"text": "x"}, 403, nil, nil},
+			{"note on another team's ticket", "", "/api/v1/tickets/" + id(a.other.ID) + "/notes", agt, map[string]any{"text": "x"}, 404, nil, nil},
 			{"reply", "POST /api/v1/tickets/{id}/replies", "/api/v1/tickets/" + id(a.mine.ID) + "/replies", agt, map[string]any{"text": "Segue o boleto."}, 202, nil,
 				func(t *testing.T, r resp) {
 					if !strings.Contains(string(r.body), `"status":"queued"`) || !strings.Contains(string(r.body), `"subject":"Re: Boleto atrasado [#1]"`) {
@@ -539,6 +547,10 @@ func TestEndpoints(t *testing.T) {
 		_ = newChannelID
 		// "Connect with Google": start (admin) and the provider's callback.
 		for _, k := range oauthConnect(t, e, a) {
+			done[k] = true
+		}
+		// Domains and addresses: claim, TXT record, DNS check, mailed code.
+		for _, k := range identityFlow(t, e, a) {
 			done[k] = true
 		}
 		for _, rt := range api.RouteTable() {

@@ -10,7 +10,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,17 +21,21 @@ import (
 	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/identity"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/netguard"
 	"github.com/atende-helpdesk/atende/internal/oauth"
 	"github.com/atende-helpdesk/atende/internal/oauth/oauthtest"
 	"github.com/atende-helpdesk/atende/internal/outbound/signing"
 	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/resolver"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/dnstest"
 	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 	"github.com/atende-helpdesk/atende/internal/ticket"
@@ -51,6 +57,7 @@ type tenant struct {
 	mine, other        *model.Ticket // in the agent's team / another team
 	webhookID          int64
 	noticeID           int64
+	identityID         int64
 	contact            *model.Contact
 }
 
@@ -69,9 +76,13 @@ type env struct {
 	oauth  *oauthtest.Server
 	tokens *oauth.Tokens
 	logs   *lockedBuffer
-	a, b   *tenant
-	now    time.Time
-	clk    *clock.Fake // the clock of the store and every service
+	// ids verifies domains through dns and mails codes to mail.
+	ids  *identity.Service
+	dns  *dnstest.Server
+	mail *codeMailbox
+	a, b *tenant
+	now  time.Time
+	clk  *clock.Fake // the clock of the store and every service
 }
 
 func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -127,6 +138,10 @@ func newEnvWith(t testing.TB, st store.Store, clk *clock.Fake) *env {
 	e.tokens = &oauth.Tokens{Clients: oauthClients, Box: box, Store: st, Now: clk.Now}
 	signer := signing.New(st, box, clk)
 	out := outbox.New(st, bl, clk, log, outbox.Config{})
+	e.dns = dnstest.Start(t)
+	e.mail = &codeMailbox{}
+	e.ids = identity.New(st, resolver.New(e.dns.Addr()), e.mail, clk, log, identity.Config{From: "Atende <no-reply@inbound.atende.test>",
+		Reserved: []string{"inbound.atende.test"}})
 	h := api.Handler(api.Deps{Log: log, Store: st, Auth: &auth.HTTP{Svc: e.auth}, Directory: e.dir, Tickets: tickets, Hub: e.hub,
 		Secrets: box, InboundDomain: "inbound.atende.test",
 		ChannelChanged:  func(context.Context) { e.changed.Add(1) },
@@ -135,7 +150,18 @@ func newEnvWith(t testing.TB, st store.Store, clk *clock.Fake) *env {
 		RegenerateAddress: func(ctx context.Context, companyID, channelID int64) (string, error) {
 			return smtpin.RegenerateAddress(ctx, st, "inbound.atende.test", companyID, channelID)
 		},
-		OAuth:     &api.OAuthDeps{Clients: oauthClients, Tokens: e.tokens, Now: clk.Now},
+		OAuth:      &api.OAuthDeps{Clients: oauthClients, Tokens: e.tokens, Now: clk.Now},
+		Identities: e.ids,
+		// Webhook URLs on internal networks are refused, loopback (the
+		// tests' receivers) allowed as with --allow-private-hosts.
+		Hosts: netguard.New(resolver.New(e.dns.Addr()), loopbackAllowed),
+		SendingDNS: func(ctx context.Context, companyID int64, domain string) ([]signing.RecordStatus, error) {
+			k, err := signer.EnsureKey(ctx, companyID, domain)
+			if err != nil {
+				return nil, err
+			}
+			return signing.CheckPublished(ctx, resolver.New(e.dns.Addr()), signing.DNSRecords(k, "relay.acme.test")), nil
+		},
 		Heartbeat: 50 * time.Millisecond, DNSRecords: func(ctx context.Context, companyID int64, domain string) ([]signing.Record, error) {
 			k, err := signer.EnsureKey(ctx, companyID, domain)
 			if err != nil {
@@ -149,6 +175,40 @@ func newEnvWith(t testing.TB, st store.Store, clk *clock.Fake) *env {
 	e.a = e.tenant(t, "acme")
 	e.b = e.tenant(t, "beta")
 	return e
+}
+
+// loopbackAllowed is --allow-private-hosts 127.0.0.0/8,::1.
+var loopbackAllowed, _ = netguard.ParseAllowList("127.0.0.0/8,::1")
+
+// codeMailbox records the mail identity sends (address codes).
+type codeMailbox struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (m *codeMailbox) Send(_ context.Context, from string, to []string, raw io.Reader) error {
+	b, _ := io.ReadAll(raw)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.msgs = append(m.msgs, string(b))
+	return nil
+}
+
+var codeRE = regexp.MustCompile(`(\d{4}) (\d{4})`)
+
+// lastCode is the code of the last mail.
+func (m *codeMailbox) lastCode(t testing.TB) string {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.msgs) == 0 {
+		t.Fatal("no code mailed")
+	}
+	c := codeRE.FindStringSubmatch(m.msgs[len(m.msgs)-1])
+	if c == nil {
+		t.Fatalf("no code in %s", m.msgs[len(m.msgs)-1])
+	}
+	return c[1] + c[2]
 }
 
 func must(t testing.TB, err error) {
@@ -191,6 +251,9 @@ func (e *env) tenant(t testing.TB, slug string) *tenant {
 		Body: "suporte@" + slug + ".test quer encaminhar", Code: "123456789", Link: "https://mail-settings.google.com/mail/vf-%5B" + slug + "%5D"}
 	must(t, e.st.CreateNotice(ctx, n))
 	tn.noticeID = n.ID
+	idn := &store.Identity{CompanyID: tn.co.ID, Kind: store.IdentityDomain, Value: slug + ".test", Token: "tok" + slug}
+	must(t, e.st.CreateIdentity(ctx, idn))
+	tn.identityID = idn.ID
 	return tn
 }
 

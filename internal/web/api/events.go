@@ -33,6 +33,9 @@ type Hub struct {
 	mu    sync.Mutex
 	subs  map[int64]map[chan ticket.Event]struct{} // company → subscribers
 	relay func(ticket.Event)                       // to the other nodes (SetRelay)
+	// lagged marks subscribers that missed an event (their buffer was
+	// full): they get a stream.resync as soon as they read again.
+	lagged map[chan ticket.Event]bool
 }
 
 var (
@@ -64,10 +67,7 @@ func (h *Hub) Publish(ctx context.Context, ev ticket.Event) {
 	}
 	h.mu.Lock()
 	for ch := range h.subs[ev.CompanyID] {
-		select {
-		case ch <- ev:
-		default:
-		}
+		h.send(ch, ev)
 	}
 	relay := h.relay
 	h.mu.Unlock()
@@ -108,6 +108,7 @@ func (h *Hub) Subscribe(companyID int64) (<-chan ticket.Event, func()) {
 	return ch, func() {
 		h.mu.Lock()
 		delete(h.subs[companyID], ch)
+		delete(h.lagged, ch)
 		if len(h.subs[companyID]) == 0 {
 			delete(h.subs, companyID)
 		}
@@ -136,9 +137,13 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request) {
 		problem(w, http.StatusNotImplemented, "no_streaming", "Live events are not available.", nil)
 		return
 	}
-	// A stream outlives any server WriteTimeout: lift it for this response
-	// (a dead client is still noticed by the failing heartbeat writes).
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	// A stream outlives the server's ReadTimeout and any WriteTimeout:
+	// lift both for this response (once the read deadline passed, the
+	// server would cancel the request; a dead client is still noticed by
+	// the failing heartbeat writes).
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{})
+	_ = rc.SetReadDeadline(time.Time{})
 	p := principal(r)
 	act := actor(r)
 	evs, cancel := d.Hub.Subscribe(p.CompanyID)
@@ -156,15 +161,49 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request) {
 	tick := time.NewTicker(beat)
 	defer tick.Stop()
 	n := 0
+	// still re-authenticates the stream's session or token: after a
+	// logout, a revoked token or a disabled agent the stream ends (at the
+	// next event or heartbeat), and team changes apply to what it shows.
+	var checked time.Time
+	still := func() bool {
+		// At most once a second (wall clock: it only paces the check):
+		// a busy stream must not cost a session lookup per event.
+		if time.Since(checked) < time.Second {
+			return true
+		}
+		checked = time.Now()
+		p2, err := d.Auth.Authenticate(r)
+		if err != nil || p2.CompanyID != p.CompanyID || p2.AgentID != p.AgentID {
+			return false
+		}
+		act = ticket.Actor{CompanyID: p2.CompanyID, AgentID: p2.AgentID, Admin: p2.IsAdmin(), TeamIDs: p2.TeamIDs}
+		return true
+	}
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-tick.C:
+			if !still() {
+				fmt.Fprint(w, "event: end\ndata: {}\n\n")
+				return
+			}
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil {
 				return
 			}
 		case ev := <-evs:
+			if !still() {
+				fmt.Fprint(w, "event: end\ndata: {}\n\n")
+				return
+			}
+			if d.Hub.takeLag(evs) {
+				// events were dropped for this slow client: it re-reads
+				n++
+				lag, _ := json.Marshal(ticket.Event{Type: EventResync, At: ev.At})
+				if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", strconv.Itoa(n), EventResync, lag); err != nil {
+					return
+				}
+			}
 			if ev.Type != EventResync && !act.Admin && !d.visible(r.Context(), act, ev.TicketID) {
 				continue
 			}

@@ -23,10 +23,7 @@ func (h *Hub) Deliver(ev ticket.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs[ev.CompanyID] {
-		select {
-		case ch <- ev:
-		default:
-		}
+		h.send(ch, ev)
 	}
 }
 
@@ -37,10 +34,34 @@ func (h *Hub) Resync() {
 	defer h.mu.Unlock()
 	for _, subs := range h.subs {
 		for ch := range subs {
-			select {
-			case ch <- ticket.Event{Type: EventResync, At: at}:
-			default:
-			}
+			h.send(ch, ticket.Event{Type: EventResync, At: at})
 		}
 	}
+}
+
+// send offers ev to a subscriber without blocking; a full subscriber is
+// marked lagged (h.mu held).
+func (h *Hub) send(ch chan ticket.Event, ev ticket.Event) {
+	select {
+	case ch <- ev:
+	default:
+		if h.lagged == nil {
+			h.lagged = map[chan ticket.Event]bool{}
+		}
+		h.lagged[ch] = true
+	}
+}
+
+// takeLag reports, once, that the subscriber missed events since it last
+// asked.
+func (h *Hub) takeLag(evs <-chan ticket.Event) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.lagged {
+		if (<-chan ticket.Event)(ch) == evs {
+			delete(h.lagged, ch)
+			return true
+		}
+	}
+	return false
 }

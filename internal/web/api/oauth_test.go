@@ -215,7 +215,7 @@ func TestOAuthConnect(t *testing.T) {
 	// grant answers "reconnect".
 	e.oauth.RevokeAll()
 	e.clk.Advance(2 * time.Hour) // the access token expired
-	r := e.do(t, "POST", "/api/v1/channels/test-connection", map[string]any{"channel_id": tn.ch.ID}, bearer(tn.adminTok))
+	r := e.do(t, "POST", "/api/v1/channels/test-connection", map[string]any{"channel_id": tn.ch.ID, "incoming": "external"}, bearer(tn.adminTok))
 	if r.status != 409 || r.problem(t).Code != "oauth_reconnect_needed" {
 		t.Fatalf("test connection after revoke: %d %s", r.status, r.body)
 	}

@@ -45,6 +45,9 @@ func (d Deps) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &le):
 		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, le.Until.Sub(d.Auth.Svc.Now()).Seconds()))))
 		problem(w, http.StatusTooManyRequests, "locked", "Too many failed logins; try again later.", nil)
+	case errors.Is(err, auth.ErrBusy):
+		w.Header().Set("Retry-After", "2")
+		problem(w, http.StatusTooManyRequests, "busy", "Too many logins at once; try again in a few seconds.", nil)
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		problem(w, http.StatusUnauthorized, "invalid_credentials", "Wrong company, email or password.", nil)
 	case errors.Is(err, auth.ErrUnauthenticated):
@@ -52,10 +55,12 @@ func (d Deps) fail(w http.ResponseWriter, r *http.Request, err error) {
 		problem(w, http.StatusUnauthorized, "unauthenticated", "Log in or send an API token (Authorization: Bearer).", nil)
 	case errors.Is(err, auth.ErrCSRF):
 		problem(w, http.StatusForbidden, "csrf", "Cross-site request refused.", nil)
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, ticket.ErrForbidden):
+		// A ticket outside the agent's teams answers exactly like one that
+		// does not exist: the answer does not tell which ids exist.
 		problem(w, http.StatusNotFound, "not_found", "No such resource.", nil)
-	case errors.Is(err, ticket.ErrForbidden), errors.Is(err, auth.ErrForbidden):
-		problem(w, http.StatusForbidden, "forbidden", "This ticket is not in your teams.", nil)
+	case errors.Is(err, auth.ErrForbidden):
+		problem(w, http.StatusForbidden, "forbidden", "Not allowed.", nil)
 	case errors.Is(err, directory.ErrSetupDone):
 		problem(w, http.StatusConflict, "setup_done", "Atende is already set up.", nil)
 	case errors.Is(err, errBadJSON):

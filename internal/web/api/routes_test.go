@@ -15,7 +15,7 @@ import (
 func concrete(path string, tn *tenant) string {
 	kind := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")[0]
 	id := map[string]int64{"tokens": tn.tokenID, "agents": tn.agent.ID, "teams": tn.team.ID, "channels": tn.ch.ID,
-		"tickets": tn.mine.ID, "webhooks": tn.webhookID, "notices": tn.noticeID}[kind]
+		"tickets": tn.mine.ID, "webhooks": tn.webhookID, "notices": tn.noticeID, "identities": tn.identityID}[kind]
 	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(id, 10))
 	return strings.ReplaceAll(path, "{agent_id}", strconv.FormatInt(tn.agent.ID, 10))
 }
@@ -39,6 +39,8 @@ func validBodies(e *env, tn *tenant) map[string]any {
 		"POST /api/v1/tickets/{id}/status":      map[string]any{"status": "pending"},
 		"POST /api/v1/tickets/{id}/merge":       map[string]any{"target_id": tn.other.ID},
 		"POST /api/v1/webhooks":                 map[string]any{"url": "https://example.com/h", "events": []string{"ticket.created"}},
+		"POST /api/v1/identities":               map[string]any{"kind": "domain", "value": "novo.test"},
+		"POST /api/v1/identities/{id}/confirm":  map[string]any{"code": "12345678"},
 		"POST /api/v1/auth/logout":              nil,
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
@@ -73,11 +75,21 @@ func Verify(secret, signature, timestamp string, body []byte, now time.Time, tol
 }
 
 // WebhookWorker delivers webhook jobs: POST with signature headers; a 2xx
-// completes the job, anything else (5xx, 4xx, timeout, refused) is retried
-// with exponential backoff until MaxAttempts.
+// completes the job, anything else (5xx, 4xx, a redirect, timeout,
+// refused) is retried with exponential backoff until MaxAttempts.
+// Redirects are never followed: they would resend the body and its
+// signature to a host nobody checked. Logs and job errors name the
+// receiver by scheme and host only: a webhook URL often carries a
+// credential (user:password@, a token in the path or query).
 type WebhookWorker struct {
-	Store       store.Store
-	Client      *http.Client // default: 10 s timeout
+	Store store.Store
+	// Client sends the requests; the server uses netguard's client (no
+	// internal addresses). Default: 10 s timeout. Either way redirects
+	// are not followed.
+	Client *http.Client
+	// Box opens the sealed signing secrets (nil: secrets are stored in
+	// the clear, as by tests without a key).
+	Box         *secrets.Box
 	Log         *slog.Logger
 	Clock       clock.Clock                     // the program's one clock; required
 	MaxAttempts int                             // default 10
@@ -88,6 +100,11 @@ type WebhookWorker struct {
 func (w *WebhookWorker) defaults() {
 	if w.Client == nil {
 		w.Client = &http.Client{Timeout: 10 * time.Second}
+	}
+	if w.Client.CheckRedirect == nil {
+		c := *w.Client
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		w.Client = &c
 	}
 	if w.MaxAttempts <= 0 {
 		w.MaxAttempts = 10
@@ -170,27 +187,127 @@ func (w *WebhookWorker) deliver(ctx context.Context, companyID, jobID int64, pay
 		Type string `json:"type"`
 	}
 	_ = json.Unmarshal(p.Body, &typ)
+	secret, err := OpenWebhookSecret(w.Box, hook)
+	if err != nil {
+		return fmt.Errorf("%w: signing secret: %v", errGone, err)
+	}
 	ts := w.Clock.Now().Unix()
+	where := WebhookOrigin(hook.URL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, hook.URL, bytes.NewReader(p.Body))
 	if err != nil {
-		return fmt.Errorf("%w: %v", errGone, err)
+		return fmt.Errorf("%w: bad URL for %s", errGone, where)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Atende-Webhooks/1")
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(HeaderSignature, Sign(hook.Secret, ts, p.Body))
+	req.Header.Set(HeaderSignature, Sign(secret, ts, p.Body))
 	req.Header.Set(HeaderEvent, typ.Type)
 	req.Header.Set(HeaderDelivery, strconv.FormatInt(jobID, 10))
 	resp, err := w.Client.Do(req)
 	if err != nil {
-		return fmt.Errorf("POST %s: %w", hook.URL, err)
+		// *url.Error repeats the URL (with its path and query): keep only
+		// the cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("POST %s: %v", where, err)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return fmt.Errorf("POST %s: receiver answered %s; webhooks do not follow redirects, use the final URL", where, resp.Status)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("POST %s: receiver answered %s", hook.URL, resp.Status)
+		return fmt.Errorf("POST %s: receiver answered %s", where, resp.Status)
 	}
 	return nil
+}
+
+// WebhookOrigin is how logs and errors name a webhook receiver: scheme
+// and host only, never user info, path or query (they often carry a
+// credential).
+func WebhookOrigin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(invalid URL)"
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// sealedPrefix marks a webhook secret sealed by the secrets box; older
+// rows hold the secret in the clear ("whsec_...") until SealWebhookSecrets
+// runs.
+const sealedPrefix = "sealed:v1:"
+
+func webhookAD(companyID int64) []byte {
+	return []byte(fmt.Sprintf("atende/webhook/v1\x00%d", companyID))
+}
+
+// SealWebhookSecret is the stored form of a webhook's signing secret.
+func SealWebhookSecret(box *secrets.Box, companyID int64, secret string) (string, error) {
+	if box == nil {
+		return secret, nil
+	}
+	b, err := box.Seal([]byte(secret), webhookAD(companyID))
+	if err != nil {
+		return "", fmt.Errorf("api: seal webhook secret: %w", err)
+	}
+	return sealedPrefix + base64.StdEncoding.EncodeToString(b), nil
+}
+
+// OpenWebhookSecret is the signing secret of hook (sealed or, for rows
+// written before sealing, in the clear).
+func OpenWebhookSecret(box *secrets.Box, hook *store.Webhook) (string, error) {
+	enc, ok := strings.CutPrefix(hook.Secret, sealedPrefix)
+	if !ok {
+		return hook.Secret, nil
+	}
+	if box == nil {
+		return "", errors.New("sealed webhook secret but no secret key")
+	}
+	b, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return "", err
+	}
+	pt, err := box.Open(b, webhookAD(hook.CompanyID))
+	if err != nil {
+		return "", err
+	}
+	return string(pt), nil
+}
+
+// SealWebhookSecrets seals the signing secrets still stored in the clear
+// (rows from before secrets were sealed); the server runs it at start.
+func SealWebhookSecrets(ctx context.Context, st store.Store, box *secrets.Box) (int, error) {
+	if box == nil {
+		return 0, nil
+	}
+	cos, err := st.ListCompanies(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("api: seal webhook secrets: %w", err)
+	}
+	n := 0
+	for _, co := range cos {
+		hooks, err := st.ListWebhooks(ctx, co.ID)
+		if err != nil {
+			return n, fmt.Errorf("api: seal webhook secrets: %w", err)
+		}
+		for _, h := range hooks {
+			if strings.HasPrefix(h.Secret, sealedPrefix) {
+				continue
+			}
+			sealed, err := SealWebhookSecret(box, h.CompanyID, h.Secret)
+			if err != nil {
+				return n, err
+			}
+			if err := st.UpdateWebhookSecret(ctx, h.CompanyID, h.ID, sealed); err != nil {
+				return n, fmt.Errorf("api: seal webhook secrets: %w", err)
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // HTTP handlers for webhook endpoints.
@@ -217,13 +334,13 @@ func (d Deps) createWebhook(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	hook, err := NewWebhook(r.Context(), d.Store, principal(r).CompanyID, in.URL, in.Events)
+	hook, secret, err := NewWebhook(r.Context(), d.Store, WebhookPolicy{Box: d.Secrets, Hosts: d.Hosts}, principal(r).CompanyID, in.URL, in.Events)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
 	v2 := viewWebhook(hook)
-	v2.Secret = hook.Secret
+	v2.Secret = secret
 	reply(w, http.StatusCreated, v2)
 }
 
@@ -239,17 +356,29 @@ func (d Deps) deleteWebhook(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// NewWebhook validates a subscription (an absolute http(s) URL, known
-// event types) and stores it with a fresh signing secret. The REST API and
-// the admin pages both create webhooks through it.
+// WebhookPolicy is what creating a webhook checks and seals with.
+type WebhookPolicy struct {
+	Box   *secrets.Box          // seals the signing secret at rest (nil: clear)
+	Hosts directory.HostChecker // refuses internal hosts (nil: no check)
+}
+
+// NewWebhook validates a subscription (an absolute http(s) URL to a host
+// that is not internal, known event types) and stores it with a fresh
+// signing secret, sealed; it returns the stored webhook and the secret
+// (shown to the admin once). The REST API and the admin pages both
+// create webhooks through it.
 func NewWebhook(ctx context.Context, st interface {
 	CreateWebhook(context.Context, *store.Webhook) error
-}, companyID int64, rawURL string, events []string) (*store.Webhook, error) {
+}, pol WebhookPolicy, companyID int64, rawURL string, events []string) (*store.Webhook, string, error) {
 	rawURL = strings.TrimSpace(rawURL)
 	var v directory.ValidationError
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(rawURL) > 2000 {
 		v = append(v, directory.FieldError{Field: "url", Message: "must be an absolute http(s) URL"})
+	} else if pol.Hosts != nil {
+		if err := pol.Hosts.CheckHost(ctx, u.Hostname()); err != nil {
+			v = append(v, directory.FieldError{Field: "url", Message: directory.MsgInternalHost})
+		}
 	}
 	if len(events) == 0 {
 		v = append(v, directory.FieldError{Field: "events", Message: "choose at least one of " + strings.Join(ticket.EventTypes, ", ")})
@@ -260,14 +389,19 @@ func NewWebhook(ctx context.Context, st interface {
 		}
 	}
 	if len(v) > 0 {
-		return nil, v
+		return nil, "", v
 	}
 	var b [32]byte
 	_, _ = rand.Read(b[:])
-	hook := &store.Webhook{CompanyID: companyID, URL: u.String(), Secret: "whsec_" + hex.EncodeToString(b[:]),
+	secret := "whsec_" + hex.EncodeToString(b[:])
+	sealed, err := SealWebhookSecret(pol.Box, companyID, secret)
+	if err != nil {
+		return nil, "", err
+	}
+	hook := &store.Webhook{CompanyID: companyID, URL: u.String(), Secret: sealed,
 		Events: slices.Compact(slices.Sorted(slices.Values(events))), Enabled: true}
 	if err := st.CreateWebhook(ctx, hook); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return hook, nil
+	return hook, secret, nil
 }

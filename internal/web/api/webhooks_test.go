@@ -84,7 +84,7 @@ func TestWebhooksSignedAndRetried(t *testing.T) {
 			t.Fatalf("note: %d", r.status)
 		}
 		w := &api.WebhookWorker{Store: e.st, Client: &http.Client{Timeout: 150 * time.Millisecond}, Log: quietLog(),
-			Clock: e.clk, Backoff: func(int) time.Duration { return time.Minute }}
+			Clock: e.clk, Backoff: func(int) time.Duration { return time.Minute }, Box: e.box}
 		n, err := w.RunOnce(ctx)
 		must(t, err)
 		if n != 3 {

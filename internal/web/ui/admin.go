@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/identity"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -24,7 +25,8 @@ import (
 
 // adminPages are the admin templates; each is parsed with the layout and
 // the admin section menu.
-var adminPages = []string{"admin_agents", "admin_agent", "admin_teams", "admin_tokens", "admin_webhooks", "admin_notices"}
+var adminPages = []string{"admin_agents", "admin_agent", "admin_teams", "admin_tokens", "admin_webhooks", "admin_notices",
+	"admin_identities", "admin_identity"}
 
 // parseAdminPages adds the admin templates to h.pages.
 func (h *handler) parseAdminPages(funcs template.FuncMap) {
@@ -55,6 +57,7 @@ func (h *handler) adminRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/webhooks/{id}/delete", h.adminOnly(h.adminDeleteWebhook))
 	mux.HandleFunc("GET /admin/notices", h.adminOnly(h.adminNotices))
 	mux.HandleFunc("POST /admin/notices/{id}/read", h.adminOnly(h.adminReadNotice))
+	h.identityRoutes(mux)
 }
 
 // adminOnly guards an admin page: a logged-in admin, else a 403 page.
@@ -466,10 +469,10 @@ type webhooksPage struct {
 }
 
 func (h *handler) adminWebhooks(w http.ResponseWriter, r *http.Request, s *session) {
-	h.showWebhooks(w, r, s, http.StatusOK, nil, nil)
+	h.showWebhooks(w, r, s, http.StatusOK, nil, nil, "")
 }
 
-func (h *handler) showWebhooks(w http.ResponseWriter, r *http.Request, s *session, status int, v *view, created *store.Webhook) {
+func (h *handler) showWebhooks(w http.ResponseWriter, r *http.Request, s *session, status int, v *view, created *store.Webhook, secret string) {
 	v = adminView(r, s, v, "webhooks")
 	sec, err := h.section(r, s, "webhooks")
 	if !h.adminFail(w, r, s, err, nil) {
@@ -486,7 +489,7 @@ func (h *handler) showWebhooks(w http.ResponseWriter, r *http.Request, s *sessio
 		}
 	}
 	if created != nil {
-		p.Secret, p.NewURL = created.Secret, created.URL
+		p.Secret, p.NewURL = secret, created.URL
 	}
 	for _, wh := range hs {
 		p.Hooks = append(p.Hooks, webhookRow{ID: wh.ID, URL: wh.URL, Events: wh.Events, Enabled: wh.Enabled, Created: s.when(wh.CreatedAt).Text})
@@ -498,13 +501,13 @@ func (h *handler) showWebhooks(w http.ResponseWriter, r *http.Request, s *sessio
 // adminCreateWebhook stores a webhook through the same validation as the
 // REST API (api.NewWebhook).
 func (h *handler) adminCreateWebhook(w http.ResponseWriter, r *http.Request, s *session) {
-	hook, err := api.NewWebhook(r.Context(), h.Store, s.P.CompanyID, r.PostFormValue("url"), r.PostForm["events"])
-	if !h.adminFail(w, r, s, err, func(st int, v *view) { h.showWebhooks(w, r, s, st, v, nil) }) {
+	hook, secret, err := api.NewWebhook(r.Context(), h.Store, api.WebhookPolicy{Box: h.Secrets, Hosts: h.Hosts}, s.P.CompanyID, r.PostFormValue("url"), r.PostForm["events"])
+	if !h.adminFail(w, r, s, err, func(st int, v *view) { h.showWebhooks(w, r, s, st, v, nil, "") }) {
 		return
 	}
 	vw := s.view("")
 	vw.Flash = s.L.T("admin.ok.webhook_created")
-	h.showWebhooks(w, r, s, http.StatusCreated, vw, hook)
+	h.showWebhooks(w, r, s, http.StatusCreated, vw, hook, secret)
 }
 
 func (h *handler) adminDeleteWebhook(w http.ResponseWriter, r *http.Request, s *session) {
@@ -526,6 +529,9 @@ type noticeRow struct {
 	// SendFailed: a message could not be sent; TicketURL opens it.
 	SendFailed bool
 	TicketURL  string
+	// Unverified and Refused are identity's notices about an address the
+	// company has not verified (Code holds the address).
+	Unverified, Refused bool
 }
 
 type noticesPage struct {
@@ -554,7 +560,18 @@ func (h *handler) adminNotices(w http.ResponseWriter, r *http.Request, s *sessio
 			Channel: names.channels[n.ChannelID], Created: s.when(n.CreatedAt).Text, Read: !n.ReadAt.IsZero(),
 			Forwarding: n.Kind == store.NoticeForwardingConfirmation, Reconnect: n.Kind == store.NoticeReconnect,
 			SendFailed: n.Kind == outbox.NoticeSendFailed, TicketURL: internalTicketURL(n.Link),
-			SafeLink: strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://")})
+			SafeLink:   strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://"),
+			Unverified: n.Kind == identity.NoticeUnverified, Refused: n.Kind == identity.NoticeRefused})
+		if row := &p.Notices[len(p.Notices)-1]; row.Unverified || row.Refused {
+			// Shown in the page's language: the stored text is Portuguese.
+			addr, day, _ := strings.Cut(n.Code, " ")
+			row.Title = addr
+			if row.Unverified {
+				row.Body = s.L.T("admin.notice.unverified_body", addr, row.Channel)
+			} else {
+				row.Body = s.L.T("admin.notice.refused_body", addr, day, row.Channel)
+			}
+		}
 	}
 	v.Page = p
 	h.render(w, r, http.StatusOK, "admin_notices", "layout", v)

@@ -8,17 +8,21 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/identity"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/oauth"
+	"github.com/atende-helpdesk/atende/internal/outbound/signing"
 	"github.com/atende-helpdesk/atende/internal/providers"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/web/api"
 )
 
 // Menu Canais (admins only): the channel list with status, the channel
@@ -87,6 +91,9 @@ type channelRow struct {
 	Internal bool
 	// NoRule: the rule sends tickets to no team, so only admins see them.
 	NoRule bool
+	// Unverified lists the channel's addresses its company has not
+	// verified (mail to them is refused, the relay does not send as them).
+	Unverified []string
 }
 
 func (h *handler) channelList(w http.ResponseWriter, r *http.Request, s *session) {
@@ -118,6 +125,18 @@ func (h *handler) channelList(w http.ResponseWriter, r *http.Request, s *session
 		}
 		if !ch.Enabled {
 			row.State = "disabled"
+		}
+		if h.Identities != nil {
+			st, err := h.Identities.Statuses(ctx, ch.CompanyID, identity.ChannelAddresses(ch))
+			if err != nil {
+				h.channelFail(w, r, s, err)
+				return
+			}
+			for _, a := range identity.ChannelAddresses(ch) {
+				if st[a] != identity.StatusVerified {
+					row.Unverified = append(row.Unverified, a)
+				}
+			}
 		}
 		if h.SendingStatus != nil {
 			ss, err := h.SendingStatus(ctx, ch)
@@ -212,11 +231,33 @@ type channelPage struct {
 	PersonalQuota  int
 	OAuthAvailable bool
 	CanRegenerate  bool // internal channel and Deps.RegenerateAddress set
+	// Addresses are the channel's addresses with their verification
+	// (package identity); nil without Deps.Identities.
+	Addresses []addressStatus
+	// DNS is the DKIM/SPF records of the relay From domain with what the
+	// resolver found (internal outgoing connection).
+	DNS       []dnsRow
+	DNSDomain string
+}
+
+// addressStatus is one address of the channel and whether the company
+// owns it.
+type addressStatus struct {
+	Address, Domain, Role string // role: primary, additional, from
+	Status                identity.Status
+}
+
+// dnsRow is a record to publish and what the DNS has.
+type dnsRow struct {
+	signing.RecordStatus
+	ID string // element id of its value (copy button)
 }
 
 // testResult is a connection test shown in the page language.
 type testResult struct {
 	OK       bool
+	Internal bool     // the internal connection's test (relay, DNS)
+	Passed   []string // what an internal test found in order
 	Problems []testProblem
 	Errors   map[string]string
 }
@@ -298,6 +339,9 @@ func (h *handler) fillChannelPage(ctx context.Context, s *session, ch *model.Cha
 		pg.Inbound = smtpin.InboundAddress(co.Slug, ch.InboundToken, h.InboundDomain)
 	}
 	pg.CanRegenerate = h.RegenerateAddress != nil && ch.Incoming == model.ConnInternal
+	if err := h.fillVerification(ctx, s, ch, pg); err != nil {
+		return err
+	}
 	if h.Secrets != nil {
 		_, err := h.Secrets.ChannelSecret(ctx, h.Store, s.P.CompanyID, ch.ID, secrets.IMAPPassword)
 		pg.HasPassword = err == nil
@@ -309,6 +353,42 @@ func (h *handler) fillChannelPage(ctx context.Context, s *session, ch *model.Cha
 			pg.OAuthPending = &oauthPendingView{Provider: p.Provider, Account: p.Email, Expected: p.Expected}
 		case !errors.Is(err, oauth.ErrNoPending):
 			h.Log.Warn("ui: pending oauth connection", "channel", ch.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+// fillVerification adds the channel's addresses with their verification
+// and, for a channel sending through the relay, the DNS records of its
+// From domain with what the resolver finds.
+func (h *handler) fillVerification(ctx context.Context, s *session, ch *model.Channel, pg *channelPage) error {
+	if h.Identities != nil {
+		addrs := identity.ChannelAddresses(ch)
+		st, err := h.Identities.Statuses(ctx, s.P.CompanyID, addrs)
+		if err != nil {
+			return err
+		}
+		from := directory.RelayFrom(ch)
+		for _, a := range addrs {
+			role := "additional"
+			switch {
+			case a == model.NormalizeEmail(ch.Settings.PrimaryEmail):
+				role = "primary"
+			case a == from:
+				role = "from"
+			}
+			pg.Addresses = append(pg.Addresses, addressStatus{Address: a, Domain: identity.DomainOf(a), Role: role, Status: st[a]})
+		}
+	}
+	if from := directory.RelayFrom(ch); from != "" && h.SendingDNS != nil {
+		pg.DNSDomain = identity.DomainOf(from)
+		recs, err := h.SendingDNS(ctx, s.P.CompanyID, pg.DNSDomain)
+		if err != nil {
+			h.Log.Warn("ui: channel DNS records", "channel", ch.ID, "err", err)
+			return nil
+		}
+		for i, r := range recs {
+			pg.DNS = append(pg.DNS, dnsRow{RecordStatus: r, ID: "dns-value-" + strconv.Itoa(i)})
 		}
 	}
 	return nil
@@ -513,6 +593,13 @@ func (h *handler) channelSubmit(w http.ResponseWriter, r *http.Request, s *sessi
 	if external && imapPW == "" && !pg.HasPassword && r.PostFormValue("auth") != "oauth" && !acceptOAuth {
 		ve = append(ve, directory.FieldError{Field: "imap_password", Message: "required"})
 	}
+	// A saved password is only for the server it was saved for: a new
+	// host, port, user or encryption forgets it, so ask for it now.
+	if external && imapPW == "" && pg.HasPassword && cur != nil && r.PostFormValue("auth") != "oauth" && len(ve) == 0 {
+		if next, err := h.Directory.ConnectionSettings(ctx, s.P.CompanyID, id, p); err == nil && !directory.SameServer(cur.Settings.IMAP, next.Settings.IMAP) {
+			ve = append(ve, directory.FieldError{Field: "imap_password", Message: api.MsgSecretElsewhere})
+		}
+	}
 	if len(imapPW) > 1024 || len(smtpPW) > 1024 {
 		ve = append(ve, directory.FieldError{Field: "imap_password", Message: "must be at most 1024 bytes"})
 	}
@@ -599,6 +686,9 @@ func (h *handler) runTest(r *http.Request, s *session, id int64) *testResult {
 	res := &testResult{}
 	var ve directory.ValidationError
 	p := channelPatch(r, &ve)
+	if p.Incoming != nil && *p.Incoming == model.ConnInternal && *p.Outgoing == model.ConnInternal {
+		return h.runInternalTest(r, s, id, p, ve)
+	}
 	ext := model.ConnExternal
 	p.Incoming = &ext
 	var ch *model.Channel
@@ -613,16 +703,30 @@ func (h *handler) runTest(r *http.Request, s *session, id int64) *testResult {
 	}
 	imapPW, smtpPW := r.PostFormValue("imap_password"), r.PostFormValue("smtp_password")
 	if len(ve) == 0 && imapPW == "" && id != 0 && h.Secrets != nil {
-		if pw, err := h.Secrets.ChannelSecret(ctx, h.Store, s.P.CompanyID, id, secrets.IMAPPassword); err == nil {
-			imapPW = pw
-			if smtpPW == "" {
-				if pw, err := h.Secrets.ChannelSecret(ctx, h.Store, s.P.CompanyID, id, secrets.SMTPPassword); err == nil {
-					smtpPW = pw
+		// A saved password goes only to the server it was saved for.
+		saved, err := h.Directory.GetChannel(ctx, s.P.CompanyID, id)
+		if err != nil {
+			h.Log.Error("ui: connection test", "err", err)
+			res.Problems = append(res.Problems, testProblem{true, s.L.T("err.internal")})
+			return res
+		}
+		switch {
+		case !directory.SameServer(saved.Settings.IMAP, ch.Settings.IMAP):
+			ve = append(ve, directory.FieldError{Field: "imap_password", Message: api.MsgSecretElsewhere})
+		case ch.Outgoing == model.ConnExternal && smtpPW == "" && !directory.SameServer(saved.Settings.SMTP, ch.Settings.SMTP):
+			ve = append(ve, directory.FieldError{Field: "smtp_password", Message: api.MsgSecretElsewhere})
+		default:
+			if pw, err := h.Secrets.ChannelSecret(ctx, h.Store, s.P.CompanyID, id, secrets.IMAPPassword); err == nil {
+				imapPW = pw
+				if smtpPW == "" {
+					if pw, err := h.Secrets.ChannelSecret(ctx, h.Store, s.P.CompanyID, id, secrets.SMTPPassword); err == nil {
+						smtpPW = pw
+					}
 				}
 			}
 		}
 	}
-	if imapPW == "" {
+	if imapPW == "" && !slices.ContainsFunc(ve, func(f directory.FieldError) bool { return f.Field == "imap_password" }) {
 		ve = append(ve, directory.FieldError{Field: "imap_password", Message: "required"})
 	}
 	if len(ve) > 0 {
@@ -641,6 +745,51 @@ func (h *handler) runTest(r *http.Request, s *session, id int64) *testResult {
 	res.OK = rep.OK()
 	for _, pr := range rep.Problems {
 		res.Problems = append(res.Problems, testProblem{pr.Severity == providers.SeverityError, pr.Message(s.L.Lang)})
+	}
+	return res
+}
+
+// runInternalTest is "Testar conexão" for an internal channel: the relay
+// reachable and authenticated, the From verified, DKIM and SPF published.
+func (h *handler) runInternalTest(r *http.Request, s *session, id int64, p directory.ChannelPatch, ve directory.ValidationError) *testResult {
+	ctx := r.Context()
+	res := &testResult{}
+	var ch *model.Channel
+	if len(ve) == 0 {
+		var err error
+		ch, err = h.Directory.ConnectionSettings(ctx, s.P.CompanyID, id, p)
+		if !errors.As(err, &ve) && err != nil {
+			h.Log.Error("ui: connection settings", "err", err)
+			res.Problems = append(res.Problems, testProblem{true, s.L.T("err.internal")})
+			return res
+		}
+	}
+	if len(ve) > 0 {
+		res.Errors = s.L.channelErrors(ve)
+		res.Problems = append(res.Problems, testProblem{true, s.L.T("ch.fix_errors")})
+		return res
+	}
+	rep, err := api.InternalCheck(ctx, ch, h.CheckRelay, h.Identities, h.SendingDNS)
+	if err != nil {
+		h.Log.Error("ui: internal connection test", "err", err)
+		res.Problems = append(res.Problems, testProblem{true, s.L.T("err.internal")})
+		return res
+	}
+	res.OK = rep.OK()
+	res.Internal = true
+	if rep.RelayOK {
+		res.Passed = append(res.Passed, s.L.T("ch.test_relay_ok"))
+	}
+	if rep.FromStatus == identity.StatusVerified {
+		res.Passed = append(res.Passed, s.L.T("ch.test_from_ok", rep.From))
+	}
+	for _, rec := range rep.Records {
+		if rec.State == signing.Published {
+			res.Passed = append(res.Passed, s.L.T("ch.test_record_ok", strings.ToUpper(rec.Kind), rec.Name))
+		}
+	}
+	for _, pr := range rep.Problems {
+		res.Problems = append(res.Problems, testProblem{pr.Severity == providers.SeverityError, pr.In(s.L.Lang)})
 	}
 	return res
 }

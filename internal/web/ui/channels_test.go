@@ -60,6 +60,13 @@ func newChannelEnv(t testing.TB, tlsCfg *tls.Config, oauthProviders ...string) *
 // by the test provider ms (nil: no OAuth behind the buttons).
 func newOAuthChannelEnv(t testing.TB, tlsCfg *tls.Config, ms *oauthtest.Server, oauthProviders ...string) *channelEnv {
 	t.Helper()
+	return newChannelEnvWith(t, tlsCfg, ms, nil, oauthProviders...)
+}
+
+// newChannelEnvWith is newOAuthChannelEnv with more UI dependencies set
+// by more (the identity service, the relay check, the DNS records).
+func newChannelEnvWith(t testing.TB, tlsCfg *tls.Config, ms *oauthtest.Server, more func(*channelEnv, *ui.Deps), oauthProviders ...string) *channelEnv {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clock.System{})
 	must(t, err)
@@ -102,12 +109,16 @@ func newOAuthChannelEnv(t testing.TB, tlsCfg *tls.Config, ms *oauthtest.Server, 
 	}
 	apiH := api.Handler(api.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Hub: e.hub, Heartbeat: 200 * time.Millisecond,
 		Secrets: box, CheckConnection: check, OAuth: oauthDeps, ChannelChanged: apiChanged})
-	uiH := ui.New(ui.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Blobs: bl,
+	uiDeps := ui.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Blobs: bl,
 		Secrets: box, InboundDomain: "inbound.atende.test", CheckConnection: check, ChannelChanged: changed,
 		SendingStatus: outbox.New(st, bl, clock.System{}, log, outbox.Config{}).ChannelStatus, OAuthProviders: oauthProviders, OAuth: pending,
 		RegenerateAddress: func(ctx context.Context, companyID, channelID int64) (string, error) {
 			return smtpin.RegenerateAddress(ctx, st, "inbound.atende.test", companyID, channelID)
-		}})
+		}}
+	if more != nil {
+		more(ce, &uiDeps)
+	}
+	uiH := ui.New(uiDeps)
 	e.srv = httptest.NewServer(ui.Combine(apiH, uiH))
 	t.Cleanup(e.srv.Close)
 	if microsoft != nil {

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -90,6 +91,30 @@ func (h *handler) serveBlob(w http.ResponseWriter, r *http.Request, a *model.Att
 	if _, err := io.Copy(w, rc); err != nil {
 		h.Log.Warn("ui: send attachment", "attachment", a.ID, "err", err)
 	}
+}
+
+// rawMessage downloads a received message exactly as it arrived (.eml):
+// the way to read what Atende could not, in any mail client.
+func (h *handler) rawMessage(w http.ResponseWriter, r *http.Request, s *session) {
+	id, mid := pathID(r, "id"), pathID(r, "mid")
+	d, err := h.Tickets.Get(r.Context(), s.actor(), id)
+	if err != nil {
+		h.fileErr(w, r, err)
+		return
+	}
+	var m *model.Message
+	for i := range d.Messages {
+		if d.Messages[i].ID == mid && d.Messages[i].RawKey != "" && d.Messages[i].Direction != model.DirNote {
+			m = &d.Messages[i].Message
+		}
+	}
+	if m == nil {
+		h.fileErr(w, r, ticket.ErrNotFound)
+		return
+	}
+	name := fmt.Sprintf("ticket-%d-message-%d.eml", d.Ticket.Number, m.ID)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.serveBlob(w, r, &model.Attachment{ID: m.ID, BlobKey: m.RawKey, Size: m.Size}, "message/rfc822")
 }
 
 func (h *handler) fileErr(w http.ResponseWriter, r *http.Request, err error) {

@@ -80,3 +80,48 @@ func TestAttachments(t *testing.T) {
 	wantStatus(t, c2.get(fmt.Sprintf("%s/messages/%d/cid/logo@x", tp, m.ID)), http.StatusNotFound)
 	wantStatus(t, e.client(t, "").get(fmt.Sprintf("%s/attachments/%d", tp, page.ID)), http.StatusUnauthorized)
 }
+
+// A message Atende could not fully read is still shown, with a warning in
+// the agent's language and the original (.eml) one click away; only agents
+// who may see the ticket can download it (issue 14).
+func TestPartialMessageWarnsAndOffersTheOriginal(t *testing.T) {
+	e := newEnv(t)
+	// A multipart without a boundary: the parser reads the body as plain
+	// text and flags the message partial.
+	raw := "From: Carla <carla@cliente.test>\r\nTo: suporte@acme.test\r\nSubject: Pedido 77\r\nMessage-ID: <partial-1@cliente.test>\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed\r\n\r\n" +
+		"O pedido 77 chegou amassado.\r\nAtt, Carla\r\n"
+	var firstURL string
+	for _, lang := range []string{"pt-BR", "en"} {
+		co := e.company(t, "acme-"+strings.ToLower(lang), lang)
+		e.deliver(t, co.ch, []byte(raw))
+		admin := ticket.Actor{CompanyID: co.co.ID, Admin: true}
+		pg, err := e.tickets.List(ctx, admin, ticket.Filter{})
+		must(t, err)
+		d, err := e.tickets.Get(ctx, admin, pg.Tickets[0].ID)
+		must(t, err)
+		m := d.Messages[0]
+		if _, ok := m.Meta["partial"]; !ok {
+			t.Fatalf("message not flagged partial: %+v", m.Meta)
+		}
+		tp := fmt.Sprintf("/tickets/%d", d.Ticket.ID)
+		rawURL := fmt.Sprintf("%s/messages/%d/raw", tp, m.ID)
+		c := e.client(t, lang)
+		wantRedirect(t, c.login(co.co.Slug, co.admin.Email, adminPassword), "/inbox")
+		want := map[string]string{"pt-BR": "Esta mensagem não pôde ser lida por completo", "en": "This message could not be fully read"}[lang]
+		wantContains(t, c.get(tp), want, "O pedido 77 chegou amassado.", `href="`+rawURL+`" download`)
+		dl := c.get(rawURL)
+		wantStatus(t, dl, http.StatusOK)
+		if dl.body != raw || dl.header.Get("Content-Type") != "message/rfc822" ||
+			!strings.HasPrefix(dl.header.Get("Content-Disposition"), "attachment") || !strings.Contains(dl.header.Get("Content-Security-Policy"), "sandbox") {
+			t.Fatalf("raw download: %v %q", dl.header, dl.body)
+		}
+		if firstURL == "" {
+			firstURL = rawURL
+			continue
+		}
+		// The other company's admin cannot download the first one's mail.
+		wantStatus(t, c.get(firstURL), http.StatusNotFound)
+	}
+	wantStatus(t, e.client(t, "").get(firstURL), http.StatusUnauthorized)
+}

@@ -100,7 +100,7 @@ var adminMessages = map[string]map[string]string{
 		"admin.event.ticket.updated":   "Atendimento atualizado",
 
 		"admin.notices.title":        "Avisos",
-		"admin.notices.intro":        "Mensagens para os administradores: confirmações de encaminhamento e canais que precisam ser reconectados.",
+		"admin.notices.intro":        "Mensagens para os administradores: confirmações de encaminhamento, canais que precisam ser reconectados e endereços ainda não verificados.",
 		"admin.notices.unread":       "não lidos",
 		"admin.notices.unread_badge": "%d avisos não lidos",
 		"admin.notices.empty":        "Nenhum aviso.",
@@ -213,7 +213,7 @@ var adminMessages = map[string]map[string]string{
 		"admin.event.ticket.updated":   "Ticket updated",
 
 		"admin.notices.title":        "Notices",
-		"admin.notices.intro":        "Messages for admins: forwarding confirmations and channels that need to be reconnected.",
+		"admin.notices.intro":        "Messages for admins: forwarding confirmations, channels that need to be reconnected and addresses not verified yet.",
 		"admin.notices.unread":       "unread",
 		"admin.notices.unread_badge": "%d unread notices",
 		"admin.notices.empty":        "No notices.",

@@ -90,7 +90,12 @@ func TestShowRemoteImages(t *testing.T) {
 
 func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{"/tickets/3": "/tickets/3", "//evil.test/x": "/inbox", "https://evil.test": "/inbox",
-		"/\\evil.test": "/inbox", "": "/inbox", "/api/v1/me": "/inbox", "/login": "/inbox"} {
+		"/\\evil.test": "/inbox", "": "/inbox", "/api/v1/me": "/inbox", "/login": "/inbox",
+		// Issue #13, item 10 (failed before: "/\t/evil.test" was returned
+		// as is, and the browser went to //evil.test).
+		"/\t/evil.test": "/inbox", "/\n/evil.test": "/inbox", "/\r//evil.test": "/inbox", " //evil.test": "/inbox",
+		"/x\\..\\\\evil.test": "/inbox", "/\u00a0/evil.test": "/inbox", "/inbox?status=open&q=a%20b": "/inbox?status=open&q=a%20b",
+		"/%2F/evil.test": "/%2F/evil.test"} {
 		if got := safeNext(in); got != want {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}

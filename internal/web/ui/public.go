@@ -3,9 +3,11 @@ package ui
 import (
 	"errors"
 	"math"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode"
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/directory"
@@ -13,13 +15,25 @@ import (
 
 func urlEscape(s string) string { return url.QueryEscape(s) }
 
-// safeNext is a same-site path to go to after login, else /inbox.
+// safeNext is a same-site path to go to after login, else /inbox. A
+// browser drops tabs and line breaks inside a URL and reads "\" as "/",
+// so "/\t/evil.test" would become "//evil.test", another site: any
+// control character, backslash or space refuses the path.
 func safeNext(next string) string {
-	if strings.HasPrefix(next, "/") && !strings.HasPrefix(next, "//") && !strings.HasPrefix(next, "/\\") &&
-		!strings.HasPrefix(next, "/api/") && !strings.HasPrefix(next, "/login") {
-		return next
+	if next == "" || len(next) > 2048 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		return "/inbox"
 	}
-	return "/inbox"
+	for _, r := range next {
+		if r < 0x21 || r == 0x7f || r == '\\' || unicode.IsSpace(r) || unicode.IsControl(r) {
+			return "/inbox"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		strings.HasPrefix(u.Path, "/api/") || strings.HasPrefix(u.Path, "/login") {
+		return "/inbox"
+	}
+	return next
 }
 
 func (h *handler) needsSetup(w http.ResponseWriter, r *http.Request, l Localizer) (bool, bool) {
@@ -45,8 +59,22 @@ func (h *handler) setupPage(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "setup", "layout", &view{L: l, Title: l.T("setup.title"), CSRF: h.formToken(w, r), Body: "public"})
 }
 
+// refuseMultipart answers 415 to a multipart body on a form that takes
+// no files (login, setup): such a body is spilled to temporary files by
+// the form parser, before any check (the server's edge refuses it too).
+func (h *handler) refuseMultipart(w http.ResponseWriter, r *http.Request, l Localizer) bool {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); strings.HasPrefix(mt, "multipart/") {
+		h.errorPage(w, r, l, http.StatusUnsupportedMediaType, "err.csrf")
+		return true
+	}
+	return false
+}
+
 func (h *handler) setupSubmit(w http.ResponseWriter, r *http.Request) {
 	l := Localizer{pickLanguage("", r)}
+	if h.refuseMultipart(w, r, l) {
+		return
+	}
 	v := &view{L: l, Title: l.T("setup.title"), Body: "public", Form: map[string]string{
 		"company.name": r.PostFormValue("company_name"), "company.slug": strings.ToLower(strings.TrimSpace(r.PostFormValue("company_slug"))),
 		"admin.name": r.PostFormValue("admin_name"), "admin.email": r.PostFormValue("admin_email")}}
@@ -111,6 +139,9 @@ func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	l := Localizer{pickLanguage("", r)}
+	if h.refuseMultipart(w, r, l) {
+		return
+	}
 	v := &view{L: l, Title: l.T("login.title"), Body: "public", Form: map[string]string{
 		"company": strings.TrimSpace(r.PostFormValue("company")), "email": strings.TrimSpace(r.PostFormValue("email")),
 		"next": safeNext(r.PostFormValue("next"))}}
@@ -145,7 +176,11 @@ func (h *handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, v.Form["next"], http.StatusSeeOther)
 	case errors.As(err, &locked):
 		mins := int(math.Ceil(locked.Until.Sub(h.Auth.Svc.Now()).Minutes()))
-		v.Error = l.T("login.locked", locked.Until.UTC().Format("15:04 UTC"), max(mins, 1))
+		v.Error = l.T("login.locked", locked.Until.UTC().Format("15:04:05 UTC"), max(mins, 1))
+		h.render(w, r, http.StatusTooManyRequests, "login", "layout", v)
+	case errors.Is(err, auth.ErrBusy):
+		w.Header().Set("Retry-After", "2")
+		v.Error = l.T("login.busy")
 		h.render(w, r, http.StatusTooManyRequests, "login", "layout", v)
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		v.Error = l.T("login.invalid")

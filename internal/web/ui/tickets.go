@@ -171,10 +171,9 @@ func (h *handler) handleErr(w http.ResponseWriter, r *http.Request, s *session, 
 	switch {
 	case err == nil:
 		return true
-	case errors.Is(err, ticket.ErrNotFound):
+	case errors.Is(err, ticket.ErrNotFound), errors.Is(err, ticket.ErrForbidden):
+		// Not the agent's ticket looks exactly like no such ticket.
 		h.errorPage(w, r, s.L, http.StatusNotFound, "err.not_found")
-	case errors.Is(err, ticket.ErrForbidden):
-		h.errorPage(w, r, s.L, http.StatusForbidden, "err.forbidden")
 	case errors.As(err, &ve):
 		v.Error = s.L.T("err.invalid", strings.Join(values(s.L.fieldErrors(ve)), " "))
 		h.render(w, r, http.StatusUnprocessableEntity, "error", "layout", v)
@@ -214,7 +213,12 @@ type messageView struct {
 	Retrying           bool   // queued after a temporary failure
 	FailText           string // the translated explanation
 	RetryURL           string
-	Attachments        []attachmentView
+	// Partial: Atende could not read the whole message; PartialReason is
+	// the parser's (technical, English) reason, shown as detail.
+	Partial       bool
+	PartialReason string
+	RawURL        string // the message as received (.eml)
+	Attachments   []attachmentView
 }
 
 type attachmentView struct {
@@ -331,6 +335,12 @@ func (h *handler) ticketData(r *http.Request, s *session, id int64) (*ticketPage
 				mv.Retrying = true
 				mv.FailText = s.L.T("ticket.retrying")
 			}
+		}
+		if reason, ok := m.Meta["partial"]; ok {
+			mv.Partial, mv.PartialReason = true, fmt.Sprint(reason)
+		}
+		if m.Direction == model.DirIn && m.RawKey != "" && h.Blobs != nil {
+			mv.RawURL = fmt.Sprintf("/tickets/%d/messages/%d/raw", d.Ticket.ID, m.ID)
 		}
 		mv.Quoted = m.Direction == model.DirIn && hasQuote(m.ReplyText, m.Text, m.HTML)
 		mv.BodyURL = fmt.Sprintf("/tickets/%d/messages/%d/body", d.Ticket.ID, m.ID)

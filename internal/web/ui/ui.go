@@ -20,8 +20,10 @@ import (
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/identity"
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbound/signing"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -71,7 +73,25 @@ type Deps struct {
 	// Clock is the program's clock ("hoje 14:05" is relative to it); nil
 	// = the system clock.
 	Clock clock.Clock
+	// Hosts refuses webhook URLs and mailbox servers on internal networks
+	// (netguard.Guard); nil skips the check.
+	Hosts directory.HostChecker
+	// Identities are the domains and addresses the company verifies
+	// (Administração → Domínios e endereços); nil hides the page and the
+	// verification state of channel addresses.
+	Identities *identity.Service
+	// SendingDNS lists the DKIM/SPF records of a sending domain with what
+	// the resolver finds (the channel page, the internal connection test).
+	SendingDNS func(ctx context.Context, companyID int64, domain string) ([]signing.RecordStatus, error)
+	// CheckRelay connects to the relay and authenticates (internal
+	// channels' "Testar conexão"); nil: no relay configured.
+	CheckRelay func(ctx context.Context) error
 }
+
+// UploadRoutes are the UI routes that take files (the server's body
+// limit is larger there; see package edge). A new route with file
+// inputs belongs here.
+var UploadRoutes = []string{"POST /tickets/{id}/replies", "POST /tickets/{id}/forwards"}
 
 // PageCSP is the Content-Security-Policy of every UI page.
 const PageCSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
@@ -139,6 +159,7 @@ func New(d Deps) http.Handler {
 	if d.Blobs != nil {
 		mux.HandleFunc("GET /tickets/{id}/attachments/{aid}", h.part(h.attachment))
 		mux.HandleFunc("GET /tickets/{id}/messages/{mid}/cid/{cid}", h.part(h.inlineImage))
+		mux.HandleFunc("GET /tickets/{id}/messages/{mid}/raw", h.part(h.rawMessage))
 	}
 	mux.HandleFunc("POST /tickets/{id}/notes", h.agent(h.addNote))
 	// Attachments are limited to ticket.MaxAttachmentBytes; the body limit

@@ -82,8 +82,8 @@ func TestSetupFlow(t *testing.T) {
 
 func TestLoginLockout(t *testing.T) {
 	for _, tc := range []struct{ name, lang, want string }{
-		{"pt-BR", "", "Muitas tentativas sem sucesso. O acesso está bloqueado até "},
-		{"en", "en", "Too many failed attempts. Login is locked until "},
+		{"pt-BR", "", "Muitas tentativas sem sucesso. Por segurança, espere até "},
+		{"en", "en", "Too many failed attempts. For your security, wait until "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -186,12 +186,17 @@ func TestTicketView(t *testing.T) {
 	wantStatus(t, c2.get(tp), http.StatusNotFound)
 	wantStatus(t, c2.get(fmt.Sprintf("%s/messages/%d/body", tp, msg.ID)), http.StatusNotFound)
 
-	// An agent outside the ticket's team is refused.
+	// An agent outside the ticket's team gets what a missing ticket gets
+	// (issue #13, item 14: 403 told that the ticket exists).
 	c3 := e.client(t, "en")
 	wantRedirect(t, c3.login("acme", co.agent.Email, adminPassword), "/inbox")
 	p = c3.get(tp)
-	wantStatus(t, p, http.StatusForbidden)
-	wantContains(t, p, "Você não tem acesso a este atendimento.") // the agent's language (pt-BR) wins over Accept-Language
+	missing := c3.get("/tickets/999999")
+	wantStatus(t, p, http.StatusNotFound)
+	wantContains(t, p, "Página não encontrada.") // the agent's language (pt-BR) wins over Accept-Language
+	if p.body != missing.body {
+		t.Fatalf("not my team:\n%s\nmissing:\n%s", p.body, missing.body)
+	}
 }
 
 func TestTicketActions(t *testing.T) {
