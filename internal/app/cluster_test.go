@@ -260,7 +260,7 @@ func TestClusterThreeNodes(t *testing.T) {
 		at time.Time
 	}
 	var evMu sync.Mutex
-	var resyncs atomic.Int64 // "re-read": events were dropped for this client
+	var resyncs atomic.Int64   // "re-read": events were dropped for this client
 	events := map[int64]seen{} // message ID → first message.received on B
 	sseCtx, sseCancel := context.WithCancel(ctx)
 	defer sseCancel()
