@@ -118,7 +118,7 @@ func TestAdminNodes(t *testing.T) {
 		chs = append(chs, ch)
 	}
 	for _, n := range []*store.Node{{ID: "node-a", HTTPAddr: "10.0.0.1:8080", Version: "v9"}, {ID: "node-b"}} {
-		if err := st.HeartbeatNode(ctx, n); err != nil {
+		if err := st.HeartbeatNode(ctx, n, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,10 +2,12 @@ package cluster
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
+	mrand "math/rand/v2"
 	"os"
 	"runtime/debug"
 	"slices"
@@ -17,7 +19,7 @@ import (
 
 // Store is what a Coordinator needs from store.Store.
 type Store interface {
-	HeartbeatNode(ctx context.Context, n *store.Node) error
+	HeartbeatNode(ctx context.Context, n *store.Node, takeOver time.Duration) error
 	StopNode(ctx context.Context, nodeID string) error
 	ListNodes(ctx context.Context) ([]store.Node, error)
 	AcquireMailboxLease(ctx context.Context, companyID, channelID int64, nodeID string, ttl time.Duration) (*store.MailboxLease, error)
@@ -120,10 +122,15 @@ type Coordinator struct {
 	cfg Config
 	log *slog.Logger
 
+	instance string // random per process (store.Node.Instance)
+
 	mu    sync.Mutex
 	held  map[int64]held
 	lost  chan struct{} // a fenced write was refused: drop at once
 	nodes int           // live nodes at the last balance
+	// beating: the last heartbeat was accepted; until then (a second
+	// process with our node ID, a database outage) no lease is taken
+	beating bool
 	err   error         // last database error (readiness)
 }
 
@@ -133,7 +140,10 @@ func New(st Store, log *slog.Logger, cfg Config) *Coordinator {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg = cfg.withDefaults()
-	return &Coordinator{st: st, cfg: cfg, log: log.With("node", cfg.NodeID), held: map[int64]held{}, lost: make(chan struct{}, 1)}
+	var inst [8]byte
+	_, _ = rand.Read(inst[:])
+	return &Coordinator{st: st, cfg: cfg, log: log.With("node", cfg.NodeID), instance: hex.EncodeToString(inst[:]),
+		held: map[int64]held{}, lost: make(chan struct{}, 1)}
 }
 
 // NodeID is this node's name.
@@ -275,9 +285,18 @@ func (c *Coordinator) expire() bool {
 // did not renew are dropped.
 func (c *Coordinator) renew(ctx context.Context) (changed bool, err error) {
 	sent := time.Now()
-	if err := c.st.HeartbeatNode(ctx, &store.Node{ID: c.cfg.NodeID, HTTPAddr: c.cfg.HTTPAddr, SMTPAddr: c.cfg.SMTPAddr, Version: c.cfg.Version}); err != nil {
+	// A process restarted after a crash finds its old instance's row
+	// fresh: it waits one lease period (the old leases run out meanwhile).
+	if err := c.st.HeartbeatNode(ctx, &store.Node{ID: c.cfg.NodeID, HTTPAddr: c.cfg.HTTPAddr, SMTPAddr: c.cfg.SMTPAddr,
+		Version: c.cfg.Version, Instance: c.instance}, c.cfg.TTL); err != nil {
+		c.mu.Lock()
+		c.beating = false
+		c.mu.Unlock()
 		return false, fmt.Errorf("heartbeat: %w", err)
 	}
+	c.mu.Lock()
+	c.beating = true
+	c.mu.Unlock()
 	c.mu.Lock()
 	want := make(map[int64]int64, len(c.held))
 	for id, h := range c.held {
@@ -389,7 +408,10 @@ func (c *Coordinator) balance(ctx context.Context, changed bool) (bool, error) {
 		}
 	}
 
-	if have < share {
+	c.mu.Lock()
+	beating := c.beating
+	c.mu.Unlock()
+	if have < share && beating {
 		got, err := c.acquire(ctx, wanted, share-have)
 		if got {
 			changed = true
@@ -428,7 +450,7 @@ func (c *Coordinator) acquire(ctx context.Context, wanted map[int64]Mailbox, n i
 	}
 	c.mu.Unlock()
 	// Random order: nodes racing for a dead node's mailboxes spread them.
-	rand.Shuffle(len(free), func(i, j int) { free[i], free[j] = free[j], free[i] })
+	mrand.Shuffle(len(free), func(i, j int) { free[i], free[j] = free[j], free[i] })
 	got := false
 	for _, mb := range free {
 		if n == 0 || ctx.Err() != nil {

@@ -2,6 +2,7 @@ package cluster_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -36,11 +37,11 @@ func (s *stallStore) wait(ctx context.Context) error {
 	return nil
 }
 
-func (s *stallStore) HeartbeatNode(ctx context.Context, n *store.Node) error {
+func (s *stallStore) HeartbeatNode(ctx context.Context, n *store.Node, takeOver time.Duration) error {
 	if err := s.wait(ctx); err != nil {
 		return err
 	}
-	return s.Store.HeartbeatNode(ctx, n)
+	return s.Store.HeartbeatNode(ctx, n, takeOver)
 }
 
 func (s *stallStore) RenewMailboxLeases(ctx context.Context, node string, l map[int64]int64, ttl time.Duration) ([]int64, error) {
@@ -285,4 +286,34 @@ func TestSQLiteOneNode(t *testing.T) {
 			t.Fatalf("lease kept after stop: %+v", l)
 		}
 	}
+}
+
+// TestDuplicateNodeID: a second process started with a node ID that a
+// live process uses takes no lease and reports it; once the first stops,
+// the second takes over.
+func TestDuplicateNodeID(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	setup, err := postgres.Open(context.Background(), url, testclock.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer setup.Close()
+	mbs := mailboxes(t, setup, 4)
+	const ttl = 1500 * time.Millisecond
+	first := startNode(t, url, testclock.New(t), "same", mbs, ttl)
+	waitFor(t, 5*time.Second, func() bool { return len(first.owned(mbs)) == 4 })
+	second := startNode(t, url, testclock.New(t), "same", mbs, ttl)
+	time.Sleep(2 * ttl)
+	if n := len(second.owned(mbs)); n != 0 {
+		t.Fatalf("the duplicate took %d mailboxes", n)
+	}
+	if _, err := second.co.Status(); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate's status: %v", err)
+	}
+	if len(first.owned(mbs)) != 4 {
+		t.Fatal("the first process lost its mailboxes")
+	}
+	first.cancel()
+	<-first.done
+	waitFor(t, 5*time.Second, func() bool { return len(second.owned(mbs)) == 4 })
 }

@@ -15,10 +15,13 @@ var ErrLeaseLost = errors.New("lease lost")
 // from the database's clock (see doc.go): HeartbeatAge is how long ago,
 // by that clock, the node last heartbeated.
 type Node struct {
-	ID           string
-	HTTPAddr     string
-	SMTPAddr     string
-	Version      string
+	ID       string
+	HTTPAddr string
+	SMTPAddr string
+	Version  string
+	// Instance is random per process: it tells a restarted process from
+	// a second one running with the same ID.
+	Instance     string
 	Stopped      bool // it shut down cleanly (and released its leases)
 	StartedAt    time.Time
 	HeartbeatAt  time.Time
@@ -46,8 +49,11 @@ type MailboxLease struct {
 // still agree on who holds a lease. These methods cross companies.
 type Cluster interface {
 	// HeartbeatNode creates or refreshes n's row (StartedAt is set when
-	// the row is new or the node had stopped) and clears Stopped.
-	HeartbeatNode(ctx context.Context, n *Node) error
+	// the row is new or the node had stopped) and clears Stopped. When
+	// another Instance heartbeated the same ID less than takeOver ago
+	// (and did not stop), it changes nothing and returns ErrConflict: two
+	// live processes must not share a node ID.
+	HeartbeatNode(ctx context.Context, n *Node, takeOver time.Duration) error
 	// StopNode marks the node stopped and releases its mailbox leases.
 	StopNode(ctx context.Context, nodeID string) error
 	// ListNodes lists every node ever seen, by ID.

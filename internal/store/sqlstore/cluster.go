@@ -28,18 +28,24 @@ func msTime(ms int64) time.Time {
 	return time.UnixMilli(ms).UTC()
 }
 
-const nodeCols = "node_id, http_addr, smtp_addr, version, stopped, started_ms, heartbeat_ms"
+const nodeCols = "node_id, http_addr, smtp_addr, version, instance, stopped, started_ms, heartbeat_ms"
 
-// HeartbeatNode upserts the node's row on the database's clock.
-func (s q) HeartbeatNode(ctx context.Context, n *store.Node) error {
+// HeartbeatNode upserts the node's row on the database's clock, unless
+// another live instance holds the ID.
+func (s q) HeartbeatNode(ctx context.Context, n *store.Node, takeOver time.Duration) error {
 	now := s.d.dbNowMS()
 	var started, beat int64
-	err := s.wrow(ctx, `INSERT INTO nodes (node_id, started_ms, heartbeat_ms, http_addr, smtp_addr, version, stopped)
-		VALUES (?, `+now+`, `+now+`, ?, ?, ?, ?)
+	err := s.wrow(ctx, `INSERT INTO nodes (node_id, started_ms, heartbeat_ms, http_addr, smtp_addr, version, instance, stopped)
+		VALUES (?, `+now+`, `+now+`, ?, ?, ?, ?, ?)
 		ON CONFLICT (node_id) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms,
-			started_ms = CASE WHEN nodes.stopped THEN excluded.started_ms ELSE nodes.started_ms END,
-			http_addr = excluded.http_addr, smtp_addr = excluded.smtp_addr, version = excluded.version, stopped = excluded.stopped
-		RETURNING started_ms, heartbeat_ms`, n.ID, n.HTTPAddr, n.SMTPAddr, n.Version, false).Scan(&started, &beat)
+			started_ms = CASE WHEN nodes.instance = excluded.instance AND NOT nodes.stopped THEN nodes.started_ms ELSE excluded.started_ms END,
+			http_addr = excluded.http_addr, smtp_addr = excluded.smtp_addr, version = excluded.version,
+			instance = excluded.instance, stopped = excluded.stopped
+		WHERE nodes.instance = excluded.instance OR nodes.stopped OR nodes.heartbeat_ms <= excluded.heartbeat_ms - ?
+		RETURNING started_ms, heartbeat_ms`, n.ID, n.HTTPAddr, n.SMTPAddr, n.Version, n.Instance, false, takeOver.Milliseconds()).Scan(&started, &beat)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("store: heartbeat node %s: another process with this node ID is running: %w", n.ID, store.ErrConflict)
+	}
 	if err != nil {
 		return fmt.Errorf("store: heartbeat node %s: %w", n.ID, err)
 	}
@@ -63,7 +69,7 @@ func (s q) ListNodes(ctx context.Context) ([]store.Node, error) {
 	return list(ctx, s, "list nodes", func(sc interface{ Scan(...any) error }) (*store.Node, error) {
 		var n store.Node
 		var started, beat, now int64
-		err := sc.Scan(&n.ID, &n.HTTPAddr, &n.SMTPAddr, &n.Version, &n.Stopped, &started, &beat, &now)
+		err := sc.Scan(&n.ID, &n.HTTPAddr, &n.SMTPAddr, &n.Version, &n.Instance, &n.Stopped, &started, &beat, &now)
 		n.StartedAt, n.HeartbeatAt, n.HeartbeatAge = msTime(started), msTime(beat), time.Duration(now-beat)*time.Millisecond
 		return &n, err
 	}, "SELECT "+nodeCols+", "+s.d.dbNowMS()+" FROM nodes ORDER BY node_id")

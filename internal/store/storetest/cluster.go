@@ -24,21 +24,32 @@ func clusterTests() []Case {
 }
 
 func testClusterNodes(t *testing.T, s store.Store, clk *clock.Fake) {
-	a := &store.Node{ID: "node-a", HTTPAddr: "10.0.0.1:8080", SMTPAddr: ":2525", Version: "v1"}
-	must(t, s.HeartbeatNode(ctx, a))
+	a := &store.Node{ID: "node-a", HTTPAddr: "10.0.0.1:8080", SMTPAddr: ":2525", Version: "v1", Instance: "i1"}
+	must(t, s.HeartbeatNode(ctx, a, time.Minute))
 	if a.StartedAt.IsZero() || a.HeartbeatAt.IsZero() {
 		t.Fatalf("heartbeat did not fill times: %+v", a)
 	}
 	started := a.StartedAt
-	must(t, s.HeartbeatNode(ctx, &store.Node{ID: "node-b"}))
+	must(t, s.HeartbeatNode(ctx, &store.Node{ID: "node-b", Instance: "i2"}, time.Minute))
 	time.Sleep(5 * time.Millisecond)
-	must(t, s.HeartbeatNode(ctx, a))
+	must(t, s.HeartbeatNode(ctx, a, time.Minute))
 	if !a.StartedAt.Equal(started) {
 		t.Fatalf("a second heartbeat moved StartedAt: %v -> %v", started, a.StartedAt)
 	}
+	// Another live process with the same node ID is refused...
+	wantErr(t, s.HeartbeatNode(ctx, &store.Node{ID: "node-a", Instance: "other", HTTPAddr: "10.9.9.9:1"}, time.Minute), store.ErrConflict)
+	// ...until the first one's heartbeat is older than takeOver (by the
+	// database's clock): a restart after a crash.
+	time.Sleep(60 * time.Millisecond)
+	restarted := &store.Node{ID: "node-a", Instance: "i3", HTTPAddr: "10.0.0.1:8080"}
+	must(t, s.HeartbeatNode(ctx, restarted, 50*time.Millisecond))
+	if !restarted.StartedAt.After(started) {
+		t.Fatalf("a new instance kept the old StartedAt %v", restarted.StartedAt)
+	}
+	wantErr(t, s.HeartbeatNode(ctx, a, time.Minute), store.ErrConflict) // the old instance is out
 	nodes, err := s.ListNodes(ctx)
 	must(t, err)
-	if len(nodes) != 2 || nodes[0].ID != "node-a" || nodes[1].ID != "node-b" || nodes[0].HTTPAddr != "10.0.0.1:8080" || nodes[0].Version != "v1" {
+	if len(nodes) != 2 || nodes[0].ID != "node-a" || nodes[1].ID != "node-b" || nodes[0].HTTPAddr != "10.0.0.1:8080" || nodes[0].Instance != "i3" {
 		t.Fatalf("nodes = %+v", nodes)
 	}
 	// The age comes from the database's clock: the program's fake clock
@@ -54,7 +65,7 @@ func testClusterNodes(t *testing.T, s store.Store, clk *clock.Fake) {
 	if !nodes[1].Stopped || nodes[0].Stopped {
 		t.Fatalf("after stop: %+v", nodes)
 	}
-	must(t, s.HeartbeatNode(ctx, &store.Node{ID: "node-b"}))
+	must(t, s.HeartbeatNode(ctx, &store.Node{ID: "node-b", Instance: "i4"}, time.Minute)) // a stopped node's ID is free at once
 	nodes, err = s.ListNodes(ctx)
 	must(t, err)
 	if nodes[1].Stopped {
@@ -129,7 +140,7 @@ func testMailboxLeases(t *testing.T, s store.Store, clk *clock.Fake) {
 		t.Fatalf("leases = %+v", all)
 	}
 	// Stopping a node releases everything it holds.
-	must(t, s.HeartbeatNode(ctx, &store.Node{ID: "c"}))
+	must(t, s.HeartbeatNode(ctx, &store.Node{ID: "c"}, time.Minute))
 	must(t, s.StopNode(ctx, "c"))
 	all, err = s.ListMailboxLeases(ctx)
 	must(t, err)

@@ -4,7 +4,8 @@
 -- however far the nodes' clocks drift (see internal/store/doc.go).
 --
 -- nodes: every `atende serve` process heartbeats its row; a node whose
--- heartbeat is older than the lease period is gone.
+-- heartbeat is older than the lease period is gone. instance is random per
+-- process: a second live process with the same node_id is refused.
 CREATE TABLE nodes (
     node_id      TEXT PRIMARY KEY,
     started_ms   BIGINT NOT NULL,
@@ -12,6 +13,7 @@ CREATE TABLE nodes (
     http_addr    TEXT NOT NULL DEFAULT '',
     smtp_addr    TEXT NOT NULL DEFAULT '',
     version      TEXT NOT NULL DEFAULT '',
+    instance     TEXT NOT NULL DEFAULT '',
     stopped      BOOLEAN NOT NULL DEFAULT FALSE
 );
 
