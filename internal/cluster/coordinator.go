@@ -131,7 +131,7 @@ type Coordinator struct {
 	// beating: the last heartbeat was accepted; until then (a second
 	// process with our node ID, a database outage) no lease is taken
 	beating bool
-	err   error         // last database error (readiness)
+	err     error // last database error (readiness)
 }
 
 // New makes a Coordinator; call Run.

@@ -105,4 +105,3 @@ func TestHTTPAndQueues(t *testing.T) {
 type fakeQueues []store.QueueStats
 
 func (f fakeQueues) QueueStats(context.Context) ([]store.QueueStats, error) { return f, nil }
-
