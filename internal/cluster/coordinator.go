@@ -131,7 +131,11 @@ type Coordinator struct {
 	// beating: the last heartbeat was accepted; until then (a second
 	// process with our node ID, a database outage) no lease is taken
 	beating bool
-	err     error // last database error (readiness)
+	// nextExpiry: when another node's heartbeat goes stale or the first
+	// lease it holds runs out (monotonic), so a dead node's mailboxes are
+	// taken right then rather than at the next Balance tick
+	nextExpiry time.Time
+	err        error // last database error (readiness)
 }
 
 // New makes a Coordinator; call Run.
@@ -215,7 +219,10 @@ func (c *Coordinator) Run(ctx context.Context) error {
 			changed = changed || ch
 			c.setErr(err)
 		}
-		if time.Since(lastBalance) >= c.cfg.Balance {
+		c.mu.Lock()
+		expiry := c.nextExpiry
+		c.mu.Unlock()
+		if time.Since(lastBalance) >= c.cfg.Balance || (!expiry.IsZero() && !time.Now().Before(expiry)) {
 			lastBalance = time.Now()
 			ch, err := c.balance(ctx, changed)
 			changed = ch
@@ -349,11 +356,21 @@ func (c *Coordinator) balance(ctx context.Context, changed bool) (bool, error) {
 		return false, fmt.Errorf("list nodes: %w", err)
 	}
 	live := 0
+	now := time.Now()
+	var next time.Time // when another node's heartbeat goes stale: look again then
 	for _, n := range nodes {
 		if n.ID == c.cfg.NodeID || (!n.Stopped && n.HeartbeatAge < c.cfg.TTL) {
 			live++
 		}
+		if n.ID != c.cfg.NodeID && !n.Stopped && n.HeartbeatAge < c.cfg.TTL {
+			if at := now.Add(c.cfg.TTL - n.HeartbeatAge + 20*time.Millisecond); next.IsZero() || at.Before(next) {
+				next = at
+			}
+		}
 	}
+	c.mu.Lock()
+	c.nextExpiry = next
+	c.mu.Unlock()
 	live = max(live, 1)
 	mbs, err := c.cfg.Mailboxes(ctx)
 	if err != nil {
@@ -436,11 +453,24 @@ func (c *Coordinator) acquire(ctx context.Context, wanted map[int64]Mailbox, n i
 		return false, fmt.Errorf("list leases: %w", err)
 	}
 	taken := make(map[int64]bool, len(leases))
+	c.mu.Lock()
+	next := c.nextExpiry
+	c.mu.Unlock()
+	now := time.Now()
 	for _, l := range leases {
 		if l.NodeID != "" && l.ExpiresIn > 0 {
 			taken[l.ChannelID] = true
+			if _, want := wanted[l.ChannelID]; want && l.NodeID != c.cfg.NodeID {
+				// a little after it runs out by the database's clock
+				if at := now.Add(l.ExpiresIn + 20*time.Millisecond); next.IsZero() || at.Before(next) {
+					next = at
+				}
+			}
 		}
 	}
+	c.mu.Lock()
+	c.nextExpiry = next
+	c.mu.Unlock()
 	c.mu.Lock()
 	var free []Mailbox
 	for id, mb := range wanted {
