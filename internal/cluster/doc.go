@@ -19,8 +19,10 @@
 //   - balances: every Balance it counts the live nodes (heartbeat younger
 //     than TTL, not stopped) and the mailboxes to sync, holds at most
 //     ceil(mailboxes/nodes), releases the excess when nodes join, and
-//     takes free or expired leases (a dead node's, within TTL + Balance)
-//     up to its share; the token of a new owner is larger than any before;
+//     takes free or expired leases up to its share, looking again the
+//     moment another node's heartbeat goes stale and its leases run out
+//     (a dead node's mailboxes move within one TTL of its last renewal);
+//     the token of a new owner is larger than any before;
 //   - tells its user (the IMAP sync manager) about every change through
 //     OnChange, and stops syncing a mailbox BEFORE releasing its lease;
 //   - on shutdown stops every sync (Stopped), then releases all its
