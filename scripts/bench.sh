@@ -11,3 +11,9 @@ go test -run '^$' -bench "Ingest" -benchtime 10000x ./internal/ingest/ | grep -E
 go test -run '^$' -bench "Accept" -benchtime 2000x -cpu 10 ./internal/ingest/ | grep -E '^(Benchmark|ok|FAIL)' || true
 go test -run '^$' -bench "$pat" -benchtime 2s ./internal/mailparse/... ./internal/thread/ ./internal/routing/ ./internal/blob/ | grep -E '^(Benchmark|ok|FAIL)' || true
 go test -run '^$' -bench "ImportRSS" -benchtime 1x ./internal/app/ | grep -E '^(Benchmark|ok|FAIL)' || true
+# Several nodes (issue 17): ingest with 1-3 nodes on one PostgreSQL (900 messages each run), blobs on
+# the filesystem vs a real S3 server (versitygw, installed by install-test-deps.sh), and mailbox
+# failover over 10 SIGKILLs of real nodes (about 4 minutes).
+go test -run '^$' -bench NodesOnePostgres -benchtime 1x -count 3 ./internal/ingest/ | grep -E '^(Benchmark|ok|FAIL)' || true
+go test -run '^$' -bench Blobs -benchtime 2s ./internal/blob/s3blob/ | grep -E '^(Benchmark|ok|FAIL)' || true
+ATENDE_BENCH=1 go test -count=1 -run TestBenchFailover -v -timeout 20m ./internal/app/ | grep -E 'round|failover over|^(ok|FAIL)' || true

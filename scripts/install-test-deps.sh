@@ -4,6 +4,10 @@
 #     (scripts/mailstack/start.sh, internal/testutil/mailstack)
 #   - chromium (Debian's package) for the browser tests: only with --browser or ATENDE_TEST_BROWSER=1
 #   - a running PostgreSQL on 127.0.0.1:5432 (started if it is installed but down; installed if missing)
+#   - versitygw (Versity S3 Gateway, Apache-2.0), the real S3 server of the S3 blob store tests
+#     (internal/testutil/s3test): built with `go install` into $ATENDE_TEST_CACHE/bin (default
+#     /var/cache/atende-test/bin) when missing; ~1.5 min of CPU, 4-5 min on a loaded 2-core machine
+#     with an empty module cache
 #
 #   install-test-deps.sh [--browser] [--check] [--dry-run]
 #     --check    install/start nothing; list what is missing and exit 1 if anything is
@@ -61,15 +65,35 @@ if ! pg_up; then
   fi
 fi
 
+# versitygw: one Go binary, pinned (internal/testutil/s3test.Version).
+VGW_VERSION=v1.8.0
+VGW_DIR="${ATENDE_TEST_CACHE:-/var/cache/atende-test}/bin"
+VGW=ok
+# (its --version says "git" for a go-installed build: a stamp file records the version)
+if [ ! -x "$VGW_DIR/versitygw" ] || [ "$(cat "$VGW_DIR/versitygw.version" 2>/dev/null)" != "$VGW_VERSION" ]; then
+  VGW=install
+fi
+
 if [ "$CHECK" = 1 ]; then
+  [ "$VGW" = ok ] || say "versitygw $VGW_VERSION is not installed in $VGW_DIR"
   [ ${#MISSING[@]} = 0 ] || say "missing packages: ${MISSING[*]}"
   [ "$PG" = ok ] || say "PostgreSQL is not running on 127.0.0.1:5432 (would $PG it)"
-  [ ${#MISSING[@]} = 0 ] && [ "$PG" = ok ] && say "all test dependencies present"
-  [ ${#MISSING[@]} = 0 ] && [ "$PG" = ok ]
+  [ ${#MISSING[@]} = 0 ] && [ "$PG" = ok ] && [ "$VGW" = ok ] && say "all test dependencies present"
+  [ ${#MISSING[@]} = 0 ] && [ "$PG" = ok ] && [ "$VGW" = ok ]
   exit
 fi
+if [ "$VGW" = install ]; then
+  # go install needs no root, only a writable $VGW_DIR (set ATENDE_TEST_CACHE as a user).
+  start=$(date +%s)
+  run mkdir -p "$VGW_DIR"
+  if [ "$DRY" = 1 ]; then echo "+ GOBIN=$VGW_DIR go install github.com/versity/versitygw/cmd/versitygw@$VGW_VERSION"; else
+    GOBIN="$VGW_DIR" GOFLAGS=-buildvcs=false go install "github.com/versity/versitygw/cmd/versitygw@$VGW_VERSION"
+    echo "$VGW_VERSION" > "$VGW_DIR/versitygw.version"
+  fi
+  say "installed versitygw $VGW_VERSION into $VGW_DIR ($(( $(date +%s) - start )) s)"
+fi
 if [ ${#MISSING[@]} = 0 ] && [ "$PG" = ok ]; then
-  say "all test dependencies present"
+  [ "$VGW" = install ] || say "all test dependencies present"
   exit 0
 fi
 [ "$(id -u)" = 0 ] || [ "$DRY" = 1 ] || { say "must run as root to install ${MISSING[*]:-nothing} / start PostgreSQL" >&2; exit 1; }

@@ -19,6 +19,8 @@ fi
 export ATENDE_REQUIRE_POSTGRES=${ATENDE_REQUIRE_POSTGRES:-1}
 export ATENDE_TEST_BROWSER=${ATENDE_TEST_BROWSER:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}
 export ATENDE_REQUIRE_MAILSTACK=${ATENDE_REQUIRE_MAILSTACK:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}
+# the real S3 server (versitygw, installed by install-test-deps.sh)
+export ATENDE_REQUIRE_S3=${ATENDE_REQUIRE_S3:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}
 
 go vet ./...
 if [ $# -gt 0 ]; then

@@ -22,6 +22,9 @@ import (
 const adminUsage = `Usage:
   atende admin create-company --slug S --name N
   atende admin create-agent --company S --email E --name N [--role admin|agent] [--language pt-BR|en] [--password-stdin]
+  atende admin nodes [--json]            the nodes sharing the database, heartbeats, mailboxes held
+  atende admin migrate-blobs --to s3://bucket?endpoint=…&region=… [--from DIR]
+                                         copy the filesystem blobs to S3 (safe to run again)
 
 create-agent reads the password from the first line of standard input with
 --password-stdin; without it a random password is generated and printed once.
@@ -35,6 +38,10 @@ func adminCmd(ctx context.Context, args []string, sys IO) error {
 	}
 	sub, rest := args[0], args[1:]
 	switch sub {
+	case "nodes":
+		return adminNodes(ctx, rest, sys)
+	case "migrate-blobs":
+		return adminMigrateBlobs(ctx, rest, sys)
 	case "create-company":
 		var slug, name string
 		cfg, extra, err := loadConfig("admin create-company", rest, sys, func(_ *config.Config, fs *flag.FlagSet) {

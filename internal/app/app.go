@@ -41,6 +41,8 @@ Usage:
   atende parse  FILE                       print what Atende reads out of one message, as JSON
   atende admin  create-company --slug S --name N
   atende admin  create-agent --company S --email E --name N [--role admin|agent] [--password-stdin]
+  atende admin  nodes [--json]             nodes sharing the database and the mailboxes each holds
+  atende admin  migrate-blobs --to s3://…  copy the filesystem blobs to S3-compatible storage
                                            scripted installs (the web UI offers first-run setup)
   atende version
 
@@ -136,7 +138,13 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // openStores opens the database (PostgreSQL when configured, else the
 // SQLite file in the data directory) and the blob store.
-func openStores(ctx context.Context, cfg config.Config, clk clock.Clock) (store.Store, *blob.FS, error) {
+func openStores(ctx context.Context, cfg config.Config, clk clock.Clock) (store.Store, blob.Store, error) {
+	st, bl, _, err := openAll(ctx, cfg, clk)
+	return st, bl, err
+}
+
+// openAll is openStores with the blob store's readiness check.
+func openAll(ctx context.Context, cfg config.Config, clk clock.Clock) (store.Store, blob.Store, func(context.Context) error, error) {
 	var st store.Store
 	var err error
 	if cfg.DatabaseURL != "" {
@@ -145,12 +153,12 @@ func openStores(ctx context.Context, cfg config.Config, clk clock.Clock) (store.
 		st, err = sqlite.Open(ctx, cfg.SQLitePath(), clk)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("open database: %w", err)
+		return nil, nil, nil, fmt.Errorf("open database: %w", err)
 	}
-	bl, err := blob.NewFS(cfg.BlobDir())
+	bl, check, err := openBlobs(ctx, cfg)
 	if err != nil {
 		st.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return st, bl, nil
+	return st, bl, check, nil
 }

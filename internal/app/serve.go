@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,6 +25,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/inbound/imapsync"
 	"github.com/atende-helpdesk/atende/internal/inbound/smtpin"
 	"github.com/atende-helpdesk/atende/internal/ingest"
+	"github.com/atende-helpdesk/atende/internal/metrics"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/oauth"
 	"github.com/atende-helpdesk/atende/internal/outbox"
@@ -52,10 +55,12 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		return fmt.Errorf("--allow-private-hosts: %w", err)
 	}
 	guard := netguard.New(dns, allow)
-	st, bl, err := openStores(ctx, cfg, clk)
+	st, bl, blobsReady, err := openAll(ctx, cfg, clk)
 	if err != nil {
 		return err
 	}
+	mx := metrics.New()
+	mx.WatchQueues(st, clk.Now)
 	defer st.Close()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -105,7 +110,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	// Headroom for the trace headers our SMTP server prepends, so a
 	// message right at the limit is not refused after DATA.
 	svc := ingest.New(st, bl, clk, log, ingest.Config{MaxSize: cfg.MaxMessageSize + 64<<10, AuthServID: authServID(cfg)})
-	out := outbox.New(st, bl, clk, log.With("component", "outbox"), outbox.Config{Sender: sender})
+	out := outbox.New(st, bl, clk, log.With("component", "outbox"), outbox.Config{Sender: metrics.CountingSender{Sender: sender, M: mx}})
 	auto := autoreply.New(st, bl, clk, log.With("component", "autoreply"), autoreply.Config{Wake: out.Wake})
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -132,16 +137,29 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		hub.Publish(ctx, ticket.Event{Type: ticket.EventMessageSent, CompanyID: m.CompanyID, TicketID: m.TicketID, MessageID: m.ID})
 	})
 	run("ingest", func(ctx context.Context) error {
-		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers, Notifier: hub})
+		// A 30 s lease (not the 5 min default): rows a crashed node had
+		// claimed go to another node, or to this one restarted, within
+		// 30 s. A batch takes a second or two; should one outlive its
+		// lease, the row is processed twice and stored once (dedupe key).
+		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers, Lease: 30 * time.Second, Notifier: metrics.Notifier{Next: hub, M: mx},
+			Failed: func(in model.Inbound, permanent bool) { mx.Failed(in.ChannelID, permanent) }})
 	})
 	run("webhooks", (&api.WebhookWorker{Store: st, Clock: clk, Log: log.With("component", "webhooks"), Box: box,
 		Client: guard.HTTPClient(10 * time.Second)}).Run)
 	run("sessions", func(ctx context.Context) error { return authSvc.RunPurge(ctx, time.Hour) })
 	run("outbox", out.Run)
 	run("autoreply", auto.Run)
-	imapSync := imapsync.NewManager(st, svc, box, clk, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg, Dial: guard.DialContext})
+	imapSync := imapsync.NewManager(st, metrics.CountingAcceptor{Acceptor: svc, M: mx, Source: "imap"}, box, clk, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg, Dial: guard.DialContext})
 	imapSync.SetOAuth(oauthTokens, st)
 	run("imapsync", imapSync.Run)
+	mx.LabeledGauges("imap_folders", "IMAP folder loops by state.", "state", func() map[string]float64 {
+		out := map[string]float64{}
+		for k, v := range imapSync.FolderStates() {
+			out[k] = float64(v)
+		}
+		return out
+	})
+	mx.GaugeFunc("imap_connections", "IMAP connections open now.", func() float64 { return float64(imapSync.Connections()) })
 	var smtpSrv *smtpin.Server
 	if cfg.SMTPAddr != "" {
 		smtpSrv, err = smtpin.New(smtpin.Config{
@@ -149,7 +167,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			InboundDomain:  cfg.InboundDomain,
 			AuthServID:     authServID(cfg),
 			MaxMessageSize: cfg.MaxMessageSize,
-		}, smtpin.Deps{Store: st, Ingest: svc, Blobs: bl, Clock: clk, Resolver: dns}, log.With("component", "smtpin"))
+			WrapListener:   mx.SMTPListener,
+		}, smtpin.Deps{Store: st, Ingest: metrics.CountingAcceptor{Acceptor: svc, M: mx, Source: "smtp"}, Blobs: bl, Clock: clk, Resolver: dns}, log.With("component", "smtpin"))
 		if err == nil {
 			err = smtpSrv.Listen()
 		}
@@ -160,6 +179,17 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		}
 		run("smtpin", smtpSrv.Run)
 		log.Info("inbound SMTP listening", "addr", smtpSrv.Addr().String(), "inbound_domain", cfg.InboundDomain)
+	}
+	// Several nodes on one database: mailbox leases (every node, SQLite
+	// too) and live events between nodes (PostgreSQL).
+	smtpAddr := ""
+	if smtpSrv != nil {
+		smtpAddr = smtpSrv.Addr().String()
+	}
+	nodes := newCluster(cfg, st, hub, imapSync, mx, ln.Addr().String(), smtpAddr, log)
+	run("cluster", nodes.coord.Run)
+	if nodes.bus != nil {
+		run("events-bus", nodes.bus.Run)
 	}
 
 	authHTTP := &auth.HTTP{Svc: authSvc, TrustProxy: cfg.TrustProxy}
@@ -198,8 +228,9 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	}
 	handler := api.Handler(api.Deps{Log: log, Checks: map[string]api.Checker{
 		"database": api.CheckFunc(st.Ping),
-		"blobs":    api.CheckFunc(func(context.Context) error { return writable(cfg.BlobDir()) }),
-	}, Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Hub: hub,
+		"blobs":    api.CheckFunc(blobsReady),
+		"cluster":  api.CheckFunc(nodes.check),
+	}, ReadyInfo: nodes.readyInfo, Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Hub: hub,
 		DNSRecords: sender.dnsRecords, SendingDNS: sendingDNS, CheckRelay: checkRelay, Identities: identities, Hosts: guard,
 		Secrets: box, InboundDomain: cfg.InboundDomain,
 		OAuth:             &api.OAuthDeps{Clients: oauthClients, Tokens: oauthTokens, Now: clk.Now, Secure: strings.HasPrefix(cfg.BaseURL, "https://")},
@@ -213,19 +244,38 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		Hosts: guard, Identities: identities, SendingDNS: sendingDNS, CheckRelay: checkRelay})
 	// Every request passes the edge: body limits (larger on uploads),
 	// multipart refused on the login and setup forms, nosniff, HSTS.
-	srv := edge.Server(edge.Handler(ui.Combine(handler, uiHandler), edge.Config{
+	root := ui.Combine(handler, uiHandler)
+	if cfg.MetricsAddr == "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", mx.Handler())
+		mux.Handle("/", root)
+		root = mux
+	}
+	if cfg.MetricsAddr != "" && cfg.MetricsAddr != "off" {
+		if err := serveMetrics(workCtx, cfg.MetricsAddr, mx, log); err != nil {
+			stopWork()
+			wg.Wait()
+			return err
+		}
+	}
+	srv := edge.Server(mx.HTTP(edge.Handler(root, edge.Config{
 		Uploads:     ui.UploadRoutes,
 		UploadMax:   ticket.MaxAttachmentBytes + 1<<20,
 		NoMultipart: []string{"POST /login", "POST /setup", "POST /api/v1/auth/login", "POST /api/v1/setup"},
 		Secure:      authHTTP.Secure,
-	}))
+	})))
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	db := "sqlite " + cfg.SQLitePath()
 	if cfg.DatabaseURL != "" {
 		db = "postgres"
 	}
-	log.Info("atende started", "http", "http://"+ln.Addr().String(), "database", db, "data", cfg.DataDir, "version", Version)
+	blobsAt := cfg.BlobDir()
+	if cfg.Blobs != "" {
+		blobsAt = "s3"
+	}
+	log.Info("atende started", "http", "http://"+ln.Addr().String(), "database", db, "data", cfg.DataDir, "blobs", blobsAt,
+		"node", nodes.coord.NodeID(), "version", Version)
 
 	select {
 	case <-ctx.Done():
@@ -257,3 +307,19 @@ func writable(dir string) error {
 // authServID names our Authentication-Results headers (RFC 8601): the
 // inbound domain, which only our SMTP server speaks for.
 func authServID(cfg config.Config) string { return cfg.InboundDomain }
+
+// serveMetrics serves /metrics on a listener of its own (--metrics
+// host:port) until ctx ends.
+func serveMetrics(ctx context.Context, addr string, mx *metrics.Metrics, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("metrics: cannot listen on %s: %w (choose another with --metrics)", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", mx.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	context.AfterFunc(ctx, func() { _ = srv.Close() })
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	return nil
+}

@@ -5,8 +5,8 @@
 // FS keeps blobs as files under a directory. Put streams (memory does not
 // grow with blob size), writes to a temporary file, fsyncs it, renames it
 // into place and fsyncs the directory: when Put returns, the blob survives
-// a crash or power loss. An S3-compatible implementation can satisfy the
-// same Store interface later.
+// a crash or power loss. Package blob/s3blob implements the same Store on
+// S3-compatible object storage, so several nodes share one set of blobs.
 package blob
 
 import (

@@ -31,6 +31,16 @@ type Config struct {
 	LogLevel       string // debug|info|warn|error
 	LogFormat      string // text|json
 	SecretKey      string // base64 32-byte key that encrypts secrets at rest
+	// Blobs is where raw mail and attachments live: "" = files under
+	// DataDir/blobs, or s3://bucket[/prefix]?endpoint=…&region=… (several
+	// nodes must share an S3-compatible bucket).
+	Blobs string
+	// NodeID names this process among the nodes sharing one database
+	// (default: the host name).
+	NodeID string
+	// MetricsAddr: "" serves Prometheus metrics at /metrics on HTTPAddr,
+	// host:port on a listener of their own, "off" not at all.
+	MetricsAddr string
 
 	// Outgoing relay for channels with the internal connection (a
 	// smarthost: the company's MTA or an email provider).
@@ -85,6 +95,9 @@ func (c *Config) FlagSet(fs *flag.FlagSet) {
 	fs.StringVar(&c.HTTPAddr, "http", c.HTTPAddr, "HTTP listen address (env ATENDE_HTTP)")
 	fs.StringVar(&c.SMTPAddr, "smtp", c.SMTPAddr, "inbound SMTP listen address, empty to disable (env ATENDE_SMTP)")
 	fs.StringVar(&c.DatabaseURL, "database", c.DatabaseURL, "postgres://... to use PostgreSQL instead of SQLite (env ATENDE_DATABASE_URL)")
+	fs.StringVar(&c.Blobs, "blobs", c.Blobs, "s3://bucket[/prefix]?endpoint=URL&region=R for S3-compatible blob storage; empty = files under --data (env ATENDE_BLOBS)")
+	fs.StringVar(&c.NodeID, "node-id", c.NodeID, "this node's name among the nodes sharing the database; default the host name (env ATENDE_NODE_ID)")
+	fs.StringVar(&c.MetricsAddr, "metrics", c.MetricsAddr, "Prometheus metrics: empty = /metrics on --http, host:port = own listener, off (env ATENDE_METRICS)")
 	fs.StringVar(&c.InboundDomain, "inbound-domain", c.InboundDomain, "domain of channel inbound addresses (env ATENDE_INBOUND_DOMAIN)")
 	fs.StringVar(&c.BaseURL, "base-url", c.BaseURL, "public URL of the web app (env ATENDE_BASE_URL)")
 	fs.Func("max-message-size", "largest message accepted, e.g. 50MB (env ATENDE_MAX_MESSAGE_SIZE)", func(s string) error {
@@ -127,6 +140,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	env("ATENDE_HTTP", str(&c.HTTPAddr))
 	env("ATENDE_SMTP", str(&c.SMTPAddr))
 	env("ATENDE_DATABASE_URL", str(&c.DatabaseURL))
+	env("ATENDE_BLOBS", str(&c.Blobs))
+	env("ATENDE_NODE_ID", str(&c.NodeID))
+	env("ATENDE_METRICS", str(&c.MetricsAddr))
 	env("ATENDE_INBOUND_DOMAIN", str(&c.InboundDomain))
 	env("ATENDE_BASE_URL", str(&c.BaseURL))
 	env("ATENDE_LOG_LEVEL", str(&c.LogLevel))
@@ -205,6 +221,15 @@ func (c Config) Validate() error {
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			bad("ATENDE_DATABASE_URL", "must be a postgres:// URL, e.g. postgres://atende@127.0.0.1:5432/atende")
 		}
+	}
+	if c.Blobs != "" && !strings.HasPrefix(c.Blobs, "s3://") {
+		bad("--blobs (ATENDE_BLOBS)", fmt.Sprintf("%q must be empty (files under --data) or s3://bucket?endpoint=…&region=…", c.Blobs))
+	}
+	if strings.ContainsAny(c.NodeID, " \t\n/") || len(c.NodeID) > 100 {
+		bad("--node-id (ATENDE_NODE_ID)", fmt.Sprintf("%q must be a short name without spaces or '/'", c.NodeID))
+	}
+	if c.MetricsAddr != "" && c.MetricsAddr != "off" {
+		checkAddr("--metrics (ATENDE_METRICS)", c.MetricsAddr, false)
 	}
 	for _, o := range []struct{ name, id, secret string }{{"google", c.GoogleClientID, c.GoogleClientSecret}, {"microsoft", c.MicrosoftClientID, c.MicrosoftClientSecret}} {
 		if o.id != "" && o.secret == "" {

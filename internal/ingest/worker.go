@@ -46,6 +46,9 @@ type WorkerConfig struct {
 	Poll        time.Duration // look for work at least this often; default 2 s
 	MaxAttempts int           // then the row is marked failed; default 12
 	Notifier    Notifier      // optional
+	// Failed, optional, observes a processing error (metrics);
+	// permanent says the row was given up.
+	Failed func(in model.Inbound, permanent bool)
 }
 
 // permanentError marks an error that retrying will not fix.
@@ -150,6 +153,9 @@ func (s *Service) processOne(ctx context.Context, cfg WorkerConfig, in model.Inb
 	var perm permanentError
 	failed := errors.As(err, &perm) || in.Attempts >= cfg.MaxAttempts
 	retryAt := s.now().Add(backoff(in.Attempts))
+	if cfg.Failed != nil {
+		cfg.Failed(in, failed)
+	}
 	if failed {
 		log.Error("ingest: message failed; raw bytes kept", "attempts", in.Attempts, "err", err)
 	} else {

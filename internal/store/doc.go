@@ -31,5 +31,17 @@
 // database. Those leases (mailbox ownership across nodes) compare only
 // durations measured on the database's own clock, never a stored business
 // time, so they may use now() without reintroducing a second clock into
-// scheduling; keep it that way.
+// scheduling; keep it that way. The Cluster group (cluster.go) is that
+// exception, and the only one: node heartbeats and mailbox leases are
+// stored and compared in milliseconds of the database's own clock
+// (clock_timestamp() on PostgreSQL, julianday('now') on SQLite), never
+// against a time the program computed.
+//
+// # Several nodes
+//
+// The worker queues (ClaimInbound, ClaimJobs) claim in one statement
+// whose candidate rows are locked FOR UPDATE SKIP LOCKED on PostgreSQL,
+// so nodes claiming at once get disjoint rows without waiting on each
+// other. PutSyncCheckpointFenced writes a mailbox's checkpoint only under
+// the lease that owns it (its fencing token), see package cluster.
 package store

@@ -47,6 +47,7 @@ type Queries interface {
 	Notices
 	Outbox
 	DKIM
+	Cluster
 	Identities
 }
 

@@ -42,7 +42,11 @@
 //
 // Manager runs the loops of every enabled channel with external incoming
 // mail, and starts, restarts or stops them when channels change (Reload,
-// also run every ReloadInterval). CheckConnection is the "test connection"
+// also run every ReloadInterval). With several nodes on one database
+// (SetOwnership, lease.go) it runs only the channels whose lease this
+// node holds (package cluster decides), restarts a channel whose lease
+// was taken again under a new token, and writes checkpoints fenced by
+// that token (store.ErrLeaseLost stops the loop at once). CheckConnection is the "test connection"
 // button: it resolves, connects with TLS verification on, logs in to IMAP
 // and SMTP, checks the folders and reports IDLE support, sending nothing.
 package imapsync

@@ -123,6 +123,7 @@ type Folder struct {
 	sessions atomic.Int64
 	idles    atomic.Int64
 	polls    atomic.Int64
+	open     atomic.Bool // connected now (metrics)
 }
 
 // NewFolder makes a loop for ch's folder. password is asked on every
@@ -253,6 +254,8 @@ func (f *Folder) session(ctx context.Context) error {
 		return err
 	}
 	f.c, f.conn = c, conn
+	f.open.Store(true)
+	defer f.open.Store(false)
 	// Cancelling ctx closes the connection, which ends any blocked command.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()

@@ -33,6 +33,9 @@ type Manager struct {
 	// OAuth channels (SetOAuth)
 	tokens  TokenProvider
 	notices NoticeStore
+	// several nodes (SetOwnership, lease.go)
+	own    Ownership
+	fenced FencedCheckpoints
 
 	mu      sync.Mutex
 	base    context.Context // Run's ctx: loops live under it, not under a Reload caller's ctx
@@ -111,6 +114,7 @@ func (m *Manager) Reload(ctx context.Context) error {
 		want[ch.ID] = ch
 		prints[ch.ID] = m.fingerprint(ctx, &ch)
 	}
+	m.owned(want, prints) // several nodes: only the mailboxes whose lease we hold
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for id, run := range m.running {
@@ -186,7 +190,7 @@ func (m *Manager) start(parent context.Context, ch model.Channel, fp string) {
 	}
 	var fwg sync.WaitGroup
 	for _, name := range folders(chp) {
-		f := NewFolder(chp, name, password, m.acc, m.st, m.cfg, m.log, func(e Event) { m.report(ctx, run, e) })
+		f := NewFolder(chp, name, password, m.acc, m.checkpoints(ch.ID), m.cfg, m.log, func(e Event) { m.report(ctx, run, e) })
 		f.SetToken(token)
 		run.folders = append(run.folders, f)
 		fwg.Add(1)

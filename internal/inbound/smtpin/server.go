@@ -78,6 +78,9 @@ type Config struct {
 	AddressTTL time.Duration
 	// SpoolDir holds temporary files of messages over 1 MB; default os.TempDir().
 	SpoolDir string
+	// WrapListener, optional, wraps the TCP listener (metrics count
+	// sessions and reply codes on the wire).
+	WrapListener func(net.Listener) net.Listener
 }
 
 func (c *Config) setDefaults() error {
@@ -238,6 +241,9 @@ func (s *Server) Listen() error {
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("smtpin: listen %s: %w", s.cfg.Addr, err)
+	}
+	if s.cfg.WrapListener != nil {
+		ln = s.cfg.WrapListener(ln) // metrics
 	}
 	s.ln = &limitListener{Listener: ln, lim: s.lim, hostname: s.cfg.Hostname, wg: &s.wg,
 		onReject: func(ip, reason string) { s.log.Warn("smtpin: connection refused", "ip", ip, "reason", reason) }}

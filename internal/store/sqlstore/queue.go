@@ -1,9 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,44 +57,34 @@ func (s q) GetInbound(ctx context.Context, companyID, id int64) (*model.Inbound,
 	return in, nil
 }
 
-// ClaimInbound leases due pending rows. Each row is taken with a
-// conditional UPDATE, so two workers never hold the same row at once.
+// ClaimInbound leases due pending rows in one statement. On PostgreSQL
+// the candidate rows are locked with FOR UPDATE SKIP LOCKED, so workers on
+// several nodes claiming at once each get different rows without waiting
+// on one another; SQLite has one writer, which serialises claims anyway.
 func (s q) ClaimInbound(ctx context.Context, lease time.Duration, limit int) ([]model.Inbound, error) {
 	now := s.now()
-	ids, err := s.dueIDs(ctx, "SELECT id FROM inbound WHERE state = 'pending' AND lease_until <= ? ORDER BY id LIMIT ?", now, limit)
-	if err != nil {
-		return nil, fmt.Errorf("store: claim inbound: %w", err)
-	}
-	var out []model.Inbound
-	for _, id := range ids {
-		in, err := scanInbound(s.wrow(ctx, "UPDATE inbound SET lease_until = ?, attempts = attempts + 1 WHERE id = ? AND state = 'pending' AND lease_until <= ? RETURNING "+inboundCols,
-			now.Add(lease), id, now))
-		if err != nil {
-			if errors.Is(notFound(err, ""), store.ErrNotFound) {
-				continue // another worker took it
-			}
-			return out, fmt.Errorf("store: claim inbound %d: %w", id, err)
-		}
-		out = append(out, *in)
-	}
-	return out, nil
+	out, err := list(ctx, s.writer(), "claim inbound", scanInbound, `WITH due AS (
+			SELECT id FROM inbound WHERE state = 'pending' AND lease_until <= ? ORDER BY id LIMIT ?`+s.d.skipLocked()+`)
+		UPDATE inbound SET lease_until = ?, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM due) AND state = 'pending' AND lease_until <= ? RETURNING `+inboundCols,
+		now, limit, now.Add(lease), now)
+	slices.SortFunc(out, func(a, b model.Inbound) int { return cmp.Compare(a.ID, b.ID) })
+	return out, err
 }
 
-func (s q) dueIDs(ctx context.Context, query string, args ...any) ([]int64, error) {
-	rows, err := s.query(ctx, query, args...)
-	if err != nil {
-		return nil, err
+// skipLocked is the row-lock clause of a claim's candidate query.
+func (d *Dialect) skipLocked() string {
+	if d.Name == "postgres" {
+		return " FOR UPDATE SKIP LOCKED"
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ""
+}
+
+// writer is s with reads sent to the writer (statements that write and
+// return rows: UPDATE ... RETURNING through list).
+func (s q) writer() q {
+	s.r = s.w
+	return s
 }
 
 // FinishInbound marks a row done.
@@ -160,7 +152,8 @@ func (s q) EnqueueJob(ctx context.Context, j *model.Job) error {
 	return err
 }
 
-// ClaimJobs leases due jobs of the given kinds.
+// ClaimJobs leases due jobs of the given kinds in one statement (FOR
+// UPDATE SKIP LOCKED on PostgreSQL, like ClaimInbound).
 func (s q) ClaimJobs(ctx context.Context, kinds []string, lease time.Duration, limit int) ([]model.Job, error) {
 	if len(kinds) == 0 {
 		return nil, nil
@@ -170,25 +163,19 @@ func (s q) ClaimJobs(ctx context.Context, kinds []string, lease time.Duration, l
 	for _, k := range kinds {
 		args = append(args, k)
 	}
-	args = append(args, now, now, limit)
-	ids, err := s.dueIDs(ctx, "SELECT id FROM jobs WHERE state = 'pending' AND kind IN (?"+strings.Repeat(", ?", len(kinds)-1)+
-		") AND run_at <= ? AND lease_until <= ? ORDER BY run_at, id LIMIT ?", args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: claim jobs: %w", err)
-	}
-	var out []model.Job
-	for _, id := range ids {
-		j, err := scanJob(s.wrow(ctx, "UPDATE jobs SET lease_until = ?, attempts = attempts + 1, updated_at = ? WHERE id = ? AND state = 'pending' AND lease_until <= ? RETURNING "+jobCols,
-			now.Add(lease), now, id, now))
-		if err != nil {
-			if errors.Is(notFound(err, ""), store.ErrNotFound) {
-				continue
-			}
-			return out, fmt.Errorf("store: claim job %d: %w", id, err)
+	args = append(args, now, now, limit, now.Add(lease), now, now)
+	out, err := list(ctx, s.writer(), "claim jobs", scanJob, `WITH due AS (
+			SELECT id FROM jobs WHERE state = 'pending' AND kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+			AND run_at <= ? AND lease_until <= ? ORDER BY run_at, id LIMIT ?`+s.d.skipLocked()+`)
+		UPDATE jobs SET lease_until = ?, attempts = attempts + 1, updated_at = ?
+		WHERE id IN (SELECT id FROM due) AND state = 'pending' AND lease_until <= ? RETURNING `+jobCols, args...)
+	slices.SortFunc(out, func(a, b model.Job) int {
+		if c := a.RunAt.Compare(b.RunAt); c != 0 {
+			return c
 		}
-		out = append(out, *j)
-	}
-	return out, nil
+		return cmp.Compare(a.ID, b.ID)
+	})
+	return out, err
 }
 
 // CompleteJob marks a job done.

@@ -34,6 +34,9 @@ func (f CheckFunc) Check(ctx context.Context) error { return f(ctx) }
 type Deps struct {
 	Log    *slog.Logger
 	Checks map[string]Checker
+	// ReadyInfo, optional, adds facts to /readyz's answer (the node's name
+	// and the mailbox leases it holds).
+	ReadyInfo func() map[string]any
 
 	Store     store.Store
 	Auth      *auth.HTTP
@@ -237,5 +240,13 @@ func (d Deps) ready(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]any{"ready": status == http.StatusOK, "checks": out})
+	body := map[string]any{"ready": status == http.StatusOK, "checks": out}
+	if d.ReadyInfo != nil {
+		for k, v := range d.ReadyInfo() {
+			if _, taken := body[k]; !taken {
+				body[k] = v
+			}
+		}
+	}
+	json.NewEncoder(w).Encode(body)
 }

@@ -30,8 +30,12 @@ type Hub struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	mu   sync.Mutex
-	subs map[int64]map[chan ticket.Event]struct{} // company → subscribers
+	mu    sync.Mutex
+	subs  map[int64]map[chan ticket.Event]struct{} // company → subscribers
+	relay func(ticket.Event)                       // to the other nodes (SetRelay)
+	// lagged marks subscribers that missed an event (their buffer was
+	// full): they get a stream.resync as soon as they read again.
+	lagged map[chan ticket.Event]bool
 }
 
 var (
@@ -63,12 +67,13 @@ func (h *Hub) Publish(ctx context.Context, ev ticket.Event) {
 	}
 	h.mu.Lock()
 	for ch := range h.subs[ev.CompanyID] {
-		select {
-		case ch <- ev:
-		default:
-		}
+		h.send(ch, ev)
 	}
+	relay := h.relay
 	h.mu.Unlock()
+	if relay != nil {
+		relay(ev)
+	}
 	if h.store == nil {
 		return
 	}
@@ -103,6 +108,7 @@ func (h *Hub) Subscribe(companyID int64) (<-chan ticket.Event, func()) {
 	return ch, func() {
 		h.mu.Lock()
 		delete(h.subs[companyID], ch)
+		delete(h.lagged, ch)
 		if len(h.subs[companyID]) == 0 {
 			delete(h.subs, companyID)
 		}
@@ -158,7 +164,14 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request) {
 	// still re-authenticates the stream's session or token: after a
 	// logout, a revoked token or a disabled agent the stream ends (at the
 	// next event or heartbeat), and team changes apply to what it shows.
+	var checked time.Time
 	still := func() bool {
+		// At most once a second (wall clock: it only paces the check):
+		// a busy stream must not cost a session lookup per event.
+		if time.Since(checked) < time.Second {
+			return true
+		}
+		checked = time.Now()
 		p2, err := d.Auth.Authenticate(r)
 		if err != nil || p2.CompanyID != p.CompanyID || p2.AgentID != p.AgentID {
 			return false
@@ -183,7 +196,15 @@ func (d Deps) events(w http.ResponseWriter, r *http.Request) {
 				fmt.Fprint(w, "event: end\ndata: {}\n\n")
 				return
 			}
-			if !act.Admin && !d.visible(r.Context(), act, ev.TicketID) {
+			if d.Hub.takeLag(evs) {
+				// events were dropped for this slow client: it re-reads
+				n++
+				lag, _ := json.Marshal(ticket.Event{Type: EventResync, At: ev.At})
+				if _, err := fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", strconv.Itoa(n), EventResync, lag); err != nil {
+					return
+				}
+			}
+			if ev.Type != EventResync && !act.Admin && !d.visible(r.Context(), act, ev.TicketID) {
 				continue
 			}
 			n++

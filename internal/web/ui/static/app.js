@@ -37,10 +37,14 @@
       pending = setTimeout(function () { pending = null; refresh(); }, 100);
     }
     var es = new EventSource("/api/v1/events");
-    ["ticket.created", "ticket.updated", "message.received", "message.sent"].forEach(function (t) {
+    ["ticket.created", "ticket.updated", "message.received", "message.sent", "stream.resync"].forEach(function (t) {
       es.addEventListener(t, schedule);
     });
+    var opened = false;
     es.onopen = function () {
+      // After a reconnect, events may have been missed: re-read the list.
+      if (opened) schedule();
+      opened = true;
       document.body.dataset.live = "on";
       if (live) live.textContent = list.dataset.liveLabel || "";
     };
