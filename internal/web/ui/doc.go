@@ -32,7 +32,7 @@
 // download with Content-Disposition: attachment and a sandbox CSP. UI pages
 // themselves run under PageCSP (scripts only from /static/).
 //
-// Every label and error message is in the catalog (i18n.go) in pt-BR and
+// Every label and error message is in the catalogs (locale/*.json) in pt-BR and
 // en; the language is the agent's setting (changeable in the header),
 // else the browser's Accept-Language, else pt-BR.
 //
