@@ -23,6 +23,12 @@ export ATENDE_REQUIRE_MAILSTACK=${ATENDE_REQUIRE_MAILSTACK:-$([ "$(id -u)" = 0 ]
 export ATENDE_REQUIRE_S3=${ATENDE_REQUIRE_S3:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}
 
 go vet ./...
+# go.mod lists what the code imports, direct dependencies marked direct.
+if ! go mod tidy -diff >/dev/null 2>&1; then
+  echo "test.sh: go.mod/go.sum are not tidy; run 'go mod tidy' and commit:" >&2
+  go mod tidy -diff >&2 || true
+  exit 1
+fi
 if [ $# -gt 0 ]; then
   exec go test -race -count=1 -timeout 25m "$@"
 fi
