@@ -49,6 +49,8 @@ type Queries interface {
 	DKIM
 	Cluster
 	Identities
+	PasswordResets
+	Reports
 }
 
 // Companies are tenants.
