@@ -86,6 +86,12 @@ type Deps struct {
 	// CheckRelay connects to the relay and authenticates (internal
 	// channels' "Testar conexão"); nil: no relay configured.
 	CheckRelay func(ctx context.Context) error
+	// SystemMail queues Atende's own mail to agents (password reset
+	// links); nil: the form still answers, nothing is mailed.
+	SystemMail SystemMailer
+	// BaseURL is the public URL links in mail start with ("" = the
+	// request's origin).
+	BaseURL string
 }
 
 // UploadRoutes are the UI routes that take files (the server's body
@@ -173,6 +179,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/details", h.agent(h.setDetails))
 	mux.HandleFunc("POST /tickets/{id}/messages/{mid}/retry", h.agent(h.retry))
 	h.channelRoutes(mux, funcs)
+	h.passwordRoutes(mux, funcs)
 	h.adminRoutes(mux)
 	mux.HandleFunc("/", h.notFound)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
