@@ -180,6 +180,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/messages/{mid}/retry", h.agent(h.retry))
 	h.channelRoutes(mux, funcs)
 	h.passwordRoutes(mux, funcs)
+	h.reportRoutes(mux, funcs)
 	h.adminRoutes(mux)
 	mux.HandleFunc("/", h.notFound)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
