@@ -151,6 +151,7 @@ func (h *handler) inbox(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	v.Page = p
+	v.Bulk, v.Flash = h.bulkBar(r, s)
 	h.render(w, r, http.StatusOK, "inbox", "layout", v)
 }
 

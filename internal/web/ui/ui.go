@@ -137,7 +137,7 @@ func New(d Deps) http.Handler {
 	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me"} {
 		files := []string{"templates/layout.html", "templates/" + p + ".html"}
 		if p == "inbox" {
-			files = append(files, "templates/inbox_list.html")
+			files = append(files, "templates/inbox_list.html", "templates/inbox_bulk.html")
 		}
 		h.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, files...))
 	}
@@ -160,6 +160,7 @@ func New(d Deps) http.Handler {
 	h.meRoutes(mux)
 	mux.HandleFunc("GET /inbox", h.agent(h.inbox))
 	mux.HandleFunc("GET /inbox/list", h.part(h.inboxList))
+	mux.HandleFunc("POST /inbox/bulk", h.agent(h.bulk))
 	mux.HandleFunc("GET /tickets/{id}", h.agent(h.ticketPage))
 	mux.HandleFunc("GET /tickets/{id}/messages/{mid}/body", h.part(h.messageBody))
 	if d.Blobs != nil {
@@ -242,6 +243,8 @@ type view struct {
 	// (the agent has none yet).
 	SaveZone bool
 	Page     any
+	// Bulk is the inbox's bulk-action bar (bulk.go).
+	Bulk *bulkBar
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page, tmpl string, v *view) {
