@@ -51,6 +51,7 @@ type Queries interface {
 	Identities
 	PasswordResets
 	Reports
+	Snoozes
 }
 
 // Companies are tenants.

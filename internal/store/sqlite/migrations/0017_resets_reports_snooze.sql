@@ -1,5 +1,5 @@
--- 0017: password reset links (issue 16) and the resolution time reports
--- read.
+-- 0017: password reset links (issue 16), the resolution time reports
+-- read, and snoozed tickets.
 --
 -- password_resets: one row per mailed link; only the SHA-256 of the
 -- link's token is kept. used_at is set once, when the link is used (or
@@ -35,3 +35,14 @@ END;
 
 CREATE INDEX tickets_company_created ON tickets (company_id, created_at);
 CREATE INDEX tickets_company_resolved ON tickets (company_id, resolved_at);
+
+-- tickets.snoozed_until: a pending ticket reopens at this time (a
+-- "ticket.snooze" job does it). Any status change away from pending
+-- clears it, so a stale job never reopens a ticket snoozed no more.
+ALTER TABLE tickets ADD COLUMN snoozed_until TIMESTAMP;
+
+CREATE TRIGGER tickets_snooze_clear AFTER UPDATE OF status ON tickets
+WHEN NEW.status <> 'pending' AND NEW.snoozed_until IS NOT NULL
+BEGIN
+    UPDATE tickets SET snoozed_until = NULL WHERE id = NEW.id;
+END;

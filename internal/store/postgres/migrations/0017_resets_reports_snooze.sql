@@ -1,5 +1,5 @@
--- 0017: password reset links (issue 16) and the resolution time reports
--- read.
+-- 0017: password reset links (issue 16), the resolution time reports
+-- read, and snoozed tickets.
 --
 -- password_resets: one row per mailed link; only the SHA-256 of the
 -- link's token is kept. used_at is set once, when the link is used (or
@@ -39,3 +39,20 @@ FOR EACH ROW EXECUTE FUNCTION tickets_resolved_at();
 
 CREATE INDEX tickets_company_created ON tickets (company_id, created_at);
 CREATE INDEX tickets_company_resolved ON tickets (company_id, resolved_at);
+
+-- tickets.snoozed_until: a pending ticket reopens at this time (a
+-- "ticket.snooze" job does it). Any status change away from pending
+-- clears it, so a stale job never reopens a ticket snoozed no more.
+ALTER TABLE tickets ADD COLUMN snoozed_until TIMESTAMPTZ;
+
+CREATE FUNCTION tickets_snooze_clear() RETURNS trigger AS $$
+BEGIN
+    IF NEW.status <> 'pending' THEN
+        NEW.snoozed_until := NULL;
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER tickets_snooze_clear BEFORE UPDATE OF status ON tickets
+FOR EACH ROW EXECUTE FUNCTION tickets_snooze_clear();
