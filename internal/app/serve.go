@@ -155,6 +155,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	}
 	sysMail := newSystemMailer(st, relay, sender, "Atende <no-reply@"+cfg.InboundDomain+">", clk, log.With("component", "systemmail"))
 	run("systemmail", sysMail.Run)
+	// Snoozed tickets reopen when due (any node may claim the job).
+	run("snooze", func(ctx context.Context) error { return tickets.RunSnoozes(ctx, 5*time.Second) })
 	run("outbox", out.Run)
 	run("autoreply", auto.Run)
 	imapSync := imapsync.NewManager(st, metrics.CountingAcceptor{Acceptor: svc, M: mx, Source: "imap"}, box, clk, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg, Dial: guard.DialContext})

@@ -19,6 +19,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 	"github.com/atende-helpdesk/atende/internal/ticket"
@@ -86,6 +87,7 @@ func newResetEnv(t testing.TB) (*env, *clock.Fake, *mailbox) {
 	e.dir = directory.New(st, e.auth.HashPassword, log)
 	e.hub = api.NewHub(st, clk, log)
 	e.tickets = ticket.New(st, bl, nil, e.hub, clk, log)
+	e.ingest = ingest.New(st, bl, clk, log, ingest.Config{AuthServID: authServID})
 	mb := &mailbox{}
 	ah := &auth.HTTP{Svc: e.auth}
 	apiH := api.Handler(api.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Hub: e.hub, Heartbeat: 200 * time.Millisecond})

@@ -382,6 +382,7 @@ func (h *handler) showTicket(w http.ResponseWriter, r *http.Request, s *session,
 	v.Title = fmt.Sprintf("#%d %s", p.T.Number, p.T.Subject)
 	v.Body = "ticket"
 	v.Page = p
+	v.Snooze = h.snoozeView(r, s, v, &p.T)
 	h.render(w, r, status, "ticket", "layout", v)
 }
 

@@ -139,6 +139,9 @@ func New(d Deps) http.Handler {
 		if p == "inbox" {
 			files = append(files, "templates/inbox_list.html", "templates/inbox_bulk.html")
 		}
+		if p == "ticket" {
+			files = append(files, "templates/ticket_snooze.html")
+		}
 		h.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, files...))
 	}
 	h.parseAdminPages(funcs)
@@ -176,6 +179,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/forwards", h.agent(h.forward))
 	mux.HandleFunc("POST /tickets/{id}/merge", h.agent(h.merge))
 	mux.HandleFunc("POST /tickets/{id}/status", h.agent(h.setStatus))
+	mux.HandleFunc("POST /tickets/{id}/snooze", h.agent(h.snooze))
 	mux.HandleFunc("POST /tickets/{id}/assign", h.agent(h.assign))
 	mux.HandleFunc("POST /tickets/{id}/details", h.agent(h.setDetails))
 	mux.HandleFunc("POST /tickets/{id}/messages/{mid}/retry", h.agent(h.retry))
@@ -245,6 +249,8 @@ type view struct {
 	Page     any
 	// Bulk is the inbox's bulk-action bar (bulk.go).
 	Bulk *bulkBar
+	// Snooze is the ticket page's "Adiar" box (snooze.go).
+	Snooze *snoozeView
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page, tmpl string, v *view) {
