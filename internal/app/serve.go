@@ -148,6 +148,15 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	run("webhooks", (&api.WebhookWorker{Store: st, Clock: clk, Log: log.With("component", "webhooks"), Box: box,
 		Client: guard.HTTPClient(10 * time.Second)}).Run)
 	run("sessions", func(ctx context.Context) error { return authSvc.RunPurge(ctx, time.Hour) })
+	// Atende's own mail to agents (password reset links).
+	var relay relayMailer
+	if sender.relay != nil {
+		relay = sender.relay
+	}
+	sysMail := newSystemMailer(st, relay, sender, "Atende <no-reply@"+cfg.InboundDomain+">", clk, log.With("component", "systemmail"))
+	run("systemmail", sysMail.Run)
+	// Snoozed tickets reopen when due (any node may claim the job).
+	run("snooze", func(ctx context.Context) error { return tickets.RunSnoozes(ctx, 5*time.Second) })
 	run("outbox", out.Run)
 	run("autoreply", auto.Run)
 	imapSync := imapsync.NewManager(st, metrics.CountingAcceptor{Acceptor: svc, M: mx, Source: "imap"}, box, clk, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg, Dial: guard.DialContext})
@@ -242,7 +251,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	uiHandler := ui.New(ui.Deps{Log: log.With("component", "ui"), Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Blobs: bl,
 		Secrets: box, InboundDomain: cfg.InboundDomain, ChannelChanged: channelChanged, CheckConnection: checkConnection,
 		SendingStatus: out.ChannelStatus, OAuthProviders: oauthProviders, OAuth: oauthTokens, RegenerateAddress: regenerateAddress,
-		Hosts: guard, Identities: identities, SendingDNS: sendingDNS, CheckRelay: checkRelay})
+		Hosts: guard, Identities: identities, SendingDNS: sendingDNS, CheckRelay: checkRelay,
+		SystemMail: sysMail.Queue, BaseURL: cfg.BaseURL})
 	// Every request passes the edge: body limits (larger on uploads),
 	// multipart refused on the login and setup forms, nosniff, HSTS.
 	root := ui.Combine(handler, uiHandler)
@@ -262,7 +272,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	srv := edge.Server(mx.HTTP(edge.Handler(root, edge.Config{
 		Uploads:     ui.UploadRoutes,
 		UploadMax:   ticket.MaxAttachmentBytes + 1<<20,
-		NoMultipart: []string{"POST /login", "POST /setup", "POST /api/v1/auth/login", "POST /api/v1/setup"},
+		NoMultipart: []string{"POST /login", "POST /setup", "POST /password/forgot", "POST /api/v1/auth/login", "POST /api/v1/setup"},
 		Secure:      authHTTP.Secure,
 	})))
 	srvErr := make(chan error, 1)

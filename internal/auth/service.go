@@ -554,7 +554,11 @@ func (s *Service) PurgeExpired(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, fmt.Errorf("auth: purge login counters: %w", err)
 	}
-	return n + m, nil
+	k, err := s.store.DeletePasswordResetsBefore(ctx, now.Add(-24*time.Hour))
+	if err != nil {
+		return n + m, fmt.Errorf("auth: purge password reset links: %w", err)
+	}
+	return n + m + k, nil
 }
 
 // RunPurge calls PurgeExpired every interval until ctx ends.

@@ -49,6 +49,9 @@ type Queries interface {
 	DKIM
 	Cluster
 	Identities
+	PasswordResets
+	Reports
+	Snoozes
 }
 
 // Companies are tenants.

@@ -178,6 +178,10 @@ func (l Localizer) fieldMessage(msg string) string {
 		return l.T("ticket.err_merge_chained")
 	case msg == "this ticket was already merged":
 		return l.T("ticket.err_merge_done")
+	case msg == "snooze: bad date":
+		return l.T("snooze.err_date")
+	case strings.HasPrefix(msg, "must be in the future, within a year"):
+		return l.T("snooze.err_range")
 	}
 	if m := reAtLeast.FindStringSubmatch(msg); m != nil {
 		return l.T("err.password_short", m[1])

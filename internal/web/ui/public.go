@@ -133,6 +133,8 @@ func (h *handler) loginPage(w http.ResponseWriter, r *http.Request) {
 		v.Flash = l.T("setup.done")
 	case q.Get("out") == "1":
 		v.Flash = l.T("login.logged_out")
+	case q.Get("reset") == "done":
+		v.Flash = l.T("password.reset.done")
 	}
 	h.render(w, r, http.StatusOK, "login", "layout", v)
 }

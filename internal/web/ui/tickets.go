@@ -151,6 +151,7 @@ func (h *handler) inbox(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	v.Page = p
+	v.Bulk, v.Flash = h.bulkBar(r, s)
 	h.render(w, r, http.StatusOK, "inbox", "layout", v)
 }
 
@@ -381,6 +382,7 @@ func (h *handler) showTicket(w http.ResponseWriter, r *http.Request, s *session,
 	v.Title = fmt.Sprintf("#%d %s", p.T.Number, p.T.Subject)
 	v.Body = "ticket"
 	v.Page = p
+	v.Snooze = h.snoozeView(r, s, v, &p.T)
 	h.render(w, r, status, "ticket", "layout", v)
 }
 

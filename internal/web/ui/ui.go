@@ -86,6 +86,12 @@ type Deps struct {
 	// CheckRelay connects to the relay and authenticates (internal
 	// channels' "Testar conexão"); nil: no relay configured.
 	CheckRelay func(ctx context.Context) error
+	// SystemMail queues Atende's own mail to agents (password reset
+	// links); nil: the form still answers, nothing is mailed.
+	SystemMail SystemMailer
+	// BaseURL is the public URL links in mail start with ("" = the
+	// request's origin).
+	BaseURL string
 }
 
 // UploadRoutes are the UI routes that take files (the server's body
@@ -131,7 +137,10 @@ func New(d Deps) http.Handler {
 	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me"} {
 		files := []string{"templates/layout.html", "templates/" + p + ".html"}
 		if p == "inbox" {
-			files = append(files, "templates/inbox_list.html")
+			files = append(files, "templates/inbox_list.html", "templates/inbox_bulk.html")
+		}
+		if p == "ticket" {
+			files = append(files, "templates/ticket_snooze.html")
 		}
 		h.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, files...))
 	}
@@ -154,6 +163,7 @@ func New(d Deps) http.Handler {
 	h.meRoutes(mux)
 	mux.HandleFunc("GET /inbox", h.agent(h.inbox))
 	mux.HandleFunc("GET /inbox/list", h.part(h.inboxList))
+	mux.HandleFunc("POST /inbox/bulk", h.agent(h.bulk))
 	mux.HandleFunc("GET /tickets/{id}", h.agent(h.ticketPage))
 	mux.HandleFunc("GET /tickets/{id}/messages/{mid}/body", h.part(h.messageBody))
 	if d.Blobs != nil {
@@ -169,10 +179,13 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/forwards", h.agent(h.forward))
 	mux.HandleFunc("POST /tickets/{id}/merge", h.agent(h.merge))
 	mux.HandleFunc("POST /tickets/{id}/status", h.agent(h.setStatus))
+	mux.HandleFunc("POST /tickets/{id}/snooze", h.agent(h.snooze))
 	mux.HandleFunc("POST /tickets/{id}/assign", h.agent(h.assign))
 	mux.HandleFunc("POST /tickets/{id}/details", h.agent(h.setDetails))
 	mux.HandleFunc("POST /tickets/{id}/messages/{mid}/retry", h.agent(h.retry))
 	h.channelRoutes(mux, funcs)
+	h.passwordRoutes(mux, funcs)
+	h.reportRoutes(mux, funcs)
 	h.adminRoutes(mux)
 	mux.HandleFunc("/", h.notFound)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -234,6 +247,10 @@ type view struct {
 	// (the agent has none yet).
 	SaveZone bool
 	Page     any
+	// Bulk is the inbox's bulk-action bar (bulk.go).
+	Bulk *bulkBar
+	// Snooze is the ticket page's "Adiar" box (snooze.go).
+	Snooze *snoozeView
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page, tmpl string, v *view) {

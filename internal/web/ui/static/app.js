@@ -18,6 +18,14 @@
     }
   }
 
+  // keepPicked remembers the rows ticked for a bulk action and returns
+  // what ticks them again after the list is redrawn.
+  function keepPicked(list) {
+    var ids = {};
+    list.querySelectorAll("input.bulk-pick:checked").forEach(function (c) { ids[c.value] = true; });
+    return function () { list.querySelectorAll("input.bulk-pick").forEach(function (c) { if (ids[c.value]) c.checked = true; }); };
+  }
+
   function initInbox(list) {
     markUnread(list);
     if (!window.EventSource) return;
@@ -28,7 +36,7 @@
       inflight = true;
       fetch("/inbox/list" + location.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
-        .then(function (html) { list.innerHTML = html; markUnread(list); document.body.dataset.refreshed = String(Date.now()); })
+        .then(function (html) { var picked = keepPicked(list); list.innerHTML = html; picked(); markUnread(list); document.body.dataset.refreshed = String(Date.now()); })
         .catch(function () {})
         .then(function () { inflight = false; if (again) { again = false; refresh(); } });
     }

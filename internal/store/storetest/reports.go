@@ -1,0 +1,158 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/clock"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/reports"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+// reportsTests are the conformance cases of store.Reports: the report's
+// numbers against a seeded set of tickets with known times.
+func reportsTests() []Case {
+	return []Case{{"Reports", testReports}}
+}
+
+// ReportSeed is the seeded set of tickets the reports are checked
+// against (also used by the UI's report test): two days in São Paulo
+// (UTC-3), two teams. Times are from Base, a midnight in São Paulo.
+type ReportSeed struct {
+	Base         time.Time
+	TeamA, TeamB int64
+	Loc          *time.Location
+}
+
+// SeedReports writes the set into company co (channel ch, contact
+// contactID, agent agentID as the replier), moving clk to stamp status
+// changes. Expected numbers (days Base and Base+1 day):
+//
+//	day 0: opened 4, resolved 3; first response 10m/30m/90m → median 30m, p90 90m;
+//	       resolution 1h/2h/15h → median 2h, p90 15h
+//	day 1: opened 1, resolved 2; first response 4h; resolution 6h/24h → median 6h, p90 24h
+//	total: opened 5, resolved 5; first response median 30m, p90 4h; resolution median 6h, p90 24h
+//	team B only: day 0 opened 1 (first response 10m); day 1 opened 1, resolved 1 (6h)
+func SeedReports(t testing.TB, s store.Store, clk *clock.Fake, co *model.Company, chID, contactID, agentID int64) ReportSeed {
+	t.Helper()
+	loc := model.LoadLocation("America/Sao_Paulo")
+	y, m, d := clk.Now().In(loc).Date()
+	base := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	ta := &model.Team{CompanyID: co.ID, Name: "Suporte A"}
+	tb := &model.Team{CompanyID: co.ID, Name: "Suporte B"}
+	if err := s.CreateTeam(ctx, ta); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateTeam(ctx, tb); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	ticket := func(team int64, created time.Duration) *model.Ticket {
+		n++
+		tk := &model.Ticket{CompanyID: co.ID, ChannelID: chID, ContactID: contactID, TeamID: team, Subject: "r",
+			ReplyToken: "report-" + string(rune('a'+n)), CreatedAt: base.Add(created)}
+		if err := s.Tx(ctx, func(q store.Queries) error { return q.CreateTicket(ctx, tk) }); err != nil {
+			t.Fatal(err)
+		}
+		// What must not count as a first response: a note, an automatic
+		// reply (no author), both before the agent's reply.
+		for _, msg := range []*model.Message{
+			{Direction: model.DirIn, Status: model.MsgReceived},
+			{Direction: model.DirNote, Status: model.MsgStored, AuthorID: agentID},
+			{Direction: model.DirOut, Status: model.MsgSent},
+		} {
+			msg.CompanyID, msg.TicketID, msg.ChannelID, msg.CreatedAt = co.ID, tk.ID, chID, tk.CreatedAt.Add(time.Second)
+			if err := s.CreateMessage(ctx, msg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return tk
+	}
+	reply := func(tk *model.Ticket, after time.Duration) {
+		for _, d := range []time.Duration{after, after + time.Hour} { // the second reply does not count
+			msg := &model.Message{CompanyID: co.ID, TicketID: tk.ID, ChannelID: chID, Direction: model.DirOut, Status: model.MsgSent,
+				AuthorID: agentID, CreatedAt: tk.CreatedAt.Add(d)}
+			if err := s.CreateMessage(ctx, msg); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	status := func(tk *model.Ticket, st model.TicketStatus, at time.Duration) {
+		clk.Set(base.Add(at))
+		tk.Status = st
+		if err := s.UpdateTicket(ctx, tk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t6 := ticket(ta.ID, -12*time.Hour) // the day before: resolved on day 0 after 15 h
+	t1 := ticket(ta.ID, 10*time.Hour)
+	reply(t1, 30*time.Minute)
+	t2 := ticket(ta.ID, 11*time.Hour)
+	reply(t2, 90*time.Minute)
+	t4 := ticket(0, 12*time.Hour)
+	t3 := ticket(tb.ID, 23*time.Hour+30*time.Minute) // 02:30 UTC the next day: day 0 in São Paulo
+	reply(t3, 10*time.Minute)
+	status(t4, model.StatusClosed, 13*time.Hour)
+	status(t1, model.StatusResolved, 12*time.Hour)
+	status(t6, model.StatusResolved, 3*time.Hour)
+	t5 := ticket(tb.ID, 33*time.Hour) // day 1, 09:00
+	reply(t5, 4*time.Hour)
+	status(t5, model.StatusResolved, 34*time.Hour)
+	status(t5, model.StatusOpen, 36*time.Hour) // reopened: the last resolution counts
+	status(t5, model.StatusPending, 37*time.Hour)
+	status(t5, model.StatusResolved, 39*time.Hour)
+	status(t2, model.StatusResolved, 35*time.Hour)
+	t7 := ticket(ta.ID, 50*time.Hour) // after the range
+	status(t7, model.StatusResolved, 51*time.Hour)
+	return ReportSeed{Base: base, TeamA: ta.ID, TeamB: tb.ID, Loc: loc}
+}
+
+func testReports(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	a := agentOf(t, s, f, "ana@acme.test")
+	seed := SeedReports(t, s, clk, f.co, f.ch.ID, f.contact.ID, a.ID)
+	// Another company's tickets never count.
+	g := newFixture(t, s, "other")
+	b := agentOf(t, s, g, "ana@other.test")
+	clk.Set(seed.Base)
+	SeedReports(t, s, clk, g.co, g.ch.ID, g.contact.ID, b.ID)
+
+	from, to, err := reports.DayRange(seed.Base, seed.Base.AddDate(0, 0, 1), seed.Loc)
+	must(t, err)
+	r, err := reports.Run(ctx, s, f.co.ID, 0, from, to, seed.Loc)
+	must(t, err)
+	type want struct {
+		opened, resolved         int
+		frMed, frP90, resMed, rp time.Duration
+	}
+	check := func(name string, row reports.Row, w want) {
+		t.Helper()
+		got := want{row.Opened, row.Resolved, row.FirstResponse.Median, row.FirstResponse.P90, row.Resolution.Median, row.Resolution.P90}
+		if got != w {
+			t.Errorf("%s = %+v, want %+v", name, got, w)
+		}
+	}
+	if len(r.Days) != 2 {
+		t.Fatalf("%d days, want 2", len(r.Days))
+	}
+	check("day 0", r.Days[0], want{4, 3, 30 * time.Minute, 90 * time.Minute, 2 * time.Hour, 15 * time.Hour})
+	check("day 1", r.Days[1], want{1, 2, 4 * time.Hour, 4 * time.Hour, 6 * time.Hour, 24 * time.Hour})
+	check("total", r.Total, want{5, 5, 30 * time.Minute, 4 * time.Hour, 6 * time.Hour, 24 * time.Hour})
+	if !r.Days[1].Day.Equal(seed.Base.AddDate(0, 0, 1)) {
+		t.Errorf("day 1 is %v", r.Days[1].Day)
+	}
+	byTeam := map[[2]int64]reports.Row{}
+	for _, row := range r.ByTeam {
+		byTeam[[2]int64{row.Day.Unix(), row.TeamID}] = row
+	}
+	d0, d1 := seed.Base.Unix(), seed.Base.AddDate(0, 0, 1).Unix()
+	check("day 0 team A", byTeam[[2]int64{d0, seed.TeamA}], want{2, 2, 30 * time.Minute, 90 * time.Minute, 2 * time.Hour, 15 * time.Hour})
+	check("day 0 no team", byTeam[[2]int64{d0, 0}], want{1, 1, 0, 0, time.Hour, time.Hour})
+	check("day 1 team B", byTeam[[2]int64{d1, seed.TeamB}], want{1, 1, 4 * time.Hour, 4 * time.Hour, 6 * time.Hour, 6 * time.Hour})
+
+	rb, err := reports.Run(ctx, s, f.co.ID, seed.TeamB, from, to, seed.Loc)
+	must(t, err)
+	check("team B day 0", rb.Days[0], want{1, 0, 10 * time.Minute, 10 * time.Minute, 0, 0})
+	check("team B day 1", rb.Days[1], want{1, 1, 4 * time.Hour, 4 * time.Hour, 6 * time.Hour, 6 * time.Hour})
+}
