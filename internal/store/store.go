@@ -49,6 +49,9 @@ type Queries interface {
 	DKIM
 	Cluster
 	Identities
+	Activities
+	Presences
+	ContactEdits
 }
 
 // Companies are tenants.
