@@ -89,6 +89,7 @@ func (h *handler) serveBlob(w http.ResponseWriter, r *http.Request, a *model.Att
 	hd := w.Header()
 	hd.Set("Content-Type", contentType)
 	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Cache-Control", "private, max-age=3600")
 	if a.Size > 0 {
 		hd.Set("Content-Length", strconv.FormatInt(a.Size, 10))

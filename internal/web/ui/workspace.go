@@ -179,8 +179,10 @@ func activityText(l Localizer, n *directoryNames, numbers map[int64]int64, a sto
 		var b strings.Builder
 		if a.Data["filter"] != "" {
 			b.WriteString(l.T("activity.routed_filter", a.Data["filter"], l.T("rule.kind."+a.Data["filter_kind"]), a.Data["filter_value"], team(dataID(a, "team"))))
+		} else if id := dataID(a, "team"); id != 0 {
+			b.WriteString(l.T("activity.routed_default", team(id)))
 		} else {
-			b.WriteString(l.T("activity.routed_default", team(dataID(a, "team"))))
+			b.WriteString(l.T("activity.routed_none"))
 		}
 		if id := dataID(a, "assignee"); id != 0 {
 			b.WriteString(" " + l.T("activity.routed_assignee", agent(id)))
