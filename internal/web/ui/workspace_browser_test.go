@@ -59,7 +59,7 @@ func TestBrowserCollision(t *testing.T) {
 			tks, err := e.st.ListTickets(ctx, c.co.ID, storeAll)
 			must(t, err)
 			tk := tks[0]
-			ana, mar := browser(t, tc.accept), browser(t, tc.accept)
+			ana, mar := browserFor(t, tc.accept, 150*time.Second), browserFor(t, tc.accept, 150*time.Second)
 			loginBrowser(t, ana, e.srv.URL, "acme", c.admin.Email)
 			loginBrowser(t, mar, e.srv.URL, "acme", mariana.Email)
 			url := fmt.Sprintf("%s/tickets/%d", e.srv.URL, tk.ID)
@@ -83,7 +83,11 @@ func TestBrowserCollision(t *testing.T) {
 			screenshot(t, ana, "collision-presence-"+tc.lang)
 			run(t, ana, "Ana types", chromedp.SendKeys(chromedp.ID("reply-text"), "Vou verificar com a transportadora."))
 			run(t, mar, "Mariana sends", chromedp.Click(chromedp.ID("send-reply")), chromedp.WaitVisible(chromedp.CSS(".flash")))
-			run(t, ana, "Ana sends", chromedp.Click(chromedp.ID("send-reply")), chromedp.WaitVisible(chromedp.ID("held")))
+			run(t, ana, "Ana sends", chromedp.Click(chromedp.ID("send-reply")), chromedp.WaitVisible(chromedp.CSS("#held, .flash")))
+			if !eval[bool](t, ana, `document.getElementById("held") !== null`) {
+				screenshot(t, ana, "collision-not-held-"+tc.lang)
+				t.Fatalf("Ana's send was not held (%d replies)", outbound(t, e, c.co.ID, tk.ID))
+			}
 			held := text(t, ana, "#held .held-text")
 			if !regexp.MustCompile(tc.held).MatchString(held) {
 				t.Fatalf("held notice %q, want %s", held, tc.held)
@@ -153,7 +157,7 @@ func TestBrowserTimeline(t *testing.T) {
 			if tk.Subject != "Nota fiscal errada" {
 				t.Fatalf("newest ticket %q", tk.Subject)
 			}
-			b := browser(t, tc.accept)
+			b := browserFor(t, tc.accept, 150*time.Second)
 			loginBrowser(t, b, e.srv.URL, "acme", c.admin.Email)
 			url := fmt.Sprintf("%s/tickets/%d", e.srv.URL, tk.ID)
 			run(t, b, "open ticket", chromedp.Navigate(url), chromedp.WaitVisible(chromedp.ID("activity")),
@@ -193,7 +197,7 @@ func TestBrowserTimeline(t *testing.T) {
 				screenshot(t, b, "timeline-thumb-"+tc.lang)
 				t.Fatal("no scaled thumbnail of the image attachment")
 			}
-			if got := eval[[]string](t, b, `Array.from(document.querySelectorAll(".att-size")).map(function(e){return e.textContent.trim()})`); len(got) != 3 {
+			if got := eval[[]string](t, b, `Array.from(document.querySelectorAll(".att-size")).map(function(e){return e.textContent.trim()})`); len(got) != 4 {
 				t.Fatalf("attachment sizes %q", got)
 			}
 			screenshot(t, b, "ticket-workspace-"+tc.lang)
