@@ -201,6 +201,15 @@ func TestBrowserTimeline(t *testing.T) {
 				t.Fatalf("attachment sizes %q", got)
 			}
 			screenshot(t, b, "ticket-workspace-"+tc.lang)
+			// The PDF opens in the browser's own viewer (its document is
+			// the PDF, under the sandbox CSP).
+			pdf := eval[string](t, b, `document.querySelector("a.att-open").href`)
+			run(t, b, "open the PDF", chromedp.Navigate(pdf))
+			if ct := eval[string](t, b, `document.contentType`); ct != "application/pdf" {
+				t.Fatalf("the PDF opened as %q", ct)
+			}
+			screenshot(t, b, "pdf-view-"+tc.lang)
+			run(t, b, "back to the ticket", chromedp.Navigate(url), chromedp.WaitVisible(chromedp.ID("activity")))
 			run(t, b, "rename contact", chromedp.SetValue(chromedp.ID("contact-name"), "Joana Prado"), chromedp.Click(chromedp.ID("save-contact")),
 				chromedp.WaitVisible(chromedp.CSS(".flash")))
 			if got := eval[string](t, b, `document.getElementById("contact-name").value`); got != "Joana Prado" {
