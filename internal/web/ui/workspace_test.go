@@ -225,3 +225,44 @@ func TestPresenceEndpoint(t *testing.T) {
 	wantRedirect(t, cl2.login("other", other.admin.Email, adminPassword), "/inbox")
 	wantStatus(t, cl2.get(path+"/presence"), http.StatusNotFound)
 }
+
+// TestContactPage: the contact page lists the contact's tickets the agent
+// may see (an agent: only their team's), renames the contact (CSRF
+// checked), and another company's contact is 404.
+func TestContactPage(t *testing.T) {
+	e := newEnv(t)
+	c := e.company(t, "acme", "en")
+	e.deliver(t, c.ch, plainMail("Joana <joana@cliente.com.br>", "Primeiro", "cp-1@cliente.com.br", "Oi"))
+	e.deliver(t, c.ch, plainMail("Joana <joana@cliente.com.br>", "Segundo", "cp-2@cliente.com.br", "Oi"))
+	tks, err := e.st.ListTickets(ctx, c.co.ID, storeAll)
+	must(t, err)
+	must(t, e.st.AddTeamMember(ctx, c.co.ID, c.team.ID, c.agent.ID))
+	tks[1].TeamID = c.team.ID // "Primeiro" is Bruno's team's
+	must(t, e.st.UpdateTicket(ctx, &tks[1]))
+	path := fmt.Sprintf("/contacts/%d", tks[0].ContactID)
+	admin := e.client(t, "en")
+	wantRedirect(t, admin.login("acme", c.admin.Email, adminPassword), "/inbox")
+	p := admin.get(path)
+	wantStatus(t, p, http.StatusOK)
+	wantContains(t, p, "<h1>Joana</h1>", "Primeiro", "Segundo", "Organization: <strong>cliente.com.br</strong>")
+	bruno := e.client(t, "en")
+	wantRedirect(t, bruno.login("acme", c.agent.Email, adminPassword), "/inbox")
+	p = bruno.get(path)
+	wantContains(t, p, "Primeiro")
+	if strings.Contains(p.body, "Segundo") {
+		t.Fatal("an agent sees a ticket outside their teams on the contact page")
+	}
+	wantStatus(t, bruno.do("POST", path+"/name", url.Values{"contact_name": {"Nope"}}), http.StatusForbidden)
+	wantRedirect(t, bruno.post(path, path+"/name", url.Values{"contact_name": {"Joana  Prado\r\n"}}), path+"?ok=saved")
+	got, err := e.st.GetContact(ctx, c.co.ID, tks[0].ContactID)
+	must(t, err)
+	if got.Name != "Joana Prado" {
+		t.Fatalf("name %q", got.Name)
+	}
+	wantStatus(t, bruno.post(path, path+"/name", url.Values{"contact_name": {strings.Repeat("x", 201)}}), http.StatusUnprocessableEntity)
+	other := e.company(t, "other", "en")
+	cl2 := e.client(t, "en")
+	wantRedirect(t, cl2.login("other", other.admin.Email, adminPassword), "/inbox")
+	wantStatus(t, cl2.get(path), http.StatusNotFound)
+	wantStatus(t, cl2.post("/inbox", path+"/name", url.Values{"contact_name": {"x"}}), http.StatusNotFound)
+}
