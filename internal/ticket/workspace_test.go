@@ -174,9 +174,11 @@ func TestPresenceAcrossNodes(t *testing.T) {
 			if ev.Type != ticket.EventPresence || ev.TicketID != tk.ID {
 				t.Fatalf("node B got %+v", ev)
 			}
-			if d := time.Since(start); d > time.Second {
+			d := time.Since(start)
+			if d > time.Second {
 				t.Fatalf("presence took %v to cross nodes", d)
 			}
+			t.Logf("%s crossed nodes in %v", state, d)
 		case <-time.After(5 * time.Second):
 			t.Fatalf("%s: node B heard nothing", state)
 		}
