@@ -197,6 +197,9 @@ func TestBrowserTimeline(t *testing.T) {
 				screenshot(t, b, "timeline-thumb-"+tc.lang)
 				t.Fatal("no scaled thumbnail of the image attachment")
 			}
+			if _, ok := waitFor(t, b, `(function(){var l=Array.from(document.querySelectorAll("img.att-thumb")).filter(function(i){return i.alt==="bomba.png"})[0]; return !!l && l.parentNode.hidden})()`, 5*time.Second); !ok {
+				t.Fatal("the refused thumbnail is not hidden")
+			}
 			if got := eval[[]string](t, b, `Array.from(document.querySelectorAll(".att-size")).map(function(e){return e.textContent.trim()})`); len(got) != 4 {
 				t.Fatalf("attachment sizes %q", got)
 			}
@@ -208,7 +211,6 @@ func TestBrowserTimeline(t *testing.T) {
 			if ct := eval[string](t, b, `document.contentType`); ct != "application/pdf" {
 				t.Fatalf("the PDF opened as %q", ct)
 			}
-			screenshot(t, b, "pdf-view-"+tc.lang)
 			run(t, b, "back to the ticket", chromedp.Navigate(url), chromedp.WaitVisible(chromedp.ID("activity")))
 			run(t, b, "rename contact", chromedp.SetValue(chromedp.ID("contact-name"), "Joana Prado"), chromedp.Click(chromedp.ID("save-contact")),
 				chromedp.WaitVisible(chromedp.CSS(".flash")))

@@ -132,6 +132,13 @@
       });
       es.onopen = function () { document.body.dataset.live = "on"; };
     }
+    // A thumbnail the server refused (too many pixels) or that does not
+    // decode: keep the file's name and download link only.
+    view.querySelectorAll("img.att-thumb").forEach(function (img) {
+      var hide = function () { if (img.parentNode) img.parentNode.hidden = true; };
+      if (img.complete && img.naturalWidth === 0) hide();
+      else img.addEventListener("error", hide);
+    });
     var frames = view.querySelectorAll("iframe.msg-frame");
     for (var i = 0; i < frames.length; i++) {
       (function (f) {
