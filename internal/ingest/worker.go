@@ -17,6 +17,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/routing"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/thread"
+	ticketsvc "github.com/atende-helpdesk/atende/internal/ticket"
 )
 
 // Event tells the rest of the app (live UI, webhooks, auto-replies) that a
@@ -308,7 +309,8 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 			return ev, err
 		}
 		body := pm.TextBody
-		dec := routing.Evaluate(routing.FromModel(ch.Settings.Rule), routing.Input{From: from, Recipients: recipients, Subject: pm.Subject, Body: body})
+		rule := routing.FromModel(ch.Settings.Rule)
+		dec := routing.Evaluate(rule, routing.Input{From: from, Recipients: recipients, Subject: pm.Subject, Body: body})
 		subject := pm.Subject
 		if subject == "" {
 			subject = "(sem assunto)"
@@ -317,6 +319,9 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 			AssigneeID: dec.AssigneeID, Subject: subject, Status: model.StatusOpen, Priority: dec.Priority, Tags: dec.Tags,
 			ReplyToken: thread.NewReplyToken(), CreatedAt: now, LastMessageAt: now}
 		if err := q.CreateTicket(ctx, ticket); err != nil {
+			return ev, err
+		}
+		if err := ticketsvc.RecordRouted(ctx, q, ticket, rule, dec); err != nil {
 			return ev, err
 		}
 		ev.NewTicket = true
@@ -395,8 +400,12 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 	}
 	if res.Found && (ticket.Status == model.StatusResolved || ticket.Status == model.StatusClosed) && m.Flags&(model.FlagAutoSubmitted|model.FlagBounce) == 0 {
 		// The customer wrote again: the ticket needs attention.
+		from := ticket.Status
 		ticket.Status = model.StatusOpen
 		if err := q.UpdateTicket(ctx, ticket); err != nil {
+			return ev, err
+		}
+		if err := ticketsvc.RecordReopened(ctx, q, ticket, from, now); err != nil {
 			return ev, err
 		}
 	}

@@ -277,6 +277,11 @@ func (s *Service) handle(ctx context.Context, j model.Job) {
 			if err := q.RecordSend(ctx, m.CompanyID, ch.ID, m.ID, now); err != nil {
 				return err
 			}
+			if m.Flags.Has(model.FlagAutoReply) {
+				if err := q.AddActivity(ctx, activity(m, store.ActivityAutoReply, now, nil)); err != nil {
+					return err
+				}
+			}
 			return q.CompleteJob(ctx, j.ID)
 		})
 		if err != nil {
@@ -316,7 +321,9 @@ func (s *Service) handle(ctx context.Context, j model.Job) {
 			return
 		}
 		_ = s.st.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgQueued, FailureText(FailRetrying, text))
-		s.retry(ctx, j, text, s.backoff(j), false)
+		next := s.backoff(j)
+		s.note(ctx, activity(m, store.ActivityDeliveryRetry, now, map[string]string{"attempt": strconv.Itoa(j.Attempts), "next": next.UTC().Format(time.RFC3339)}))
+		s.retry(ctx, j, text, next, false)
 	}
 }
 
@@ -356,6 +363,7 @@ func (s *Service) fail(ctx context.Context, m *model.Message, kind, text string)
 	if err := s.st.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgFailed, FailureText(kind, text)); err != nil {
 		s.log.Error("outbox: mark message failed", "message", m.ID, "err", err)
 	}
+	s.note(ctx, activity(m, store.ActivityDeliveryFailed, s.clk.Now().UTC(), map[string]string{"reason": kind}))
 	var to []string
 	for _, a := range m.To {
 		to = append(to, a.Address)
@@ -494,4 +502,24 @@ func classify(err error) class {
 		return permanent
 	}
 	return temporary
+}
+
+// activity is a timeline entry of m's ticket by Atende itself.
+func activity(m *model.Message, kind string, at time.Time, data map[string]string) *store.Activity {
+	if data == nil {
+		data = map[string]string{}
+	}
+	data["message"] = strconv.FormatInt(m.ID, 10)
+	return &store.Activity{CompanyID: m.CompanyID, TicketID: m.TicketID, Kind: kind, Data: data, CreatedAt: at.UTC()}
+}
+
+// note records a delivery event on the ticket's timeline; a failure to
+// record it is logged, never a reason to send again.
+func (s *Service) note(ctx context.Context, a *store.Activity) {
+	if a.TicketID == 0 {
+		return // not a ticket's message
+	}
+	if err := s.st.AddActivity(context.WithoutCancel(ctx), a); err != nil {
+		s.log.Error("outbox: record activity", "ticket", a.TicketID, "kind", a.Kind, "err", err)
+	}
 }

@@ -52,6 +52,9 @@ type Queries interface {
 	PasswordResets
 	Reports
 	Snoozes
+	Activities
+	Presences
+	ContactEdits
 }
 
 // Companies are tenants.

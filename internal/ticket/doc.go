@@ -15,4 +15,14 @@
 // default Queue, internal/outbox's durable send queue, whose workers send
 // them. Changes are announced to a Publisher (webhooks and live updates)
 // after commit.
+//
+// The agent workspace (issue 16): every change an agent makes (status,
+// team, assignee, merge, retry) is recorded as a store.Activity in the
+// change's transaction (activity.go; RecordRouted and RecordReopened are
+// called by ingest, internal/outbox records delivery failures, retries
+// and sent auto-replies); Presence keeps who is viewing or typing in a
+// ticket (rows with PresenceTTL in the database, EventPresence on a
+// change); RepliedSince tells the composer that another agent replied
+// after the page loaded; Contact and RenameContact serve the contact
+// panel.
 package ticket

@@ -357,13 +357,17 @@ func (s *Service) Assign(ctx context.Context, a Actor, id int64, in AssignInput)
 		if len(v) > 0 {
 			return v
 		}
+		before := *t
 		if in.TeamID != nil {
 			t.TeamID = *in.TeamID
 		}
 		if in.AssigneeID != nil {
 			t.AssigneeID = *in.AssigneeID
 		}
-		return q.UpdateTicket(ctx, t)
+		if err := q.UpdateTicket(ctx, t); err != nil {
+			return err
+		}
+		return s.recordAssign(ctx, q, a, &before, t)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ticket: assign: %w", err)
@@ -383,8 +387,12 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id int64, status model
 		if t, err = s.load(ctx, q, a, id); err != nil {
 			return err
 		}
+		from := t.Status
 		t.Status = status
-		return q.UpdateTicket(ctx, t)
+		if err := q.UpdateTicket(ctx, t); err != nil {
+			return err
+		}
+		return s.recordStatus(ctx, q, a, t, from)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ticket: set status: %w", err)
@@ -416,6 +424,8 @@ func (s *Service) Retry(ctx context.Context, a Actor, id, messageID int64) (*mod
 		}
 		if requeued {
 			m.Status, m.Error = model.MsgQueued, ""
+			return record(ctx, q, a.CompanyID, t.ID, a.AgentID, store.ActivityDeliveryRetry, s.clk.Now().UTC(),
+				map[string]string{"message": i64(m.ID)})
 		}
 		return nil
 	})
@@ -533,6 +543,9 @@ func (s *Service) Merge(ctx context.Context, a Actor, sourceID, targetID int64) 
 			if errors.Is(err, store.ErrConflict) {
 				return directory.Invalid("target_id", "this ticket was already merged")
 			}
+			return err
+		}
+		if err := s.recordMerge(ctx, q, a, sourceID, targetID); err != nil {
 			return err
 		}
 		target, err = q.GetTicket(ctx, a.CompanyID, targetID)

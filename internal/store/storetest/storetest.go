@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, passwordResetTests()...)
 	tests = append(tests, reportsTests()...)
 	tests = append(tests, snoozeTests()...)
+	tests = append(tests, activityTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := testclock.New(t)

@@ -27,6 +27,13 @@ const chromiumPath = "/usr/bin/chromium"
 // unless ATENDE_TEST_BROWSER=1 demands it.
 func browser(t *testing.T, acceptLanguage string) context.Context {
 	t.Helper()
+	return browserFor(t, acceptLanguage, 40*time.Second)
+}
+
+// browserFor is browser with a longer budget, for tests with several
+// browsers or many steps on a loaded machine.
+func browserFor(t *testing.T, acceptLanguage string, budget time.Duration) context.Context {
+	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		if os.Getenv("ATENDE_TEST_BROWSER") == "1" {
 			t.Fatalf("ATENDE_TEST_BROWSER=1 but %s is missing: run scripts/install-test-deps.sh --browser", chromiumPath)
@@ -48,7 +55,7 @@ func browser(t *testing.T, acceptLanguage string) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 	)
 	ctx, cancelTab := chromedp.NewContext(alloc)
-	ctx, cancelTime := context.WithTimeout(ctx, 40*time.Second)
+	ctx, cancelTime := context.WithTimeout(ctx, budget)
 	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
 	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
 		Headers: network.Headers{"Accept-Language": acceptLanguage}}); err != nil {

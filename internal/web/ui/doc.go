@@ -52,6 +52,32 @@
 // queue). The ticket's priority and tags (set by rule filters) are shown
 // and editable in the side column.
 //
+// The agent workspace of a ticket (workspace.go, issue 16):
+//   - Presence: the page posts its state to /tickets/{id}/presence
+//     (viewing, typing while a textarea changes, gone on pagehide) every
+//     10 s and shows the other agents in the ticket; a change is the
+//     presence.changed event, which crosses nodes like every event (the
+//     rows, with a 30 s expiry, are in the database), so the other page
+//     re-reads within the event's latency.
+//   - Held send: the reply form carries the newest message id the page
+//     showed (seen_message); when another agent replied after it, the
+//     send is held (409, the ticket shown again with the new reply, the
+//     agent's text kept and "Mariana respondeu há 3 s") with "Revisar"
+//     and "Enviar mesmo assim" (send_anyway=1). Plain forms: it works
+//     with JavaScript off.
+//   - Activity timeline (store.Activity rows written by internal/ticket,
+//     ingest's routing and internal/outbox), with who and when in the
+//     agent's zone.
+//   - Contact panel (name editable, address, organization by domain,
+//     other tickets) and /contacts/{id}, every ticket of the contact the
+//     agent may see, 50 a page.
+//   - Attachments: PNG, JPEG, GIF and PDF open at .../attachments/{aid}/view
+//     with their own type, inline, nosniff and a sandbox CSP (images as
+//     thumbnails scaled in CSS, refused when their header claims more than
+//     40 megapixels; PDFs in the browser's viewer, in a new tab); every
+//     attachment still downloads as application/octet-stream, attachment
+//     disposition, nosniff.
+//
 // Translations: every label and message lives in locale/<tag>.json, one
 // flat key → message file per language (pt-BR is the default and the
 // reference: every other file has exactly its keys, with the same

@@ -224,6 +224,10 @@ type messageView struct {
 
 type attachmentView struct {
 	Name, Type, Size, URL string
+	// ViewURL opens it in the browser (images as a thumbnail, PDFs in
+	// the browser's viewer); "" when it can only be downloaded.
+	ViewURL    string
+	Image, PDF bool
 }
 
 type ticketPage struct {
@@ -245,6 +249,9 @@ type ticketPage struct {
 	Tags         string // comma-separated, for the form
 	TagList      []string
 	PriorityText string
+	// W is the agent workspace: timeline, contact panel, held send
+	// (workspace.go).
+	W *workspace
 }
 
 func humanSize(n int64) string {
@@ -353,10 +360,18 @@ func (h *handler) ticketData(r *http.Request, s *session, id int64) (*ticketPage
 			av := attachmentView{Name: a.Filename, Type: a.ContentType, Size: humanSize(a.Size)}
 			if h.Blobs != nil {
 				av.URL = fmt.Sprintf("/tickets/%d/attachments/%d", d.Ticket.ID, a.ID)
+				if viewable(a) {
+					av.ViewURL = av.URL + "/view"
+					av.PDF = mediaType(a.ContentType) == "application/pdf"
+					av.Image = !av.PDF
+				}
 			}
 			mv.Attachments = append(mv.Attachments, av)
 		}
 		p.Messages = append(p.Messages, mv)
+	}
+	if err := h.workspaceData(r, s, d, n, p); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -560,6 +575,9 @@ func parseAddrs(v *directory.ValidationError, field, s string) []model.Address {
 }
 
 func (h *handler) reply(w http.ResponseWriter, r *http.Request, s *session) {
+	if h.holdReply(w, r, s) {
+		return
+	}
 	var v directory.ValidationError
 	in := ticket.ReplyInput{Text: r.PostFormValue("text")}
 	in.To = parseAddrs(&v, "to", r.PostFormValue("to"))

@@ -134,7 +134,7 @@ func New(d Deps) http.Handler {
 	h := &handler{Deps: d, pages: map[string]*template.Template{}, version: assetVersion()}
 	funcs := template.FuncMap{"itoa": itoa, "static": func(name string) string { return "/static/" + name + "?v=" + h.version },
 		"addr": breakableAddress, "languages": langOptions}
-	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me"} {
+	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me", "contact"} {
 		files := []string{"templates/layout.html", "templates/" + p + ".html"}
 		if p == "inbox" {
 			files = append(files, "templates/inbox_list.html", "templates/inbox_bulk.html")
@@ -168,6 +168,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("GET /tickets/{id}/messages/{mid}/body", h.part(h.messageBody))
 	if d.Blobs != nil {
 		mux.HandleFunc("GET /tickets/{id}/attachments/{aid}", h.part(h.attachment))
+		mux.HandleFunc("GET /tickets/{id}/attachments/{aid}/view", h.part(h.viewAttachment))
 		mux.HandleFunc("GET /tickets/{id}/messages/{mid}/cid/{cid}", h.part(h.inlineImage))
 		mux.HandleFunc("GET /tickets/{id}/messages/{mid}/raw", h.part(h.rawMessage))
 	}
@@ -183,6 +184,10 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/assign", h.agent(h.assign))
 	mux.HandleFunc("POST /tickets/{id}/details", h.agent(h.setDetails))
 	mux.HandleFunc("POST /tickets/{id}/messages/{mid}/retry", h.agent(h.retry))
+	mux.HandleFunc("GET /tickets/{id}/presence", h.part(h.presence))
+	mux.HandleFunc("POST /tickets/{id}/presence", h.part(h.presence))
+	mux.HandleFunc("GET /contacts/{id}", h.agent(h.contactPage))
+	mux.HandleFunc("POST /contacts/{id}/name", h.agent(h.renameContact))
 	h.channelRoutes(mux, funcs)
 	h.passwordRoutes(mux, funcs)
 	h.reportRoutes(mux, funcs)

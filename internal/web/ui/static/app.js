@@ -74,9 +74,55 @@
     } catch (e) { /* cross-origin: keep the CSS height */ }
   }
 
+  // Presence: this page says the agent is viewing (or typing in) the
+  // ticket, renewed every 10 s, and shows the other agents in it, read
+  // again on each presence.changed event (any node's).
+  function initPresence(view) {
+    var bar = document.getElementById("presence");
+    var csrf = document.body.dataset.csrf;
+    if (!bar || !csrf || !window.fetch) return null;
+    var url = "/tickets/" + view.dataset.ticket + "/presence";
+    var state = "viewing", idle = null;
+    function show(d) {
+      var list = (d && d.others) || [];
+      var parts = list.map(function (o) {
+        return (o.typing ? bar.dataset.typing : bar.dataset.viewing).replace("%s", o.name);
+      });
+      bar.textContent = parts.join(" · ");
+      bar.hidden = parts.length === 0;
+      bar.dataset.count = String(parts.length);
+    }
+    function done(r) { return r.ok ? r.json().then(show) : null; }
+    function send(st) {
+      var b = new URLSearchParams();
+      b.set("csrf_token", csrf);
+      b.set("state", st);
+      fetch(url, { method: "POST", credentials: "same-origin", body: b }).then(done).catch(function () {});
+    }
+    send(state);
+    setInterval(function () { send(state); }, 10000);
+    view.addEventListener("input", function (ev) {
+      if (!ev.target || ev.target.tagName !== "TEXTAREA") return;
+      if (state !== "typing") { state = "typing"; send(state); }
+      clearTimeout(idle);
+      idle = setTimeout(function () { state = "viewing"; send(state); }, 5000);
+    });
+    window.addEventListener("pagehide", function () {
+      if (!navigator.sendBeacon) return;
+      var f = new FormData();
+      f.set("csrf_token", csrf);
+      f.set("state", "gone");
+      navigator.sendBeacon(url, f);
+    });
+    return function () {
+      fetch(url, { credentials: "same-origin" }).then(done).catch(function () {});
+    };
+  }
+
   function initTicket(view) {
     try { localStorage.setItem(seenKey(view.dataset.ticket), view.dataset.last); } catch (e) {}
     var notice = document.getElementById("ticket-live");
+    var reread = initPresence(view);
     if (notice && window.EventSource) {
       // Tell the agent about new activity without reloading (a reload
       // would lose what they are typing).
@@ -87,8 +133,20 @@
         } catch (e) {}
       };
       ["ticket.updated", "message.received", "message.sent"].forEach(function (t) { es.addEventListener(t, onEvent); });
+      es.addEventListener("presence.changed", function (ev) {
+        try {
+          if (reread && String(JSON.parse(ev.data).ticket_id) === view.dataset.ticket) reread();
+        } catch (e) {}
+      });
       es.onopen = function () { document.body.dataset.live = "on"; };
     }
+    // A thumbnail the server refused (too many pixels) or that does not
+    // decode: keep the file's name and download link only.
+    view.querySelectorAll("img.att-thumb").forEach(function (img) {
+      var hide = function () { if (img.parentNode) img.parentNode.hidden = true; };
+      if (img.complete && img.naturalWidth === 0) hide();
+      else img.addEventListener("error", hide);
+    });
     var frames = view.querySelectorAll("iframe.msg-frame");
     for (var i = 0; i < frames.length; i++) {
       (function (f) {
