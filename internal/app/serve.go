@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/health"
 	"github.com/atende-helpdesk/atende/internal/identity"
 	"github.com/atende-helpdesk/atende/internal/netguard"
 	"github.com/atende-helpdesk/atende/internal/resolver"
@@ -59,6 +60,9 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	if err != nil {
 		return err
 	}
+	// Free space under the data directory: below --min-free-space the node
+	// is not ready and SMTP answers 452 before DATA.
+	disk := &health.DiskSpace{Path: cfg.DataDir, Min: cfg.MinFreeSpace}
 	mx := metrics.New()
 	mx.WatchQueues(st, clk.Now)
 	defer st.Close()
@@ -141,7 +145,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		// claimed go to another node, or to this one restarted, within
 		// 30 s. A batch takes a second or two; should one outlive its
 		// lease, the row is processed twice and stored once (dedupe key).
-		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers, Lease: 30 * time.Second, Notifier: metrics.Notifier{Next: hub, M: mx},
+		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers, Lease: 30 * time.Second, Drain: cfg.ShutdownTimeout / 3, Notifier: metrics.Notifier{Next: hub, M: mx},
 			Failed: func(in model.Inbound, permanent bool) { mx.Failed(in.ChannelID, permanent) }})
 	})
 	run("webhooks", (&api.WebhookWorker{Store: st, Clock: clk, Log: log.With("component", "webhooks"), Box: box,
@@ -161,6 +165,9 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	})
 	mx.GaugeFunc("imap_connections", "IMAP connections open now.", func() float64 { return float64(imapSync.Connections()) })
 	var smtpSrv *smtpin.Server
+	smtpCtx, stopSMTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSMTP()
+	var smtpDone chan struct{}
 	if cfg.SMTPAddr != "" {
 		smtpSrv, err = smtpin.New(smtpin.Config{
 			Addr:           cfg.SMTPAddr,
@@ -168,6 +175,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			AuthServID:     authServID(cfg),
 			MaxMessageSize: cfg.MaxMessageSize,
 			WrapListener:   mx.SMTPListener,
+			ShutdownGrace:  cfg.ShutdownTimeout / 2,
+			LowSpace:       disk.LowSpace,
 		}, smtpin.Deps{Store: st, Ingest: metrics.CountingAcceptor{Acceptor: svc, M: mx, Source: "smtp"}, Blobs: bl, Clock: clk, Resolver: dns}, log.With("component", "smtpin"))
 		if err == nil {
 			err = smtpSrv.Listen()
@@ -177,7 +186,20 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			wg.Wait()
 			return fmt.Errorf("SMTP: cannot listen on %s: %w (choose another with --smtp, or --smtp '' to disable)", cfg.SMTPAddr, err)
 		}
-		run("smtpin", smtpSrv.Run)
+		// SMTP stops first on a graceful stop (421 to every session, the
+		// transfers in progress finish) while ingest still runs.
+		smtpDone = make(chan struct{})
+		go func() {
+			defer close(smtpDone)
+			defer func() {
+				if p := recover(); p != nil {
+					log.Error("component panicked", "component", "smtpin", "panic", p)
+				}
+			}()
+			if err := smtpSrv.Run(smtpCtx); err != nil {
+				log.Error("component stopped", "component", "smtpin", "err", err)
+			}
+		}()
 		log.Info("inbound SMTP listening", "addr", smtpSrv.Addr().String(), "inbound_domain", cfg.InboundDomain)
 	}
 	// Several nodes on one database: mailbox leases (every node, SQLite
@@ -230,6 +252,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		"database": api.CheckFunc(st.Ping),
 		"blobs":    api.CheckFunc(blobsReady),
 		"cluster":  api.CheckFunc(nodes.check),
+		"disk":     disk,
+		"queues":   health.QueueAge{Src: st, Queues: []string{"inbound"}, Max: 10 * time.Minute, Now: clk.Now},
 	}, ReadyInfo: nodes.readyInfo, Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Hub: hub,
 		DNSRecords: sender.dnsRecords, SendingDNS: sendingDNS, CheckRelay: checkRelay, Identities: identities, Hosts: guard,
 		Secrets: box, InboundDomain: cfg.InboundDomain,
@@ -264,6 +288,10 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		NoMultipart: []string{"POST /login", "POST /setup", "POST /api/v1/auth/login", "POST /api/v1/setup"},
 		Secure:      authHTTP.Secure,
 	})))
+	// Requests (event streams too) see their context end when a stop begins.
+	httpBase, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	srv.BaseContext = func(net.Listener) context.Context { return httpBase }
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	db := "sqlite " + cfg.SQLitePath()
@@ -282,15 +310,39 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	case err = <-srvErr:
 		err = fmt.Errorf("HTTP server: %w", err)
 	}
-	log.Info("atende stopping")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	stopping := time.Now()
+	log.Info("atende stopping", "timeout", cfg.ShutdownTimeout)
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if e := srv.Shutdown(shutCtx); e != nil {
-		log.Warn("HTTP shutdown", "err", e)
+	// 1. SMTP: 421 to new commands and sessions; DATA in progress is
+	// stored (ingest still runs).
+	stopSMTP()
+	if smtpDone != nil {
+		select {
+		case <-smtpDone:
+		case <-shutCtx.Done():
+		}
 	}
+	// 2. HTTP: no new requests; event streams end.
+	stopHTTP()
+	httpCtx, cancelHTTP := context.WithTimeout(shutCtx, cfg.ShutdownTimeout/4)
+	if e := srv.Shutdown(httpCtx); e != nil {
+		log.Warn("HTTP shutdown", "err", e)
+		_ = srv.Close()
+	}
+	cancelHTTP()
+	// 3. Workers finish the rows they leased (ingest's Drain) and stop;
+	// what is still leased when the timeout ends goes back to the queue
+	// when its lease runs out.
 	stopWork()
-	wg.Wait()
-	log.Info("atende stopped")
+	workDone := make(chan struct{})
+	go func() { wg.Wait(); close(workDone) }()
+	select {
+	case <-workDone:
+	case <-shutCtx.Done():
+		log.Warn("atende: components still running at the shutdown timeout; their leased work returns to the queue", "timeout", cfg.ShutdownTimeout)
+	}
+	log.Info("atende stopped", "ms", time.Since(stopping).Milliseconds())
 	return err
 }
 

@@ -49,6 +49,10 @@ type WorkerConfig struct {
 	// Failed, optional, observes a processing error (metrics);
 	// permanent says the row was given up.
 	Failed func(in model.Inbound, permanent bool)
+	// Drain is how long, once ctx ended, a worker goes on with the rows it
+	// already claimed (a graceful stop finishes leased work instead of
+	// leaving it to the lease); 0 stops at once.
+	Drain time.Duration
 }
 
 // permanentError marks an error that retrying will not fix.
@@ -129,11 +133,24 @@ func (s *Service) ProcessPending(ctx context.Context, cfg WorkerConfig) (int, er
 	if err != nil {
 		return 0, err
 	}
+	// Rows claimed are finished even when ctx ends meanwhile, for up to
+	// cfg.Drain more; what is left then, the lease returns to the queue.
+	work, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	cancelLater := context.AfterFunc(ctx, func() {
+		if cfg.Drain <= 0 {
+			stop()
+			return
+		}
+		t := time.AfterFunc(cfg.Drain, stop)
+		context.AfterFunc(work, func() { t.Stop() })
+	})
+	defer cancelLater()
 	for _, in := range rows {
-		if ctx.Err() != nil {
+		if work.Err() != nil {
 			return len(rows), nil // the lease returns the rest to the queue
 		}
-		s.processOne(ctx, cfg, in)
+		s.processOne(work, cfg, in)
 	}
 	return len(rows), nil
 }
