@@ -35,7 +35,9 @@ func startServe(t *testing.T, data string, extra ...string) (httpAddr, smtpAddr 
 	logs = &syncBuf{}
 	done := make(chan int, 1)
 	args := append([]string{"serve", "--data", data, "--http", httpAddr, "--smtp", smtpAddr}, extra...)
-	go func() { done <- Run(ctx, args, IO{Out: io.Discard, Err: logs, Getenv: func(string) string { return "" }}) }()
+	go func() {
+		done <- Run(ctx, args, IO{Out: io.Discard, Err: logs, Getenv: func(string) string { return "" }})
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
