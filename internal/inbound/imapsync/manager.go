@@ -270,6 +270,10 @@ func (m *Manager) report(ctx context.Context, run *channelRun, e Event) {
 		st.LastError = e.Problem.Message("pt-BR")
 		st.LastErrorCode = string(e.Problem.Code)
 		st.LastErrorAt = now
+	} else if stateRank[st.State] < stateRank[store.SyncError] && st.LastError != "" {
+		// Every folder works again: the error is history (LastErrorAt
+		// stays), not the channel's state.
+		st.LastError, st.LastErrorCode = "", ""
 	}
 	if e.Imported > 0 {
 		st.LastMessageAt = now
