@@ -94,10 +94,12 @@ var adminMessages = map[string]map[string]string{
 		"admin.webhooks.new":      "Novo webhook",
 		"admin.webhooks.create":   "Criar webhook",
 
-		"admin.event.ticket.created":   "Atendimento criado",
-		"admin.event.message.received": "Mensagem recebida",
-		"admin.event.message.sent":     "Mensagem enviada",
-		"admin.event.ticket.updated":   "Atendimento atualizado",
+		"admin.event.ticket.created":    "Atendimento criado",
+		"admin.event.message.received":  "Mensagem recebida",
+		"admin.event.message.sent":      "Mensagem enviada",
+		"admin.event.ticket.updated":    "Atendimento atualizado",
+		"admin.event.channel.failing":   "Canal falhando há vários minutos",
+		"admin.event.channel.recovered": "Canal voltou a funcionar",
 
 		"admin.notices.title":        "Avisos",
 		"admin.notices.intro":        "Mensagens para os administradores: confirmações de encaminhamento, canais que precisam ser reconectados e endereços ainda não verificados.",
@@ -207,10 +209,12 @@ var adminMessages = map[string]map[string]string{
 		"admin.webhooks.new":      "New webhook",
 		"admin.webhooks.create":   "Create webhook",
 
-		"admin.event.ticket.created":   "Ticket created",
-		"admin.event.message.received": "Message received",
-		"admin.event.message.sent":     "Message sent",
-		"admin.event.ticket.updated":   "Ticket updated",
+		"admin.event.ticket.created":    "Ticket created",
+		"admin.event.message.received":  "Message received",
+		"admin.event.message.sent":      "Message sent",
+		"admin.event.ticket.updated":    "Ticket updated",
+		"admin.event.channel.failing":   "Channel failing for several minutes",
+		"admin.event.channel.recovered": "Channel working again",
 
 		"admin.notices.title":        "Notices",
 		"admin.notices.intro":        "Messages for admins: forwarding confirmations, channels that need to be reconnected and addresses not verified yet.",
