@@ -16,6 +16,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/config"
+	"github.com/atende-helpdesk/atende/internal/ratelog"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
@@ -130,10 +131,12 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// A failing cause logs one warning or error per 10 s plus a count.
+	return slog.New(ratelog.New(h, 0, nil))
 }
 
 // openStores opens the database (PostgreSQL when configured, else the

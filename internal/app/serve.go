@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/alerts"
 	"github.com/atende-helpdesk/atende/internal/health"
 	"github.com/atende-helpdesk/atende/internal/identity"
 	"github.com/atende-helpdesk/atende/internal/netguard"
@@ -137,6 +138,11 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	dir.SetPolicies(directory.Policies{Hosts: guard, Senders: identities})
 	hub := api.NewHub(st, clk, log.With("component", "events"))
 	tickets := ticket.New(st, bl, ticket.Queue{WakeFunc: out.Wake}, hub, clk, log)
+	// Failure streaks: logged once, the admins told after --alert-after.
+	alertMon := alerts.New(st, hub, clk, log.With("component", "alerts"), alerts.Config{After: cfg.AlertAfter})
+	out.SetHealth(alertMon)
+	run("alerts", alertMon.Run)
+	run("watch-node", func(ctx context.Context) error { return watchNode(ctx, st, disk, alertMon) })
 	out.OnSent(func(ctx context.Context, m *model.Message) {
 		hub.Publish(ctx, ticket.Event{Type: ticket.EventMessageSent, CompanyID: m.CompanyID, TicketID: m.TicketID, MessageID: m.ID})
 	})
@@ -155,6 +161,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	run("autoreply", auto.Run)
 	imapSync := imapsync.NewManager(st, metrics.CountingAcceptor{Acceptor: svc, M: mx, Source: "imap"}, box, clk, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg, Dial: guard.DialContext})
 	imapSync.SetOAuth(oauthTokens, st)
+	imapSync.SetHealth(alertMon)
 	run("imapsync", imapSync.Run)
 	mx.LabeledGauges("imap_folders", "IMAP folder loops by state.", "state", func() map[string]float64 {
 		out := map[string]float64{}
@@ -374,4 +381,31 @@ func serveMetrics(ctx context.Context, addr string, mx *metrics.Metrics, log *sl
 	context.AfterFunc(ctx, func() { _ = srv.Close() })
 	log.Info("metrics listening", "addr", ln.Addr().String())
 	return nil
+}
+
+// watchNode reports the node's disk space and database to the alert
+// monitor every few seconds (node-wide causes: every company is told).
+func watchNode(ctx context.Context, st interface{ Ping(context.Context) error }, disk *health.DiskSpace, mon *alerts.Monitor) error {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if err := disk.Check(ctx); err != nil {
+			mon.Fail(ctx, 0, 0, alerts.CauseDisk, err.Error())
+		} else {
+			mon.OK(ctx, 0, 0, alerts.CauseDisk)
+		}
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := st.Ping(pctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			mon.Fail(ctx, 0, 0, alerts.CauseDatabase, "the database does not answer")
+		} else if err == nil {
+			mon.OK(ctx, 0, 0, alerts.CauseDatabase)
+		}
+	}
 }
