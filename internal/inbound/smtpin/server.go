@@ -38,7 +38,7 @@ const (
 	DefaultReadTimeout    = 5 * time.Minute // RFC 5321 §4.5.3.2 minimums
 	DefaultWriteTimeout   = 5 * time.Minute
 	DefaultDataTimeout    = 2 * time.Minute // storing one message durably
-	DefaultAuthTimeout    = 20 * time.Second
+	DefaultAuthTimeout    = 2 * time.Second // SPF+DKIM+DMARC lookups in all: then "temperror"
 	DefaultShutdownGrace  = 30 * time.Second
 	DefaultAddressTTL     = 30 * time.Second
 	DefaultMaxRecipients  = 100
