@@ -45,6 +45,10 @@ Usage:
   atende admin  nodes [--json]             nodes sharing the database and the mailboxes each holds
   atende admin  migrate-blobs --to s3://…  copy the filesystem blobs to S3-compatible storage
                                            scripted installs (the web UI offers first-run setup)
+  atende backup [--data DIR] OUT           consistent snapshot of a running installation
+  atende restore --data NEWDIR SNAPSHOT    bring a snapshot back into a new data directory
+  atende admin  gc-blobs [--dry-run] [--grace 24h]
+                                           remove blobs nothing references any more
   atende version
 
 Run "atende COMMAND -h" for the flags of a command. Every flag also has an
@@ -75,6 +79,10 @@ func Run(ctx context.Context, args []string, sys IO) int {
 		err = importCmd(ctx, rest, sys)
 	case "parse":
 		err = parseCmd(ctx, rest, sys)
+	case "backup":
+		err = backupCmd(ctx, rest, sys)
+	case "restore":
+		err = restoreCmd(ctx, rest, sys)
 	case "admin":
 		err = adminCmd(ctx, rest, sys)
 	case "version", "--version":
