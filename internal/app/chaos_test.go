@@ -1,0 +1,666 @@
+package app
+
+// The fault-injection suite (issue 18): the real binary, faults injected
+// from outside, and for each: mail sent, stored, lost, doubled, the
+// recovery time and whether the admins were told. `make chaos` runs it
+// with the issue's durations (ATENDE_CHAOS=full); scripts/test.sh runs it
+// shortened (the default).
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/atende-helpdesk/atende/internal/blob"
+	"github.com/atende-helpdesk/atende/internal/clock"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/secrets"
+	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/store/postgres"
+	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/dnstest"
+	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
+	"github.com/atende-helpdesk/atende/internal/testutil/tcpproxy"
+)
+
+// chaosRow is one line of the table.
+type chaosRow struct {
+	Fault            string
+	Sent, Stored     int
+	Lost, Doubled    int
+	Recovery         time.Duration
+	Limit            time.Duration // 0: no limit
+	Notice           bool
+	NoticeNeeded     bool
+	Note             string
+	Skipped          string
+	recoveryMeasured bool
+}
+
+func (r chaosRow) failed() []string {
+	var why []string
+	if r.Skipped != "" {
+		return nil
+	}
+	if r.Lost > 0 {
+		why = append(why, fmt.Sprintf("%d lost", r.Lost))
+	}
+	if r.Doubled > 0 {
+		why = append(why, fmt.Sprintf("%d doubled", r.Doubled))
+	}
+	if r.NoticeNeeded && !r.Notice {
+		why = append(why, "no notice")
+	}
+	if r.Limit > 0 && (!r.recoveryMeasured || r.Recovery > r.Limit) {
+		why = append(why, fmt.Sprintf("recovery %v over %v", r.Recovery.Round(time.Millisecond), r.Limit))
+	}
+	return why
+}
+
+type chaosScale struct {
+	full           bool
+	sigtermMails   int
+	dbDown         time.Duration
+	dbMails        int
+	relayReplies   int
+	relayKillEvery time.Duration
+	relayKills     int
+	diskMails      int
+	alertAfter     time.Duration
+}
+
+func chaosScaleFromEnv() chaosScale {
+	if os.Getenv("ATENDE_CHAOS") == "full" {
+		return chaosScale{full: true, sigtermMails: 1000, dbDown: 30 * time.Second, dbMails: 1000, relayReplies: 200,
+			relayKillEvery: 5 * time.Second, relayKills: 6, diskMails: 600, alertAfter: 20 * time.Second}
+	}
+	return chaosScale{sigtermMails: 150, dbDown: 6 * time.Second, dbMails: 150, relayReplies: 30,
+		relayKillEvery: 2 * time.Second, relayKills: 3, diskMails: 60, alertAfter: 3 * time.Second}
+}
+
+// chaosEnv is one installation under test.
+type chaosEnv struct {
+	t       *testing.T
+	node    *clusterNode
+	st      store.Store
+	co      *model.Company
+	ch      *model.Channel
+	inbound string
+	key     string
+}
+
+const chaosToken = "chaostok5k2q"
+
+// newChaosEnv seeds a company with an internal channel and starts the
+// binary on it. dbURL "" = SQLite in data.
+func newChaosEnv(t *testing.T, bin, data, dbURL string, extraArgs []string, extraEnv ...string) *chaosEnv {
+	t.Helper()
+	ctx := context.Background()
+	var st store.Store
+	var err error
+	if dbURL == "" {
+		must(t, os.MkdirAll(data, 0o700))
+		st, err = sqlite.Open(ctx, filepath.Join(data, "atende.db"), clock.System{})
+	} else {
+		st, err = postgres.Open(ctx, dbURL, clock.System{})
+	}
+	must(t, err)
+	t.Cleanup(func() { st.Close() })
+	co := &model.Company{Slug: "acme", Name: "ACME"}
+	must(t, st.CreateCompany(ctx, co))
+	ch := &model.Channel{CompanyID: co.ID, Slug: "suporte", Name: "Suporte", Enabled: true, Incoming: model.ConnInternal,
+		Outgoing: model.ConnInternal, InboundToken: chaosToken, Settings: model.ChannelSettings{PrimaryEmail: "suporte@acme.test", FromEmail: "suporte@acme.test"}}
+	must(t, st.CreateChannel(ctx, ch))
+	must(t, st.CreateIdentity(ctx, &store.Identity{CompanyID: co.ID, Kind: store.IdentityDomain, Value: "acme.test", VerifiedAt: time.Now()}))
+	key := base64.StdEncoding.EncodeToString(secrets.NewKey())
+	env := append(os.Environ(), "ATENDE_SECRET_KEY="+key, "ATENDE_DNS_RESOLVER="+dnstest.Start(t).Addr())
+	if dbURL != "" {
+		env = append(env, "ATENDE_DATABASE_URL="+dbURL)
+	}
+	env = append(env, extraEnv...)
+	n := &clusterNode{id: "chaos", http: freePort(t), smtp: freePort(t), bin: bin, env: env, logPath: filepath.Join(t.TempDir(), "node.log")}
+	n.args = append([]string{"serve", "--data", data, "--http", n.http, "--smtp", n.smtp, "--inbound-domain", "support.test"}, extraArgs...)
+	e := &chaosEnv{t: t, node: n, st: st, co: co, ch: ch, inbound: "acme-" + chaosToken + "@support.test", key: key}
+	e.start()
+	t.Cleanup(func() {
+		n.stop()
+		if t.Failed() {
+			t.Logf("=== node log (tail) ===\n%s", n.logTail())
+		}
+	})
+	return e
+}
+
+func (e *chaosEnv) start() {
+	e.node.start(e.t)
+	waitFor(e.t, 30*time.Second, "node up", func() bool {
+		c, err := net.DialTimeout("tcp", e.node.smtp, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+}
+
+// sender delivers numbered mails like an MTA: a 4xx or a cut connection
+// means try again later; acked records the 250s.
+type sender struct {
+	addr    string
+	rcpt    string
+	prefix  string
+	mu      sync.Mutex
+	acked   map[string]bool
+	replies map[int]int // reply code → count (421, 451, 452…)
+}
+
+func newSender(addr, rcpt, prefix string) *sender {
+	return &sender{addr: addr, rcpt: rcpt, prefix: prefix, acked: map[string]bool{}, replies: map[int]int{}}
+}
+
+func (s *sender) msgID(i int) string { return fmt.Sprintf("%s-%05d@example.test", s.prefix, i) }
+
+func (s *sender) mail(i int) []byte {
+	return []byte(fmt.Sprintf("From: Cliente <c%d@example.test>\r\nTo: suporte@acme.test\r\nSubject: %s %d\r\nMessage-ID: <%s>\r\n"+
+		"Date: Sat, 21 Nov 2026 10:00:00 +0000\r\n\r\nCorpo %d.\r\n", i, s.prefix, i, s.msgID(i), i))
+}
+
+func (s *sender) code(err error) int {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return 0
+}
+
+// run sends mails [from, to) with one connection per worker at about
+// rate per second in all (0: as fast as possible), retrying each until
+// it is acked or stop ends.
+func (s *sender) run(stop <-chan struct{}, workers, from, to int, rate float64) {
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	next.Store(int64(from))
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var c *smtp.Client
+			defer func() {
+				if c != nil {
+					c.Close()
+				}
+			}()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= to {
+					return
+				}
+				start := time.Now()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if c == nil {
+						var err error
+						if c, err = smtp.Dial(s.addr); err != nil {
+							c = nil
+							time.Sleep(100 * time.Millisecond)
+							continue
+						}
+					}
+					err := c.SendMail(fmt.Sprintf("c%d@example.test", i), []string{s.rcpt}, bytes.NewReader(s.mail(i)))
+					if err == nil {
+						s.mu.Lock()
+						s.acked[s.msgID(i)] = true
+						s.replies[250]++
+						s.mu.Unlock()
+						break
+					}
+					s.mu.Lock()
+					s.replies[s.code(err)]++
+					s.mu.Unlock()
+					c.Close()
+					c = nil
+					time.Sleep(100 * time.Millisecond)
+				}
+				if rate > 0 {
+					if d := time.Duration(float64(workers)/rate*float64(time.Second)) - time.Since(start); d > 0 {
+						time.Sleep(d)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (s *sender) ackedCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.acked)
+}
+
+// count compares what the store holds with what was acked: messages
+// stored (distinct Message-IDs), lost (acked, not stored) and doubled.
+func (e *chaosEnv) count(s *sender) (stored, lost, doubled int) {
+	ctx := context.Background()
+	tks, err := e.st.ListTickets(ctx, e.co.ID, store.TicketFilter{Limit: 100000})
+	must(e.t, err)
+	seen := map[string]int{}
+	for _, tk := range tks {
+		msgs, err := e.st.ListMessages(ctx, e.co.ID, tk.ID)
+		must(e.t, err)
+		for _, m := range msgs {
+			if strings.HasPrefix(m.MessageID, s.prefix+"-") {
+				seen[m.MessageID]++
+			}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range seen {
+		if n > 1 {
+			doubled += n - 1
+		}
+	}
+	for id := range s.acked {
+		if seen[id] == 0 {
+			lost++
+		}
+	}
+	return len(seen), lost, doubled
+}
+
+// waitStored waits until every acked mail is a message (or d passes).
+func (e *chaosEnv) waitStored(s *sender, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if _, lost, _ := e.count(s); lost == 0 {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func (e *chaosEnv) notices(kind string) int {
+	ns, err := e.st.ListNotices(context.Background(), e.co.ID, store.NoticeFilter{Limit: 500})
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, x := range ns {
+		if x.Kind == "failing" && strings.HasPrefix(x.Code, kind+"-") {
+			n++
+		}
+	}
+	return n
+}
+
+func (e *chaosEnv) ready() (int, error) {
+	resp, err := (&http.Client{Timeout: 3 * time.Second}).Get("http://" + e.node.http + "/readyz")
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// TestChaos runs the faults and prints the table; it fails on any loss,
+// double, missing notice or slow recovery.
+func TestChaos(t *testing.T) {
+	if testing.Short() {
+		t.Skip("chaos suite: not in -short")
+	}
+	sc := chaosScaleFromEnv()
+	bin := buildAtende(t)
+	var rows []chaosRow
+	add := func(r chaosRow) {
+		rows = append(rows, r)
+		t.Logf("%s: sent %d stored %d lost %d doubled %d recovery %v notice %v %s%s", r.Fault, r.Sent, r.Stored, r.Lost, r.Doubled,
+			r.Recovery.Round(time.Millisecond), r.Notice, r.Note, r.Skipped)
+	}
+	t.Run("sigterm", func(t *testing.T) { add(chaosSIGTERM(t, bin, sc)) })
+	t.Run("database", func(t *testing.T) { add(chaosDatabase(t, bin, sc)) })
+	t.Run("relay", func(t *testing.T) { add(chaosRelay(t, bin, sc)) })
+	t.Run("disk", func(t *testing.T) { add(chaosDisk(t, bin, sc)) })
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n| fault | sent | stored | lost | doubled | recovery | limit | notice raised | note |\n|---|---|---|---|---|---|---|---|---|\n")
+	var bad []string
+	for _, r := range rows {
+		rec, lim, notice := r.Recovery.Round(10*time.Millisecond).String(), "-", "-"
+		if r.Limit > 0 {
+			lim = r.Limit.String()
+		}
+		if r.NoticeNeeded {
+			notice = fmt.Sprint(r.Notice)
+		}
+		note := r.Note
+		if r.Skipped != "" {
+			note = "SKIPPED: " + r.Skipped
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %s | %s | %s | %s |\n", r.Fault, r.Sent, r.Stored, r.Lost, r.Doubled, rec, lim, notice, note)
+		if why := r.failed(); len(why) > 0 {
+			bad = append(bad, r.Fault+": "+strings.Join(why, ", "))
+		}
+	}
+	fmt.Fprintf(&b, "load: %s\n", loadAvg())
+	t.Log(b.String())
+	if out := os.Getenv("ATENDE_CHAOS_TABLE"); out != "" {
+		_ = os.WriteFile(out, []byte(b.String()), 0o644)
+	}
+	if len(bad) > 0 {
+		t.Fatalf("chaos failures:\n%s", strings.Join(bad, "\n"))
+	}
+}
+
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	return strings.TrimSpace(string(b))
+}
+
+// SIGTERM with mail arriving: the process exits within 10 s; sessions get
+// 421 instead of 250 once the stop began; every acked mail is a ticket
+// after the restart (or was one already), none twice.
+func chaosSIGTERM(t *testing.T, bin string, sc chaosScale) chaosRow {
+	e := newChaosEnv(t, bin, t.TempDir(), "", nil)
+	s := newSender(e.node.smtp, e.inbound, "term")
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { s.run(stop, 8, 0, sc.sigtermMails, 0); close(done) }()
+	waitFor(t, 60*time.Second, "a third of the mail acked", func() bool { return s.ackedCount() >= sc.sigtermMails/3 })
+	e.node.mu.Lock()
+	cmd, exited := e.node.cmd, e.node.done
+	e.node.mu.Unlock()
+	start := time.Now()
+	must(t, cmd.Process.Signal(syscall.SIGTERM))
+	var exit time.Duration
+	select {
+	case <-exited:
+		exit = time.Since(start)
+	case <-time.After(30 * time.Second):
+		exit = 30 * time.Second
+		e.node.kill()
+	}
+	ackedAtExit := s.ackedCount()
+	s.mu.Lock()
+	got421 := s.replies[421]
+	s.mu.Unlock()
+	// Every acked mail is in the store (a message, or a row handed back).
+	time.Sleep(300 * time.Millisecond)
+	e.start() // the senders retry into the restarted node
+	<-done
+	close(stop)
+	e.waitStored(s, 60*time.Second)
+	stored, lost, doubled := e.count(s)
+	note := fmt.Sprintf("%d acked before exit, 421s: %d", ackedAtExit, got421)
+	return chaosRow{Fault: fmt.Sprintf("SIGTERM with %d mails arriving", sc.sigtermMails), Sent: s.ackedCount(), Stored: stored, Lost: lost, Doubled: doubled,
+		Recovery: exit, Limit: 10 * time.Second, recoveryMeasured: true, Note: "recovery = time to exit; " + note}
+}
+
+// The database stops answering (a TCP proxy in front of PostgreSQL is cut;
+// the shared server keeps running): SMTP answers 451, nothing acked is
+// lost; after the database is back mail is taken within 5 s; the admins
+// get a notice.
+func chaosDatabase(t *testing.T, bin string, sc chaosScale) chaosRow {
+	url := pgtest.NewDatabase(t)
+	host := strings.TrimPrefix(url[strings.Index(url, "@")+1:], "")
+	host = host[:strings.Index(host, "/")]
+	px, err := tcpproxy.Start(host)
+	must(t, err)
+	t.Cleanup(px.Close)
+	// The node reaches the database through the proxy; the test directly.
+	nodeURL := strings.Replace(url, "@"+host+"/", "@"+px.Addr()+"/", 1)
+	e := newChaosEnv(t, bin, t.TempDir(), url, []string{"--alert-after", sc.alertAfter.String()}, "ATENDE_DATABASE_URL="+nodeURL)
+	s := newSender(e.node.smtp, e.inbound, "db")
+	stop := make(chan struct{})
+	defer close(stop)
+	done := make(chan struct{})
+	go func() { s.run(stop, 4, 0, sc.dbMails, 20); close(done) }()
+	waitFor(t, 60*time.Second, "some mail acked", func() bool { return s.ackedCount() >= sc.dbMails/5 })
+	px.Down()
+	time.Sleep(sc.dbDown)
+	before := s.ackedCount()
+	must(t, px.Up())
+	back := time.Now()
+	var recovery time.Duration
+	measured := false
+	for time.Since(back) < 60*time.Second {
+		if s.ackedCount() > before {
+			recovery, measured = time.Since(back), true
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	<-done
+	e.waitStored(s, 60*time.Second)
+	stored, lost, doubled := e.count(s)
+	var notice bool
+	waitForOK(30*time.Second, func() bool { notice = e.notices("database") > 0; return notice })
+	s.mu.Lock()
+	n451 := s.replies[451]
+	s.mu.Unlock()
+	return chaosRow{Fault: fmt.Sprintf("PostgreSQL unreachable %v, %d mails at 20/s", sc.dbDown, sc.dbMails), Sent: s.ackedCount(), Stored: stored,
+		Lost: lost, Doubled: doubled, Recovery: recovery, recoveryMeasured: measured, Limit: 5 * time.Second,
+		Notice: notice, NoticeNeeded: true, Note: fmt.Sprintf("451s during: %d", n451)}
+}
+
+func waitForOK(d time.Duration, ok func() bool) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if ok() {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
+}
+
+// relaySink is an in-process relay counting deliveries by Message-ID.
+type relaySink struct {
+	mu   sync.Mutex
+	got  map[string]int
+	last time.Time
+}
+
+func (r *relaySink) NewSession(*smtp.Conn) (smtp.Session, error) { return &relaySess{r: r}, nil }
+
+type relaySess struct{ r *relaySink }
+
+func (s *relaySess) Reset()                               {}
+func (s *relaySess) Logout() error                        { return nil }
+func (s *relaySess) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *relaySess) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *relaySess) Data(r io.Reader) error {
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(r)
+	id := ""
+	for _, line := range strings.Split(b.String(), "\r\n") {
+		if v, ok := strings.CutPrefix(strings.ToLower(line), "message-id:"); ok {
+			id = strings.Trim(strings.TrimSpace(v), "<>")
+			break
+		}
+	}
+	s.r.mu.Lock()
+	s.r.got[id]++
+	s.r.last = time.Now()
+	s.r.mu.Unlock()
+	return nil
+}
+
+func (r *relaySink) counts() (distinct, doubled int, last time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range r.got {
+		distinct++
+		doubled += n - 1
+	}
+	return distinct, doubled, r.last
+}
+
+// The relay goes away again and again (every few seconds), then for longer
+// than --alert-after, then stays up: every reply goes out once, within
+// 10 s of the relay staying up; the admins were told during the long
+// outage.
+func chaosRelay(t *testing.T, bin string, sc chaosScale) chaosRow {
+	sink := &relaySink{got: map[string]int{}}
+	srv := smtp.NewServer(sink)
+	srv.Domain = "relay.test"
+	srv.AllowInsecureAuth = true
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	px, err := tcpproxy.Start(ln.Addr().String())
+	must(t, err)
+	t.Cleanup(px.Close)
+	data := t.TempDir()
+	e := newChaosEnv(t, bin, data, "", []string{"--relay", px.Addr(), "--relay-encryption", "none", "--alert-after", sc.alertAfter.String()})
+	// One customer mail makes the ticket the replies answer.
+	s := newSender(e.node.smtp, e.inbound, "relay-in")
+	s.run(nil, 1, 0, 1, 0)
+	e.waitStored(s, 30*time.Second)
+	ctx := context.Background()
+	tks, err := e.st.ListTickets(ctx, e.co.ID, store.TicketFilter{})
+	must(t, err)
+	if len(tks) != 1 {
+		t.Fatalf("tickets: %d", len(tks))
+	}
+	bl, err := blob.NewFS(filepath.Join(data, "blobs"))
+	must(t, err)
+	// The replies, queued as the agents' UI does (message + send job in one
+	// transaction); the node's outbox picks them up.
+	for i := 0; i < sc.relayReplies; i++ {
+		raw := fmt.Sprintf("From: suporte@acme.test\r\nTo: c0@example.test\r\nMessage-Id: <reply-%05d@acme.test>\r\nSubject: Re: x\r\n\r\nresposta %d\r\n", i, i)
+		key, size, err := bl.Put(ctx, strings.NewReader(raw), 0)
+		must(t, err)
+		m := &model.Message{CompanyID: e.co.ID, TicketID: tks[0].ID, ChannelID: e.ch.ID, Direction: model.DirOut, Status: model.MsgQueued,
+			From: model.Address{Address: "suporte@acme.test"}, To: []model.Address{{Address: "c0@example.test"}},
+			MessageID: fmt.Sprintf("reply-%05d@acme.test", i), RawKey: key, Size: size}
+		must(t, e.st.Tx(ctx, func(q store.Queries) error {
+			if err := q.CreateMessage(ctx, m); err != nil {
+				return err
+			}
+			return outbox.Enqueue(ctx, q, m)
+		}))
+		if i == sc.relayReplies/4 {
+			px.Down() // the flapping starts while replies are queued
+		}
+	}
+	for k := 0; k < sc.relayKills; k++ {
+		must(t, px.Up())
+		time.Sleep(sc.relayKillEvery / 4)
+		px.Down()
+		time.Sleep(sc.relayKillEvery * 3 / 4)
+	}
+	time.Sleep(sc.alertAfter + 3*time.Second) // long enough to tell the admins
+	notice := e.notices("relay") > 0
+	must(t, px.Up())
+	up := time.Now()
+	waitForOK(120*time.Second, func() bool { n, _, _ := sink.counts(); return n >= sc.relayReplies })
+	n, doubled, last := sink.counts()
+	recovery := time.Duration(0)
+	if last.After(up) {
+		recovery = last.Sub(up)
+	}
+	cleared := waitForOK(10*time.Second, func() bool {
+		c, _ := e.st.CountUnreadNotices(ctx, e.co.ID)
+		ns, _ := e.st.ListNotices(ctx, e.co.ID, store.NoticeFilter{UnreadOnly: true})
+		for _, x := range ns {
+			if x.Kind == "failing" {
+				return false
+			}
+		}
+		_ = c
+		return true
+	})
+	return chaosRow{Fault: fmt.Sprintf("relay down %d× every %v, then %v, %d replies", sc.relayKills, sc.relayKillEvery, sc.alertAfter+3*time.Second, sc.relayReplies),
+		Sent: sc.relayReplies, Stored: n, Lost: sc.relayReplies - n, Doubled: doubled, Recovery: recovery, recoveryMeasured: n >= sc.relayReplies,
+		Limit: 10 * time.Second, Notice: notice, NoticeNeeded: true, Note: fmt.Sprintf("stored = delivered by the relay; notice cleared after: %v", cleared)}
+}
+
+// The data directory's file system fills up: SMTP answers 452 before DATA
+// and /readyz says not ready; once space is freed mail is taken again
+// within 5 s; the admins were told.
+func chaosDisk(t *testing.T, bin string, sc chaosScale) chaosRow {
+	row := chaosRow{Fault: fmt.Sprintf("disk full under the data directory, %d mails", sc.diskMails)}
+	if os.Geteuid() != 0 {
+		row.Skipped = "needs root to mount a small tmpfs"
+		return row
+	}
+	mnt := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", mnt).CombinedOutput(); err != nil {
+		row.Skipped = fmt.Sprintf("mount tmpfs: %v %s", err, out)
+		return row
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
+	e := newChaosEnv(t, bin, filepath.Join(mnt, "data"), "", []string{"--min-free-space", "16MB", "--alert-after", sc.alertAfter.String()})
+	s := newSender(e.node.smtp, e.inbound, "disk")
+	stop := make(chan struct{})
+	defer close(stop)
+	done := make(chan struct{})
+	go func() { s.run(stop, 2, 0, sc.diskMails, 10); close(done) }()
+	waitFor(t, 60*time.Second, "some mail acked", func() bool { return s.ackedCount() >= sc.diskMails/4 })
+	// Fill the file system up to 8 MB free.
+	fill := filepath.Join(mnt, "fill")
+	f, err := os.Create(fill)
+	must(t, err)
+	var st syscall.Statfs_t
+	must(t, syscall.Statfs(mnt, &st))
+	free := int64(st.Bavail) * int64(st.Bsize)
+	buf := make([]byte, 1<<20)
+	for w := int64(0); w < free-8<<20; w += int64(len(buf)) {
+		if _, err := f.Write(buf); err != nil {
+			break
+		}
+	}
+	f.Close()
+	var notReady bool
+	waitForOK(10*time.Second, func() bool { c, err := e.ready(); notReady = err == nil && c == 503; return notReady })
+	time.Sleep(sc.alertAfter + 3*time.Second)
+	notice := e.notices("disk") > 0
+	before := s.ackedCount()
+	must(t, os.Remove(fill))
+	freed := time.Now()
+	var recovery time.Duration
+	measured := false
+	for time.Since(freed) < 60*time.Second {
+		if s.ackedCount() > before {
+			recovery, measured = time.Since(freed), true
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	<-done
+	e.waitStored(s, 60*time.Second)
+	stored, lost, doubled := e.count(s)
+	s.mu.Lock()
+	n452, n451 := s.replies[452], s.replies[451]
+	s.mu.Unlock()
+	row.Sent, row.Stored, row.Lost, row.Doubled = s.ackedCount(), stored, lost, doubled
+	row.Recovery, row.recoveryMeasured, row.Limit = recovery, measured, 5*time.Second
+	row.Notice, row.NoticeNeeded = notice, true
+	row.Note = fmt.Sprintf("452s: %d, 451s: %d, /readyz 503 while full: %v", n452, n451, notReady)
+	if !notReady {
+		row.Notice = false // counts as a failure: the node claimed to be ready
+	}
+	return row
+}
