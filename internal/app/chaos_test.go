@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/testutil/dnstest"
+	"github.com/atende-helpdesk/atende/internal/testutil/mailstack"
 	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
 	"github.com/atende-helpdesk/atende/internal/testutil/tcpproxy"
 )
@@ -83,16 +85,18 @@ type chaosScale struct {
 	relayKillEvery time.Duration
 	relayKills     int
 	diskMails      int
+	imapMails      int
+	imapDown       time.Duration
 	alertAfter     time.Duration
 }
 
 func chaosScaleFromEnv() chaosScale {
 	if os.Getenv("ATENDE_CHAOS") == "full" {
 		return chaosScale{full: true, sigtermMails: 1000, dbDown: 30 * time.Second, dbMails: 1000, relayReplies: 200,
-			relayKillEvery: 5 * time.Second, relayKills: 6, diskMails: 600, alertAfter: 20 * time.Second}
+			relayKillEvery: 5 * time.Second, relayKills: 6, diskMails: 600, alertAfter: 20 * time.Second, imapMails: 500, imapDown: 60 * time.Second}
 	}
 	return chaosScale{sigtermMails: 150, dbDown: 6 * time.Second, dbMails: 150, relayReplies: 30,
-		relayKillEvery: 2 * time.Second, relayKills: 3, diskMails: 60, alertAfter: 3 * time.Second}
+		relayKillEvery: 2 * time.Second, relayKills: 3, diskMails: 60, alertAfter: 3 * time.Second, imapMails: 40, imapDown: 8 * time.Second}
 }
 
 // chaosEnv is one installation under test.
@@ -111,6 +115,13 @@ const chaosToken = "chaostok5k2q"
 // newChaosEnv seeds a company with an internal channel and starts the
 // binary on it. dbURL "" = SQLite in data.
 func newChaosEnv(t *testing.T, bin, data, dbURL string, extraArgs []string, extraEnv ...string) *chaosEnv {
+	return newChaosEnvSeed(t, bin, data, dbURL, nil, extraArgs, extraEnv...)
+}
+
+// newChaosEnvSeed is newChaosEnv with seed run on the store (sealing
+// secrets with the node's key) before the node starts.
+func newChaosEnvSeed(t *testing.T, bin, data, dbURL string, seed func(st store.Store, co *model.Company, box *secrets.Box),
+	extraArgs []string, extraEnv ...string) *chaosEnv {
 	t.Helper()
 	ctx := context.Background()
 	var st store.Store
@@ -129,7 +140,13 @@ func newChaosEnv(t *testing.T, bin, data, dbURL string, extraArgs []string, extr
 		Outgoing: model.ConnInternal, InboundToken: chaosToken, Settings: model.ChannelSettings{PrimaryEmail: "suporte@acme.test", FromEmail: "suporte@acme.test"}}
 	must(t, st.CreateChannel(ctx, ch))
 	must(t, st.CreateIdentity(ctx, &store.Identity{CompanyID: co.ID, Kind: store.IdentityDomain, Value: "acme.test", VerifiedAt: time.Now()}))
-	key := base64.StdEncoding.EncodeToString(secrets.NewKey())
+	rawKey := secrets.NewKey()
+	key := base64.StdEncoding.EncodeToString(rawKey)
+	if seed != nil {
+		box, err := secrets.NewBox(rawKey)
+		must(t, err)
+		seed(st, co, box)
+	}
 	env := append(os.Environ(), "ATENDE_SECRET_KEY="+key, "ATENDE_DNS_RESOLVER="+dnstest.Start(t).Addr())
 	if dbURL != "" {
 		env = append(env, "ATENDE_DATABASE_URL="+dbURL)
@@ -341,6 +358,7 @@ func TestChaos(t *testing.T) {
 	t.Run("database", func(t *testing.T) { add(chaosDatabase(t, bin, sc)) })
 	t.Run("relay", func(t *testing.T) { add(chaosRelay(t, bin, sc)) })
 	t.Run("disk", func(t *testing.T) { add(chaosDisk(t, bin, sc)) })
+	t.Run("imap", func(t *testing.T) { add(chaosIMAP(t, bin, sc)) })
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n| fault | sent | stored | lost | doubled | recovery | limit | notice raised | note |\n|---|---|---|---|---|---|---|---|---|\n")
@@ -661,6 +679,89 @@ func chaosDisk(t *testing.T, bin string, sc chaosScale) chaosRow {
 	row.Note = fmt.Sprintf("452s: %d, 451s: %d, /readyz 503 while full: %v", n452, n451, notReady)
 	if !notReady {
 		row.Notice = false // counts as a failure: the node claimed to be ready
+	}
+	return row
+}
+
+// Dovecot (real) stops while a mailbox is synced: mail appended before and
+// after is imported once each; after Dovecot is back the next mail is
+// imported within 10 s (the loop retries every few seconds, not minutes);
+// the status said "server unreachable" and the admins were told.
+func chaosIMAP(t *testing.T, bin string, sc chaosScale) chaosRow {
+	row := chaosRow{Fault: fmt.Sprintf("Dovecot stopped %v, %d APPENDs", sc.imapDown, sc.imapMails)}
+	ms, err := mailstack.Start(context.Background(), mailstack.Options{Users: map[string]string{"caixa": "senha-da-caixa-1"}, NoPostfix: true})
+	if err != nil {
+		if os.Getenv("ATENDE_REQUIRE_MAILSTACK") == "1" {
+			t.Fatalf("mailstack: %v", err)
+		}
+		row.Skipped = "no Dovecot: " + err.Error()
+		return row
+	}
+	t.Cleanup(func() { ms.Stop() })
+	_, p, _ := net.SplitHostPort(ms.IMAPAddr)
+	port, _ := strconv.Atoi(p)
+	var chID int64
+	e := newChaosEnvSeed(t, bin, t.TempDir(), "", func(st store.Store, co *model.Company, box *secrets.Box) {
+		ch := &model.Channel{CompanyID: co.ID, Slug: "caixa", Name: "Caixa", Enabled: true, Incoming: model.ConnExternal, Outgoing: model.ConnExternal,
+			InboundToken: "tokcaixa", Settings: model.ChannelSettings{Provider: "other", FromEmail: ms.Address("caixa"), HistoryDays: -1,
+				IMAP: model.ServerConf{Host: "localhost", Port: port, Encryption: "starttls", Username: ms.Address("caixa"), Auth: "password"}}}
+		must(t, st.CreateChannel(context.Background(), ch))
+		must(t, box.PutChannelSecret(context.Background(), st, co.ID, ch.ID, secrets.IMAPPassword, "senha-da-caixa-1"))
+		chID = ch.ID
+	}, []string{"--extra-ca-file", ms.CAFile, "--allow-private-hosts", "127.0.0.0/8,::1", "--alert-after", sc.alertAfter.String()})
+	ctx := context.Background()
+	s := newSender("", "", "imap")
+	appendMail := func(i int) {
+		for try := 0; ; try++ {
+			if _, err := ms.Append(ctx, ms.Address("caixa"), "senha-da-caixa-1", "INBOX", s.mail(i)); err == nil {
+				break
+			} else if try > 50 {
+				t.Fatalf("append %d: %v", i, err)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		s.mu.Lock()
+		s.acked[s.msgID(i)] = true
+		s.mu.Unlock()
+	}
+	half := sc.imapMails / 2
+	for i := 0; i < half; i++ {
+		appendMail(i)
+	}
+	e.waitStored(s, 60*time.Second)
+	must(t, ms.StopDovecot(ctx))
+	var code string
+	waitForOK(30*time.Second, func() bool {
+		st, err := e.st.GetChannelStatus(ctx, e.co.ID, chID)
+		if err == nil {
+			code = st.LastErrorCode
+		}
+		return code != ""
+	})
+	time.Sleep(sc.imapDown)
+	notice := e.notices("imap") > 0
+	must(t, ms.StartDovecot(ctx))
+	back := time.Now()
+	appendMail(half) // the first mail after the return
+	var recovery time.Duration
+	measured := waitForOK(60*time.Second, func() bool {
+		stored, _, _ := e.count(s)
+		return stored > half
+	})
+	recovery = time.Since(back)
+	for i := half + 1; i < sc.imapMails; i++ {
+		appendMail(i)
+	}
+	e.waitStored(s, 60*time.Second)
+	stored, lost, doubled := e.count(s)
+	st, _ := e.st.GetChannelStatus(ctx, e.co.ID, chID)
+	stale := st != nil && st.LastError != ""
+	row.Sent, row.Stored, row.Lost, row.Doubled = s.ackedCount(), stored, lost, doubled
+	row.Recovery, row.recoveryMeasured, row.Limit = recovery, measured, 10*time.Second
+	row.Notice, row.NoticeNeeded = notice, true
+	row.Note = fmt.Sprintf("status during: %s; stale error after: %v", code, stale)
+	if code != "server_unreachable" || stale {
+		row.Notice = false // counted as a failure: the admin was told the wrong thing
 	}
 	return row
 }
