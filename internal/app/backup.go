@@ -47,9 +47,12 @@ func backupCmd(ctx context.Context, args []string, sys IO) error {
 		if err != nil {
 			return err
 		}
-		n, size, err := backup.CopyBlobs(ctx, bl, dst, keys)
+		n, size, missing, err := backup.CopyBlobs(ctx, bl, dst, keys)
 		if err != nil {
 			return err
+		}
+		if len(missing) > 0 {
+			fmt.Fprintf(sys.Err, "warning: %d referenced blobs are missing or damaged in the blob store (first: %s)\n", len(missing), missing[0])
 		}
 		fmt.Fprintf(sys.Out, "Copied %d blobs (%d bytes) the PostgreSQL database references to %s in %v.\n"+
 			"The database itself is backed up with pg_dump (taken BEFORE this copy): pg_dump -Fc -f %s/atende.pgdump \"$ATENDE_DATABASE_URL\"\n",
@@ -59,6 +62,9 @@ func backupCmd(ctx context.Context, args []string, sys IO) error {
 	m, err := backup.Backup(ctx, backup.Options{DataDir: cfg.DataDir, Blobs: bl, Out: out, Version: Version, Now: sys.Clock.Now})
 	if err != nil {
 		return err
+	}
+	if len(m.Missing) > 0 {
+		fmt.Fprintf(sys.Err, "warning: %d referenced blobs are missing or damaged in the blob store (listed in manifest.json)\n", len(m.Missing))
 	}
 	fmt.Fprintf(sys.Out, "Snapshot in %s: %d tickets, %d messages, %d blobs (%d bytes)%s, in %v.\nRestore with: atende restore --data NEWDIR %s\n",
 		out, m.Tickets, m.Messages, m.Blobs, m.BlobBytes, map[bool]string{true: ", the secret key", false: ""}[m.SecretKey],

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/blob"
@@ -66,6 +67,10 @@ type Manifest struct {
 	Messages  int64     `json:"messages"`
 	Tickets   int64     `json:"tickets"`
 	SecretKey bool      `json:"secret_key"`
+	// Missing lists referenced blobs that were missing or damaged in the
+	// live store (their messages already read "mensagem original
+	// indisponível").
+	Missing []string `json:"missing_blobs,omitempty"`
 }
 
 // Options of a backup.
@@ -112,7 +117,7 @@ func Backup(ctx context.Context, o Options) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if m.Blobs, m.BlobBytes, err = CopyBlobs(ctx, o.Blobs, out, keys); err != nil {
+	if m.Blobs, m.BlobBytes, m.Missing, err = CopyBlobs(ctx, o.Blobs, out, keys); err != nil {
 		return nil, err
 	}
 	if b, err := os.ReadFile(filepath.Join(o.DataDir, "secret.key")); err == nil {
@@ -129,9 +134,9 @@ func Backup(ctx context.Context, o Options) (*Manifest, error) {
 }
 
 // CopyBlobs copies keys from src to dst, checking each copy's content
-// against its key; a missing blob is an error (the snapshot would lack it).
-func CopyBlobs(ctx context.Context, src, dst blob.Store, keys map[string]struct{}) (n int, size int64, err error) {
-	var missing []string
+// against its key. Blobs missing from src (already shown as "mensagem
+// original indisponível") are left out and listed in missing.
+func CopyBlobs(ctx context.Context, src, dst blob.Store, keys map[string]struct{}) (n int, size int64, missing []string, err error) {
 	for k := range keys {
 		if ok, _ := dst.Exists(ctx, k); ok {
 			n++
@@ -143,23 +148,22 @@ func CopyBlobs(ctx context.Context, src, dst blob.Store, keys map[string]struct{
 			continue
 		}
 		if err != nil {
-			return n, size, fmt.Errorf("backup: read blob %s: %w", k, err)
+			return n, size, missing, fmt.Errorf("backup: read blob %s: %w", k, err)
 		}
 		got, sz, err := dst.Put(ctx, rc, 0)
 		rc.Close()
 		if err != nil {
-			return n, size, fmt.Errorf("backup: write blob %s: %w", k, err)
+			return n, size, missing, fmt.Errorf("backup: write blob %s: %w", k, err)
 		}
 		if got != k {
-			return n, size, fmt.Errorf("backup: blob %s is damaged (its content hashes to %s)", k, got)
+			missing = append(missing, k) // damaged: its content hashes to got
+			continue
 		}
 		n++
 		size += sz
 	}
-	if len(missing) > 0 {
-		return n, size, fmt.Errorf("backup: %d referenced blobs are missing from the blob store (first: %s)", len(missing), missing[0])
-	}
-	return n, size, nil
+	sort.Strings(missing)
+	return n, size, missing, nil
 }
 
 // Restore brings a snapshot back into a new data directory.
@@ -200,7 +204,7 @@ func Restore(ctx context.Context, snapshot, dataDir string) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, _, err := CopyBlobs(ctx, in, out, keys); err != nil {
+	if _, _, _, err := CopyBlobs(ctx, in, out, keys); err != nil {
 		return nil, err
 	}
 	if b, err := os.ReadFile(filepath.Join(snapshot, "secret.key")); err == nil {

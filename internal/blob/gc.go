@@ -36,3 +36,6 @@ func (s *FS) RemoveIfOlder(key string, t time.Time) (bool, error) {
 	}
 	return true, nil
 }
+
+// Dir is the store's root directory.
+func (s *FS) Dir() string { return s.dir }

@@ -2,16 +2,20 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/autoreply"
+	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/mailparse"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/routing"
@@ -243,13 +247,25 @@ func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) 
 		return Event{}, fmt.Errorf("load channel: %w", err)
 	}
 	rc, err := s.blobs.Open(ctx, in.RawKey)
+	if errors.Is(err, blob.ErrNotFound) {
+		return s.unavailable(ctx, in, "missing")
+	}
 	if err != nil {
 		return Event{}, fmt.Errorf("open raw message: %w", err)
 	}
-	dkey, err := DedupeKey(rc)
+	// The key is the content's hash: a blob damaged on disk is caught here.
+	sum := sha256.New()
+	tee := io.TeeReader(rc, sum)
+	dkey, err := DedupeKey(tee)
+	if err == nil {
+		_, err = io.Copy(io.Discard, tee)
+	}
 	rc.Close()
 	if err != nil {
 		return Event{}, fmt.Errorf("dedupe key: %w", err)
+	}
+	if got := "sha256/" + hex.EncodeToString(sum.Sum(nil)); got != in.RawKey && strings.HasPrefix(in.RawKey, "sha256/") {
+		return s.unavailable(ctx, in, "damaged")
 	}
 	var sinkErr error
 	pm, err := s.parse(ctx, in.RawKey, mailparse.Options{
@@ -459,4 +475,33 @@ func addrs(in []mailparse.Address) []model.Address {
 		out = append(out, model.Address{Name: a.Name, Address: model.NormalizeEmail(a.Address)})
 	}
 	return out
+}
+
+// NoticeBlobUnavailable is the kind of the admin notice about a stored
+// mail whose original bytes are gone or damaged.
+const NoticeBlobUnavailable = "blob_unavailable"
+
+// unavailable turns an inbound row whose raw mail is missing or damaged in
+// the blob store into a ticket message saying so ("mensagem original
+// indisponível") and an admin notice, instead of retrying it for hours: no
+// retry can bring the bytes back.
+func (s *Service) unavailable(ctx context.Context, in model.Inbound, why string) (Event, error) {
+	s.log.Error("ingest: the raw mail is "+why+" in the blob store; stored as an unavailable message", "inbound", in.ID, "raw", in.RawKey)
+	raw := fmt.Sprintf("From: =?utf-8?q?remetente_desconhecido?= <unknown@invalid>\r\nSubject: =?utf-8?q?mensagem_original_indispon=C3=ADvel?=\r\n"+
+		"Message-ID: <unavailable-%d-%d@atende.invalid>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
+		"mensagem original indisponível: o arquivo desta mensagem (recebida em %s) sumiu ou está danificado no armazenamento.\r\n"+
+		"(original message unavailable: its file is missing or damaged in the blob store.)\r\n",
+		in.CompanyID, in.ID, in.ReceivedAt.UTC().Format(time.RFC3339))
+	key, _, err := s.blobs.Put(ctx, strings.NewReader(raw), 0)
+	if err != nil {
+		return Event{}, fmt.Errorf("store the unavailable-message note: %w", err)
+	}
+	n := &store.Notice{CompanyID: in.CompanyID, ChannelID: in.ChannelID, Kind: NoticeBlobUnavailable,
+		Title: "Mensagem original indisponível", Code: fmt.Sprintf("inbound-%d", in.ID), CreatedAt: s.now(),
+		Body: fmt.Sprintf("O arquivo de uma mensagem recebida (%s) sumiu ou está danificado no armazenamento de arquivos; ela aparece no atendimento como \"mensagem original indisponível\". Confira o armazenamento e os backups.", why)}
+	if err := s.store.CreateNotice(ctx, n); err != nil && !errors.Is(err, store.ErrConflict) {
+		return Event{}, fmt.Errorf("notice of an unavailable message: %w", err)
+	}
+	in.RawKey = key
+	return s.process(ctx, in)
 }
