@@ -117,6 +117,7 @@ type chaosEnv struct {
 	ch      *model.Channel
 	inbound string
 	key     string
+	db      *sql.DB // the test's own reader of the database (counts)
 }
 
 const chaosToken = "chaostok5k2q"
@@ -163,7 +164,15 @@ func newChaosEnvSeed(t *testing.T, bin, data, dbURL string, seed func(st store.S
 	env = append(env, extraEnv...)
 	n := &clusterNode{id: "chaos", http: freePort(t), smtp: freePort(t), bin: bin, env: env, logPath: filepath.Join(t.TempDir(), "node.log")}
 	n.args = append([]string{"serve", "--data", data, "--http", n.http, "--smtp", n.smtp, "--inbound-domain", "support.test"}, extraArgs...)
-	e := &chaosEnv{t: t, node: n, st: st, co: co, ch: ch, inbound: "acme-" + chaosToken + "@support.test", key: key}
+	var db *sql.DB
+	if dbURL == "" {
+		db, err = backup.OpenSQLite(filepath.Join(data, "atende.db"), true)
+	} else {
+		db, err = sql.Open("pgx", dbURL)
+	}
+	must(t, err)
+	t.Cleanup(func() { db.Close() })
+	e := &chaosEnv{t: t, node: n, st: st, co: co, ch: ch, inbound: "acme-" + chaosToken + "@support.test", key: key, db: db}
 	e.start()
 	t.Cleanup(func() {
 		n.stop()
@@ -287,18 +296,15 @@ func (s *sender) ackedCount() int {
 // count compares what the store holds with what was acked: messages
 // stored (distinct Message-IDs), lost (acked, not stored) and doubled.
 func (e *chaosEnv) count(s *sender) (stored, lost, doubled int) {
-	ctx := context.Background()
-	tks, err := e.st.ListTickets(ctx, e.co.ID, store.TicketFilter{Limit: 100000})
+	rows, err := e.db.QueryContext(context.Background(), `SELECT message_id FROM messages WHERE company_id = `+fmt.Sprint(e.co.ID)+
+		` AND message_id LIKE '`+s.prefix+`-%'`)
 	must(e.t, err)
+	defer rows.Close()
 	seen := map[string]int{}
-	for _, tk := range tks {
-		msgs, err := e.st.ListMessages(ctx, e.co.ID, tk.ID)
-		must(e.t, err)
-		for _, m := range msgs {
-			if strings.HasPrefix(m.MessageID, s.prefix+"-") {
-				seen[m.MessageID]++
-			}
-		}
+	for rows.Next() {
+		var id string
+		must(e.t, rows.Scan(&id))
+		seen[id]++
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -603,8 +609,8 @@ func chaosRelay(t *testing.T, bin string, sc chaosScale) chaosRow {
 		px.Down()
 		time.Sleep(sc.relayKillEvery * 3 / 4)
 	}
-	time.Sleep(sc.alertAfter + 3*time.Second) // long enough to tell the admins
-	notice := e.notices("relay") > 0
+	// Down until the admins are told (or clearly too long).
+	notice := waitForOK(sc.alertAfter+15*time.Second, func() bool { return e.notices("relay") > 0 })
 	must(t, px.Up())
 	up := time.Now()
 	waitForOK(120*time.Second, func() bool { n, _, _ := sink.counts(); return n >= sc.relayReplies })
@@ -624,7 +630,7 @@ func chaosRelay(t *testing.T, bin string, sc chaosScale) chaosRow {
 		_ = c
 		return true
 	})
-	return chaosRow{Fault: fmt.Sprintf("relay down %d× every %v, then %v, %d replies", sc.relayKills, sc.relayKillEvery, sc.alertAfter+3*time.Second, sc.relayReplies),
+	return chaosRow{Fault: fmt.Sprintf("relay down %d× every %v, then until the admins are told, %d replies", sc.relayKills, sc.relayKillEvery, sc.relayReplies),
 		Sent: sc.relayReplies, Stored: n, Lost: sc.relayReplies - n, Doubled: doubled, Recovery: recovery, recoveryMeasured: n >= sc.relayReplies,
 		Limit: 10 * time.Second, Notice: notice, NoticeNeeded: true, Note: fmt.Sprintf("stored = delivered by the relay; notice cleared after: %v", cleared)}
 }
@@ -667,8 +673,7 @@ func chaosDisk(t *testing.T, bin string, sc chaosScale) chaosRow {
 	f.Close()
 	var notReady bool
 	waitForOK(10*time.Second, func() bool { c, err := e.ready(); notReady = err == nil && c == 503; return notReady })
-	time.Sleep(sc.alertAfter + 3*time.Second)
-	notice := e.notices("disk") > 0
+	notice := waitForOK(sc.alertAfter+15*time.Second, func() bool { return e.notices("disk") > 0 })
 	before := s.ackedCount()
 	must(t, os.Remove(fill))
 	freed := time.Now()
@@ -753,7 +758,7 @@ func chaosIMAP(t *testing.T, bin string, sc chaosScale) chaosRow {
 		return code != ""
 	})
 	time.Sleep(sc.imapDown)
-	notice := e.notices("imap") > 0
+	notice := waitForOK(sc.alertAfter+15*time.Second, func() bool { return e.notices("imap") > 0 })
 	must(t, ms.StartDovecot(ctx))
 	back := time.Now()
 	appendMail(half) // the first mail after the return
