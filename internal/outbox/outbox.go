@@ -225,6 +225,12 @@ func (s *Service) ProcessDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, j := range jobs {
+		if ctx.Err() != nil {
+			// Stopping: hand the rest back now (attempt given back),
+			// not when their lease runs out.
+			s.wait(ctx, j, s.clk.Now())
+			continue
+		}
 		s.handle(ctx, j)
 	}
 	return len(jobs), nil
