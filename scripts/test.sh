@@ -23,6 +23,16 @@ export ATENDE_REQUIRE_MAILSTACK=${ATENDE_REQUIRE_MAILSTACK:-$([ "$(id -u)" = 0 ]
 export ATENDE_REQUIRE_S3=${ATENDE_REQUIRE_S3:-$([ "$(id -u)" = 0 ] && echo 1 || echo 0)}
 
 go vet ./...
+# go.mod lists what the code imports, direct dependencies marked direct.
+# (Only a real difference fails; a module the proxy can't serve is a warning.)
+if ! tidy_out=$(go mod tidy -diff 2>&1); then
+  if grep -q '^diff ' <<<"$tidy_out"; then
+    echo "test.sh: go.mod/go.sum are not tidy; run 'go mod tidy' and commit:" >&2
+    echo "$tidy_out" >&2
+    exit 1
+  fi
+  echo "test.sh: warning: could not check that go.mod is tidy: $tidy_out" >&2
+fi
 if [ $# -gt 0 ]; then
   exec go test -race -count=1 -timeout 25m "$@"
 fi

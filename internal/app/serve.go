@@ -136,6 +136,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	authSvc := auth.New(st, clk, log.With("component", "auth"), auth.Config{})
 	dir := directory.New(st, authSvc.HashPassword, log)
 	dir.SetPolicies(directory.Policies{Hosts: guard, Senders: identities})
+	dir.SetLanguages(ui.Languages()) // the locales the UI has catalogs for
 	hub := api.NewHub(st, clk, log.With("component", "events"))
 	tickets := ticket.New(st, bl, ticket.Queue{WakeFunc: out.Wake}, hub, clk, log)
 	// Failure streaks: logged once, the admins told after --alert-after.

@@ -21,7 +21,7 @@ type AgentInput struct {
 	Language  string     `json:"language,omitempty"` // default pt-BR
 }
 
-func (in *AgentInput) validate(v *ValidationError, p string, passwordRequired bool) {
+func (in *AgentInput) validate(s *Service, v *ValidationError, p string, passwordRequired bool) {
 	checkEmail(v, p+"email", in.Email)
 	checkName(v, p+"name", in.Name)
 	if !in.Role.Valid() {
@@ -36,8 +36,8 @@ func (in *AgentInput) validate(v *ValidationError, p string, passwordRequired bo
 	if in.Language == "" {
 		in.Language = "pt-BR"
 	}
-	if !validLanguage(in.Language) {
-		v.add(p+"language", "must be pt-BR or en")
+	if !s.validLanguage(in.Language) {
+		v.add(p+"language", "must be one of the languages the UI speaks")
 	}
 }
 
@@ -57,7 +57,7 @@ func (in AgentInput) agent(hash Hasher) (*model.Agent, error) {
 // CreateAgent adds an agent to a company.
 func (s *Service) CreateAgent(ctx context.Context, companyID int64, in AgentInput) (*model.Agent, error) {
 	var v ValidationError
-	in.validate(&v, "", false)
+	in.validate(s, &v, "", false)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
@@ -130,8 +130,8 @@ func (s *Service) UpdateAgent(ctx context.Context, companyID, id int64, p AgentP
 		}
 	}
 	if p.Language != nil {
-		if !validLanguage(*p.Language) {
-			v.add("language", "must be pt-BR or en")
+		if !s.validLanguage(*p.Language) {
+			v.add("language", "must be one of the languages the UI speaks")
 		}
 		a.Language = *p.Language
 	}

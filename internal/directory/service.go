@@ -23,6 +23,7 @@ type Service struct {
 	hash  Hasher
 	log   *slog.Logger
 	pol   Policies
+	langs []string
 }
 
 // New returns a Service.
@@ -38,11 +39,24 @@ const (
 	maxSig      = 20000
 )
 
-// Languages agents may choose.
-var Languages = []string{"pt-BR", "en"}
+// DefaultLanguages are the languages agents and companies may choose
+// until SetLanguages says otherwise (the web UI's catalogs decide).
+var DefaultLanguages = []string{"pt-BR", "en"}
 
-func validLanguage(l string) bool {
-	for _, x := range Languages {
+// SetLanguages sets the languages agents and companies may choose (the
+// locales the UI has catalogs for); call it before serving requests.
+func (s *Service) SetLanguages(langs []string) {
+	if len(langs) > 0 {
+		s.langs = append([]string(nil), langs...)
+	}
+}
+
+func (s *Service) validLanguage(l string) bool {
+	langs := s.langs
+	if len(langs) == 0 {
+		langs = DefaultLanguages
+	}
+	for _, x := range langs {
 		if l == x {
 			return true
 		}
@@ -142,8 +156,8 @@ type CompanySettings struct {
 // UpdateCompanySettings validates and saves s.
 func (s *Service) UpdateCompanySettings(ctx context.Context, companyID int64, in CompanySettings) (*model.Company, error) {
 	var v ValidationError
-	if !validLanguage(in.Language) {
-		v.add("language", "must be pt-BR or en")
+	if !s.validLanguage(in.Language) {
+		v.add("language", "must be one of the languages the UI speaks")
 	}
 	if !model.ValidTimeZone(in.TimeZone) {
 		v.add("time_zone", "must be a time zone such as America/Sao_Paulo")
@@ -168,7 +182,7 @@ func (s *Service) Setup(ctx context.Context, in SetupInput) (*model.Company, *mo
 	in.Admin.Role = model.RoleAdmin
 	var v ValidationError
 	in.Company.validate(&v, "company.")
-	in.Admin.validate(&v, "admin.", true)
+	in.Admin.validate(s, &v, "admin.", true)
 	if err := v.err(); err != nil {
 		return nil, nil, err
 	}

@@ -83,7 +83,7 @@ func adminFieldMessage(l Localizer, msg string) string {
 		return l.T("admin.err.team_exists")
 	case msg == "must be admin or agent":
 		return l.T("admin.err.role")
-	case msg == "must be pt-BR or en":
+	case msg == "must be one of the languages the UI speaks":
 		return l.T("err.invalid_language")
 	case msg == "must be an absolute http(s) URL":
 		return l.T("admin.err.url")

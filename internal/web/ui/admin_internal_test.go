@@ -17,7 +17,7 @@ func TestAdminFieldMessage(t *testing.T) {
 		{"agent exists", "an agent with this email already exists", "Já existe um agente com este e-mail.", "An agent with this email already exists."},
 		{"team exists", "a team with this name already exists", "Já existe uma equipe com este nome.", "A team with this name already exists."},
 		{"role", "must be admin or agent", "Escolha administrador ou agente.", "Choose admin or agent."},
-		{"language", "must be pt-BR or en", "Idioma não suportado: use pt-BR ou en.", "Unsupported language: use pt-BR or en."},
+		{"language", "must be one of the languages the UI speaks", "Idioma não suportado: escolha um dos idiomas da lista.", "Unsupported language: choose one of the languages in the list."},
 		{"url", "must be an absolute http(s) URL", "Informe um endereço http(s) completo, como https://exemplo.com.br/webhook.", "Enter a full http(s) address such as https://example.com/webhook."},
 		{"no events", "choose at least one event", "Escolha pelo menos um evento da lista.", "Choose at least one event from the list."},
 		{"bad event", "must be one of " + strings.Join(ticket.EventTypes, ", "), "Escolha pelo menos um evento da lista.", "Choose at least one event from the list."},

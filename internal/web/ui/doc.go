@@ -32,7 +32,7 @@
 // download with Content-Disposition: attachment and a sandbox CSP. UI pages
 // themselves run under PageCSP (scripts only from /static/).
 //
-// Every label and error message is in the catalog (i18n.go) in pt-BR and
+// Every label and error message is in the catalogs (locale/*.json) in pt-BR and
 // en; the language is the agent's setting (changeable in the header),
 // else the browser's Accept-Language, else pt-BR.
 //
@@ -51,4 +51,12 @@
 // (ticket.Service.Retry: the same message and Message-ID back in the
 // queue). The ticket's priority and tags (set by rule filters) are shown
 // and editable in the side column.
+//
+// Translations: every label and message lives in locale/<tag>.json, one
+// flat key → message file per language (pt-BR is the default and the
+// reference: every other file has exactly its keys, with the same
+// fmt placeholders; TestCatalogParity and TestEveryUsedKeyExists check
+// both). A translator adds a language by adding a file, e.g. locale/es.json
+// with "language.name": "Español"; the language menus, Accept-Language
+// matching and the directory's validation pick it up with no Go change.
 package ui

@@ -1,28 +1,121 @@
 package ui
 
 import (
+	"io/fs"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"golang.org/x/text/language"
 )
 
+// Every locale has exactly pt-BR's keys with the same placeholders, and
+// every key the templates and the Go code use exists.
 func TestCatalogParity(t *testing.T) {
-	for key, pt := range catalog[LangPT] {
-		en, ok := catalog[LangEN][key]
-		if !ok {
-			t.Errorf("%s: no English message", key)
-		}
-		if strings.Count(pt, "%") != strings.Count(en, "%") {
-			t.Errorf("%s: placeholders differ: %q vs %q", key, pt, en)
-		}
+	if len(Languages()) < 2 || Languages()[0] != LangPT {
+		t.Fatalf("languages %v: want pt-BR first and at least English", Languages())
 	}
-	for key := range catalog[LangEN] {
-		if _, ok := catalog[LangPT][key]; !ok {
-			t.Errorf("%s: no pt-BR message", key)
+	base := catalog[LangPT]
+	for _, lang := range Languages()[1:] {
+		other := catalog[lang]
+		for key, pt := range base {
+			msg, ok := other[key]
+			if !ok {
+				t.Errorf("%s: %s has no message", key, lang)
+				continue
+			}
+			if placeholders(pt) != placeholders(msg) {
+				t.Errorf("%s: placeholders differ in %s: %q vs %q", key, lang, pt, msg)
+			}
+		}
+		for key := range other {
+			if _, ok := base[key]; !ok {
+				t.Errorf("%s: in %s but not in pt-BR", key, lang)
+			}
 		}
 	}
 	if got := (Localizer{LangEN}).T("no.such"); got != "!no.such" {
 		t.Fatalf("missing key renders %q", got)
+	}
+}
+
+// placeholders is a message's fmt verbs in order, e.g. "%s%d".
+func placeholders(s string) string {
+	return strings.Join(reVerb.FindAllString(s, -1), "")
+}
+
+var reVerb = regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z%]`)
+
+func TestEveryUsedKeyExists(t *testing.T) {
+	used := map[string]string{}
+	tmpls, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil || len(tmpls) == 0 {
+		t.Fatalf("templates: %v %v", tmpls, err)
+	}
+	reTmpl := regexp.MustCompile(`\bT "([a-zA-Z0-9_.]+)"`)
+	for _, name := range tmpls {
+		b, _ := fs.ReadFile(templateFS, name)
+		for _, m := range reTmpl.FindAllStringSubmatch(string(b), -1) {
+			used[m[1]] = name
+		}
+	}
+	goFiles, _ := filepath.Glob("*.go")
+	reGo := regexp.MustCompile(`\.T\("([a-zA-Z0-9_.]+)"[,)]`)
+	for _, name := range goFiles {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range reGo.FindAllStringSubmatch(string(b), -1) {
+			used[m[1]] = name
+		}
+	}
+	if len(used) < 300 {
+		t.Fatalf("found only %d keys in use: the scan is broken", len(used))
+	}
+	for key, where := range used {
+		for _, lang := range Languages() {
+			if _, ok := catalog[lang][key]; !ok {
+				t.Errorf("%s (used in %s) missing from %s", key, where, lang)
+			}
+		}
+	}
+}
+
+// A third language is a file, no Go change: its name is the tag, its
+// "language.name" the menu label, and Accept-Language finds it.
+func TestThirdLanguageIsAFile(t *testing.T) {
+	pt, _ := fs.ReadFile(localeFS, "locale/pt-BR.json")
+	en, _ := fs.ReadFile(localeFS, "locale/en.json")
+	es := `{"language.name": "Español", "inbox.title": "Atenciones"}`
+	c, err := loadCatalogs(fstest.MapFS{
+		"locale/pt-BR.json": {Data: pt}, "locale/en.json": {Data: en}, "locale/es.json": {Data: []byte(es)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.langs, ","); got != "pt-BR,en,es" {
+		t.Fatalf("languages %s", got)
+	}
+	tags, _, _ := language.ParseAcceptLanguage("es-AR,es;q=0.9")
+	if _, idx, _ := c.matcher.Match(tags...); c.langs[idx] != "es" {
+		t.Fatalf("es-AR matched %s", c.langs[idx])
+	}
+	if c.msgs["es"]["inbox.title"] != "Atenciones" {
+		t.Fatal("es message not loaded")
+	}
+	if _, err := loadCatalogs(fstest.MapFS{"locale/en.json": {Data: en}}); err == nil {
+		t.Fatal("no pt-BR catalog accepted")
+	}
+	if _, err := loadCatalogs(fstest.MapFS{"locale/pt-BR.json": {Data: pt}, "locale/xx-bad_tag!.json": {Data: en}}); err == nil {
+		t.Fatal("bad tag accepted")
 	}
 }
 

@@ -38,7 +38,14 @@ func (h *handler) meRoutes(mux *http.ServeMux) {
 }
 
 func langOptions(selected string) []option {
-	return []option{{Value: LangPT, Label: "Português (Brasil)", Selected: selected != LangEN}, {Value: LangEN, Label: "English", Selected: selected == LangEN}}
+	if _, ok := catalog[selected]; !ok {
+		selected = LangPT
+	}
+	var out []option
+	for _, l := range Languages() {
+		out = append(out, option{Value: l, Label: catalog[l]["language.name"], Selected: l == selected})
+	}
+	return out
 }
 
 func (h *handler) showMe(w http.ResponseWriter, r *http.Request, s *session, status int, v *view) {

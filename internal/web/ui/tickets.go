@@ -796,13 +796,20 @@ func failKind(kind, detail string) string {
 }
 
 func (h *handler) assign(w http.ResponseWriter, r *http.Request, s *session) {
-	team, err1 := strconv.ParseInt(r.PostFormValue("team"), 10, 64)
 	assignee, err2 := strconv.ParseInt(r.PostFormValue("assignee"), 10, 64)
+	// No team field (the "a" shortcut in the inbox): the team stays.
+	var teamID *int64
+	var err1 error
+	if _, ok := r.PostForm["team"]; ok {
+		var team int64
+		team, err1 = strconv.ParseInt(r.PostFormValue("team"), 10, 64)
+		teamID = &team
+	}
 	if err1 != nil || err2 != nil {
 		h.afterPost(w, r, s, directory.ValidationError{{Field: "assignee", Message: "no such active agent"}}, "", "")
 		return
 	}
-	_, err := h.Tickets.Assign(r.Context(), s.actor(), pathID(r, "id"), ticket.AssignInput{TeamID: &team, AssigneeID: &assignee})
+	_, err := h.Tickets.Assign(r.Context(), s.actor(), pathID(r, "id"), ticket.AssignInput{TeamID: teamID, AssigneeID: &assignee})
 	h.afterPost(w, r, s, renameField(renameField(err, "team_id", "team"), "assignee_id", "assignee"), "saved", "")
 }
 

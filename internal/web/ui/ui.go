@@ -127,7 +127,7 @@ func New(d Deps) http.Handler {
 	}
 	h := &handler{Deps: d, pages: map[string]*template.Template{}, version: assetVersion()}
 	funcs := template.FuncMap{"itoa": itoa, "static": func(name string) string { return "/static/" + name + "?v=" + h.version },
-		"addr": breakableAddress}
+		"addr": breakableAddress, "languages": langOptions}
 	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me"} {
 		files := []string{"templates/layout.html", "templates/" + p + ".html"}
 		if p == "inbox" {

@@ -297,7 +297,7 @@ func TestLanguageSetting(t *testing.T) {
 	noMissing(t, p)
 	p = c.post("/inbox", "/me/language", url.Values{"language": {"fr"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
-	wantContains(t, p, "Unsupported language: use pt-BR or en.")
+	wantContains(t, p, "Unsupported language: choose one of the languages in the list.")
 	a, err := e.dir.GetAgent(ctx, co.co.ID, co.admin.ID)
 	must(t, err)
 	if a.Language != "en" {
