@@ -49,6 +49,10 @@ type Config struct {
 	MaxAttempts int            // temporary failures before giving up; default 20
 	Poll        time.Duration  // default 1 s
 	Workers     int            // default 1
+	// Batch is how many jobs a worker claims at once (default 8). The
+	// server claims 1: after a crash only the reply being sent waits for
+	// its lease, not a whole batch.
+	Batch int
 }
 
 // Service enqueues and sends.
@@ -220,7 +224,11 @@ func (s *Service) Run(ctx context.Context) error {
 // ProcessDue claims and handles one batch of due send jobs; it returns
 // how many it claimed.
 func (s *Service) ProcessDue(ctx context.Context) (int, error) {
-	jobs, err := s.st.ClaimJobs(ctx, []string{JobKind}, s.cfg.Lease, 8)
+	batch := s.cfg.Batch
+	if batch <= 0 {
+		batch = 8
+	}
+	jobs, err := s.st.ClaimJobs(ctx, []string{JobKind}, s.cfg.Lease, batch)
 	if err != nil {
 		return 0, err
 	}
