@@ -903,11 +903,13 @@ func chaosKillImport(t *testing.T, bin string, sc chaosScale) chaosRow {
 		must(t, st.CreateChannel(ctx, ch))
 		must(t, box.PutChannelSecret(ctx, st, co.ID, ch.ID, secrets.IMAPPassword, "senha-do-import-1"))
 	}, []string{"--extra-ca-file", ms.CAFile, "--allow-private-hosts", "127.0.0.0/8,::1"})
-	waitFor(t, 300*time.Second, "a third imported", func() bool { n, _, _ := e.count(s); return n >= sc.importMails/3 })
+	// 10,000 messages take a while on a loaded 2-core machine (a 5 min
+	// wait ran out at load 30).
+	waitFor(t, time.Duration(sc.importMails/10+60)*time.Second, "a third imported", func() bool { n, _, _ := e.count(s); return n >= sc.importMails/3 })
 	e.node.kill()
 	killed := time.Now()
 	e.start()
-	e.waitStored(s, 600*time.Second)
+	e.waitStored(s, time.Duration(sc.importMails/5+120)*time.Second)
 	stored, lost, doubled := e.count(s)
 	row.Sent, row.Stored, row.Lost, row.Doubled, row.Recovery = sc.importMails, stored, lost, doubled, time.Since(killed)
 	row.Note = "recovery = kill to the whole mailbox imported"
