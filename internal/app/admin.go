@@ -23,6 +23,8 @@ const adminUsage = `Usage:
   atende admin create-company --slug S --name N
   atende admin create-agent --company S --email E --name N [--role admin|agent] [--language pt-BR|en] [--password-stdin]
   atende admin nodes [--json]            the nodes sharing the database, heartbeats, mailboxes held
+  atende admin gc-blobs [--dry-run] [--grace 24h]
+                                         remove blobs nothing references, older than the grace period
   atende admin migrate-blobs --to s3://bucket?endpoint=…&region=… [--from DIR]
                                          copy the filesystem blobs to S3 (safe to run again)
 
@@ -42,6 +44,8 @@ func adminCmd(ctx context.Context, args []string, sys IO) error {
 		return adminNodes(ctx, rest, sys)
 	case "migrate-blobs":
 		return adminMigrateBlobs(ctx, rest, sys)
+	case "gc-blobs":
+		return adminGCBlobs(ctx, rest, sys)
 	case "create-company":
 		var slug, name string
 		cfg, extra, err := loadConfig("admin create-company", rest, sys, func(_ *config.Config, fs *flag.FlagSet) {

@@ -16,6 +16,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/config"
+	"github.com/atende-helpdesk/atende/internal/ratelog"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
@@ -44,6 +45,10 @@ Usage:
   atende admin  nodes [--json]             nodes sharing the database and the mailboxes each holds
   atende admin  migrate-blobs --to s3://…  copy the filesystem blobs to S3-compatible storage
                                            scripted installs (the web UI offers first-run setup)
+  atende backup [--data DIR] OUT           consistent snapshot of a running installation
+  atende restore --data NEWDIR SNAPSHOT    bring a snapshot back into a new data directory
+  atende admin  gc-blobs [--dry-run] [--grace 24h]
+                                           remove blobs nothing references any more
   atende version
 
 Run "atende COMMAND -h" for the flags of a command. Every flag also has an
@@ -74,6 +79,10 @@ func Run(ctx context.Context, args []string, sys IO) int {
 		err = importCmd(ctx, rest, sys)
 	case "parse":
 		err = parseCmd(ctx, rest, sys)
+	case "backup":
+		err = backupCmd(ctx, rest, sys)
+	case "restore":
+		err = restoreCmd(ctx, rest, sys)
 	case "admin":
 		err = adminCmd(ctx, rest, sys)
 	case "version", "--version":
@@ -130,10 +139,12 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// A failing cause logs one warning or error per 10 s plus a count.
+	return slog.New(ratelog.New(h, 0, nil))
 }
 
 // openStores opens the database (PostgreSQL when configured, else the

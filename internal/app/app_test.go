@@ -84,13 +84,12 @@ func TestServeHealthReadyAndShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ready struct {
-		Ready  bool
-		Checks map[string]string
-	}
+	var ready map[string]any
 	json.NewDecoder(resp.Body).Decode(&ready)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !ready.Ready || ready.Checks["database"] != "ok" || ready.Checks["blobs"] != "ok" {
+	// Without a login: ready or not, nothing else (readyz_test.go has the
+	// admin's details).
+	if resp.StatusCode != 200 || ready["ready"] != true || len(ready) != 1 {
 		t.Fatalf("readyz = %d %+v", resp.StatusCode, ready)
 	}
 	// The web UI answers at / (first-run setup on an empty database).

@@ -54,6 +54,9 @@ func TestBenchFailover(t *testing.T) {
 	defer st.Close()
 	co := &model.Company{Slug: "acme", Name: "ACME"}
 	must(t, st.CreateCompany(ctx, co))
+	ana := &model.Agent{CompanyID: co.ID, Email: "ana@acme.test", Name: "Ana", Role: model.RoleAdmin, PasswordHash: "-"}
+	must(t, st.CreateAgent(ctx, ana))
+	token := adminToken(t, st, ana)
 	_, p, _ := net.SplitHostPort(ms.IMAPAddr)
 	port, _ := strconv.Atoi(p)
 	user := map[int64]string{}
@@ -70,7 +73,7 @@ func TestBenchFailover(t *testing.T) {
 	env = append(env, s3.Env()...)
 	var nodes []*clusterNode
 	for _, id := range []string{"node-a", "node-b", "node-c"} {
-		n := &clusterNode{id: id, http: freePort(t), smtp: "", bin: bin, env: env, logPath: filepath.Join(dir, id+".log")}
+		n := &clusterNode{id: id, http: freePort(t), smtp: "", bin: bin, env: env, logPath: filepath.Join(dir, id+".log"), token: token}
 		n.args = []string{"serve", "--node-id", id, "--data", filepath.Join(dir, id), "--http", n.http, "--smtp", "",
 			"--extra-ca-file", ms.CAFile, "--allow-private-hosts", "127.0.0.0/8,::1"}
 		n.start(t)

@@ -57,6 +57,9 @@ type clusterNode struct {
 	env        []string
 	bin        string
 	logPath    string
+	// token is an admin's API token: /readyz shows the node's leases
+	// only to a logged-in admin.
+	token string
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -118,7 +121,9 @@ func (n *clusterNode) logTail() string {
 
 // readyLeases asks the node's /readyz which mailboxes it holds.
 func (n *clusterNode) readyLeases(client *http.Client) ([]int64, error) {
-	resp, err := client.Get("http://" + n.http + "/readyz")
+	req, _ := http.NewRequest("GET", "http://"+n.http+"/readyz", nil)
+	req.Header.Set("Authorization", "Bearer "+n.token)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -207,7 +212,9 @@ func TestClusterThreeNodes(t *testing.T) {
 	inboundAddr := "acme-clustertok7x2q@support.test"
 	hash, err := auth.HashPassword("uma senha bem longa", auth.DefaultParams)
 	must(t, err)
-	must(t, st.CreateAgent(ctx, &model.Agent{CompanyID: co.ID, Email: "ana@acme.test", Name: "Ana", Role: model.RoleAdmin, PasswordHash: hash}))
+	ana := &model.Agent{CompanyID: co.ID, Email: "ana@acme.test", Name: "Ana", Role: model.RoleAdmin, PasswordHash: hash}
+	must(t, st.CreateAgent(ctx, ana))
+	token := adminToken(t, st, ana)
 
 	// Three nodes.
 	dir := t.TempDir()
@@ -216,7 +223,7 @@ func TestClusterThreeNodes(t *testing.T) {
 	env = append(env, s3.Env()...)
 	var nodes []*clusterNode
 	for i, id := range []string{"node-a", "node-b", "node-c"} {
-		n := &clusterNode{id: id, http: freePort(t), smtp: freePort(t), bin: bin, env: env, logPath: filepath.Join(dir, id+".log")}
+		n := &clusterNode{id: id, http: freePort(t), smtp: freePort(t), bin: bin, env: env, logPath: filepath.Join(dir, id+".log"), token: token}
 		n.args = []string{"serve", "--node-id", id, "--data", filepath.Join(dir, id), "--http", n.http, "--smtp", n.smtp,
 			"--inbound-domain", "support.test", "--extra-ca-file", ms.CAFile, "--workers", "4", "--allow-private-hosts", "127.0.0.0/8,::1"}
 		_ = i
@@ -726,4 +733,13 @@ func scrapeSum(t *testing.T, c *http.Client, addr, prefix string) float64 {
 		}
 	}
 	return sum
+}
+
+// adminToken is an API token of admin a (for /readyz's details).
+func adminToken(t *testing.T, st store.Store, a *model.Agent) string {
+	t.Helper()
+	raw := auth.APITokenPrefix + fmt.Sprintf("readyz%d%d", a.ID, time.Now().UnixNano())
+	must(t, st.CreateAPIToken(context.Background(), &store.APIToken{CompanyID: a.CompanyID, AgentID: a.ID, Name: "readyz",
+		TokenHash: auth.HashToken(raw), CreatedAt: time.Now()}))
+	return raw
 }

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/alerts"
+	"github.com/atende-helpdesk/atende/internal/health"
 	"github.com/atende-helpdesk/atende/internal/identity"
 	"github.com/atende-helpdesk/atende/internal/netguard"
 	"github.com/atende-helpdesk/atende/internal/resolver"
@@ -59,6 +61,9 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	if err != nil {
 		return err
 	}
+	// Free space under the data directory: below --min-free-space the node
+	// is not ready and SMTP answers 452 before DATA.
+	disk := &health.DiskSpace{Path: cfg.DataDir, Min: cfg.MinFreeSpace}
 	mx := metrics.New()
 	mx.WatchQueues(st, clk.Now)
 	defer st.Close()
@@ -110,7 +115,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	// Headroom for the trace headers our SMTP server prepends, so a
 	// message right at the limit is not refused after DATA.
 	svc := ingest.New(st, bl, clk, log, ingest.Config{MaxSize: cfg.MaxMessageSize + 64<<10, AuthServID: authServID(cfg)})
-	out := outbox.New(st, bl, clk, log.With("component", "outbox"), outbox.Config{Sender: metrics.CountingSender{Sender: sender, M: mx}})
+	out := outbox.New(st, bl, clk, log.With("component", "outbox"), outbox.Config{Sender: metrics.CountingSender{Sender: sender, M: mx}, Batch: 1})
 	auto := autoreply.New(st, bl, clk, log.With("component", "autoreply"), autoreply.Config{Wake: out.Wake})
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -134,6 +139,11 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	dir.SetLanguages(ui.Languages()) // the locales the UI has catalogs for
 	hub := api.NewHub(st, clk, log.With("component", "events"))
 	tickets := ticket.New(st, bl, ticket.Queue{WakeFunc: out.Wake}, hub, clk, log)
+	// Failure streaks: logged once, the admins told after --alert-after.
+	alertMon := alerts.New(st, hub, clk, log.With("component", "alerts"), alerts.Config{After: cfg.AlertAfter})
+	out.SetHealth(alertMon)
+	run("alerts", alertMon.Run)
+	run("watch-node", func(ctx context.Context) error { return watchNode(ctx, st, disk, alertMon) })
 	out.OnSent(func(ctx context.Context, m *model.Message) {
 		hub.Publish(ctx, ticket.Event{Type: ticket.EventMessageSent, CompanyID: m.CompanyID, TicketID: m.TicketID, MessageID: m.ID})
 	})
@@ -142,7 +152,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		// claimed go to another node, or to this one restarted, within
 		// 30 s. A batch takes a second or two; should one outlive its
 		// lease, the row is processed twice and stored once (dedupe key).
-		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers, Lease: 30 * time.Second, Notifier: metrics.Notifier{Next: hub, M: mx},
+		return svc.Run(ctx, ingest.WorkerConfig{Workers: cfg.Workers, Lease: 30 * time.Second, Drain: cfg.ShutdownTimeout / 3, Notifier: metrics.Notifier{Next: hub, M: mx},
 			Failed: func(in model.Inbound, permanent bool) { mx.Failed(in.ChannelID, permanent) }})
 	})
 	run("webhooks", (&api.WebhookWorker{Store: st, Clock: clk, Log: log.With("component", "webhooks"), Box: box,
@@ -161,6 +171,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	run("autoreply", auto.Run)
 	imapSync := imapsync.NewManager(st, metrics.CountingAcceptor{Acceptor: svc, M: mx, Source: "imap"}, box, clk, log.With("component", "imapsync"), imapsync.Config{TLS: tlsCfg, Dial: guard.DialContext})
 	imapSync.SetOAuth(oauthTokens, st)
+	imapSync.SetHealth(alertMon)
 	run("imapsync", imapSync.Run)
 	mx.LabeledGauges("imap_folders", "IMAP folder loops by state.", "state", func() map[string]float64 {
 		out := map[string]float64{}
@@ -171,6 +182,9 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	})
 	mx.GaugeFunc("imap_connections", "IMAP connections open now.", func() float64 { return float64(imapSync.Connections()) })
 	var smtpSrv *smtpin.Server
+	smtpCtx, stopSMTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSMTP()
+	var smtpDone chan struct{}
 	if cfg.SMTPAddr != "" {
 		smtpSrv, err = smtpin.New(smtpin.Config{
 			Addr:           cfg.SMTPAddr,
@@ -178,6 +192,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			AuthServID:     authServID(cfg),
 			MaxMessageSize: cfg.MaxMessageSize,
 			WrapListener:   mx.SMTPListener,
+			ShutdownGrace:  cfg.ShutdownTimeout / 2,
+			LowSpace:       disk.LowSpace,
 		}, smtpin.Deps{Store: st, Ingest: metrics.CountingAcceptor{Acceptor: svc, M: mx, Source: "smtp"}, Blobs: bl, Clock: clk, Resolver: dns}, log.With("component", "smtpin"))
 		if err == nil {
 			err = smtpSrv.Listen()
@@ -187,7 +203,20 @@ func serve(ctx context.Context, args []string, sys IO) error {
 			wg.Wait()
 			return fmt.Errorf("SMTP: cannot listen on %s: %w (choose another with --smtp, or --smtp '' to disable)", cfg.SMTPAddr, err)
 		}
-		run("smtpin", smtpSrv.Run)
+		// SMTP stops first on a graceful stop (421 to every session, the
+		// transfers in progress finish) while ingest still runs.
+		smtpDone = make(chan struct{})
+		go func() {
+			defer close(smtpDone)
+			defer func() {
+				if p := recover(); p != nil {
+					log.Error("component panicked", "component", "smtpin", "panic", p)
+				}
+			}()
+			if err := smtpSrv.Run(smtpCtx); err != nil {
+				log.Error("component stopped", "component", "smtpin", "err", err)
+			}
+		}()
 		log.Info("inbound SMTP listening", "addr", smtpSrv.Addr().String(), "inbound_domain", cfg.InboundDomain)
 	}
 	// Several nodes on one database: mailbox leases (every node, SQLite
@@ -240,6 +269,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		"database": api.CheckFunc(st.Ping),
 		"blobs":    api.CheckFunc(blobsReady),
 		"cluster":  api.CheckFunc(nodes.check),
+		"disk":     disk,
+		"queues":   health.QueueAge{Src: st, Queues: []string{"inbound"}, Max: 10 * time.Minute, Now: clk.Now},
 	}, ReadyInfo: nodes.readyInfo, Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Hub: hub,
 		DNSRecords: sender.dnsRecords, SendingDNS: sendingDNS, CheckRelay: checkRelay, Identities: identities, Hosts: guard,
 		Secrets: box, InboundDomain: cfg.InboundDomain,
@@ -275,6 +306,10 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		NoMultipart: []string{"POST /login", "POST /setup", "POST /password/forgot", "POST /api/v1/auth/login", "POST /api/v1/setup"},
 		Secure:      authHTTP.Secure,
 	})))
+	// Requests (event streams too) see their context end when a stop begins.
+	httpBase, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	srv.BaseContext = func(net.Listener) context.Context { return httpBase }
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	db := "sqlite " + cfg.SQLitePath()
@@ -293,15 +328,39 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	case err = <-srvErr:
 		err = fmt.Errorf("HTTP server: %w", err)
 	}
-	log.Info("atende stopping")
-	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	stopping := time.Now()
+	log.Info("atende stopping", "timeout", cfg.ShutdownTimeout)
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if e := srv.Shutdown(shutCtx); e != nil {
-		log.Warn("HTTP shutdown", "err", e)
+	// 1. SMTP: 421 to new commands and sessions; DATA in progress is
+	// stored (ingest still runs).
+	stopSMTP()
+	if smtpDone != nil {
+		select {
+		case <-smtpDone:
+		case <-shutCtx.Done():
+		}
 	}
+	// 2. HTTP: no new requests; event streams end.
+	stopHTTP()
+	httpCtx, cancelHTTP := context.WithTimeout(shutCtx, cfg.ShutdownTimeout/4)
+	if e := srv.Shutdown(httpCtx); e != nil {
+		log.Warn("HTTP shutdown", "err", e)
+		_ = srv.Close()
+	}
+	cancelHTTP()
+	// 3. Workers finish the rows they leased (ingest's Drain) and stop;
+	// what is still leased when the timeout ends goes back to the queue
+	// when its lease runs out.
 	stopWork()
-	wg.Wait()
-	log.Info("atende stopped")
+	workDone := make(chan struct{})
+	go func() { wg.Wait(); close(workDone) }()
+	select {
+	case <-workDone:
+	case <-shutCtx.Done():
+		log.Warn("atende: components still running at the shutdown timeout; their leased work returns to the queue", "timeout", cfg.ShutdownTimeout)
+	}
+	log.Info("atende stopped", "ms", time.Since(stopping).Milliseconds())
 	return err
 }
 
@@ -333,4 +392,31 @@ func serveMetrics(ctx context.Context, addr string, mx *metrics.Metrics, log *sl
 	context.AfterFunc(ctx, func() { _ = srv.Close() })
 	log.Info("metrics listening", "addr", ln.Addr().String())
 	return nil
+}
+
+// watchNode reports the node's disk space and database to the alert
+// monitor every few seconds (node-wide causes: every company is told).
+func watchNode(ctx context.Context, st interface{ Ping(context.Context) error }, disk *health.DiskSpace, mon *alerts.Monitor) error {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if err := disk.Check(ctx); err != nil {
+			mon.Fail(ctx, 0, 0, alerts.CauseDisk, err.Error())
+		} else {
+			mon.OK(ctx, 0, 0, alerts.CauseDisk)
+		}
+		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		err := st.Ping(pctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
+			mon.Fail(ctx, 0, 0, alerts.CauseDatabase, "the database does not answer")
+		} else if err == nil {
+			mon.OK(ctx, 0, 0, alerts.CauseDatabase)
+		}
+	}
 }

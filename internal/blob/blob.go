@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // ErrNotFound: no blob with that key.
@@ -56,9 +57,15 @@ func NewFS(dir string) (*FS, error) {
 		}
 	}
 	// Leftovers of a crash mid-Put are garbage: nothing references them.
+	// Only old ones: another process on the same directory (the server,
+	// while `atende backup`, `import` or `gc-blobs` runs) may be writing
+	// the young ones right now.
 	if ents, err := os.ReadDir(filepath.Join(dir, "tmp")); err == nil {
+		old := time.Now().Add(-time.Hour) // file times are the wall clock's
 		for _, e := range ents {
-			_ = os.Remove(filepath.Join(dir, "tmp", e.Name()))
+			if fi, err := e.Info(); err == nil && fi.ModTime().Before(old) {
+				_ = os.Remove(filepath.Join(dir, "tmp", e.Name()))
+			}
 		}
 	}
 	return &FS{dir: dir}, nil
@@ -127,6 +134,11 @@ func (s *FS) Put(ctx context.Context, r io.Reader, max int64) (string, int64, er
 	dst, _ := s.path(key)
 	if _, err := os.Stat(dst); err == nil {
 		os.Remove(tmp.Name()) // same content already stored
+		// Fresh again: garbage collection spares blobs touched within
+		// its grace period, and a row about to reference this one may
+		// not be committed yet (gc.go).
+		now := time.Now()
+		_ = os.Chtimes(dst, now, now)
 		done = true
 		return key, n, nil
 	}

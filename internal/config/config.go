@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/atende-helpdesk/atende/internal/netguard"
 )
@@ -63,6 +64,17 @@ type Config struct {
 	// and external channels' IMAP/SMTP servers. Empty: none (package
 	// netguard).
 	AllowPrivateHosts string
+	// ShutdownTimeout bounds a graceful stop (SIGTERM): SMTP answers 421,
+	// transactions in progress and leased work finish, then the process
+	// exits. Default 10 s.
+	ShutdownTimeout time.Duration
+	// MinFreeSpace: below this many free bytes in the data directory the
+	// node is not ready (/readyz 503) and SMTP answers 452 before DATA.
+	MinFreeSpace int64
+	// AlertAfter is how long a channel (or the node's disk or database)
+	// fails before its admins get a notice and a channel.failing webhook
+	// event. Default 5 min.
+	AlertAfter time.Duration
 
 	// OAuth2 app registrations for "Connect with Google / Microsoft"
 	// mailboxes (Gmail, Office 365); the redirect URL is
@@ -85,6 +97,9 @@ func Defaults() Config {
 		LogLevel:        "info",
 		LogFormat:       "text",
 		RelayEncryption: "starttls",
+		ShutdownTimeout: 10 * time.Second,
+		MinFreeSpace:    256 << 20,
+		AlertAfter:      5 * time.Minute,
 	}
 }
 
@@ -119,6 +134,16 @@ func (c *Config) FlagSet(fs *flag.FlagSet) {
 	fs.StringVar(&c.GoogleClientSecret, "google-client-secret", c.GoogleClientSecret, "OAuth2 client secret for Gmail; prefer env ATENDE_GOOGLE_CLIENT_SECRET")
 	fs.StringVar(&c.MicrosoftClientID, "microsoft-client-id", c.MicrosoftClientID, "OAuth2 client ID for Office 365 mailboxes (env ATENDE_MICROSOFT_CLIENT_ID)")
 	fs.StringVar(&c.MicrosoftClientSecret, "microsoft-client-secret", c.MicrosoftClientSecret, "OAuth2 client secret for Office 365; prefer env ATENDE_MICROSOFT_CLIENT_SECRET")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "longest graceful stop on SIGTERM, e.g. 10s or 1m (env ATENDE_SHUTDOWN_TIMEOUT)")
+	fs.DurationVar(&c.AlertAfter, "alert-after", c.AlertAfter, "tell the admins (notice, channel.failing webhook) when a channel, the disk or the database fails this long (env ATENDE_ALERT_AFTER)")
+	fs.Func("min-free-space", "free space below which the node stops taking mail (452) and is not ready, e.g. 256MB (env ATENDE_MIN_FREE_SPACE)", func(s string) error {
+		n, err := ParseSize(s)
+		if err != nil {
+			return err
+		}
+		c.MinFreeSpace = n
+		return nil
+	})
 	fs.IntVar(&c.Workers, "workers", c.Workers, "ingest workers (env ATENDE_WORKERS)")
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env ATENDE_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "text or json (env ATENDE_LOG_FORMAT)")
@@ -167,6 +192,27 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	env("ATENDE_MAX_MESSAGE_SIZE", func(v string) error {
 		n, err := ParseSize(v)
 		c.MaxMessageSize = n
+		return err
+	})
+	env("ATENDE_SHUTDOWN_TIMEOUT", func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return errors.New("must be a duration like 10s")
+		}
+		c.ShutdownTimeout = d
+		return nil
+	})
+	env("ATENDE_ALERT_AFTER", func(v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return errors.New("must be a duration like 5m")
+		}
+		c.AlertAfter = d
+		return nil
+	})
+	env("ATENDE_MIN_FREE_SPACE", func(v string) error {
+		n, err := ParseSize(v)
+		c.MinFreeSpace = n
 		return err
 	})
 	env("ATENDE_WORKERS", func(v string) error {
@@ -259,6 +305,12 @@ func (c Config) Validate() error {
 	case "tls", "starttls", "none":
 	default:
 		bad("--relay-encryption (ATENDE_RELAY_ENCRYPTION)", fmt.Sprintf("%q must be tls, starttls or none", c.RelayEncryption))
+	}
+	if c.ShutdownTimeout < time.Second || c.ShutdownTimeout > time.Hour {
+		bad("--shutdown-timeout (ATENDE_SHUTDOWN_TIMEOUT)", fmt.Sprintf("%s must be between 1s and 1h", c.ShutdownTimeout))
+	}
+	if c.AlertAfter < time.Second || c.AlertAfter > 24*time.Hour {
+		bad("--alert-after (ATENDE_ALERT_AFTER)", fmt.Sprintf("%s must be between 1s and 24h", c.AlertAfter))
 	}
 	if c.Workers < 1 || c.Workers > 64 {
 		bad("--workers (ATENDE_WORKERS)", "must be between 1 and 64")

@@ -2,16 +2,20 @@ package ingest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/url"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/autoreply"
+	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/mailparse"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/routing"
@@ -50,6 +54,10 @@ type WorkerConfig struct {
 	// Failed, optional, observes a processing error (metrics);
 	// permanent says the row was given up.
 	Failed func(in model.Inbound, permanent bool)
+	// Drain is how long, once ctx ended, a worker goes on with the rows it
+	// already claimed (a graceful stop finishes leased work instead of
+	// leaving it to the lease); 0 stops at once.
+	Drain time.Duration
 }
 
 // permanentError marks an error that retrying will not fix.
@@ -130,11 +138,24 @@ func (s *Service) ProcessPending(ctx context.Context, cfg WorkerConfig) (int, er
 	if err != nil {
 		return 0, err
 	}
+	// Rows claimed are finished even when ctx ends meanwhile, for up to
+	// cfg.Drain more; what is left then, the lease returns to the queue.
+	work, stop := context.WithCancel(context.WithoutCancel(ctx))
+	defer stop()
+	cancelLater := context.AfterFunc(ctx, func() {
+		if cfg.Drain <= 0 {
+			stop()
+			return
+		}
+		t := time.AfterFunc(cfg.Drain, stop)
+		context.AfterFunc(work, func() { t.Stop() })
+	})
+	defer cancelLater()
 	for _, in := range rows {
-		if ctx.Err() != nil {
+		if work.Err() != nil {
 			return len(rows), nil // the lease returns the rest to the queue
 		}
-		s.processOne(ctx, cfg, in)
+		s.processOne(work, cfg, in)
 	}
 	return len(rows), nil
 }
@@ -227,13 +248,25 @@ func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) 
 		return Event{}, fmt.Errorf("load channel: %w", err)
 	}
 	rc, err := s.blobs.Open(ctx, in.RawKey)
+	if errors.Is(err, blob.ErrNotFound) {
+		return s.unavailable(ctx, in, "missing")
+	}
 	if err != nil {
 		return Event{}, fmt.Errorf("open raw message: %w", err)
 	}
-	dkey, err := DedupeKey(rc)
+	// The key is the content's hash: a blob damaged on disk is caught here.
+	sum := sha256.New()
+	tee := io.TeeReader(rc, sum)
+	dkey, err := DedupeKey(tee)
+	if err == nil {
+		_, err = io.Copy(io.Discard, tee)
+	}
 	rc.Close()
 	if err != nil {
 		return Event{}, fmt.Errorf("dedupe key: %w", err)
+	}
+	if got := "sha256/" + hex.EncodeToString(sum.Sum(nil)); got != in.RawKey && strings.HasPrefix(in.RawKey, "sha256/") {
+		return s.unavailable(ctx, in, "damaged")
 	}
 	var sinkErr error
 	pm, err := s.parse(ctx, in.RawKey, mailparse.Options{
@@ -451,4 +484,33 @@ func addrs(in []mailparse.Address) []model.Address {
 		out = append(out, model.Address{Name: a.Name, Address: model.NormalizeEmail(a.Address)})
 	}
 	return out
+}
+
+// NoticeBlobUnavailable is the kind of the admin notice about a stored
+// mail whose original bytes are gone or damaged.
+const NoticeBlobUnavailable = "blob_unavailable"
+
+// unavailable turns an inbound row whose raw mail is missing or damaged in
+// the blob store into a ticket message saying so ("mensagem original
+// indisponível") and an admin notice, instead of retrying it for hours: no
+// retry can bring the bytes back.
+func (s *Service) unavailable(ctx context.Context, in model.Inbound, why string) (Event, error) {
+	s.log.Error("ingest: the raw mail is "+why+" in the blob store; stored as an unavailable message", "inbound", in.ID, "raw", in.RawKey)
+	raw := fmt.Sprintf("From: =?utf-8?q?remetente_desconhecido?= <unknown@invalid>\r\nSubject: =?utf-8?q?mensagem_original_indispon=C3=ADvel?=\r\n"+
+		"Message-ID: <unavailable-%d-%d@atende.invalid>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
+		"mensagem original indisponível: o arquivo desta mensagem (recebida em %s) sumiu ou está danificado no armazenamento.\r\n"+
+		"(original message unavailable: its file is missing or damaged in the blob store.)\r\n",
+		in.CompanyID, in.ID, in.ReceivedAt.UTC().Format(time.RFC3339))
+	key, _, err := s.blobs.Put(ctx, strings.NewReader(raw), 0)
+	if err != nil {
+		return Event{}, fmt.Errorf("store the unavailable-message note: %w", err)
+	}
+	n := &store.Notice{CompanyID: in.CompanyID, ChannelID: in.ChannelID, Kind: NoticeBlobUnavailable,
+		Title: "Mensagem original indisponível", Code: fmt.Sprintf("inbound-%d", in.ID), CreatedAt: s.now(),
+		Body: fmt.Sprintf("O arquivo de uma mensagem recebida (%s) sumiu ou está danificado no armazenamento de arquivos; ela aparece no atendimento como \"mensagem original indisponível\". Confira o armazenamento e os backups.", why)}
+	if err := s.store.CreateNotice(ctx, n); err != nil && !errors.Is(err, store.ErrConflict) {
+		return Event{}, fmt.Errorf("notice of an unavailable message: %w", err)
+	}
+	in.RawKey = key
+	return s.process(ctx, in)
 }

@@ -49,6 +49,10 @@ type Config struct {
 	MaxAttempts int            // temporary failures before giving up; default 20
 	Poll        time.Duration  // default 1 s
 	Workers     int            // default 1
+	// Batch is how many jobs a worker claims at once (default 8). The
+	// server claims 1: after a crash only the reply being sent waits for
+	// its lease, not a whole batch.
+	Batch int
 }
 
 // Service enqueues and sends.
@@ -60,6 +64,8 @@ type Service struct {
 	clk    clock.Clock
 	wake   chan struct{}
 	onSent func(ctx context.Context, m *model.Message)
+	health Health
+	down   breaker // channels whose server does not answer (health.go)
 }
 
 // OnSent registers a hook called after a delivery is committed (live
@@ -218,11 +224,21 @@ func (s *Service) Run(ctx context.Context) error {
 // ProcessDue claims and handles one batch of due send jobs; it returns
 // how many it claimed.
 func (s *Service) ProcessDue(ctx context.Context) (int, error) {
-	jobs, err := s.st.ClaimJobs(ctx, []string{JobKind}, s.cfg.Lease, 8)
+	batch := s.cfg.Batch
+	if batch <= 0 {
+		batch = 8
+	}
+	jobs, err := s.st.ClaimJobs(ctx, []string{JobKind}, s.cfg.Lease, batch)
 	if err != nil {
 		return 0, err
 	}
 	for _, j := range jobs {
+		if ctx.Err() != nil {
+			// Stopping: hand the rest back now (attempt given back),
+			// not when their lease runs out.
+			s.wait(ctx, j, s.clk.Now())
+			continue
+		}
 		s.handle(ctx, j)
 	}
 	return len(jobs), nil
@@ -261,6 +277,12 @@ func (s *Service) handle(ctx context.Context, j model.Job) {
 		s.wait(ctx, j, st.ResumesAt)
 		return
 	}
+	// The channel's server did not answer a moment ago: wait for the
+	// next try without using up an attempt.
+	if at := s.down.wait(ch.ID, now); !at.IsZero() {
+		s.wait(ctx, j, at)
+		return
+	}
 	rc, err := s.bl.Open(ctx, m.RawKey)
 	if err != nil {
 		s.retry(ctx, j, err.Error(), s.backoff(j), false)
@@ -270,6 +292,10 @@ func (s *Service) handle(ctx context.Context, j model.Job) {
 	err = s.cfg.Sender.Send(ctx, ch, m.From.Address, rcpts, rc)
 	rc.Close()
 	if err == nil {
+		s.down.ok(ch.ID)
+		if s.health != nil {
+			s.health.OK(ctx, ch.CompanyID, ch.ID, sendCause(ch))
+		}
 		err = s.st.Tx(context.WithoutCancel(ctx), func(q store.Queries) error {
 			if err := q.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgSent, ""); err != nil {
 				return err
@@ -314,6 +340,17 @@ func (s *Service) handle(ctx context.Context, j model.Job) {
 		s.fail(ctx, m, kind, text)
 		s.retry(ctx, j, text, now, true)
 	default:
+		if s.health != nil {
+			s.health.Fail(ctx, ch.CompanyID, ch.ID, sendCause(ch), text)
+		}
+		if unreachable(err) && ctx.Err() == nil {
+			// Not this message's fault: it waits for the next try of
+			// the channel, its attempt given back.
+			at := s.down.fail(ch.ID, now)
+			_ = s.st.UpdateMessageStatus(ctx, m.CompanyID, m.ID, model.MsgQueued, FailureText(FailRetrying, text))
+			s.wait(ctx, j, at)
+			return
+		}
 		if j.Attempts >= s.cfg.MaxAttempts {
 			log.Warn("outbox: message failed after retries", "message", m.ID, "attempts", j.Attempts, "err", err)
 			s.fail(ctx, m, FailGaveUp, text)

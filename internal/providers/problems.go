@@ -44,6 +44,9 @@ const (
 	CodeOAuthReconnect   Code = "oauth_reconnect_needed"  // grant revoked/expired: an admin must connect again
 	CodeOAuthRefused     Code = "oauth_auth_failed"       // server refused a freshly refreshed token
 	CodeOAuthUnavailable Code = "oauth_token_unavailable" // passing failure getting a token: retried
+	// CodeServerUnreachable: a server that worked before does not answer
+	// now (refused, timed out, cut): not a set-up mistake; retried soon.
+	CodeServerUnreachable Code = "server_unreachable"
 )
 
 // Severity of a problem.
@@ -141,6 +144,9 @@ var messages = map[Code]Text{
 	CodeOAuthRefused: {
 		PT: "O servidor %[1]s %[2]s recusou o acesso OAuth mesmo após renovar o token. Confira se o acesso IMAP/SMTP está ativado na conta e reconecte o canal.",
 		EN: "The %[1]s server %[2]s refused OAuth access even after renewing the token. Check that IMAP/SMTP access is enabled for the account and reconnect the channel."},
+	CodeServerUnreachable: {
+		PT: "O servidor %[1]s %[2]s não está respondendo agora (a conexão funcionava antes). O Atende tenta de novo sozinho a cada poucos segundos; nenhum email se perde.",
+		EN: "The %[1]s server %[2]s is not answering right now (the connection worked before). Atende retries on its own every few seconds; no mail is lost."},
 	CodeOAuthUnavailable: {
 		PT: "Não foi possível obter um token de acesso OAuth do provedor agora. Tentaremos novamente automaticamente.",
 		EN: "Could not get an OAuth access token from the provider right now. We will retry automatically."},
@@ -221,6 +227,21 @@ func NetProblem(server, host, provider string, err error) *Problem {
 		return mk(CodeConnectionLost)
 	}
 	return mk(CodeProtocol)
+}
+
+// Unreachable says that a problem is the server not answering (refused,
+// timed out, connection cut, name lookup timed out), as opposed to a
+// setting or a credential that is wrong.
+func Unreachable(p *Problem) bool {
+	if p == nil {
+		return false
+	}
+	switch p.Code {
+	case CodeConnectionRefused, CodeTimeout, CodeConnectionLost, CodeServerUnreachable:
+		return true
+	}
+	var dnsErr *net.DNSError
+	return p.Code == CodeHostNotFound && errors.As(p.Err, &dnsErr) && dnsErr.IsTimeout
 }
 
 func isTimeout(err error) bool {

@@ -57,10 +57,15 @@ const (
 	EventTicketUpdated   = "ticket.updated"
 	EventMessageReceived = "message.received"
 	EventMessageSent     = "message.sent"
+	// A channel (or the node: disk, database) has been failing for a
+	// while, and works again (package alerts; ChannelID and Cause set,
+	// TicketID 0).
+	EventChannelFailing   = "channel.failing"
+	EventChannelRecovered = "channel.recovered"
 )
 
 // EventTypes lists every event type.
-var EventTypes = []string{EventTicketCreated, EventMessageReceived, EventMessageSent, EventTicketUpdated}
+var EventTypes = []string{EventTicketCreated, EventMessageReceived, EventMessageSent, EventTicketUpdated, EventChannelFailing, EventChannelRecovered}
 
 // Event is something that happened to a ticket.
 type Event struct {
@@ -69,6 +74,10 @@ type Event struct {
 	TicketID  int64     `json:"ticket_id"`
 	MessageID int64     `json:"message_id,omitempty"`
 	At        time.Time `json:"at"`
+	// Channel events (channel.failing, channel.recovered).
+	ChannelID int64  `json:"channel_id,omitempty"`
+	Cause     string `json:"cause,omitempty"`
+	Detail    string `json:"detail,omitempty"`
 }
 
 // Publisher receives events after they are committed; it must not block.

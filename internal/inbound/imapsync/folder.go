@@ -58,6 +58,11 @@ type Config struct {
 	BatchSize int
 	// BackoffMin/BackoffMax bound the reconnect delay (1 s / 5 min).
 	BackoffMin, BackoffMax time.Duration
+	// BackoffHealthyMax caps the delay instead of BackoffMax while the
+	// server is unreachable after a healthy connection (5 s), for up to
+	// HealthyWindow (15 min) of outage: a restarted server is back in
+	// seconds, while a mailbox that never worked backs off to minutes.
+	BackoffHealthyMax, HealthyWindow time.Duration
 	// DialTimeout covers connect + TLS + greeting (30 s).
 	DialTimeout time.Duration
 	// CommandTimeout bounds one command, and the gap between two fetched
@@ -80,6 +85,8 @@ func (c Config) withDefaults() Config {
 	def(&c.IdleRestart, 25*time.Minute)
 	def(&c.BackoffMin, time.Second)
 	def(&c.BackoffMax, 5*time.Minute)
+	def(&c.BackoffHealthyMax, 5*time.Second)
+	def(&c.HealthyWindow, 15*time.Minute)
 	def(&c.DialTimeout, 30*time.Second)
 	def(&c.CommandTimeout, 2*time.Minute)
 	def(&c.ReloadInterval, 30*time.Second)
@@ -124,6 +131,13 @@ type Folder struct {
 	idles    atomic.Int64
 	polls    atomic.Int64
 	open     atomic.Bool // connected now (metrics)
+	// selected is set when a session got as far as selecting the folder
+	// (a healthy connection), for the reconnect pacing in Run.
+	selected atomic.Bool
+	// failures in a row before this session, and since when (unix ns),
+	// for the "reconnected" log line.
+	failures  atomic.Int64
+	downSince atomic.Int64
 }
 
 // NewFolder makes a loop for ch's folder. password is asked on every
@@ -154,23 +168,46 @@ func (f *Folder) SetToken(token func(ctx context.Context, force bool) (string, e
 // cancellation; it never returns early for server errors.
 func (f *Folder) Run(ctx context.Context) error {
 	backoff := f.cfg.BackoffMin
+	var healthyAt time.Time // wall clock: end of the last session that worked
+	var downSince time.Time // first failure of the current streak
+	failures := 0
 	for ctx.Err() == nil {
 		start := time.Now() // wall clock: how long the session really lasted paces the backoff
+		f.selected.Store(false)
 		err := f.safeSession(ctx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		now := time.Now()
+		if f.selected.Load() {
+			// This session worked: the next failure starts a new streak
+			// with a short delay.
+			healthyAt, backoff, failures, downSince = now, f.cfg.BackoffMin, 0, time.Time{}
 		}
 		var p *providers.Problem
 		if !errors.As(err, &p) {
 			p = providers.NetProblem("imap", serverAddr(f.ch.Settings.IMAP), f.ch.Settings.Provider, err)
 		}
 		state := store.SyncError
-		wait := backoff
+		limit := f.cfg.BackoffMax
+		recent := !healthyAt.IsZero() && now.Sub(healthyAt) < f.cfg.HealthyWindow
+		if recent && providers.Unreachable(p) {
+			// It worked before: the server is down, the set-up is fine.
+			p = &providers.Problem{Code: providers.CodeServerUnreachable, Severity: providers.SeverityError, Server: "imap",
+				Host: p.Host, Provider: p.Provider, Err: p.Err}
+			limit = f.cfg.BackoffHealthyMax
+		}
+		wait := min(backoff, limit)
 		if isAuthProblem(err) {
 			state = store.SyncReconnectNeeded
 			wait = f.cfg.BackoffMax
 		}
-		f.log.Warn("imapsync: session ended", "err", err, "code", p.Code, "retry_in", wait)
+		failures++
+		if downSince.IsZero() {
+			downSince = now
+		}
+		f.failures.Store(int64(failures))
+		f.log.Warn("imapsync: session ended", "err", err, "code", p.Code, "retry_in", wait, "failures", failures)
 		f.report(Event{Folder: f.folder, State: state, Problem: p})
 		// A session that ran a good while was healthy: start over small.
 		if time.Since(start) > 2*f.cfg.BackoffMax {
@@ -180,6 +217,7 @@ func (f *Folder) Run(ctx context.Context) error {
 			return nil
 		}
 		backoff = min(backoff*2, f.cfg.BackoffMax)
+		f.downSince.Store(downSince.UnixNano())
 	}
 	return nil
 }
@@ -283,6 +321,11 @@ func (f *Folder) session(ctx context.Context) error {
 		return providers.NetProblem("imap", addr, set.Provider, fmt.Errorf("select %q: %w", f.folder, err))
 	}
 	idle := c.Caps().Has(imap.CapIdle)
+	f.selected.Store(true)
+	if n := f.failures.Swap(0); n > 0 {
+		since := time.Unix(0, f.downSince.Swap(0))
+		f.log.Info("imapsync: reconnected", "failures", n, "down_ms", time.Since(since).Milliseconds())
+	}
 	f.report(Event{Folder: f.folder, State: store.SyncConnected, IDLE: idle})
 	if !idle {
 		f.report(Event{Folder: f.folder, State: store.SyncConnected, Problem: providers.New(providers.CodeIdleMissing, "imap", addr, set.Provider, nil)})

@@ -36,6 +36,8 @@ type Manager struct {
 	// several nodes (SetOwnership, lease.go)
 	own    Ownership
 	fenced FencedCheckpoints
+	// health hears of each channel's failures and recoveries (SetHealth)
+	health Health
 
 	mu      sync.Mutex
 	base    context.Context // Run's ctx: loops live under it, not under a Reload caller's ctx
@@ -75,6 +77,22 @@ func NewManager(st Store, acc Acceptor, box *secrets.Box, clk clock.Clock, log *
 func (m *Manager) SetOAuth(tokens TokenProvider, notices NoticeStore) {
 	m.mu.Lock()
 	m.tokens, m.notices = tokens, notices
+	m.mu.Unlock()
+}
+
+// Health receives each failure and recovery of a channel's mailbox
+// (*alerts.Monitor): cause "imap" (server unreachable) or "auth" (login
+// refused).
+type Health interface {
+	Fail(ctx context.Context, companyID, channelID int64, cause, detail string) bool
+	OK(ctx context.Context, companyID, channelID int64, cause string)
+}
+
+// SetHealth sets where failures and recoveries are reported; call it
+// before Run.
+func (m *Manager) SetHealth(h Health) {
+	m.mu.Lock()
+	m.health = h
 	m.mu.Unlock()
 }
 
@@ -270,9 +288,24 @@ func (m *Manager) report(ctx context.Context, run *channelRun, e Event) {
 		st.LastError = e.Problem.Message("pt-BR")
 		st.LastErrorCode = string(e.Problem.Code)
 		st.LastErrorAt = now
+	} else if stateRank[st.State] < stateRank[store.SyncError] && st.LastError != "" {
+		// Every folder works again: the error is history (LastErrorAt
+		// stays), not the channel's state.
+		st.LastError, st.LastErrorCode = "", ""
 	}
 	if e.Imported > 0 {
 		st.LastMessageAt = now
+	}
+	if h := m.health; h != nil {
+		switch {
+		case e.State == store.SyncReconnectNeeded && e.Problem != nil:
+			h.Fail(ctx, st.CompanyID, st.ChannelID, "auth", e.Problem.Message("pt-BR"))
+		case e.State == store.SyncError && e.Problem != nil:
+			h.Fail(ctx, st.CompanyID, st.ChannelID, "imap", e.Problem.Message("pt-BR"))
+		case stateRank[st.State] < stateRank[store.SyncError]:
+			h.OK(ctx, st.CompanyID, st.ChannelID, "imap")
+			h.OK(ctx, st.CompanyID, st.ChannelID, "auth")
+		}
 	}
 	st.UpdatedAt = now
 	snapshot := *st

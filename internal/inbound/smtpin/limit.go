@@ -3,6 +3,7 @@ package smtpin
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -95,6 +96,8 @@ type limitListener struct {
 
 	mu    sync.Mutex
 	conns map[*limitedConn]struct{} // open accepted connections
+
+	draining atomic.Bool // shutdown began: idle sessions get 421 (drain.go)
 }
 
 func (l *limitListener) Accept() (net.Conn, error) {
@@ -104,9 +107,20 @@ func (l *limitListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		ip := remoteIP(c.RemoteAddr())
+		if l.draining.Load() {
+			// Shutting down: a new session gets 421 at once (drain.go).
+			l.wg.Add(1)
+			go func() {
+				defer l.wg.Done()
+				_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+				_, _ = c.Write([]byte(byeLine(l.hostname)))
+				_ = c.Close()
+			}()
+			continue
+		}
 		ok, reason := l.lim.acquire(ip)
 		if ok {
-			lc := &limitedConn{Conn: c}
+			lc := &limitedConn{Conn: c, l: l}
 			lc.release = func() {
 				l.lim.release(ip)
 				l.mu.Lock()
@@ -152,6 +166,11 @@ type limitedConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+
+	l       *limitListener
+	busy    atomic.Bool // inside DATA: a shutdown lets it finish
+	sawTLS  atomic.Bool // STARTTLS happened: go-smtp writes the 421 itself
+	byeOnce sync.Once
 }
 
 func (c *limitedConn) Close() error {

@@ -38,7 +38,7 @@ const (
 	DefaultReadTimeout    = 5 * time.Minute // RFC 5321 §4.5.3.2 minimums
 	DefaultWriteTimeout   = 5 * time.Minute
 	DefaultDataTimeout    = 2 * time.Minute // storing one message durably
-	DefaultAuthTimeout    = 20 * time.Second
+	DefaultAuthTimeout    = 2 * time.Second // SPF+DKIM+DMARC lookups in all: then "temperror"
 	DefaultShutdownGrace  = 30 * time.Second
 	DefaultAddressTTL     = 30 * time.Second
 	DefaultMaxRecipients  = 100
@@ -81,6 +81,10 @@ type Config struct {
 	// WrapListener, optional, wraps the TCP listener (metrics count
 	// sessions and reply codes on the wire).
 	WrapListener func(net.Listener) net.Listener
+	// LowSpace, optional, reports that the data directory is short of
+	// free space: MAIL gets 452 4.3.1 (before any DATA is sent) until it
+	// is not.
+	LowSpace func() bool
 }
 
 func (c *Config) setDefaults() error {
@@ -292,6 +296,7 @@ func (s *Server) Run(ctx context.Context) error {
 		s.shutdown(context.Background())
 	case <-ctx.Done():
 		grace, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownGrace)
+		s.drain(grace)
 		s.shutdown(grace)
 		cancel()
 		<-serveErr
@@ -381,11 +386,20 @@ func (se *session) Logout() error {
 
 func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 	se.Reset()
+	if se.s.draining() {
+		return errShuttingDown
+	}
+	if err := se.s.spaceCheck(); err != nil {
+		return err
+	}
 	se.from, se.hasMail = from, true
 	return nil
 }
 
 func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if se.s.draining() {
+		return errShuttingDown
+	}
 	ctx, cancel := context.WithTimeout(se.s.hardCtx, 30*time.Second)
 	defer cancel()
 	ch, err := se.s.rcpt.resolve(ctx, to)
@@ -427,6 +441,8 @@ func (se *session) Data(r io.Reader) error {
 	s := se.s
 	s.dataWG.Add(1)
 	defer s.dataWG.Done()
+	se.setBusy(true)
+	defer se.setBusy(false)
 	start := s.deps.Clock.Now()
 
 	sp := newSpool(s.cfg.SpoolDir, defaultSpoolMemory)

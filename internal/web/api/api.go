@@ -239,14 +239,23 @@ func (d Deps) ready(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	body := map[string]any{"ready": status == http.StatusOK, "checks": out}
-	if d.ReadyInfo != nil {
-		for k, v := range d.ReadyInfo() {
-			if _, taken := body[k]; !taken {
-				body[k] = v
+	w.Header().Set("Cache-Control", "no-store")
+	// The details (database errors name hosts and users; the node's
+	// leases name companies) only for a logged-in admin; everyone else
+	// (load balancers) learns ready or not.
+	body := map[string]any{"ready": status == http.StatusOK}
+	if d.Auth != nil {
+		if p, err := d.Auth.Authenticate(r); err == nil && p.IsAdmin() {
+			body["checks"] = out
+			if d.ReadyInfo != nil {
+				for k, v := range d.ReadyInfo() {
+					if _, taken := body[k]; !taken {
+						body[k] = v
+					}
+				}
 			}
 		}
 	}
+	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(body)
 }

@@ -87,7 +87,8 @@ func (h *Hub) Publish(ctx context.Context, ev ticket.Event) {
 		if !w.Enabled || !slices.Contains(w.Events, ev.Type) {
 			continue
 		}
-		body, _ := json.Marshal(webhookBody{Type: ev.Type, TicketID: ev.TicketID, MessageID: ev.MessageID, At: ev.At})
+		body, _ := json.Marshal(webhookBody{Type: ev.Type, TicketID: ev.TicketID, MessageID: ev.MessageID, At: ev.At,
+			ChannelID: ev.ChannelID, Cause: ev.Cause, Detail: ev.Detail})
 		payload, _ := json.Marshal(webhookJob{WebhookID: w.ID, Body: body})
 		j := &model.Job{CompanyID: ev.CompanyID, Kind: JobKindWebhook, Payload: payload}
 		if err := h.store.EnqueueJob(ctx, j); err != nil {

@@ -41,6 +41,9 @@ type webhookBody struct {
 	TicketID  int64     `json:"ticket_id"`
 	MessageID int64     `json:"message_id,omitempty"`
 	At        time.Time `json:"at"`
+	ChannelID int64     `json:"channel_id,omitempty"`
+	Cause     string    `json:"cause,omitempty"`
+	Detail    string    `json:"detail,omitempty"`
 }
 
 // webhookJob is the payload of a JobKindWebhook job: the body is fixed at

@@ -1,0 +1,113 @@
+package alerts_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/alerts"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
+	"github.com/atende-helpdesk/atende/internal/ticket"
+)
+
+type events struct {
+	mu  sync.Mutex
+	evs []ticket.Event
+}
+
+func (e *events) Publish(ctx context.Context, ev ticket.Event) {
+	e.mu.Lock()
+	e.evs = append(e.evs, ev)
+	e.mu.Unlock()
+}
+
+func (e *events) types() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, ev := range e.evs {
+		out = append(out, ev.Type)
+	}
+	return out
+}
+
+func TestStreakNoticeEventAndRecovery(t *testing.T) {
+	ctx := context.Background()
+	clk := testclock.New(t)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := &model.Company{Slug: "a", Name: "A"}
+	b := &model.Company{Slug: "b", Name: "B"}
+	for _, c := range []*model.Company{a, b} {
+		if err := st.CreateCompany(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ch := &model.Channel{CompanyID: a.ID, Slug: "c", Name: "C", Enabled: true, Incoming: model.ConnInternal, Outgoing: model.ConnInternal, InboundToken: "tok"}
+	if err := st.CreateChannel(ctx, ch); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	evs := &events{}
+	m := alerts.New(st, evs, clk, slog.New(slog.NewTextHandler(&logs, nil)), alerts.Config{After: 5 * time.Minute})
+
+	// A relay failing for 4 minutes: logged once, nobody told yet.
+	for i := 0; i < 100; i++ {
+		m.Fail(ctx, a.ID, ch.ID, alerts.CauseRelay, "connection refused")
+		clk.Advance(2400 * time.Millisecond)
+		m.Sweep(ctx)
+	}
+	if n := strings.Count(logs.String(), "streak began"); n != 1 {
+		t.Fatalf("%d log lines for 100 failures, want 1", n)
+	}
+	if n, _ := st.CountUnreadNotices(ctx, a.ID); n != 0 || len(evs.types()) != 0 {
+		t.Fatalf("told after 4 min: %d notices, events %v", n, evs.types())
+	}
+	// Past 5 minutes: one notice, one channel.failing event.
+	clk.Advance(61 * time.Second)
+	m.Fail(ctx, a.ID, ch.ID, alerts.CauseRelay, "connection refused")
+	m.Sweep(ctx)
+	m.Sweep(ctx)
+	ns, err := st.ListNotices(ctx, a.ID, store.NoticeFilter{UnreadOnly: true})
+	if err != nil || len(ns) != 1 || ns == nil || ns[0].Kind != alerts.NoticeKind || ns[0].ChannelID != ch.ID || !strings.Contains(ns[0].Body, "relay") {
+		t.Fatalf("notices %+v %v\n%s", ns, err, logs.String())
+	}
+	if got := evs.types(); len(got) != 1 || got[0] != alerts.EventChannelFailing {
+		t.Fatalf("events %v", got)
+	}
+	if n, _ := st.CountUnreadNotices(ctx, b.ID); n != 0 {
+		t.Fatal("company B told about company A's channel")
+	}
+	// Recovery: the notice is cleared (read), channel.recovered sent, logged.
+	m.OK(ctx, a.ID, ch.ID, alerts.CauseRelay)
+	if n, _ := st.CountUnreadNotices(ctx, a.ID); n != 0 {
+		t.Fatalf("notice still unread after recovery")
+	}
+	if got := evs.types(); len(got) != 2 || got[1] != alerts.EventChannelRecovered {
+		t.Fatalf("events %v", got)
+	}
+	if !strings.Contains(logs.String(), "failing: recovered") {
+		t.Fatalf("recovery not logged:\n%s", logs.String())
+	}
+
+	// A node-wide cause (disk) tells every company.
+	m.Fail(ctx, 0, 0, alerts.CauseDisk, "10 MB free")
+	clk.Advance(6 * time.Minute)
+	m.Sweep(ctx)
+	for _, c := range []*model.Company{a, b} {
+		if n, _ := st.CountUnreadNotices(ctx, c.ID); n != 1 {
+			t.Fatalf("company %s: %d unread notices about the disk, want 1", c.Slug, n)
+		}
+	}
+}

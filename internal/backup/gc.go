@@ -1,0 +1,78 @@
+package backup
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/blob"
+)
+
+// DefaultGrace is how old an unreferenced blob must be before GC takes it.
+const DefaultGrace = 24 * time.Hour
+
+// GCReport says what a collection found (and, unless a dry run, removed).
+type GCReport struct {
+	Blobs        int      `json:"blobs"`        // blobs in the store
+	Referenced   int      `json:"referenced"`   // keys the database references
+	Unreferenced int      `json:"unreferenced"` // blobs nothing references
+	Young        int      `json:"young"`        // of those, kept: newer than the grace period
+	Removed      int      `json:"removed"`      // removed (would be, in a dry run)
+	RemovedBytes int64    `json:"removed_bytes"`
+	Keys         []string `json:"keys,omitempty"` // the first 100 removed keys
+	DryRun       bool     `json:"dry_run"`
+}
+
+// GC removes from fs every blob db does not reference that was last
+// written before now-grace. The references are read first; a blob
+// written (or re-put) after that moment minus grace is never taken, so an
+// ingest whose row is not committed yet keeps its blob.
+func GC(ctx context.Context, db *sql.DB, fs *blob.FS, now time.Time, grace time.Duration, dryRun bool) (*GCReport, error) {
+	if grace < 0 {
+		return nil, fmt.Errorf("gc: negative grace period")
+	}
+	cutoff := now.Add(-grace)
+	refs, err := Referenced(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	r := &GCReport{Referenced: len(refs), DryRun: dryRun}
+	type cand struct {
+		key  string
+		size int64
+	}
+	var cands []cand
+	err = fs.Walk(ctx, func(key string, size int64) error {
+		r.Blobs++
+		if _, ok := refs[key]; !ok {
+			cands = append(cands, cand{key, size})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(cands, func(i, j int) bool { return cands[i].key < cands[j].key })
+	for _, c := range cands {
+		r.Unreferenced++
+		var removed bool
+		if dryRun {
+			mt, err := fs.ModTime(c.key)
+			removed = err == nil && mt.Before(cutoff)
+		} else if removed, err = fs.RemoveIfOlder(c.key, cutoff); err != nil {
+			return r, err
+		}
+		if !removed {
+			r.Young++
+			continue
+		}
+		r.Removed++
+		r.RemovedBytes += c.size
+		if len(r.Keys) < 100 {
+			r.Keys = append(r.Keys, c.key)
+		}
+	}
+	return r, nil
+}
