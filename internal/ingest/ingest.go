@@ -36,6 +36,7 @@ type Service struct {
 	now     func() time.Time
 	wake    chan struct{}
 	rows    *groupCommit
+	stores  *storeCommit
 	authID  string
 }
 
@@ -54,7 +55,7 @@ func New(st store.Store, blobs blob.Store, clk clock.Clock, log *slog.Logger, cf
 		cfg.MaxSize = DefaultMaxSize
 	}
 	return &Service{store: st, blobs: blobs, log: log, maxSize: cfg.MaxSize, now: clk.Now, wake: make(chan struct{}, 1),
-		rows: &groupCommit{st: st}, authID: cfg.AuthServID}
+		rows: &groupCommit{st: st}, stores: &storeCommit{st: st, maxBatch: 32}, authID: cfg.AuthServID}
 }
 
 // MaxSize is the largest raw message Accept takes.

@@ -254,15 +254,31 @@ func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) 
 	}
 
 	var ev Event
-	err = s.store.Tx(ctx, func(q store.Queries) error {
-		var err error
-		ev, err = s.store1(ctx, q, ch, in, pm, dkey)
+	err = s.stores.run(ctx, func(ctx context.Context, q store.Queries) error {
+		ev = Event{}
+		sp, ok := q.(store.Savepointer)
+		if !ok {
+			var err error
+			ev, err = s.store1(ctx, q, ch, in, pm, dkey)
+			return err
+		}
+		err := sp.Savepoint(ctx, func(q store.Queries) error {
+			var err error
+			ev, err = s.store1(ctx, q, ch, in, pm, dkey)
+			return err
+		})
+		var dup errDuplicateNewTicket
+		if errors.As(err, &dup) {
+			// Rolled back the ticket it would have opened; link the row to
+			// the message stored earlier.
+			ev = Event{}
+			return q.FinishInbound(ctx, in.CompanyID, in.ID, dup.existing, s.now())
+		}
 		return err
 	})
 	var dup errDuplicateNewTicket
 	if errors.As(err, &dup) {
-		// Rolled back the ticket it would have opened; link the row to the
-		// message stored earlier.
+		// A store without savepoints rolled back the whole transaction.
 		return Event{}, s.store.FinishInbound(ctx, in.CompanyID, in.ID, dup.existing, s.now())
 	}
 	return ev, err

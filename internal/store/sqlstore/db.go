@@ -262,3 +262,32 @@ func (s q) stamp(t time.Time) time.Time {
 	}
 	return t.UTC()
 }
+
+// Savepoint runs fn inside a savepoint of the current transaction (see
+// store.Savepointer). Outside a transaction it is an error.
+func (s q) Savepoint(ctx context.Context, fn func(store.Queries) error) (err error) {
+	tx, ok := s.w.(*sql.Tx)
+	if !ok {
+		return errors.New("store: savepoint outside a transaction")
+	}
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT atende_sp"); err != nil {
+		return fmt.Errorf("store: savepoint: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_, _ = tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT atende_sp")
+			panic(p)
+		}
+	}()
+	if err := fn(s); err != nil {
+		if _, err2 := tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT atende_sp"); err2 != nil {
+			return errors.Join(err, fmt.Errorf("store: rollback to savepoint: %w", err2))
+		}
+		_, _ = tx.ExecContext(context.WithoutCancel(ctx), "RELEASE SAVEPOINT atende_sp")
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT atende_sp"); err != nil {
+		return fmt.Errorf("store: release savepoint: %w", err)
+	}
+	return nil
+}
