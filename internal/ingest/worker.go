@@ -190,11 +190,12 @@ func (s *Service) safeProcess(ctx context.Context, in model.Inbound) (ev Event, 
 // cannot be read; a panic in it (a bug) still yields a readable partial
 // message (mailparse.Fallback), so a customer's mail is never hidden behind
 // a failed row.
-func (s *Service) parse(ctx context.Context, rawKey string, opts mailparse.Options) (pm *mailparse.Message, err error) {
+func (s *Service) parse(ctx context.Context, rawKey string, tee *dedupeTee, opts mailparse.Options) (pm *mailparse.Message, err error) {
 	rc, err := s.blobs.Open(ctx, rawKey)
 	if err != nil {
 		return nil, fmt.Errorf("open raw message: %w", err)
 	}
+	src := io.TeeReader(rc, tee)
 	var crash any
 	func() {
 		defer func() {
@@ -202,8 +203,12 @@ func (s *Service) parse(ctx context.Context, rawKey string, opts mailparse.Optio
 				s.log.Error("ingest: parser panic; message stored as partially read", "raw", rawKey, "panic", crash, "stack", string(debug.Stack()))
 			}
 		}()
-		pm, err = mailparse.Parse(rc, opts)
+		pm, err = mailparse.Parse(src, opts)
 	}()
+	if err == nil && crash == nil {
+		// The parser may stop before the end (limits); the key covers all.
+		_, err = io.Copy(io.Discard, src)
+	}
 	rc.Close()
 	if crash == nil {
 		return pm, err
@@ -213,7 +218,14 @@ func (s *Service) parse(ctx context.Context, rawKey string, opts mailparse.Optio
 		return nil, fmt.Errorf("open raw message: %w", err)
 	}
 	defer rc.Close()
-	return mailparse.Fallback(rc, fmt.Sprint(crash)), nil
+	// The tee saw only part of the bytes: hash them again from the start.
+	tee.restart()
+	src = io.TeeReader(rc, tee)
+	pm = mailparse.Fallback(src, fmt.Sprint(crash))
+	if _, err := io.Copy(io.Discard, src); err != nil {
+		return nil, fmt.Errorf("read raw message: %w", err)
+	}
+	return pm, nil
 }
 
 // cidURL is where the UI serves an inline part, relative to the
@@ -225,17 +237,11 @@ func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) 
 	if err != nil {
 		return Event{}, fmt.Errorf("load channel: %w", err)
 	}
-	rc, err := s.blobs.Open(ctx, in.RawKey)
-	if err != nil {
-		return Event{}, fmt.Errorf("open raw message: %w", err)
-	}
-	dkey, err := DedupeKey(rc)
-	rc.Close()
-	if err != nil {
-		return Event{}, fmt.Errorf("dedupe key: %w", err)
-	}
 	var sinkErr error
-	pm, err := s.parse(ctx, in.RawKey, mailparse.Options{
+	// One read of the raw message: the parser reads it and the dedupe key
+	// is hashed from the same bytes (dedupeTee).
+	tee := newDedupeTee()
+	pm, err := s.parse(ctx, in.RawKey, tee, mailparse.Options{
 		AttachmentURL: cidURL,
 		Sink: func(meta mailparse.Attachment, r io.Reader) (string, int64, error) {
 			key, n, err := s.blobs.Put(ctx, r, 0)
@@ -246,8 +252,13 @@ func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) 
 		},
 	})
 	if err != nil {
+		tee.Abort(err)
 		// Only reading the stored bytes can fail: worth a retry.
 		return Event{}, fmt.Errorf("parse: %w", err)
+	}
+	dkey, err := tee.Key()
+	if err != nil {
+		return Event{}, fmt.Errorf("dedupe key: %w", err)
 	}
 	if sinkErr != nil {
 		return Event{}, fmt.Errorf("store attachment: %w", sinkErr)

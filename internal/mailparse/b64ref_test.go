@@ -89,4 +89,3 @@ func (b *refB64Reader) Read(dst []byte) (int, error) {
 	b.off += n
 	return n, nil
 }
-
