@@ -10,21 +10,24 @@ import (
 	"github.com/atende-helpdesk/atende/internal/store"
 )
 
-// storeCommit batches the processing writes of concurrent workers into
-// one transaction, like groupCommit does for accepts: each worker parses
-// on its own (CPU), then hands its message's writes to the batch. The
-// first worker to find no commit in progress commits batches until the
-// queue is empty; each message runs in its own savepoint, so one
-// message's error rolls back that message only. A worker returns only
-// after its batch committed, so a row is finished (and its notifier told)
-// only once its message is durable: the exactly-once contract is the same
-// as with one transaction per message.
-//
-// The writes run on the leader's context (detached from any one worker's,
-// so one worker shutting down does not break the others' transaction).
+// storeCommit batches the processing writes of the workers into one
+// transaction, like groupCommit does for accepts, and takes them off the
+// workers' path: a worker parses a message (CPU), submits its writes and
+// goes on to parse the next one while a committer goroutine (started when
+// work arrives, gone when the queue is empty) writes the queued messages
+// in one transaction, each in its own savepoint so one message's error
+// rolls back that message only. A message's continuation (finish the row,
+// tell the notifier, or record the failure) runs only after its
+// transaction committed, so the exactly-once contract is the same as with
+// one transaction per message: a crash before the commit leaves the rows
+// pending and their leases hand them back.
 //
 // Batching is what lets ingest go past one fsync per message on the single
-// SQLite writer (and fewer commits on PostgreSQL).
+// SQLite writer (and fewer commits on PostgreSQL); pipelining lets the
+// workers parse while the writer waits for the disk. The writes run on a
+// context detached from the workers' (one worker shutting down does not
+// break the others' transaction); ProcessPending waits for its own rows,
+// so nothing is in flight once the workers return.
 type storeCommit struct {
 	st      store.Store
 	mu      sync.Mutex
@@ -38,7 +41,7 @@ type storeCommit struct {
 type storeReq struct {
 	fn   func(ctx context.Context, q store.Queries) error
 	err  error
-	done chan struct{}
+	done func(error)
 }
 
 // call runs the request's writes; a panic in them (a bug) fails this
@@ -52,39 +55,40 @@ func (r *storeReq) call(ctx context.Context, q store.Queries) (err error) {
 	return r.fn(ctx, q)
 }
 
-func (g *storeCommit) run(ctx context.Context, fn func(ctx context.Context, q store.Queries) error) error {
-	req := &storeReq{fn: fn, done: make(chan struct{})}
+// submit queues fn; done gets its result once the transaction that ran
+// it committed (or failed).
+func (g *storeCommit) submit(ctx context.Context, fn func(ctx context.Context, q store.Queries) error, done func(error)) {
+	req := &storeReq{fn: fn, done: done}
 	g.mu.Lock()
 	g.queue = append(g.queue, req)
-	if g.running {
-		g.mu.Unlock()
-		<-req.done
-		return req.err
+	if !g.running {
+		g.running = true
+		go g.loop(context.WithoutCancel(ctx))
 	}
-	g.running = true
+	g.mu.Unlock()
+}
+
+func (g *storeCommit) loop(ctx context.Context) {
 	for {
+		g.mu.Lock()
+		if len(g.queue) == 0 {
+			g.running = false
+			g.mu.Unlock()
+			return
+		}
 		n := min(len(g.queue), g.maxBatch)
 		batch := g.queue[:n:n]
 		g.queue = g.queue[n:]
 		g.mu.Unlock()
 		g.commit(ctx, batch)
-		g.mu.Lock()
-		if len(g.queue) == 0 {
-			g.running = false
-			g.mu.Unlock()
-			break
-		}
 	}
-	<-req.done
-	return req.err
 }
 
 func (g *storeCommit) commit(ctx context.Context, batch []*storeReq) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 	defer cancel()
 	if len(batch) == 1 {
-		batch[0].err = g.st.Tx(cctx, func(q store.Queries) error { return batch[0].call(cctx, q) })
-		close(batch[0].done)
+		batch[0].done(g.st.Tx(cctx, func(q store.Queries) error { return batch[0].call(cctx, q) }))
 		return
 	}
 	err := g.st.Tx(cctx, func(q store.Queries) error {
@@ -106,6 +110,6 @@ func (g *storeCommit) commit(ctx context.Context, batch []*storeReq) {
 		if err != nil {
 			r.err = err
 		}
-		close(r.done)
+		r.done(r.err)
 	}
 }

@@ -129,18 +129,28 @@ func (s *Service) ProcessPending(ctx context.Context, cfg WorkerConfig) (int, er
 	if err != nil {
 		return 0, err
 	}
+	// Each row is parsed here and its writes are queued (storeCommit);
+	// the next row is parsed while they commit. Return once all of this
+	// batch's rows are stored or failed.
+	var wg sync.WaitGroup
 	for _, in := range rows {
 		if ctx.Err() != nil {
-			return len(rows), nil // the lease returns the rest to the queue
+			break // the lease returns the rest to the queue
 		}
-		s.processOne(ctx, cfg, in)
+		wg.Add(1)
+		s.safeProcess(ctx, in, func(ev Event, err error) {
+			defer wg.Done()
+			s.finishOne(ctx, cfg, in, ev, err)
+		})
 	}
+	wg.Wait()
 	return len(rows), nil
 }
 
-func (s *Service) processOne(ctx context.Context, cfg WorkerConfig, in model.Inbound) {
+// finishOne reports a processed row: the event to the notifier, or the
+// failure to the queue (retry with backoff, or failed for good).
+func (s *Service) finishOne(ctx context.Context, cfg WorkerConfig, in model.Inbound, ev Event, err error) {
 	log := s.log.With("inbound", in.ID, "company", in.CompanyID, "channel", in.ChannelID)
-	ev, err := s.safeProcess(ctx, in)
 	if err == nil {
 		if cfg.Notifier != nil && ev.TicketID != 0 {
 			cfg.Notifier.MessageStored(ctx, ev)
@@ -175,15 +185,42 @@ func backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// safeProcess turns a panic in parsing into a permanent error for this
-// row instead of a crashed process.
-func (s *Service) safeProcess(ctx context.Context, in model.Inbound) (ev Event, err error) {
+// safeProcess parses the row and queues its writes; finish is called
+// exactly once, when the writes committed or the row failed. A panic in
+// parsing becomes a permanent error for this row instead of a crashed
+// process.
+func (s *Service) safeProcess(ctx context.Context, in model.Inbound, finish func(Event, error)) {
+	write, err := s.safePrepare(ctx, in)
+	if err != nil {
+		finish(Event{}, err)
+		return
+	}
+	var ev Event
+	s.stores.submit(ctx, func(ctx context.Context, q store.Queries) error {
+		var err error
+		ev, err = write(ctx, q)
+		return err
+	}, func(err error) {
+		var dup errDuplicateNewTicket
+		if errors.As(err, &dup) {
+			// A store without savepoints rolled back the whole transaction.
+			err = s.store.FinishInbound(context.WithoutCancel(ctx), in.CompanyID, in.ID, dup.existing, s.now())
+			ev = Event{}
+		}
+		if err != nil {
+			ev = Event{}
+		}
+		finish(ev, err)
+	})
+}
+
+func (s *Service) safePrepare(ctx context.Context, in model.Inbound) (write func(context.Context, store.Queries) (Event, error), err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = permanentError{fmt.Errorf("panic while processing: %v\n%s", p, debug.Stack())}
 		}
 	}()
-	return s.process(ctx, in)
+	return s.prepare(ctx, in)
 }
 
 // parse reads the stored raw message. The parser fails only when the bytes
@@ -232,10 +269,12 @@ func (s *Service) parse(ctx context.Context, rawKey string, tee *dedupeTee, opts
 // message's body URL (…/messages/{id}/body → …/messages/{id}/cid/{cid}).
 func cidURL(cid string) string { return "cid/" + url.PathEscape(cid) }
 
-func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) {
+// prepare reads and parses the row's raw message (storing its
+// attachments) and returns the writes that turn it into a ticket message.
+func (s *Service) prepare(ctx context.Context, in model.Inbound) (func(context.Context, store.Queries) (Event, error), error) {
 	ch, err := s.store.GetChannel(ctx, in.CompanyID, in.ChannelID)
 	if err != nil {
-		return Event{}, fmt.Errorf("load channel: %w", err)
+		return nil, fmt.Errorf("load channel: %w", err)
 	}
 	var sinkErr error
 	// One read of the raw message: the parser reads it and the dedupe key
@@ -254,25 +293,22 @@ func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) 
 	if err != nil {
 		tee.Abort(err)
 		// Only reading the stored bytes can fail: worth a retry.
-		return Event{}, fmt.Errorf("parse: %w", err)
+		return nil, fmt.Errorf("parse: %w", err)
 	}
 	dkey, err := tee.Key()
 	if err != nil {
-		return Event{}, fmt.Errorf("dedupe key: %w", err)
+		return nil, fmt.Errorf("dedupe key: %w", err)
 	}
 	if sinkErr != nil {
-		return Event{}, fmt.Errorf("store attachment: %w", sinkErr)
+		return nil, fmt.Errorf("store attachment: %w", sinkErr)
 	}
 
-	var ev Event
-	err = s.stores.run(ctx, func(ctx context.Context, q store.Queries) error {
-		ev = Event{}
+	return func(ctx context.Context, q store.Queries) (Event, error) {
 		sp, ok := q.(store.Savepointer)
 		if !ok {
-			var err error
-			ev, err = s.store1(ctx, q, ch, in, pm, dkey)
-			return err
+			return s.store1(ctx, q, ch, in, pm, dkey)
 		}
+		var ev Event
 		err := sp.Savepoint(ctx, func(q store.Queries) error {
 			var err error
 			ev, err = s.store1(ctx, q, ch, in, pm, dkey)
@@ -282,17 +318,10 @@ func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) 
 		if errors.As(err, &dup) {
 			// Rolled back the ticket it would have opened; link the row to
 			// the message stored earlier.
-			ev = Event{}
-			return q.FinishInbound(ctx, in.CompanyID, in.ID, dup.existing, s.now())
+			return Event{}, q.FinishInbound(ctx, in.CompanyID, in.ID, dup.existing, s.now())
 		}
-		return err
-	})
-	var dup errDuplicateNewTicket
-	if errors.As(err, &dup) {
-		// A store without savepoints rolled back the whole transaction.
-		return Event{}, s.store.FinishInbound(ctx, in.CompanyID, in.ID, dup.existing, s.now())
-	}
-	return ev, err
+		return ev, err
+	}, nil
 }
 
 // store1 writes one parsed message inside the transaction.
