@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -54,6 +55,7 @@ func runServe(b *testing.B, e *env, pool [][]byte, workers int) {
 	var bytesIn atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
+	cpu0 := cpuTime()
 	start := time.Now()
 	for s := 0; s < 4; s++ {
 		wg.Add(1)
@@ -88,6 +90,16 @@ func runServe(b *testing.B, e *env, pool [][]byte, workers int) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/el, "msgs/s")
 	b.ReportMetric(float64(bytesIn.Load())/el/(1<<20), "MB/s")
+	// CPU of this process per message: comparable between runs even when
+	// other work on the machine slows the wall clock.
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/msg")
+}
+
+// cpuTime is the user+system CPU this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkIngestMix is end-to-end ingest of the realistic mix
