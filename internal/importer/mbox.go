@@ -18,25 +18,27 @@ func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reade
 	var pw *io.PipeWriter
 	var result chan error
 	pendingBlank := []byte(nil) // a blank line may be the separator before the next "From "
+	// finish ends the current message's bytes; its Accept (fsync, row
+	// commit) goes on while the next message is read.
 	finish := func() {
 		if pw == nil {
 			return
 		}
 		pw.Close()
-		<-result
 		pw = nil
 	}
 	start := func() {
 		n++
 		src := fmt.Sprintf("%s#%d", path, n)
 		pr, w := io.Pipe()
-		pw, result = w, make(chan error, 1)
-		go func() {
+		res := make(chan error, 1)
+		pw, result = w, res
+		im.goAccept(func() {
 			err := im.accept(ctx, src, pr, s)
 			// Unblock the splitter if Accept stopped early (too large...).
 			pr.CloseWithError(errStop)
-			result <- err
-		}()
+			res <- err
+		})
 	}
 	write := func(b []byte) {
 		if pw == nil {
@@ -97,10 +99,10 @@ func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reade
 	}
 	finish()
 	if readErr != nil {
-		s.Failed = append(s.Failed, Failure{fmt.Sprintf("%s#%d", path, n), readErr})
+		im.fail(s, fmt.Sprintf("%s#%d", path, n), readErr)
 	}
 	if n == 0 {
-		s.Failed = append(s.Failed, Failure{path, errors.New("mbox without messages")})
+		im.fail(s, path, errors.New("mbox without messages"))
 	}
 }
 

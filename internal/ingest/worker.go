@@ -60,6 +60,20 @@ func (e permanentError) Unwrap() error { return e.err }
 // Run processes pending inbound rows until ctx ends. Rows left pending by
 // an earlier crash are picked up at once.
 func (s *Service) Run(ctx context.Context, cfg WorkerConfig) error {
+	return s.run(ctx, cfg, nil)
+}
+
+// RunUntilIdle is Run for a batch job (`atende import`): the same workers
+// process rows while input arrives, and return once input is closed and no
+// row is left to claim (rows waiting for a retry later are left pending).
+func (s *Service) RunUntilIdle(ctx context.Context, cfg WorkerConfig, input <-chan struct{}) error {
+	if input == nil {
+		input = make(chan struct{})
+	}
+	return s.run(ctx, cfg, input)
+}
+
+func (s *Service) run(ctx context.Context, cfg WorkerConfig, input <-chan struct{}) error {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
 	}
@@ -80,22 +94,27 @@ func (s *Service) Run(ctx context.Context, cfg WorkerConfig) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.loop(ctx, cfg)
+			s.loop(ctx, cfg, input)
 		}()
 	}
 	wg.Wait()
 	return nil
 }
 
-func (s *Service) loop(ctx context.Context, cfg WorkerConfig) {
+// loop is one worker. With input (RunUntilIdle) it returns when input is
+// closed and a claim finds nothing.
+func (s *Service) loop(ctx context.Context, cfg WorkerConfig, input <-chan struct{}) {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	inputOpen := input != nil
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.wake:
 		case <-t.C:
+		case <-whenOpen(input, inputOpen):
+			inputOpen = false
 		}
 		for ctx.Err() == nil {
 			n, err := s.ProcessPending(ctx, cfg)
@@ -109,8 +128,30 @@ func (s *Service) loop(ctx context.Context, cfg WorkerConfig) {
 			// Another worker may be idle: pass the wake-up on.
 			s.Wake()
 		}
+		if input != nil && !inputOpen {
+			// Input ended before this last look found nothing: done.
+			s.Wake() // let the other workers see it too
+			return
+		}
+		if input != nil {
+			select {
+			case <-input:
+				inputOpen = false
+				t.Reset(0)
+				continue
+			default:
+			}
+		}
 		t.Reset(cfg.Poll)
 	}
+}
+
+// whenOpen is ch while open is true, else nil (a case that never fires).
+func whenOpen(ch <-chan struct{}, open bool) <-chan struct{} {
+	if open {
+		return ch
+	}
+	return nil
 }
 
 // ProcessPending claims one batch and processes it; it returns how many
