@@ -30,6 +30,12 @@ type Acceptor interface {
 	AcceptContent(ctx context.Context, ch *model.Channel, raw io.Reader) (ingest.Result, error)
 }
 
+// OrderedAcceptor, when the Acceptor has it, keeps the messages in file
+// order while their accepts overlap (ingest.Service.AcceptContentInOrder).
+type OrderedAcceptor interface {
+	AcceptContentInOrder(ctx context.Context, ch *model.Channel, raw io.Reader, order ingest.Order) (ingest.Result, error)
+}
+
 var _ Acceptor = (*ingest.Service)(nil)
 
 // Failure is one file or message that could not be imported.
@@ -71,9 +77,10 @@ type Importer struct {
 	// one message at a time). 0 means DefaultConcurrency.
 	Concurrency int
 
-	mu  sync.Mutex // guards the Summary while accepts run
-	sem chan struct{}
-	wg  sync.WaitGroup
+	last chan struct{} // closed once the previous message's row is queued
+	mu   sync.Mutex    // guards the Summary while accepts run
+	sem  chan struct{}
+	wg   sync.WaitGroup
 }
 
 // DefaultConcurrency is Importer.Concurrency's default.
@@ -81,15 +88,30 @@ const DefaultConcurrency = 8
 
 // goAccept runs fn (one message's Accept) on its own goroutine once one of
 // the Concurrency slots is free.
-func (im *Importer) goAccept(fn func()) {
+func (im *Importer) goAccept(fn func(order ingest.Order)) {
 	im.sem <- struct{}{}
 	im.wg.Add(1)
+	prev, next := im.last, make(chan struct{})
+	im.last = next
+	var once sync.Once
+	order := ingest.Order{
+		Wait: func() {
+			if prev != nil {
+				<-prev
+			}
+		},
+		Queued: func() { once.Do(func() { close(next) }) },
+	}
 	go func() {
 		defer func() {
+			// Failed before its row was queued: the next one may go once
+			// the previous one has.
+			order.Wait()
+			order.Queued()
 			<-im.sem
 			im.wg.Done()
 		}()
-		fn()
+		fn(order)
 	}()
 }
 
@@ -112,6 +134,7 @@ func (im *Importer) Import(ctx context.Context, paths []string) *Summary {
 		n = DefaultConcurrency
 	}
 	im.sem = make(chan struct{}, n)
+	im.last = nil
 	defer im.wg.Wait()
 	var files []file
 	var total int64
@@ -216,14 +239,20 @@ func (im *Importer) importFile(ctx context.Context, f file, s *Summary) {
 		im.importMbox(ctx, f.path, br, s)
 		return
 	}
-	im.goAccept(func() {
+	im.goAccept(func(order ingest.Order) {
 		defer fh.Close()
-		im.accept(ctx, f.path, br, s)
+		im.accept(ctx, f.path, br, s, order)
 	})
 }
 
-func (im *Importer) accept(ctx context.Context, src string, r io.Reader, s *Summary) error {
-	res, err := im.Acceptor.AcceptContent(ctx, im.Channel, r)
+func (im *Importer) accept(ctx context.Context, src string, r io.Reader, s *Summary, order ingest.Order) error {
+	var res ingest.Result
+	var err error
+	if oa, ok := im.Acceptor.(OrderedAcceptor); ok {
+		res, err = oa.AcceptContentInOrder(ctx, im.Channel, r, order)
+	} else {
+		res, err = im.Acceptor.AcceptContent(ctx, im.Channel, r)
+	}
 	im.mu.Lock()
 	defer im.mu.Unlock()
 	if err != nil {

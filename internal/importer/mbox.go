@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/atende-helpdesk/atende/internal/ingest"
 )
 
 // importMbox splits an mbox (mboxo/mboxrd: messages start with a "From "
@@ -16,6 +18,9 @@ import (
 func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reader, s *Summary) {
 	n := 0
 	var pw *io.PipeWriter
+	// bw batches the lines of the current message into large pipe writes
+	// (one handoff per 64 KB, not per line).
+	var bw *bufio.Writer
 	var result chan error
 	pendingBlank := []byte(nil) // a blank line may be the separator before the next "From "
 	// finish ends the current message's bytes; its Accept (fsync, row
@@ -24,7 +29,9 @@ func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reade
 		if pw == nil {
 			return
 		}
-		pw.Close()
+		if bw.Flush() == nil {
+			pw.Close()
+		}
 		pw = nil
 	}
 	start := func() {
@@ -33,8 +40,13 @@ func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reade
 		pr, w := io.Pipe()
 		res := make(chan error, 1)
 		pw, result = w, res
-		im.goAccept(func() {
-			err := im.accept(ctx, src, pr, s)
+		if bw == nil {
+			bw = bufio.NewWriterSize(w, 64<<10)
+		} else {
+			bw.Reset(w)
+		}
+		im.goAccept(func(order ingest.Order) {
+			err := im.accept(ctx, src, pr, s, order)
 			// Unblock the splitter if Accept stopped early (too large...).
 			pr.CloseWithError(errStop)
 			res <- err
@@ -44,7 +56,7 @@ func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reade
 		if pw == nil {
 			return
 		}
-		if _, err := pw.Write(b); err != nil {
+		if _, err := bw.Write(b); err != nil {
 			// Accept gave up on this message; skip the rest of it.
 			pw = nil
 			<-result

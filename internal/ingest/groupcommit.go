@@ -34,10 +34,16 @@ type commitReq struct {
 // maxBatch bounds one transaction.
 const maxBatch = 256
 
-func (g *groupCommit) insert(ctx context.Context, in *model.Inbound) (dup bool, err error) {
+// insert queues in and waits for its commit; queued, when set, is called
+// once the row has its place in the queue (rows are inserted in queue
+// order).
+func (g *groupCommit) insert(ctx context.Context, in *model.Inbound, queued func()) (dup bool, err error) {
 	req := &commitReq{in: in, done: make(chan struct{})}
 	g.mu.Lock()
 	g.queue = append(g.queue, req)
+	if queued != nil {
+		queued()
+	}
 	if g.running {
 		g.mu.Unlock()
 		<-req.done
