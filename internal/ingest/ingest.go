@@ -54,8 +54,10 @@ func New(st store.Store, blobs blob.Store, clk clock.Clock, log *slog.Logger, cf
 	if cfg.MaxSize <= 0 {
 		cfg.MaxSize = DefaultMaxSize
 	}
-	return &Service{store: st, blobs: blobs, log: log, maxSize: cfg.MaxSize, now: clk.Now, wake: make(chan struct{}, 1),
-		rows: &groupCommit{st: st}, stores: &storeCommit{st: st, maxBatch: 32}, authID: cfg.AuthServID}
+	s := &Service{store: st, blobs: blobs, log: log, maxSize: cfg.MaxSize, now: clk.Now, wake: make(chan struct{}, 1),
+		stores: &storeCommit{st: st, maxBatch: 16}, authID: cfg.AuthServID}
+	s.rows = &groupCommit{sc: s.stores}
+	return s
 }
 
 // MaxSize is the largest raw message Accept takes.

@@ -31,12 +31,16 @@ import (
 type storeCommit struct {
 	st      store.Store
 	mu      sync.Mutex
+	accepts []*storeReq // inbound rows of Accept: they go first
 	queue   []*storeReq
 	running bool
 	// maxBatch bounds one transaction, so the accept group commit waiting
 	// for the same writer waits for at most that much work.
 	maxBatch int
 }
+
+// maxAccepts bounds the inbound rows in one transaction.
+const maxAccepts = 256
 
 type storeReq struct {
 	fn   func(ctx context.Context, q store.Queries) error
@@ -58,9 +62,21 @@ func (r *storeReq) call(ctx context.Context, q store.Queries) (err error) {
 // submit queues fn; done gets its result once the transaction that ran
 // it committed (or failed).
 func (g *storeCommit) submit(ctx context.Context, fn func(ctx context.Context, q store.Queries) error, done func(error)) {
-	req := &storeReq{fn: fn, done: done}
+	g.enqueue(ctx, &storeReq{fn: fn, done: done}, false, nil)
+}
+
+// enqueue adds req (to the accepts, ahead of the processing writes, when
+// accept is set) and calls queued, if set, once it has its place.
+func (g *storeCommit) enqueue(ctx context.Context, req *storeReq, accept bool, queued func()) {
 	g.mu.Lock()
-	g.queue = append(g.queue, req)
+	if accept {
+		g.accepts = append(g.accepts, req)
+	} else {
+		g.queue = append(g.queue, req)
+	}
+	if queued != nil {
+		queued()
+	}
 	if !g.running {
 		g.running = true
 		go g.loop(context.WithoutCancel(ctx))
@@ -71,13 +87,18 @@ func (g *storeCommit) submit(ctx context.Context, fn func(ctx context.Context, q
 func (g *storeCommit) loop(ctx context.Context) {
 	for {
 		g.mu.Lock()
-		if len(g.queue) == 0 {
+		if len(g.queue) == 0 && len(g.accepts) == 0 {
 			g.running = false
 			g.mu.Unlock()
 			return
 		}
+		// Accepts first (a sender waits to be acknowledged), then up to
+		// maxBatch messages' writes.
+		a := min(len(g.accepts), maxAccepts)
+		batch := append([]*storeReq(nil), g.accepts[:a]...)
+		g.accepts = g.accepts[a:]
 		n := min(len(g.queue), g.maxBatch)
-		batch := g.queue[:n:n]
+		batch = append(batch, g.queue[:n]...)
 		g.queue = g.queue[n:]
 		g.mu.Unlock()
 		g.commit(ctx, batch)

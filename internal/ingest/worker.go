@@ -321,6 +321,12 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound) (func(context.C
 	// One read of the raw message: the parser reads it and the dedupe key
 	// is hashed from the same bytes (dedupeTee).
 	tee := newDedupeTee()
+	keyed := false
+	defer func() {
+		if !keyed {
+			tee.Abort(errRestart) // error or panic before the key: end its goroutine
+		}
+	}()
 	pm, err := s.parse(ctx, in.RawKey, tee, mailparse.Options{
 		AttachmentURL: cidURL,
 		Sink: func(meta mailparse.Attachment, r io.Reader) (string, int64, error) {
@@ -332,10 +338,10 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound) (func(context.C
 		},
 	})
 	if err != nil {
-		tee.Abort(err)
 		// Only reading the stored bytes can fail: worth a retry.
 		return nil, fmt.Errorf("parse: %w", err)
 	}
+	keyed = true
 	dkey, err := tee.Key()
 	if err != nil {
 		return nil, fmt.Errorf("dedupe key: %w", err)
