@@ -60,19 +60,21 @@ func importCmd(ctx context.Context, args []string, sys IO) error {
 				percent(done, total), s.Imported, s.Duplicates, len(s.Failed))
 		}
 	}
+	// The same worker pool as `serve` turns the stored mail into tickets
+	// while the import goes on; it stops once the import is done and no
+	// row is left.
+	input := make(chan struct{})
+	workers := make(chan error, 1)
+	go func() {
+		workers <- svc.RunUntilIdle(ctx, ingest.WorkerConfig{Workers: cfg.Workers, Poll: 200 * time.Millisecond}, input)
+	}()
 	sum := im.Import(ctx, paths)
 	if im.Progress != nil {
 		fmt.Fprintln(sys.Err)
 	}
-	// Turn the stored mail into tickets now (a running server would too).
-	for ctx.Err() == nil {
-		n, err := svc.ProcessPending(ctx, ingest.WorkerConfig{Batch: 64})
-		if err != nil {
-			return fmt.Errorf("process imported mail: %w", err)
-		}
-		if n == 0 {
-			break
-		}
+	close(input)
+	if err := <-workers; err != nil {
+		return fmt.Errorf("process imported mail: %w", err)
 	}
 	var parseFailed []string
 	for _, a := range sum.Inbound {

@@ -22,7 +22,11 @@ func TestImportChild(t *testing.T) {
 	if args == "" {
 		t.Skip("helper process for BenchmarkImportRSS")
 	}
-	code := Run(context.Background(), strings.Split(args, "\x1f"), IO{Out: io.Discard, Err: os.Stderr, Getenv: func(string) string { return "" }})
+	var out io.Writer = io.Discard
+	if os.Getenv("ATENDE_IMPORT_CHILD_OUT") != "" {
+		out = os.Stdout
+	}
+	code := Run(context.Background(), strings.Split(args, "\x1f"), IO{Out: out, Err: os.Stderr, Getenv: func(string) string { return "" }})
 	if code != 0 {
 		t.Fatalf("import exit %d", code)
 	}

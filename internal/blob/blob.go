@@ -10,6 +10,7 @@
 package blob
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -115,7 +116,13 @@ func (s *FS) Put(ctx context.Context, r io.Reader, max int64) (string, int64, er
 	if max > 0 {
 		src = io.LimitReader(src, max+1)
 	}
-	n, err := io.Copy(io.MultiWriter(tmp, h), src)
+	// Buffered: a source that yields a line per Read (an mbox being split,
+	// an SMTP DATA stream) must not cost a write syscall per line.
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	n, err := io.Copy(io.MultiWriter(bw, h), src)
+	if err == nil {
+		err = bw.Flush()
+	}
 	if err != nil {
 		return "", 0, fmt.Errorf("blob: write: %w", err)
 	}

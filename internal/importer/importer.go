@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -27,6 +28,12 @@ import (
 // Acceptor is the part of ingest.Service the importer uses.
 type Acceptor interface {
 	AcceptContent(ctx context.Context, ch *model.Channel, raw io.Reader) (ingest.Result, error)
+}
+
+// OrderedAcceptor, when the Acceptor has it, keeps the messages in file
+// order while their accepts overlap (ingest.Service.AcceptContentInOrder).
+type OrderedAcceptor interface {
+	AcceptContentInOrder(ctx context.Context, ch *model.Channel, raw io.Reader, order ingest.Order) (ingest.Result, error)
 }
 
 var _ Acceptor = (*ingest.Service)(nil)
@@ -65,6 +72,53 @@ type Importer struct {
 	Acceptor Acceptor
 	Channel  *model.Channel
 	Progress Progress // optional
+	// Concurrency is how many messages may be in Accept at once (their
+	// fsyncs and row commits overlap; the bytes are still read in order,
+	// one message at a time). 0 means DefaultConcurrency.
+	Concurrency int
+
+	last chan struct{} // closed once the previous message's row is queued
+	mu   sync.Mutex    // guards the Summary while accepts run
+	sem  chan struct{}
+	wg   sync.WaitGroup
+}
+
+// DefaultConcurrency is Importer.Concurrency's default.
+const DefaultConcurrency = 8
+
+// goAccept runs fn (one message's Accept) on its own goroutine once one of
+// the Concurrency slots is free.
+func (im *Importer) goAccept(fn func(order ingest.Order)) {
+	im.sem <- struct{}{}
+	im.wg.Add(1)
+	prev, next := im.last, make(chan struct{})
+	im.last = next
+	var once sync.Once
+	order := ingest.Order{
+		Wait: func() {
+			if prev != nil {
+				<-prev
+			}
+		},
+		Queued: func() { once.Do(func() { close(next) }) },
+	}
+	go func() {
+		defer func() {
+			// Failed before its row was queued: the next one may go once
+			// the previous one has.
+			order.Wait()
+			order.Queued()
+			<-im.sem
+			im.wg.Done()
+		}()
+		fn(order)
+	}()
+}
+
+func (im *Importer) fail(s *Summary, src string, err error) {
+	im.mu.Lock()
+	s.Failed = append(s.Failed, Failure{src, err})
+	im.mu.Unlock()
 }
 
 type file struct {
@@ -75,6 +129,13 @@ type file struct {
 // Import walks paths (files or directories) and imports every message.
 func (im *Importer) Import(ctx context.Context, paths []string) *Summary {
 	s := &Summary{}
+	n := im.Concurrency
+	if n <= 0 {
+		n = DefaultConcurrency
+	}
+	im.sem = make(chan struct{}, n)
+	im.last = nil
+	defer im.wg.Wait()
 	var files []file
 	var total int64
 	for _, p := range paths {
@@ -91,15 +152,18 @@ func (im *Importer) Import(ctx context.Context, paths []string) *Summary {
 	var done int64
 	for _, f := range files {
 		if ctx.Err() != nil {
-			s.Failed = append(s.Failed, Failure{f.path, ctx.Err()})
+			im.fail(s, f.path, ctx.Err())
 			break
 		}
 		im.importFile(ctx, f, s)
 		done += f.size
 		if im.Progress != nil {
+			im.mu.Lock()
 			im.Progress(done, total, s)
+			im.mu.Unlock()
 		}
 	}
+	im.wg.Wait()
 	return s
 }
 
@@ -151,33 +215,46 @@ func isMaildir(dir string) bool {
 }
 
 func (im *Importer) importFile(ctx context.Context, f file, s *Summary) {
-	fail := func(src string, err error) { s.Failed = append(s.Failed, Failure{src, err}) }
 	if f.size == 0 {
-		fail(f.path, errors.New("empty file (0 bytes)"))
+		im.fail(s, f.path, errors.New("empty file (0 bytes)"))
 		return
 	}
 	fh, err := os.Open(f.path)
 	if err != nil {
-		fail(f.path, err)
+		im.fail(s, f.path, err)
 		return
 	}
-	defer fh.Close()
 	br := bufio.NewReaderSize(fh, 64<<10)
 	head, _ := br.Peek(4096)
 	if err := ingest.Sniff(head); err != nil {
-		fail(f.path, err)
+		fh.Close()
+		im.fail(s, f.path, err)
 		return
 	}
+	im.mu.Lock()
 	s.Bytes += f.size
+	im.mu.Unlock()
 	if bytes.HasPrefix(head, []byte("From ")) {
+		defer fh.Close()
 		im.importMbox(ctx, f.path, br, s)
 		return
 	}
-	im.accept(ctx, f.path, br, s)
+	im.goAccept(func(order ingest.Order) {
+		defer fh.Close()
+		im.accept(ctx, f.path, br, s, order)
+	})
 }
 
-func (im *Importer) accept(ctx context.Context, src string, r io.Reader, s *Summary) error {
-	res, err := im.Acceptor.AcceptContent(ctx, im.Channel, r)
+func (im *Importer) accept(ctx context.Context, src string, r io.Reader, s *Summary, order ingest.Order) error {
+	var res ingest.Result
+	var err error
+	if oa, ok := im.Acceptor.(OrderedAcceptor); ok {
+		res, err = oa.AcceptContentInOrder(ctx, im.Channel, r, order)
+	} else {
+		res, err = im.Acceptor.AcceptContent(ctx, im.Channel, r)
+	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
 	if err != nil {
 		s.Failed = append(s.Failed, Failure{src, unwrapIngest(err)})
 		return err

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/atende-helpdesk/atende/internal/ingest"
 )
 
 // importMbox splits an mbox (mboxo/mboxrd: messages start with a "From "
@@ -16,33 +18,45 @@ import (
 func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reader, s *Summary) {
 	n := 0
 	var pw *io.PipeWriter
+	// bw batches the lines of the current message into large pipe writes
+	// (one handoff per 64 KB, not per line).
+	var bw *bufio.Writer
 	var result chan error
 	pendingBlank := []byte(nil) // a blank line may be the separator before the next "From "
+	// finish ends the current message's bytes; its Accept (fsync, row
+	// commit) goes on while the next message is read.
 	finish := func() {
 		if pw == nil {
 			return
 		}
-		pw.Close()
-		<-result
+		if bw.Flush() == nil {
+			pw.Close()
+		}
 		pw = nil
 	}
 	start := func() {
 		n++
 		src := fmt.Sprintf("%s#%d", path, n)
 		pr, w := io.Pipe()
-		pw, result = w, make(chan error, 1)
-		go func() {
-			err := im.accept(ctx, src, pr, s)
+		res := make(chan error, 1)
+		pw, result = w, res
+		if bw == nil {
+			bw = bufio.NewWriterSize(w, 64<<10)
+		} else {
+			bw.Reset(w)
+		}
+		im.goAccept(func(order ingest.Order) {
+			err := im.accept(ctx, src, pr, s, order)
 			// Unblock the splitter if Accept stopped early (too large...).
 			pr.CloseWithError(errStop)
-			result <- err
-		}()
+			res <- err
+		})
 	}
 	write := func(b []byte) {
 		if pw == nil {
 			return
 		}
-		if _, err := pw.Write(b); err != nil {
+		if _, err := bw.Write(b); err != nil {
 			// Accept gave up on this message; skip the rest of it.
 			pw = nil
 			<-result
@@ -97,10 +111,10 @@ func (im *Importer) importMbox(ctx context.Context, path string, br *bufio.Reade
 	}
 	finish()
 	if readErr != nil {
-		s.Failed = append(s.Failed, Failure{fmt.Sprintf("%s#%d", path, n), readErr})
+		im.fail(s, fmt.Sprintf("%s#%d", path, n), readErr)
 	}
 	if n == 0 {
-		s.Failed = append(s.Failed, Failure{path, errors.New("mbox without messages")})
+		im.fail(s, path, errors.New("mbox without messages"))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"sort"
 	"strings"
@@ -83,31 +84,96 @@ func DedupeKey(r io.Reader) (string, error) {
 	}
 	h.Write([]byte("\n--body--\n"))
 	// Body: normalize CRLF to LF so relays that rewrite line endings match.
-	var prevCR bool
-	buf := make([]byte, 32<<10)
-	out := make([]byte, 0, 32<<10)
-	for {
-		n, err := br.Read(buf)
-		out = out[:0]
-		for _, c := range buf[:n] {
-			if prevCR && c != '\n' {
-				out = append(out, '\r')
-			}
-			prevCR = c == '\r'
-			if !prevCR {
-				out = append(out, c)
-			}
-		}
-		h.Write(out)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", err
-		}
+	n := crlfWriter{h: h}
+	if _, err := br.WriteTo(&n); err != nil {
+		return "", err
 	}
-	if prevCR {
+	if n.prevCR {
 		h.Write([]byte{'\r'})
 	}
 	return "c1:" + hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// crlfWriter writes to h what it is given with every CR that ends a line
+// (CR LF) dropped, also across writes.
+type crlfWriter struct {
+	h      io.Writer
+	prevCR bool // the last write ended in a CR not yet written
+}
+
+func (w *crlfWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if w.prevCR && n > 0 {
+		if p[0] != '\n' {
+			w.h.Write([]byte{'\r'})
+		}
+		w.prevCR = false
+	}
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\r')
+		if i < 0 {
+			w.h.Write(p)
+			break
+		}
+		w.h.Write(p[:i])
+		if i+1 == len(p) {
+			w.prevCR = true
+			break
+		}
+		if p[i+1] != '\n' {
+			w.h.Write([]byte{'\r'})
+		}
+		p = p[i+1:]
+	}
+	return n, nil
+}
+
+// dedupeTee computes DedupeKey of the bytes written to it, on its own
+// goroutine, so the key comes out of the one read of the raw message that
+// parsing does instead of a second full read.
+type dedupeTee struct {
+	pw  *io.PipeWriter
+	res chan dedupeResult
+}
+
+type dedupeResult struct {
+	key string
+	err error
+}
+
+func newDedupeTee() *dedupeTee {
+	pr, pw := io.Pipe()
+	t := &dedupeTee{pw: pw, res: make(chan dedupeResult, 1)}
+	go func() {
+		key, err := DedupeKey(pr)
+		if err == nil {
+			_, err = io.Copy(io.Discard, pr) // DedupeKey reads to EOF; never blocks the writer
+		}
+		pr.CloseWithError(err)
+		t.res <- dedupeResult{key, err}
+	}()
+	return t
+}
+
+func (t *dedupeTee) Write(p []byte) (int, error) { return t.pw.Write(p) }
+
+// Key ends the input and returns the key.
+func (t *dedupeTee) Key() (string, error) {
+	t.pw.Close()
+	r := <-t.res
+	return r.key, r.err
+}
+
+// Abort ends the input with err (the key is not wanted).
+func (t *dedupeTee) Abort(err error) {
+	t.pw.CloseWithError(err)
+	<-t.res
+}
+
+// restart drops what was written so far and starts a new key.
+func (t *dedupeTee) restart() {
+	t.Abort(errRestart)
+	*t = *newDedupeTee()
+}
+
+var errRestart = errors.New("dedupe key restarted")

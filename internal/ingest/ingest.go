@@ -36,6 +36,7 @@ type Service struct {
 	now     func() time.Time
 	wake    chan struct{}
 	rows    *groupCommit
+	stores  *storeCommit
 	authID  string
 }
 
@@ -53,8 +54,10 @@ func New(st store.Store, blobs blob.Store, clk clock.Clock, log *slog.Logger, cf
 	if cfg.MaxSize <= 0 {
 		cfg.MaxSize = DefaultMaxSize
 	}
-	return &Service{store: st, blobs: blobs, log: log, maxSize: cfg.MaxSize, now: clk.Now, wake: make(chan struct{}, 1),
-		rows: &groupCommit{st: st}, authID: cfg.AuthServID}
+	s := &Service{store: st, blobs: blobs, log: log, maxSize: cfg.MaxSize, now: clk.Now, wake: make(chan struct{}, 1),
+		stores: &storeCommit{st: st, maxBatch: 16}, authID: cfg.AuthServID}
+	s.rows = &groupCommit{sc: s.stores}
+	return s
 }
 
 // MaxSize is the largest raw message Accept takes.
@@ -76,17 +79,34 @@ func (s *Service) Accept(ctx context.Context, ch *model.Channel, sourceKey strin
 	if sourceKey == "" {
 		return Result{}, fmt.Errorf("ingest: accept: empty source key")
 	}
-	return s.accept(ctx, ch, func(string) string { return sourceKey }, raw)
+	return s.accept(ctx, ch, func(string) string { return sourceKey }, raw, nil)
 }
 
 // AcceptContent is Accept for sources without a stable identity of their
 // own (imported files): the source key is derived from the bytes, so
 // importing the same message twice reports Duplicate.
 func (s *Service) AcceptContent(ctx context.Context, ch *model.Channel, raw io.Reader) (Result, error) {
-	return s.accept(ctx, ch, func(rawKey string) string { return "content:" + rawKey }, raw)
+	return s.accept(ctx, ch, func(rawKey string) string { return "content:" + rawKey }, raw, nil)
 }
 
-func (s *Service) accept(ctx context.Context, ch *model.Channel, keyOf func(rawKey string) string, raw io.Reader) (Result, error) {
+// Order lets a caller run several AcceptContent calls at once and still get
+// the rows (so the tickets) in the order it started them: once the bytes
+// are stored, Wait returns when the previous call's row is queued; Queued
+// is called when this call's row is. Wait is not called when storing the
+// bytes failed; the caller then calls Wait and Queued itself.
+type Order struct {
+	Wait   func()
+	Queued func()
+}
+
+// AcceptContentInOrder is AcceptContent with an Order (`atende import`:
+// the blob writes and fsyncs of several messages overlap, the messages
+// still become tickets in mailbox order).
+func (s *Service) AcceptContentInOrder(ctx context.Context, ch *model.Channel, raw io.Reader, order Order) (Result, error) {
+	return s.accept(ctx, ch, func(rawKey string) string { return "content:" + rawKey }, raw, &order)
+}
+
+func (s *Service) accept(ctx context.Context, ch *model.Channel, keyOf func(rawKey string) string, raw io.Reader, order *Order) (Result, error) {
 	key, size, err := s.blobs.Put(ctx, raw, s.maxSize)
 	if errors.Is(err, blob.ErrTooLarge) {
 		return Result{}, fmt.Errorf("ingest: %w: over the %s limit", ErrTooLarge, HumanSize(s.maxSize))
@@ -99,7 +119,12 @@ func (s *Service) accept(ctx context.Context, ch *model.Channel, keyOf func(rawK
 	}
 	sourceKey := keyOf(key)
 	in := &model.Inbound{CompanyID: ch.CompanyID, ChannelID: ch.ID, SourceKey: sourceKey, RawKey: key, Size: size, ReceivedAt: s.now()}
-	dup, err := s.rows.insert(ctx, in)
+	var queued func()
+	if order != nil {
+		order.Wait()
+		queued = order.Queued
+	}
+	dup, err := s.rows.insert(ctx, in, queued)
 	if dup {
 		return Result{InboundID: in.ID, Size: in.Size, RawKey: in.RawKey, Duplicate: true}, nil
 	}

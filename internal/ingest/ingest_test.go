@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -249,4 +250,30 @@ func TestPendingRowsProcessedAfterRestart(t *testing.T) {
 	if _, msgs := e.counts(t); msgs != 5 {
 		t.Fatalf("messages = %d, want 5", msgs)
 	}
+}
+
+// TestRunUntilIdle: the batch-job form of the worker pool (`atende
+// import`) processes rows accepted while it runs and returns once the
+// input is closed and nothing is left.
+func TestRunUntilIdle(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		input := make(chan struct{})
+		done := make(chan error, 1)
+		go func() { done <- e.svc.RunUntilIdle(ctx, ingest.WorkerConfig{Workers: 2, Poll: time.Hour}, input) }()
+		for i := 0; i < 40; i++ {
+			e.accept(t, fmt.Sprintf("idle:%d", i), mail(fmt.Sprintf("c%d@example.com", i), "S", fmt.Sprintf("idle-%d@x", i), "", "corpo"))
+		}
+		close(input)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatal("RunUntilIdle did not return")
+		}
+		if _, msgs := e.counts(t); msgs != 40 {
+			t.Fatalf("messages = %d, want 40", msgs)
+		}
+	})
 }

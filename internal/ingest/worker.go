@@ -69,6 +69,20 @@ func (e permanentError) Unwrap() error { return e.err }
 // Run processes pending inbound rows until ctx ends. Rows left pending by
 // an earlier crash are picked up at once.
 func (s *Service) Run(ctx context.Context, cfg WorkerConfig) error {
+	return s.run(ctx, cfg, nil)
+}
+
+// RunUntilIdle is Run for a batch job (`atende import`): the same workers
+// process rows while input arrives, and return once input is closed and no
+// row is left to claim (rows waiting for a retry later are left pending).
+func (s *Service) RunUntilIdle(ctx context.Context, cfg WorkerConfig, input <-chan struct{}) error {
+	if input == nil {
+		input = make(chan struct{})
+	}
+	return s.run(ctx, cfg, input)
+}
+
+func (s *Service) run(ctx context.Context, cfg WorkerConfig, input <-chan struct{}) error {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
 	}
@@ -89,22 +103,27 @@ func (s *Service) Run(ctx context.Context, cfg WorkerConfig) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.loop(ctx, cfg)
+			s.loop(ctx, cfg, input)
 		}()
 	}
 	wg.Wait()
 	return nil
 }
 
-func (s *Service) loop(ctx context.Context, cfg WorkerConfig) {
+// loop is one worker. With input (RunUntilIdle) it returns when input is
+// closed and a claim finds nothing.
+func (s *Service) loop(ctx context.Context, cfg WorkerConfig, input <-chan struct{}) {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	inputOpen := input != nil
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-s.wake:
 		case <-t.C:
+		case <-whenOpen(input, inputOpen):
+			inputOpen = false
 		}
 		for ctx.Err() == nil {
 			n, err := s.ProcessPending(ctx, cfg)
@@ -118,8 +137,30 @@ func (s *Service) loop(ctx context.Context, cfg WorkerConfig) {
 			// Another worker may be idle: pass the wake-up on.
 			s.Wake()
 		}
+		if input != nil && !inputOpen {
+			// Input ended before this last look found nothing: done.
+			s.Wake() // let the other workers see it too
+			return
+		}
+		if input != nil {
+			select {
+			case <-input:
+				inputOpen = false
+				t.Reset(0)
+				continue
+			default:
+			}
+		}
 		t.Reset(cfg.Poll)
 	}
+}
+
+// whenOpen is ch while open is true, else nil (a case that never fires).
+func whenOpen(ch <-chan struct{}, open bool) <-chan struct{} {
+	if open {
+		return ch
+	}
+	return nil
 }
 
 // ProcessPending claims one batch and processes it; it returns how many
@@ -151,18 +192,28 @@ func (s *Service) ProcessPending(ctx context.Context, cfg WorkerConfig) (int, er
 		context.AfterFunc(work, func() { t.Stop() })
 	})
 	defer cancelLater()
+	// Each row is parsed here and its writes are queued (storeCommit);
+	// the next row is parsed while they commit. Return once all of this
+	// batch's rows are stored or failed.
+	var wg sync.WaitGroup
 	for _, in := range rows {
 		if work.Err() != nil {
-			return len(rows), nil // the lease returns the rest to the queue
+			break // the lease returns the rest to the queue
 		}
-		s.processOne(work, cfg, in)
+		wg.Add(1)
+		s.safeProcess(work, in, func(ev Event, err error) {
+			defer wg.Done()
+			s.finishOne(work, cfg, in, ev, err)
+		})
 	}
+	wg.Wait()
 	return len(rows), nil
 }
 
-func (s *Service) processOne(ctx context.Context, cfg WorkerConfig, in model.Inbound) {
+// finishOne reports a processed row: the event to the notifier, or the
+// failure to the queue (retry with backoff, or failed for good).
+func (s *Service) finishOne(ctx context.Context, cfg WorkerConfig, in model.Inbound, ev Event, err error) {
 	log := s.log.With("inbound", in.ID, "company", in.CompanyID, "channel", in.ChannelID)
-	ev, err := s.safeProcess(ctx, in)
 	if err == nil {
 		if cfg.Notifier != nil && ev.TicketID != 0 {
 			cfg.Notifier.MessageStored(ctx, ev)
@@ -197,26 +248,57 @@ func backoff(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// safeProcess turns a panic in parsing into a permanent error for this
-// row instead of a crashed process.
-func (s *Service) safeProcess(ctx context.Context, in model.Inbound) (ev Event, err error) {
+// safeProcess parses the row and queues its writes; finish is called
+// exactly once, when the writes committed or the row failed. A panic in
+// parsing becomes a permanent error for this row instead of a crashed
+// process.
+func (s *Service) safeProcess(ctx context.Context, in model.Inbound, finish func(Event, error)) {
+	write, err := s.safePrepare(ctx, in)
+	if err != nil {
+		finish(Event{}, err)
+		return
+	}
+	var ev Event
+	s.stores.submit(ctx, func(ctx context.Context, q store.Queries) error {
+		var err error
+		ev, err = write(ctx, q)
+		return err
+	}, func(err error) {
+		var dup errDuplicateNewTicket
+		if errors.As(err, &dup) {
+			// A store without savepoints rolled back the whole transaction.
+			err = s.store.FinishInbound(context.WithoutCancel(ctx), in.CompanyID, in.ID, dup.existing, s.now())
+			ev = Event{}
+		}
+		if err != nil {
+			ev = Event{}
+		}
+		finish(ev, err)
+	})
+}
+
+func (s *Service) safePrepare(ctx context.Context, in model.Inbound) (write func(context.Context, store.Queries) (Event, error), err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = permanentError{fmt.Errorf("panic while processing: %v\n%s", p, debug.Stack())}
 		}
 	}()
-	return s.process(ctx, in)
+	return s.prepare(ctx, in)
 }
 
 // parse reads the stored raw message. The parser fails only when the bytes
 // cannot be read; a panic in it (a bug) still yields a readable partial
 // message (mailparse.Fallback), so a customer's mail is never hidden behind
 // a failed row.
-func (s *Service) parse(ctx context.Context, rawKey string, opts mailparse.Options) (pm *mailparse.Message, err error) {
+// It also returns the SHA-256 of every byte read, to check the content
+// against its key.
+func (s *Service) parse(ctx context.Context, rawKey string, tee *dedupeTee, opts mailparse.Options) (pm *mailparse.Message, sum []byte, err error) {
 	rc, err := s.blobs.Open(ctx, rawKey)
 	if err != nil {
-		return nil, fmt.Errorf("open raw message: %w", err)
+		return nil, nil, fmt.Errorf("open raw message: %w", err)
 	}
+	h := sha256.New()
+	src := io.TeeReader(rc, io.MultiWriter(tee, h))
 	var crash any
 	func() {
 		defer func() {
@@ -224,52 +306,54 @@ func (s *Service) parse(ctx context.Context, rawKey string, opts mailparse.Optio
 				s.log.Error("ingest: parser panic; message stored as partially read", "raw", rawKey, "panic", crash, "stack", string(debug.Stack()))
 			}
 		}()
-		pm, err = mailparse.Parse(rc, opts)
+		pm, err = mailparse.Parse(src, opts)
 	}()
+	if err == nil && crash == nil {
+		// The parser may stop before the end (limits); the key covers all.
+		_, err = io.Copy(io.Discard, src)
+	}
 	rc.Close()
 	if crash == nil {
-		return pm, err
+		return pm, h.Sum(nil), err
 	}
 	rc, err = s.blobs.Open(ctx, rawKey)
 	if err != nil {
-		return nil, fmt.Errorf("open raw message: %w", err)
+		return nil, nil, fmt.Errorf("open raw message: %w", err)
 	}
 	defer rc.Close()
-	return mailparse.Fallback(rc, fmt.Sprint(crash)), nil
+	// The tee saw only part of the bytes: hash them again from the start.
+	tee.restart()
+	h.Reset()
+	src = io.TeeReader(rc, io.MultiWriter(tee, h))
+	pm = mailparse.Fallback(src, fmt.Sprint(crash))
+	if _, err := io.Copy(io.Discard, src); err != nil {
+		return nil, nil, fmt.Errorf("read raw message: %w", err)
+	}
+	return pm, h.Sum(nil), nil
 }
 
 // cidURL is where the UI serves an inline part, relative to the
 // message's body URL (…/messages/{id}/body → …/messages/{id}/cid/{cid}).
 func cidURL(cid string) string { return "cid/" + url.PathEscape(cid) }
 
-func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) {
+// prepare reads and parses the row's raw message (storing its
+// attachments) and returns the writes that turn it into a ticket message.
+func (s *Service) prepare(ctx context.Context, in model.Inbound) (func(context.Context, store.Queries) (Event, error), error) {
 	ch, err := s.store.GetChannel(ctx, in.CompanyID, in.ChannelID)
 	if err != nil {
-		return Event{}, fmt.Errorf("load channel: %w", err)
-	}
-	rc, err := s.blobs.Open(ctx, in.RawKey)
-	if errors.Is(err, blob.ErrNotFound) {
-		return s.unavailable(ctx, in, "missing")
-	}
-	if err != nil {
-		return Event{}, fmt.Errorf("open raw message: %w", err)
-	}
-	// The key is the content's hash: a blob damaged on disk is caught here.
-	sum := sha256.New()
-	tee := io.TeeReader(rc, sum)
-	dkey, err := DedupeKey(tee)
-	if err == nil {
-		_, err = io.Copy(io.Discard, tee)
-	}
-	rc.Close()
-	if err != nil {
-		return Event{}, fmt.Errorf("dedupe key: %w", err)
-	}
-	if got := "sha256/" + hex.EncodeToString(sum.Sum(nil)); got != in.RawKey && strings.HasPrefix(in.RawKey, "sha256/") {
-		return s.unavailable(ctx, in, "damaged")
+		return nil, fmt.Errorf("load channel: %w", err)
 	}
 	var sinkErr error
-	pm, err := s.parse(ctx, in.RawKey, mailparse.Options{
+	// One read of the raw message: the parser reads it and the dedupe key
+	// is hashed from the same bytes (dedupeTee).
+	tee := newDedupeTee()
+	keyed := false
+	defer func() {
+		if !keyed {
+			tee.Abort(errRestart) // error or panic before the key: end its goroutine
+		}
+	}()
+	pm, sum, err := s.parse(ctx, in.RawKey, tee, mailparse.Options{
 		AttachmentURL: cidURL,
 		Sink: func(meta mailparse.Attachment, r io.Reader) (string, int64, error) {
 			key, n, err := s.blobs.Put(ctx, r, 0)
@@ -279,27 +363,45 @@ func (s *Service) process(ctx context.Context, in model.Inbound) (Event, error) 
 			return key, n, err
 		},
 	})
+	if errors.Is(err, blob.ErrNotFound) {
+		return s.unavailable(ctx, in, "missing")
+	}
 	if err != nil {
 		// Only reading the stored bytes can fail: worth a retry.
-		return Event{}, fmt.Errorf("parse: %w", err)
+		return nil, fmt.Errorf("parse: %w", err)
+	}
+	// The key is the content's hash: a blob damaged on disk is caught here.
+	if got := "sha256/" + hex.EncodeToString(sum); got != in.RawKey && strings.HasPrefix(in.RawKey, "sha256/") {
+		return s.unavailable(ctx, in, "damaged")
+	}
+	keyed = true
+	dkey, err := tee.Key()
+	if err != nil {
+		return nil, fmt.Errorf("dedupe key: %w", err)
 	}
 	if sinkErr != nil {
-		return Event{}, fmt.Errorf("store attachment: %w", sinkErr)
+		return nil, fmt.Errorf("store attachment: %w", sinkErr)
 	}
 
-	var ev Event
-	err = s.store.Tx(ctx, func(q store.Queries) error {
-		var err error
-		ev, err = s.store1(ctx, q, ch, in, pm, dkey)
-		return err
-	})
-	var dup errDuplicateNewTicket
-	if errors.As(err, &dup) {
-		// Rolled back the ticket it would have opened; link the row to the
-		// message stored earlier.
-		return Event{}, s.store.FinishInbound(ctx, in.CompanyID, in.ID, dup.existing, s.now())
-	}
-	return ev, err
+	return func(ctx context.Context, q store.Queries) (Event, error) {
+		sp, ok := q.(store.Savepointer)
+		if !ok {
+			return s.store1(ctx, q, ch, in, pm, dkey)
+		}
+		var ev Event
+		err := sp.Savepoint(ctx, func(q store.Queries) error {
+			var err error
+			ev, err = s.store1(ctx, q, ch, in, pm, dkey)
+			return err
+		})
+		var dup errDuplicateNewTicket
+		if errors.As(err, &dup) {
+			// Rolled back the ticket it would have opened; link the row to
+			// the message stored earlier.
+			return Event{}, q.FinishInbound(ctx, in.CompanyID, in.ID, dup.existing, s.now())
+		}
+		return ev, err
+	}, nil
 }
 
 // store1 writes one parsed message inside the transaction.
@@ -494,7 +596,7 @@ const NoticeBlobUnavailable = "blob_unavailable"
 // the blob store into a ticket message saying so ("mensagem original
 // indisponível") and an admin notice, instead of retrying it for hours: no
 // retry can bring the bytes back.
-func (s *Service) unavailable(ctx context.Context, in model.Inbound, why string) (Event, error) {
+func (s *Service) unavailable(ctx context.Context, in model.Inbound, why string) (func(context.Context, store.Queries) (Event, error), error) {
 	s.log.Error("ingest: the raw mail is "+why+" in the blob store; stored as an unavailable message", "inbound", in.ID, "raw", in.RawKey)
 	raw := fmt.Sprintf("From: =?utf-8?q?remetente_desconhecido?= <unknown@invalid>\r\nSubject: =?utf-8?q?mensagem_original_indispon=C3=ADvel?=\r\n"+
 		"Message-ID: <unavailable-%d-%d@atende.invalid>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
@@ -503,14 +605,14 @@ func (s *Service) unavailable(ctx context.Context, in model.Inbound, why string)
 		in.CompanyID, in.ID, in.ReceivedAt.UTC().Format(time.RFC3339))
 	key, _, err := s.blobs.Put(ctx, strings.NewReader(raw), 0)
 	if err != nil {
-		return Event{}, fmt.Errorf("store the unavailable-message note: %w", err)
+		return nil, fmt.Errorf("store the unavailable-message note: %w", err)
 	}
 	n := &store.Notice{CompanyID: in.CompanyID, ChannelID: in.ChannelID, Kind: NoticeBlobUnavailable,
 		Title: "Mensagem original indisponível", Code: fmt.Sprintf("inbound-%d", in.ID), CreatedAt: s.now(),
 		Body: fmt.Sprintf("O arquivo de uma mensagem recebida (%s) sumiu ou está danificado no armazenamento de arquivos; ela aparece no atendimento como \"mensagem original indisponível\". Confira o armazenamento e os backups.", why)}
 	if err := s.store.CreateNotice(ctx, n); err != nil && !errors.Is(err, store.ErrConflict) {
-		return Event{}, fmt.Errorf("notice of an unavailable message: %w", err)
+		return nil, fmt.Errorf("notice of an unavailable message: %w", err)
 	}
 	in.RawKey = key
-	return s.process(ctx, in)
+	return s.prepare(ctx, in)
 }

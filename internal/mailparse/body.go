@@ -2,7 +2,6 @@ package mailparse
 
 import (
 	"bytes"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"mime/quotedprintable"
@@ -38,12 +37,17 @@ func (p *parser) decodeTransfer(enc string, r io.Reader, where string) io.Reader
 // skipped (with a warning), a truncated final quantum keeps its complete
 // bytes, and whatever follows the padding (e.g. a footer a mailing list
 // appended to a base64 part) is ignored with a warning.
+//
+// It is table driven: runs of four alphabet characters (every line of
+// well-formed base64) decode in one step; only line breaks, padding and
+// damage take the byte-at-a-time path.
 type b64Reader struct {
 	r       io.Reader
 	p       *parser
 	where   string
-	raw     [8192]byte
-	q       []byte // pending alphabet characters
+	raw     [16384]byte
+	acc     uint32 // pending sextets of an incomplete quantum
+	k       int    // how many
 	out     []byte // decoded bytes not yet returned
 	off     int
 	eof     bool
@@ -51,24 +55,91 @@ type b64Reader struct {
 	invalid bool
 }
 
-func (b *b64Reader) flush(final bool) {
-	full := len(b.q) / 4 * 4
-	if full > 0 {
-		dst := make([]byte, full/4*3)
-		n, _ := base64.StdEncoding.Decode(dst, b.q[:full])
-		b.out = append(b.out, dst[:n]...)
-		b.q = append(b.q[:0], b.q[full:]...)
+// Classes of b64Table: values 0-63 are the alphabet; all others have bit
+// 0x40 set, so OR-ing four entries tells whether all four are alphabet.
+const (
+	b64Space   = 0x40
+	b64Pad     = 0x41
+	b64Invalid = 0xff
+)
+
+var b64Table = func() (t [256]byte) {
+	for i := range t {
+		t[i] = b64Invalid
 	}
-	if final && len(b.q) > 0 {
-		if len(b.q) == 1 {
-			b.p.warn(fmt.Sprintf("%s: damaged base64 content (dangling character)", b.where))
-		} else {
-			dst := make([]byte, 3)
-			n, _ := base64.RawStdEncoding.Decode(dst, b.q)
-			b.out = append(b.out, dst[:n]...)
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(alphabet); i++ {
+		t[alphabet[i]] = byte(i)
+	}
+	for _, c := range " \t\r\n" {
+		t[c] = b64Space
+	}
+	t['='] = b64Pad
+	return t
+}()
+
+// decode appends the bytes of chunk to b.out.
+func (b *b64Reader) decode(chunk []byte) {
+	out := b.out
+	t := &b64Table
+	i, n := 0, len(chunk)
+	for i < n {
+		if b.k == 0 && !b.padded {
+			for i+4 <= n {
+				c0, c1, c2, c3 := t[chunk[i]], t[chunk[i+1]], t[chunk[i+2]], t[chunk[i+3]]
+				if (c0|c1|c2|c3)&0xc0 != 0 {
+					break
+				}
+				v := uint32(c0)<<18 | uint32(c1)<<12 | uint32(c2)<<6 | uint32(c3)
+				out = append(out, byte(v>>16), byte(v>>8), byte(v))
+				i += 4
+			}
+			if i >= n {
+				break
+			}
 		}
-		b.q = b.q[:0]
+		c := chunk[i]
+		i++
+		switch v := t[c]; {
+		case v == b64Space:
+		case b.padded:
+			if c != '=' {
+				b.p.warn(fmt.Sprintf("%s: data after the end of base64 content ignored", b.where))
+				b.eof = true
+				b.out = out
+				return
+			}
+		case v < 64:
+			b.acc = b.acc<<6 | uint32(v)
+			b.k++
+			if b.k == 4 {
+				out = append(out, byte(b.acc>>16), byte(b.acc>>8), byte(b.acc))
+				b.acc, b.k = 0, 0
+			}
+		case v == b64Pad:
+			b.padded = true
+		default:
+			if !b.invalid {
+				b.invalid = true
+				b.p.warn(fmt.Sprintf("%s: damaged base64 content: invalid characters skipped", b.where))
+			}
+		}
 	}
+	b.out = out
+}
+
+// final decodes an incomplete last quantum: two or three characters keep
+// their complete bytes, one is damage.
+func (b *b64Reader) final() {
+	switch b.k {
+	case 1:
+		b.p.warn(fmt.Sprintf("%s: damaged base64 content (dangling character)", b.where))
+	case 2:
+		b.out = append(b.out, byte(b.acc>>4))
+	case 3:
+		b.out = append(b.out, byte(b.acc>>10), byte(b.acc>>2))
+	}
+	b.acc, b.k = 0, 0
 }
 
 func (b *b64Reader) Read(dst []byte) (int, error) {
@@ -78,34 +149,12 @@ func (b *b64Reader) Read(dst []byte) (int, error) {
 		}
 		b.out, b.off = b.out[:0], 0
 		n, err := b.r.Read(b.raw[:])
-		for _, c := range b.raw[:n] {
-			switch {
-			case c == ' ' || c == '\t' || c == '\r' || c == '\n':
-			case b.padded:
-				if c != '=' {
-					b.p.warn(fmt.Sprintf("%s: data after the end of base64 content ignored", b.where))
-					b.eof = true
-				}
-			case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '+', c == '/':
-				b.q = append(b.q, c)
-			case c == '=':
-				b.padded = true
-			default:
-				if !b.invalid {
-					b.invalid = true
-					b.p.warn(fmt.Sprintf("%s: damaged base64 content: invalid characters skipped", b.where))
-				}
-			}
-			if b.eof {
-				break
-			}
-		}
-		b.flush(false)
+		b.decode(b.raw[:n])
 		if err != nil || b.eof {
 			if err != nil && err != io.EOF {
 				b.p.warn(fmt.Sprintf("%s: read: %v", b.where, err))
 			}
-			b.flush(true)
+			b.final()
 			if b.eof {
 				_, _ = io.Copy(io.Discard, b.r)
 			}

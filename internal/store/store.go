@@ -27,6 +27,14 @@ type Store interface {
 	Close() error
 }
 
+// Savepointer is implemented by the Queries a Tx hands to its function
+// (sqlstore): Savepoint runs fn inside a savepoint of that transaction, so
+// fn's error rolls back fn's writes only and the transaction goes on.
+// Ingest uses it to store many messages in one commit, each on its own.
+type Savepointer interface {
+	Savepoint(ctx context.Context, fn func(q Queries) error) error
+}
+
 // Queries is every read and write, usable inside or outside a transaction.
 type Queries interface {
 	Companies

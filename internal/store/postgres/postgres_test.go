@@ -2,7 +2,10 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -25,5 +28,30 @@ func TestBadURL(t *testing.T) {
 	_, err := postgres.Open(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=2", clock.System{})
 	if err == nil {
 		t.Fatal("want error for unreachable server")
+	}
+}
+
+// TestBodiesLZ4: migration 0014 makes the message bodies lz4-compressed
+// (the local server is built with lz4).
+func TestBodiesLZ4(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	db, err := postgres.Open(context.Background(), url, clock.System{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	raw, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, col := range []string{"text_body", "html_body", "reply_text"} {
+		var c string
+		if err := raw.QueryRowContext(context.Background(), "SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'messages'::regclass AND attname = $1", col).Scan(&c); err != nil {
+			t.Fatal(err)
+		}
+		if c != "l" {
+			t.Errorf("%s compression = %q, want l (lz4)", col, c)
+		}
 	}
 }

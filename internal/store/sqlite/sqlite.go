@@ -65,7 +65,7 @@ func Open(ctx context.Context, path string, clk clock.Clock) (*sqlstore.DB, erro
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	db := sqlstore.New(r, w, sqlstore.Dialect{Name: "sqlite", IsUnique: func(err error) bool {
+	db := sqlstore.New(r, w, sqlstore.Dialect{Name: "sqlite", CacheStatements: true, IsUnique: func(err error) bool {
 		return strings.Contains(err.Error(), "UNIQUE constraint failed")
 	}}, clk)
 	if err := db.Ping(ctx); err != nil {

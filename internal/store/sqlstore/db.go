@@ -26,6 +26,8 @@ type Dialect struct {
 	MigrationLock string
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique func(error) bool
+	// CacheStatements keeps prepared statements (see stmtCache).
+	CacheStatements bool
 }
 
 // DB is a store.Store over database/sql. Reads go to r, writes to w (for
@@ -34,6 +36,20 @@ type Dialect struct {
 type DB struct {
 	q
 	r, w *sql.DB
+}
+
+// statement returns a prepared statement for query on the pool, or nil.
+func (s q) statement(ctx context.Context, pool dbtx, query string) *sql.Stmt {
+	if s.sc == nil {
+		return nil
+	}
+	if s.tx != nil {
+		return s.tx.stmt(ctx, query)
+	}
+	if p, ok := pool.(*sql.DB); ok {
+		return s.sc.prepare(ctx, p, query)
+	}
+	return nil
 }
 
 var _ store.Store = (*DB)(nil)
@@ -45,7 +61,11 @@ func New(r, w *sql.DB, d Dialect, clk clock.Clock) *DB {
 		panic("sqlstore: New needs a clock")
 	}
 	dd := d
-	return &DB{q: q{r: r, w: w, d: &dd, clk: clk}, r: r, w: w}
+	var sc *stmtCache
+	if d.CacheStatements {
+		sc = &stmtCache{m: map[stmtKey]*sql.Stmt{}}
+	}
+	return &DB{q: q{r: r, w: w, d: &dd, clk: clk, sc: sc}, r: r, w: w}
 }
 
 // dbtx is what *sql.DB and *sql.Tx share.
@@ -60,6 +80,8 @@ type q struct {
 	r, w dbtx
 	d    *Dialect
 	clk  clock.Clock
+	sc   *stmtCache // nil: no statement cache
+	tx   *txStmts   // set inside a transaction with a cache
 }
 
 // Dialect reports the database kind.
@@ -84,6 +106,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	if db.sc != nil {
+		db.sc.close()
+	}
 	err := db.r.Close()
 	if db.w != db.r {
 		err = errors.Join(err, db.w.Close())
@@ -103,14 +128,32 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Queries) error) (err error) 
 			panic(p)
 		}
 	}()
-	if err := fn(q{r: tx, w: tx, d: db.d, clk: db.clk}); err != nil {
+	inner := q{r: tx, w: tx, d: db.d, clk: db.clk}
+	if db.sc != nil {
+		inner.sc = db.sc
+		inner.tx = &txStmts{cache: db.sc, pool: db.w, tx: tx}
+	}
+	if err := fn(inner); err != nil {
 		_ = tx.Rollback()
+		db.prepareMissed(ctx, inner.tx)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	db.prepareMissed(ctx, inner.tx)
 	return nil
+}
+
+// prepareMissed prepares the statements a transaction ran unprepared, now
+// that the writer connection is free again.
+func (db *DB) prepareMissed(ctx context.Context, t *txStmts) {
+	if t == nil {
+		return
+	}
+	for _, query := range t.missed {
+		db.sc.prepare(context.WithoutCancel(ctx), db.w, query)
+	}
 }
 
 // rebind turns '?' into $n for PostgreSQL. Queries in this package never
@@ -135,19 +178,31 @@ func (d *Dialect) rebind(query string) string {
 }
 
 func (s q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := s.statement(ctx, s.w, s.d.rebind(query)); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return s.w.ExecContext(ctx, s.d.rebind(query), args...)
 }
 
 func (s q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := s.statement(ctx, s.r, s.d.rebind(query)); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return s.r.QueryContext(ctx, s.d.rebind(query), args...)
 }
 
 func (s q) row(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := s.statement(ctx, s.r, s.d.rebind(query)); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return s.r.QueryRowContext(ctx, s.d.rebind(query), args...)
 }
 
 // wrow is a single-row query that writes (INSERT/UPDATE ... RETURNING).
 func (s q) wrow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := s.statement(ctx, s.w, s.d.rebind(query)); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return s.w.QueryRowContext(ctx, s.d.rebind(query), args...)
 }
 
@@ -261,4 +316,33 @@ func (s q) stamp(t time.Time) time.Time {
 		return s.now()
 	}
 	return t.UTC()
+}
+
+// Savepoint runs fn inside a savepoint of the current transaction (see
+// store.Savepointer). Outside a transaction it is an error.
+func (s q) Savepoint(ctx context.Context, fn func(store.Queries) error) (err error) {
+	tx, ok := s.w.(*sql.Tx)
+	if !ok {
+		return errors.New("store: savepoint outside a transaction")
+	}
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT atende_sp"); err != nil {
+		return fmt.Errorf("store: savepoint: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_, _ = tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT atende_sp")
+			panic(p)
+		}
+	}()
+	if err := fn(s); err != nil {
+		if _, err2 := tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT atende_sp"); err2 != nil {
+			return errors.Join(err, fmt.Errorf("store: rollback to savepoint: %w", err2))
+		}
+		_, _ = tx.ExecContext(context.WithoutCancel(ctx), "RELEASE SAVEPOINT atende_sp")
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT atende_sp"); err != nil {
+		return fmt.Errorf("store: release savepoint: %w", err)
+	}
+	return nil
 }

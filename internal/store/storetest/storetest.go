@@ -58,6 +58,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, dkimTests()...)
 	tests = append(tests, zonesTests()...)
 	tests = append(tests, clusterTests()...)
+	tests = append(tests, savepointTests()...)
 	tests = append(tests, identitiesTests()...)
 	tests = append(tests, passwordResetTests()...)
 	tests = append(tests, reportsTests()...)

@@ -1,0 +1,194 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/ingest"
+	"github.com/atende-helpdesk/atende/internal/testutil/mailmix"
+)
+
+// mixPool is the distinct messages a mix benchmark cycles through; each
+// use gets its own Message-ID, so every accepted message is a new one.
+const mixPool = 100
+
+func mixMessages(text bool) [][]byte {
+	out := make([][]byte, mixPool)
+	for i := range out {
+		if text {
+			out[i] = mailmix.TextMessage(i)
+		} else {
+			out[i] = mailmix.Message(i)
+		}
+	}
+	return out
+}
+
+// unique gives pool message i%mixPool the Message-ID of use i.
+func unique(pool [][]byte, i int) []byte {
+	m := pool[i%len(pool)]
+	old := []byte(fmt.Sprintf("<mix-%d.", i%len(pool)))
+	return bytes.Replace(m, old, []byte(fmt.Sprintf("<mix-%d-%d.", i%len(pool), i)), 1)
+}
+
+// runServe accepts b.N messages of pool (from 4 concurrent senders, like
+// SMTP sessions) while the service's workers run as `serve` runs them,
+// and returns when every message is a ticket message.
+func runServe(b *testing.B, e *env, pool [][]byte, workers int) {
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = e.svc.Run(wctx, ingest.WorkerConfig{Workers: workers, Poll: 50 * time.Millisecond})
+	}()
+	defer func() { cancel(); <-done }()
+	var next atomic.Int64
+	var bytesIn atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	start := time.Now()
+	for s := 0; s < 4; s++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= b.N {
+					return
+				}
+				raw := unique(pool, i)
+				bytesIn.Add(int64(len(raw)))
+				if _, err := e.svc.Accept(ctx, e.ch, fmt.Sprintf("bench:%d", i), bytes.NewReader(raw)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for {
+		n, err := e.st.CountMessages(ctx, e.co.ID)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if n >= b.N {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	el := time.Since(start).Seconds()
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/el, "msgs/s")
+	b.ReportMetric(float64(bytesIn.Load())/el/(1<<20), "MB/s")
+	// CPU of this process per message: comparable between runs even when
+	// other work on the machine slows the wall clock.
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/msg")
+}
+
+// cpuTime is the user+system CPU this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkIngestMix is end-to-end ingest of the realistic mix
+// (internal/testutil/mailmix: 70% 5 KB text, 25% 50 KB HTML, 5% 2 MB
+// attachment) as `serve` runs it: senders accept durably while 1 or 2
+// workers parse, thread and store. msgs/s is accepted-and-stored messages
+// per second of wall time.
+func BenchmarkIngestMix(b *testing.B) {
+	pool := mixMessages(false)
+	for _, d := range []string{"sqlite", "postgres"} {
+		for _, w := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/workers=%d", d, w), func(b *testing.B) {
+				runServe(b, newEnv(b, d, 0), pool, w)
+			})
+		}
+	}
+}
+
+// BenchmarkIngestText is end-to-end ingest of 5 KB text-only mail with 2
+// workers.
+func BenchmarkIngestText(b *testing.B) {
+	pool := mixMessages(true)
+	for _, d := range []string{"sqlite", "postgres"} {
+		b.Run(d+"/workers=2", func(b *testing.B) {
+			runServe(b, newEnv(b, d, 0), pool, 2)
+		})
+	}
+}
+
+// BenchmarkAcceptSaturated measures the latency callers wait on before
+// acknowledging (Accept of a 20 KB message, 10 concurrent senders) while 2
+// workers are busy with a backlog of the mix: p50/p99 in ms. b.N is the
+// number of measured accepts.
+func BenchmarkAcceptSaturated(b *testing.B) {
+	pool := mixMessages(false)
+	for _, d := range []string{"sqlite", "postgres"} {
+		b.Run(d, func(b *testing.B) {
+			e := newEnv(b, d, 0)
+			// The backlog: enough that the workers stay busy throughout.
+			backlog := 1500
+			for i := 0; i < backlog; i++ {
+				if _, err := e.svc.Accept(ctx, e.ch, fmt.Sprintf("backlog:%d", i), bytes.NewReader(unique(pool, i))); err != nil {
+					b.Fatal(err)
+				}
+			}
+			wctx, cancel := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_ = e.svc.Run(wctx, ingest.WorkerConfig{Workers: 2, Poll: 50 * time.Millisecond})
+			}()
+			defer func() { cancel(); <-done }()
+			time.Sleep(200 * time.Millisecond) // workers in full swing
+			raw := mail("c@example.com", "S", "sat@x", "", strings.Repeat("texto do cliente ", 20<<10/17))
+			var mu sync.Mutex
+			var lat []time.Duration
+			var next atomic.Int64
+			var wg sync.WaitGroup
+			b.ResetTimer()
+			for s := 0; s < 10; s++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r := rand.New(rand.NewPCG(uint64(s), 1))
+					for next.Add(1) <= int64(b.N) {
+						msg := append([]byte(fmt.Sprintf("X-Seq: %d\r\n", r.Uint64())), raw...)
+						t0 := time.Now()
+						if _, err := e.svc.Accept(ctx, e.ch, fmt.Sprintf("sat:%d", r.Uint64()), bytes.NewReader(msg)); err != nil {
+							b.Error(err)
+							return
+						}
+						d := time.Since(t0)
+						mu.Lock()
+						lat = append(lat, d)
+						mu.Unlock()
+						time.Sleep(time.Duration(r.IntN(10)) * time.Millisecond)
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			pending, _ := e.st.CountMessages(ctx, e.co.ID)
+			if pending >= backlog {
+				b.Logf("warning: the workers finished the backlog (%d stored) before the accepts ended", pending)
+			}
+			slices.Sort(lat)
+			q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / 1e6 }
+			b.ReportMetric(q(0.5), "p50-ms")
+			b.ReportMetric(q(0.99), "p99-ms")
+		})
+	}
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Ingest benchmarks of issue 19 as one table: medians of COUNT runs (default
+# 3) of the realistic mail mix (internal/testutil/mailmix). Needs
+# PostgreSQL on 127.0.0.1:5432 for the PostgreSQL rows.
+#   bash scripts/bench-ingest.sh          (part of `make bench`)
+#   COUNT=1 IMPORT_MSGS=2000 bash scripts/bench-ingest.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${COUNT:-3}
+import_msgs=${IMPORT_MSGS:-10000}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+run() { go test -run '^$' "$@" 2>&1 | grep -E '^(Benchmark|FAIL|---)' >>"$out" || true; }
+run -bench 'IngestMix' -benchtime 2000x -count "$count" ./internal/ingest/
+run -bench 'IngestText' -benchtime 5000x -count "$count" ./internal/ingest/
+run -bench 'AcceptSaturated' -benchtime 2000x -count "$count" ./internal/ingest/
+run -bench 'ImportMix' -benchtime "${import_msgs}x" -count "$count" -timeout 60m ./internal/app/
+if grep -qE '^(FAIL|--- FAIL)' "$out"; then
+	grep -E '^(FAIL|--- FAIL)' "$out" >&2
+fi
+# median NAME_REGEX UNIT: the median of that metric over the runs.
+median() {
+	awk -v re="$1" -v unit="$2" '$1 ~ re { for (i = 3; i < NF; i++) if ($(i+1) == unit) v[n++] = $i }
+		END { if (n == 0) { print "-"; exit } asort(v); m = (n % 2) ? v[(n+1)/2] : (v[n/2] + v[n/2+1]) / 2; printf "%.1f", m }' "$out"
+}
+row() { printf '%-52s %12s %10s\n' "$1" "$2" "$3"; }
+echo "Ingest (issue 19): medians of $count runs; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+row "benchmark" "value" "target"
+row "ingest mix, SQLite, 1 worker (msgs/s)" "$(median '^BenchmarkIngestMix/sqlite/workers=1' msgs/s)" ""
+row "ingest mix, SQLite, 2 workers (msgs/s)" "$(median '^BenchmarkIngestMix/sqlite/workers=2' msgs/s)" ">= 600"
+row "ingest mix, PostgreSQL, 1 worker (msgs/s)" "$(median '^BenchmarkIngestMix/postgres/workers=1' msgs/s)" ""
+row "ingest mix, PostgreSQL, 2 workers (msgs/s)" "$(median '^BenchmarkIngestMix/postgres/workers=2' msgs/s)" ">= 450"
+row "ingest mix, SQLite, 2 workers (CPU ms/msg)" "$(median '^BenchmarkIngestMix/sqlite/workers=2' cpu-ms/msg)" ""
+row "5 KB text only, SQLite, 2 workers (msgs/s)" "$(median '^BenchmarkIngestText/sqlite' msgs/s)" ">= 1500"
+row "5 KB text only, PostgreSQL, 2 workers (msgs/s)" "$(median '^BenchmarkIngestText/postgres' msgs/s)" ">= 1500"
+row "accept p99 while ingest saturated, SQLite (ms)" "$(median '^BenchmarkAcceptSaturated/sqlite' p99-ms)" "< 20"
+row "accept p99 while ingest saturated, PostgreSQL (ms)" "$(median '^BenchmarkAcceptSaturated/postgres' p99-ms)" "< 20"
+row "atende import of $import_msgs mix messages (msgs/s)" "$(median '^BenchmarkImportMix' msgs/s)" ">= 4x"
+row "atende import of $import_msgs, peak RSS (MB)" "$(median '^BenchmarkImportMix' peak-RSS-MB)" "< 64"
