@@ -58,3 +58,7 @@ ALTER TABLE messages ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (
 CREATE INDEX messages_search ON messages USING gin (search_tsv);
 
 CREATE INDEX contacts_search ON contacts USING gin (atende_fold(name || ' ' || email) gin_trgm_ops);
+
+-- The ticket's own subject (an agent may edit it; a ticket may have no
+-- message yet).
+CREATE INDEX tickets_search ON tickets USING gin (to_tsvector('simple'::regconfig, atende_fold(subject)));

@@ -68,3 +68,19 @@ CREATE TRIGGER contacts_fts_au AFTER UPDATE OF name, email ON contacts BEGIN
     INSERT INTO contacts_fts (contacts_fts, rowid, name, email) VALUES ('delete', OLD.id, OLD.name, OLD.email);
     INSERT INTO contacts_fts (rowid, name, email) VALUES (NEW.id, NEW.name, NEW.email);
 END;
+
+-- The ticket's own subject (an agent may edit it; a ticket may have no
+-- message yet).
+CREATE VIRTUAL TABLE tickets_fts USING fts5(
+    subject, content='tickets', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+INSERT INTO tickets_fts (tickets_fts) VALUES ('rebuild');
+CREATE TRIGGER tickets_fts_ai AFTER INSERT ON tickets BEGIN
+    INSERT INTO tickets_fts (rowid, subject) VALUES (NEW.id, NEW.subject);
+END;
+CREATE TRIGGER tickets_fts_ad AFTER DELETE ON tickets BEGIN
+    INSERT INTO tickets_fts (tickets_fts, rowid, subject) VALUES ('delete', OLD.id, OLD.subject);
+END;
+CREATE TRIGGER tickets_fts_au AFTER UPDATE OF subject ON tickets BEGIN
+    INSERT INTO tickets_fts (tickets_fts, rowid, subject) VALUES ('delete', OLD.id, OLD.subject);
+    INSERT INTO tickets_fts (rowid, subject) VALUES (NEW.id, NEW.subject);
+END;
