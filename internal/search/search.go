@@ -4,6 +4,7 @@
 package search
 
 import (
+	"html"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -150,6 +151,28 @@ func Snippet(text string, terms []string, width int, start, end string) string {
 		b.WriteString(" …")
 	} else {
 		b.WriteString(string(rs[pos:to]))
+	}
+	return b.String()
+}
+
+// HTML renders a snippet made by Snippet as safe HTML: the text escaped,
+// each marked match in <mark>.
+func HTML(snippet, start, end string) string {
+	var b strings.Builder
+	for snippet != "" {
+		i := strings.Index(snippet, start)
+		if i < 0 {
+			b.WriteString(html.EscapeString(strings.ReplaceAll(snippet, end, "")))
+			break
+		}
+		b.WriteString(html.EscapeString(strings.ReplaceAll(snippet[:i], end, "")))
+		rest := snippet[i+len(start):]
+		j := strings.Index(rest, end)
+		if j < 0 {
+			j = len(rest)
+		}
+		b.WriteString("<mark>" + html.EscapeString(strings.ReplaceAll(rest[:j], start, "")) + "</mark>")
+		snippet = rest[min(j+len(end), len(rest)):]
 	}
 	return b.String()
 }

@@ -47,3 +47,10 @@ func TestSnippet(t *testing.T) {
 		t.Errorf("word start = %q", got)
 	}
 }
+
+func TestHTML(t *testing.T) {
+	got := HTML("a <b> [x&y] c [z", "[", "]")
+	if want := "a &lt;b&gt; <mark>x&amp;y</mark> c <mark>z</mark>"; got != want {
+		t.Errorf("HTML = %q, want %q", got, want)
+	}
+}

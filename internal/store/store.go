@@ -109,8 +109,10 @@ type TicketFilter struct {
 	Status model.TicketStatus
 	// Statuses, when set, keeps tickets in any of these statuses (with
 	// Status, both apply).
-	Statuses   []model.TicketStatus
-	TeamID     int64
+	Statuses []model.TicketStatus
+	TeamID   int64
+	// TeamIDs, when not nil, keeps tickets of these teams (none if empty).
+	TeamIDs    []int64
 	AssigneeID int64
 	// Unassigned keeps tickets no agent is assigned to.
 	Unassigned bool

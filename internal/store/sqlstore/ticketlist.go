@@ -60,6 +60,13 @@ func ticketWhere(x *sqlb, companyID int64, f store.TicketFilter, p string) {
 	if f.TeamID != 0 {
 		x.w(" AND "+p+"team_id = ?", f.TeamID)
 	}
+	if f.TeamIDs != nil {
+		x.w(" AND " + p + "team_id IN (-1")
+		for _, id := range f.TeamIDs {
+			x.w(", ?", id)
+		}
+		x.w(")")
+	}
 	if f.AssigneeID != 0 {
 		x.w(" AND "+p+"assignee_id = ?", f.AssigneeID)
 	}
