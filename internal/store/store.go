@@ -101,6 +101,9 @@ type Contacts interface {
 	// name) when missing; an existing contact without a name gets this one.
 	UpsertContact(ctx context.Context, companyID int64, email, name string) (*model.Contact, error)
 	GetContact(ctx context.Context, companyID, id int64) (*model.Contact, error)
+	// GetContacts returns the company's contacts with these IDs (one
+	// query for a page of tickets; unknown IDs are left out).
+	GetContacts(ctx context.Context, companyID int64, ids []int64) ([]model.Contact, error)
 	ListContacts(ctx context.Context, companyID int64) ([]model.Contact, error)
 }
 
@@ -267,6 +270,9 @@ type Messages interface {
 
 	CreateAttachment(ctx context.Context, a *model.Attachment) error
 	ListAttachments(ctx context.Context, companyID, messageID int64) ([]model.Attachment, error)
+	// ListTicketAttachments lists the attachments of all of a ticket's
+	// messages (ordered by message, then ID) in one query.
+	ListTicketAttachments(ctx context.Context, companyID, ticketID int64) ([]model.Attachment, error)
 	GetAttachment(ctx context.Context, companyID, id int64) (*model.Attachment, error)
 }
 

@@ -394,12 +394,17 @@ func (s *Service) Get(ctx context.Context, a Actor, id int64) (*Detail, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ticket: messages: %w", err)
 	}
+	// One query for every message's attachments (no query per message).
+	all, err := s.store.ListTicketAttachments(ctx, a.CompanyID, id)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: attachments: %w", err)
+	}
+	byMsg := map[int64][]model.Attachment{}
+	for _, at := range all {
+		byMsg[at.MessageID] = append(byMsg[at.MessageID], at)
+	}
 	for _, m := range msgs {
-		atts, err := s.store.ListAttachments(ctx, a.CompanyID, m.ID)
-		if err != nil {
-			return nil, fmt.Errorf("ticket: attachments: %w", err)
-		}
-		d.Messages = append(d.Messages, MessageView{Message: m, Attachments: atts})
+		d.Messages = append(d.Messages, MessageView{Message: m, Attachments: byMsg[m.ID]})
 	}
 	if into, err := s.store.MergedInto(ctx, a.CompanyID, id); err == nil {
 		d.MergedInto = into

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/clock"
@@ -45,7 +46,7 @@ func New(r, w *sql.DB, d Dialect, clk clock.Clock) *DB {
 		panic("sqlstore: New needs a clock")
 	}
 	dd := d
-	return &DB{q: q{r: r, w: w, d: &dd, clk: clk}, r: r, w: w}
+	return &DB{q: q{r: r, w: w, d: &dd, clk: clk, n: new(atomic.Int64)}, r: r, w: w}
 }
 
 // dbtx is what *sql.DB and *sql.Tx share.
@@ -60,7 +61,18 @@ type q struct {
 	r, w dbtx
 	d    *Dialect
 	clk  clock.Clock
+	n    *atomic.Int64 // statements run (QueryCount)
 }
+
+func (s q) count() {
+	if s.n != nil { // nil in a q built elsewhere without a counter
+		s.n.Add(1)
+	}
+}
+
+// QueryCount is the number of SQL statements this store has run (all
+// connections, transactions included): tests bound a page's queries by it.
+func (db *DB) QueryCount() int64 { return db.n.Load() }
 
 // Dialect reports the database kind.
 func (db *DB) Dialect() string { return db.d.Name }
@@ -103,7 +115,7 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Queries) error) (err error) 
 			panic(p)
 		}
 	}()
-	if err := fn(q{r: tx, w: tx, d: db.d, clk: db.clk}); err != nil {
+	if err := fn(q{r: tx, w: tx, d: db.d, clk: db.clk, n: db.n}); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -135,19 +147,23 @@ func (d *Dialect) rebind(query string) string {
 }
 
 func (s q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s.count()
 	return s.w.ExecContext(ctx, s.d.rebind(query), args...)
 }
 
 func (s q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s.count()
 	return s.r.QueryContext(ctx, s.d.rebind(query), args...)
 }
 
 func (s q) row(ctx context.Context, query string, args ...any) *sql.Row {
+	s.count()
 	return s.r.QueryRowContext(ctx, s.d.rebind(query), args...)
 }
 
 // wrow is a single-row query that writes (INSERT/UPDATE ... RETURNING).
 func (s q) wrow(ctx context.Context, query string, args ...any) *sql.Row {
+	s.count()
 	return s.w.QueryRowContext(ctx, s.d.rebind(query), args...)
 }
 

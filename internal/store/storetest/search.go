@@ -176,6 +176,14 @@ func testTicketSearch(t *testing.T, s store.Store, clk *clock.Fake) {
 			t.Errorf("search %q: got %v, want %v", tc.q, ticketIDs(got), tc.want)
 		}
 	}
+	cs, err := s.GetContacts(ctx, f.co.ID, []int64{joao.ID, f.contact.ID, 999999})
+	must(t, err)
+	if len(cs) != 2 {
+		t.Fatalf("GetContacts = %+v", cs)
+	}
+	if cs, err := s.GetContacts(ctx, g.co.ID, []int64{joao.ID}); err != nil || len(cs) != 0 {
+		t.Fatalf("GetContacts of another company = %+v, %v", cs, err)
+	}
 	hits, err := s.SearchTickets(ctx, f.co.ID, store.TicketFilter{Query: "nao chegou"})
 	must(t, err)
 	if len(hits) != 1 || !strings.Contains(hits[0].Snippet, store.MarkStart+"NÃO"+store.MarkEnd+" "+store.MarkStart+"CHEGOU"+store.MarkEnd) {
