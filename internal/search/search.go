@@ -69,25 +69,49 @@ func Number(q string) (int64, bool) {
 	return n, n > 0
 }
 
-// FTS5Query is the SQLite FTS5 MATCH expression for terms: every term as
-// a quoted prefix ("nao"* "chegou"*), so no user input is FTS syntax.
-func FTS5Query(terms []string) string {
+// FTS5Query is the SQLite FTS5 MATCH expression for terms, every term
+// quoted ("nao" "chegou") so no user input is FTS syntax; with prefix,
+// every term matches as a word prefix ("nao"* "chegou"*).
+//
+// Whole words are searched first: FTS5 reads a word's list of rows lazily
+// in the order asked for, so the newest matches of even the most common
+// word cost little, while a prefix query first merges the lists of every
+// word with that prefix (all of them, for a common one). The store falls
+// back to prefixes only when whole words find nothing.
+func FTS5Query(terms []string, prefix bool) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
-		parts[i] = `"` + t + `"*`
+		parts[i] = `"` + t + `"`
+		if prefix {
+			parts[i] += "*"
+		}
 	}
 	return strings.Join(parts, " ")
 }
 
-// TSQuery is the PostgreSQL to_tsquery('simple', …) text for terms: every
-// term a prefix, all required. Terms hold only letters and digits, so none
-// is tsquery syntax.
-func TSQuery(terms []string) string {
+// TSQuery is the PostgreSQL to_tsquery('simple', …) text for terms, all
+// required, with prefix each a prefix (nao:* & chegou:*). Terms hold only
+// letters and digits, so none is tsquery syntax.
+func TSQuery(terms []string, prefix bool) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
-		parts[i] = t + ":*"
+		parts[i] = t
+		if prefix {
+			parts[i] += ":*"
+		}
 	}
 	return strings.Join(parts, " & ")
+}
+
+// CanPrefix reports whether terms may be searched as prefixes: each at
+// least 3 characters (a shorter prefix matches too much to be useful).
+func CanPrefix(terms []string) bool {
+	for _, t := range terms {
+		if len([]rune(t)) < 3 {
+			return false
+		}
+	}
+	return len(terms) > 0
 }
 
 // Snippet cuts from text about width runes around the first word that

@@ -18,10 +18,10 @@ func TestTerms(t *testing.T) {
 			t.Errorf("Terms(%q) = %q, want %q", q, got, want)
 		}
 	}
-	if got := FTS5Query([]string{"nao", "chegou"}); got != `"nao"* "chegou"*` {
+	if got := FTS5Query([]string{"nao", "chegou"}, true); got != `"nao"* "chegou"*` {
 		t.Errorf("FTS5Query = %s", got)
 	}
-	if got := TSQuery([]string{"nao", "chegou"}); got != `nao:* & chegou:*` {
+	if got := TSQuery([]string{"nao", "chegou"}, true); got != `nao:* & chegou:*` {
 		t.Errorf("TSQuery = %s", got)
 	}
 	if n, ok := Number("#42"); !ok || n != 42 {

@@ -154,12 +154,30 @@ func (s q) ListTickets(ctx context.Context, companyID int64, f store.TicketFilte
 // relevance (bm25 in SQLite, ts_rank_cd in PostgreSQL), ties by last
 // activity. Only the searchCandidates most recent matching messages that
 // pass the filters are ranked, so a common word costs what a rare one does.
+//
+// Whole words are searched first, and word prefixes ("curitib") only when
+// whole words find nothing (see search.FTS5Query).
 func (s q) SearchTickets(ctx context.Context, companyID int64, f store.TicketFilter) ([]store.TicketHit, error) {
 	terms := search.Terms(f.Query)
-	num, isNum := search.Number(f.Query)
 	if len(terms) == 0 {
 		return nil, nil
 	}
+	hits, err := s.searchTickets(ctx, companyID, f, terms, false)
+	if err != nil || len(hits) > 0 || !search.CanPrefix(terms) {
+		return hits, err
+	}
+	if f.Offset > 0 {
+		// Later pages of a prefix search: whole words found nothing on
+		// the first page, so they find nothing here either.
+		if first, err := s.searchTickets(ctx, companyID, store.TicketFilter{Query: f.Query, Limit: 1}, terms, false); err != nil || len(first) > 0 {
+			return nil, err
+		}
+	}
+	return s.searchTickets(ctx, companyID, f, terms, true)
+}
+
+func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFilter, terms []string, prefix bool) ([]store.TicketHit, error) {
+	num, isNum := search.Number(f.Query)
 	tcols := "t." + strings.ReplaceAll(ticketCols, ", ", ", t.")
 	x := &sqlb{}
 	pg := s.d.Dollar
@@ -168,13 +186,13 @@ func (s q) SearchTickets(ctx context.Context, companyID int64, f store.TicketFil
 	if pg {
 		x.w(`(SELECT m.ticket_id AS tid, -ts_rank_cd(m.search_tsv, query)::float8 AS score, m.id AS mid
 			FROM messages m JOIN tickets t ON t.id = m.ticket_id, to_tsquery('simple', ?) query
-			WHERE m.search_tsv @@ query AND m.company_id = ? AND `, search.TSQuery(terms), companyID)
+			WHERE m.search_tsv @@ query AND m.company_id = ? AND `, search.TSQuery(terms, prefix), companyID)
 		ticketWhere(x, companyID, f, "t.")
 		x.w(" ORDER BY m.id DESC LIMIT ?)", searchCandidates)
 	} else {
 		x.w(`SELECT * FROM (SELECT m.ticket_id AS tid, bm25(messages_fts, 4.0, 2.0, 2.0, 1.0) AS score, m.id AS mid
 			FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid CROSS JOIN tickets t ON t.id = m.ticket_id
-			WHERE messages_fts MATCH ? AND m.company_id = ? AND `, search.FTS5Query(terms), companyID)
+			WHERE messages_fts MATCH ? AND m.company_id = ? AND `, search.FTS5Query(terms, prefix), companyID)
 		ticketWhere(x, companyID, f, "t.")
 		x.w(" ORDER BY messages_fts.rowid DESC LIMIT ?)", searchCandidates)
 	}
@@ -187,24 +205,26 @@ func (s q) SearchTickets(ctx context.Context, companyID int64, f store.TicketFil
 		}
 		x.w(" ORDER BY c.id DESC LIMIT 200) AND ")
 		ticketWhere(x, companyID, f, "t.")
-		x.w(" ORDER BY t.id DESC LIMIT ?)", searchCandidates)
+		x.w(" LIMIT ?)", searchCandidates)
 	} else {
 		x.w(`SELECT * FROM (SELECT t.id AS tid, -1000.0 AS score, 0 AS mid FROM tickets t WHERE t.contact_id IN (
 			SELECT c.id FROM contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid
-			WHERE contacts_fts MATCH ? AND c.company_id = ? ORDER BY contacts_fts.rowid DESC LIMIT 200) AND `, search.FTS5Query(terms), companyID)
+			WHERE contacts_fts MATCH ? AND c.company_id = ? ORDER BY contacts_fts.rowid DESC LIMIT 200) AND `, search.FTS5Query(terms, prefix), companyID)
 		ticketWhere(x, companyID, f, "t.")
-		x.w(" ORDER BY t.id DESC LIMIT ?)", searchCandidates)
+		// No ORDER BY: it would walk the company's tickets by id instead
+		// of looking up the few contacts' tickets by index.
+		x.w(" LIMIT ?)", searchCandidates)
 	}
 	// The ticket's subject.
 	x.w(" UNION ALL ")
 	if pg {
 		x.w(`(SELECT t.id, -100.0::float8, 0 FROM tickets t
-			WHERE to_tsvector('simple'::regconfig, atende_fold(t.subject)) @@ to_tsquery('simple', ?) AND `, search.TSQuery(terms))
+			WHERE to_tsvector('simple'::regconfig, atende_fold(t.subject)) @@ to_tsquery('simple', ?) AND `, search.TSQuery(terms, prefix))
 		ticketWhere(x, companyID, f, "t.")
 		x.w(" ORDER BY t.id DESC LIMIT ?)", searchCandidates)
 	} else {
 		x.w(`SELECT * FROM (SELECT t.id AS tid, -100.0 AS score, 0 AS mid FROM tickets_fts CROSS JOIN tickets t ON t.id = tickets_fts.rowid
-			WHERE tickets_fts MATCH ? AND `, search.FTS5Query(terms))
+			WHERE tickets_fts MATCH ? AND `, search.FTS5Query(terms, prefix))
 		ticketWhere(x, companyID, f, "t.")
 		x.w(" ORDER BY tickets_fts.rowid DESC LIMIT ?)", searchCandidates)
 	}

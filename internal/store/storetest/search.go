@@ -162,6 +162,9 @@ func testTicketSearch(t *testing.T, s store.Store, clk *clock.Fake) {
 		{"joao.silva@cliente.com.br", []int64{named.ID}},
 		{"#" + itoa64(shout.Number), []int64{shout.ID}},
 		{"chegou curitiba", nil},
+		{"Curitib", []int64{body.ID}},    // a word's beginning, when no whole word matches
+		{"joao.silv", []int64{named.ID}}, // part of an address
+		{"cu", nil},                      // too short a prefix
 		{"xyzzy", nil},
 		{`"a" OR *`, nil},
 	}
