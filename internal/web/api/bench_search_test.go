@@ -70,7 +70,9 @@ func searchTable(b *testing.B, e *env, dialect string) {
 		res.Body.Close()
 		return time.Since(t), res.StatusCode
 	}
-	out := func(format string, args ...any) { fmt.Fprintf(os.Stdout, "search| %-8s "+format+"\n", append([]any{dialect}, args...)...) }
+	out := func(format string, args ...any) {
+		fmt.Fprintf(os.Stdout, "search| %-8s "+format+"\n", append([]any{dialect}, args...)...)
+	}
 	single := []struct{ name, q string }{
 		{"rare word (curitiba)", "curitiba"},
 		{"common word (pedido)", "pedido"},
