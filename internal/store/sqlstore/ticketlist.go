@@ -43,12 +43,24 @@ func limitOf(n int) int {
 // ticketWhere writes the filter conditions of f (not Query, not cursors)
 // on tickets aliased p ("t." or "").
 func ticketWhere(x *sqlb, companyID int64, f store.TicketFilter, p string) {
+	ticketWhereD(x, companyID, f, p, false)
+}
+
+// ticketWhereD is ticketWhere; sqlite marks a status list with unary +
+// so that SQLite walks the sort's index and stops after a page instead of
+// gathering every open and pending ticket through the status index and
+// sorting them (PostgreSQL's planner weighs this itself).
+func ticketWhereD(x *sqlb, companyID int64, f store.TicketFilter, p string, sqlite bool) {
 	x.w(p+"company_id = ?", companyID)
 	if f.Status != "" {
 		x.w(" AND "+p+"status = ?", string(f.Status))
 	}
 	if len(f.Statuses) > 0 {
-		x.w(" AND " + p + "status IN (")
+		plus := ""
+		if sqlite {
+			plus = "+"
+		}
+		x.w(" AND " + plus + p + "status IN (")
 		for i, st := range f.Statuses {
 			if i > 0 {
 				x.w(", ")
@@ -115,7 +127,7 @@ func (s q) ListTickets(ctx context.Context, companyID int64, f store.TicketFilte
 	}
 	x := &sqlb{}
 	x.w("SELECT " + ticketCols + " FROM tickets WHERE ")
-	ticketWhere(x, companyID, f, "")
+	ticketWhereD(x, companyID, f, "", !s.d.Dollar)
 	sort := f.Sort
 	if f.Before != 0 {
 		sort = store.SortNewest
