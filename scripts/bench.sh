@@ -20,3 +20,18 @@ go test -run '^$' -bench "ImportRSS" -benchtime 1x ./internal/app/ | grep -E '^(
 go test -run '^$' -bench NodesOnePostgres -benchtime 1x -count 3 ./internal/ingest/ | grep -E '^(Benchmark|ok|FAIL)' || true
 go test -run '^$' -bench Blobs -benchtime 2s ./internal/blob/s3blob/ | grep -E '^(Benchmark|ok|FAIL)' || true
 ATENDE_BENCH=1 go test -count=1 -run TestBenchFailover -v -timeout 20m ./internal/app/ | grep -E 'round|failover over|^(ok|FAIL)' || true
+
+# --- Search, inbox and the list-and-search mix (issue 19, search part) ---------------------------
+# 100,000 tickets / 1,000,000 messages seeded by bulk INSERTs on SQLite and PostgreSQL (several
+# minutes each), then one table (lines starting "search|"): single-client p50/p99 of a rare word, a
+# common word, an accentless form of an accented word, a miss, a contact, two words; the web inbox
+# page; 50 clients on the list-and-search mix. ATENDE_BENCH_TICKETS=20000 for a quick run.
+bench_search() {
+	for i in 1 2 3; do
+		echo "search| run $i, load: $(uptime | sed 's/.*load average: //')"
+		go test -count=1 -run '^$' -bench Search -benchtime 1x -timeout 90m ./internal/web/api/ | grep -E '^(search\||ok|FAIL)' || true
+	done
+}
+if [[ -z "${BENCH:-}" || "${BENCH}" == *Search* ]]; then
+	bench_search
+fi

@@ -151,6 +151,9 @@ type Ticket struct {
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	LastMessageAt time.Time
+	// ActivityAt is the last customer activity: creation, the newest
+	// inbound message or a reopening (the inbox's default order).
+	ActivityAt time.Time
 }
 
 // Direction says where a message came from.

@@ -115,32 +115,126 @@ type Contacts interface {
 	// name) when missing; an existing contact without a name gets this one.
 	UpsertContact(ctx context.Context, companyID int64, email, name string) (*model.Contact, error)
 	GetContact(ctx context.Context, companyID, id int64) (*model.Contact, error)
+	// GetContacts returns the company's contacts with these IDs (one
+	// query for a page of tickets; unknown IDs are left out).
+	GetContacts(ctx context.Context, companyID int64, ids []int64) ([]model.Contact, error)
 	ListContacts(ctx context.Context, companyID int64) ([]model.Contact, error)
 }
 
 // TicketFilter narrows ListTickets. Zero values mean "any".
 type TicketFilter struct {
-	Status     model.TicketStatus
-	TeamID     int64
+	Status model.TicketStatus
+	// Statuses, when set, keeps tickets in any of these statuses (with
+	// Status, both apply).
+	Statuses []model.TicketStatus
+	TeamID   int64
+	// TeamIDs, when not nil, keeps tickets of these teams (none if empty).
+	TeamIDs    []int64
 	AssigneeID int64
+	// Unassigned keeps tickets no agent is assigned to.
+	Unassigned bool
 	ChannelID  int64
 	ContactID  int64
-	// Query matches, case-insensitively, a substring of the subject or of
-	// the contact's email address.
+	// Query is a full-text search over the subject, the bodies, the
+	// sender's and the contact's name and address and the ticket number,
+	// folding case and accents; every word must match (as a prefix).
+	// Results are ranked by relevance then recency (Sort and the cursors
+	// are ignored; page with Offset).
 	Query string
-	// Visible, when set, keeps only tickets of these teams or assigned to
-	// this agent (what an agent without the admin role may see).
+	// Visible, when set, keeps only tickets of these teams, assigned to
+	// this agent, or routed to nobody (no team and no assignee: every
+	// agent sees those, so no ticket is invisible).
 	Visible *TicketScope
-	// Before is a cursor: only tickets with ID < Before (newest first).
+	// Sort orders the list; "" is SortActivity.
+	Sort TicketSort
+	// After is a keyset cursor: the last ticket of the previous page, in
+	// Sort's order.
+	After *TicketCursor
+	// Before is the legacy cursor: only tickets with ID < Before (implies
+	// SortNewest).
 	Before int64
+	// Offset skips this many search results (only with Query).
+	Offset int
 	Limit  int // default 50, max 500
 }
 
-// TicketScope is the set of tickets an agent works: those of TeamIDs
-// and those assigned to AssigneeID.
+// TicketSort is an inbox order.
+type TicketSort string
+
+// The inbox orders. Every order ends with the ID so that keyset pages
+// neither skip nor repeat a ticket.
+const (
+	// SortActivity: last customer activity first (a new customer
+	// message or a reopening brings a ticket to the top).
+	SortActivity TicketSort = "activity"
+	SortNewest   TicketSort = "newest"
+	SortOldest   TicketSort = "oldest"
+	// SortPriority: urgent first, then high, normal, low; last activity
+	// first within a priority.
+	SortPriority TicketSort = "priority"
+)
+
+// Valid reports whether s is a known order ("" counts as the default).
+func (s TicketSort) Valid() bool {
+	switch s {
+	case "", SortActivity, SortNewest, SortOldest, SortPriority:
+		return true
+	}
+	return false
+}
+
+// PriorityRank orders priorities: urgent 3, high 2, normal 1, other 0.
+func PriorityRank(p string) int {
+	switch p {
+	case "urgent":
+		return 3
+	case "high":
+		return 2
+	case "normal":
+		return 1
+	}
+	return 0
+}
+
+// TicketCursor is the position after the last ticket of a page.
+type TicketCursor struct {
+	ID         int64
+	ActivityAt time.Time
+	Priority   int // PriorityRank of the ticket's priority
+}
+
+// CursorOf is the cursor just after t.
+func CursorOf(t *model.Ticket) *TicketCursor {
+	return &TicketCursor{ID: t.ID, ActivityAt: t.ActivityAt, Priority: PriorityRank(t.Priority)}
+}
+
+// TicketScope is the set of tickets an agent works: those of TeamIDs,
+// those assigned to AssigneeID and those routed to nobody.
 type TicketScope struct {
 	TeamIDs    []int64
 	AssigneeID int64
+}
+
+// TicketHit is one search result: the ticket, the message that matched
+// best (0 when the ticket matched by number or contact) and an excerpt of
+// that message's text around the first match, with each match between
+// MarkStart and MarkEnd (the text is plain, not HTML: escape it).
+type TicketHit struct {
+	Ticket    model.Ticket
+	MessageID int64
+	Snippet   string
+}
+
+// Snippet match markers (control characters never kept in message text).
+const (
+	MarkStart = "\x02"
+	MarkEnd   = "\x03"
+)
+
+// TicketCounts are the number of tickets in each inbox view an agent has.
+// Every count is of open and pending tickets (Pending: pending only).
+type TicketCounts struct {
+	Mine, Unassigned, Teams, Open, Pending int
 }
 
 // Tickets are conversations.
@@ -151,6 +245,14 @@ type Tickets interface {
 	GetTicketByNumber(ctx context.Context, companyID, number int64) (*model.Ticket, error)
 	GetTicketByReplyToken(ctx context.Context, companyID int64, token string) (*model.Ticket, error)
 	ListTickets(ctx context.Context, companyID int64, f TicketFilter) ([]model.Ticket, error)
+	// SearchTickets is ListTickets for a filter with a Query, with each
+	// ticket's best match and snippet.
+	SearchTickets(ctx context.Context, companyID int64, f TicketFilter) ([]TicketHit, error)
+	// CountTicketViews counts the tickets of each inbox view of the agent
+	// me describes (open and pending ones): Mine assigned to
+	// me.AssigneeID, Unassigned with no assignee, Teams of me.TeamIDs.
+	// Unless admin, only what me may see is counted.
+	CountTicketViews(ctx context.Context, companyID int64, me TicketScope, admin bool) (*TicketCounts, error)
 	UpdateTicket(ctx context.Context, t *model.Ticket) error
 	// TouchTicket sets LastMessageAt/UpdatedAt to at (never backwards).
 	TouchTicket(ctx context.Context, companyID, id int64, at time.Time) error
@@ -182,6 +284,9 @@ type Messages interface {
 
 	CreateAttachment(ctx context.Context, a *model.Attachment) error
 	ListAttachments(ctx context.Context, companyID, messageID int64) ([]model.Attachment, error)
+	// ListTicketAttachments lists the attachments of all of a ticket's
+	// messages (ordered by message, then ID) in one query.
+	ListTicketAttachments(ctx context.Context, companyID, ticketID int64) ([]model.Attachment, error)
 	GetAttachment(ctx context.Context, companyID, id int64) (*model.Attachment, error)
 }
 

@@ -43,6 +43,11 @@ func (a Actor) CanSee(t *model.Ticket) bool {
 	if a.Admin || (t.AssigneeID != 0 && t.AssigneeID == a.AgentID) {
 		return true
 	}
+	// Routed to nobody (no rule matched yet): every agent sees it, so no
+	// ticket is invisible.
+	if t.TeamID == 0 && t.AssigneeID == 0 {
+		return true
+	}
 	for _, id := range a.TeamIDs {
 		if id != 0 && id == t.TeamID {
 			return true
@@ -179,43 +184,109 @@ type Filter struct {
 	ChannelID  int64
 	ContactID  int64
 	Query      string
-	Cursor     string // from the previous Page's NextCursor
-	Limit      int    // default 50, max 200
+	// View is an inbox view (ViewAll when empty).
+	View View
+	// Sort is the order (last customer activity when empty); a search is
+	// ranked by relevance instead.
+	Sort   store.TicketSort
+	Cursor string // from the previous Page's NextCursor
+	Limit  int    // default 50, max 200
 }
 
-// Page is one page of tickets, newest first.
+// View is one of the inbox's views.
+type View string
+
+// The inbox views. Mine, Unassigned, Teams and Open hold open and pending
+// tickets (unless a status is asked for); none hides a ticket from every
+// agent: tickets routed to nobody are in everyone's Unassigned.
+const (
+	ViewAll        View = "all"        // every ticket the agent may see
+	ViewMine       View = "mine"       // assigned to the agent
+	ViewUnassigned View = "unassigned" // no assignee
+	ViewTeams      View = "teams"      // of the agent's teams
+	ViewOpen       View = "open"       // open and pending
+	ViewPending    View = "pending"
+	ViewResolved   View = "resolved"
+)
+
+// Views in the inbox's order.
+var Views = []View{ViewMine, ViewUnassigned, ViewTeams, ViewOpen, ViewPending, ViewResolved, ViewAll}
+
+// Valid reports whether v is a known view ("" counts as ViewAll).
+func (v View) Valid() bool {
+	return v == "" || slices.Contains(Views, v)
+}
+
+// Page is one page of tickets.
 type Page struct {
-	Tickets    []model.Ticket
+	Tickets []model.Ticket
+	// Snippets (search only) maps a ticket ID to an excerpt of its best
+	// matching message: plain text with matches between store.MarkStart
+	// and store.MarkEnd.
+	Snippets   map[int64]string
 	NextCursor string // "" on the last page
 }
 
-func encodeCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("t" + strconv.FormatInt(id, 10)))
+// Cursors: "t<id>" (legacy, newest first), "k<sort>.<prio>.<unixnano>.<id>"
+// (a keyset position in an order), "o<offset>" (search results).
+func encodeCursor(sort store.TicketSort, t *model.Ticket) string {
+	c := store.CursorOf(t)
+	s := fmt.Sprintf("k%s.%d.%d.%d", sort, c.Priority, c.ActivityAt.UnixNano(), c.ID)
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
 }
 
-func decodeCursor(c string) (int64, bool) {
+func decodeCursor(c string, sf *store.TicketFilter) bool {
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) < 2 || b[0] != 't' {
-		return 0, false
+	if err != nil || len(b) < 2 {
+		return false
 	}
-	id, err := strconv.ParseInt(string(b[1:]), 10, 64)
-	return id, err == nil && id > 0
+	switch b[0] {
+	case 't':
+		id, err := strconv.ParseInt(string(b[1:]), 10, 64)
+		sf.Before = id
+		return err == nil && id > 0
+	case 'o':
+		n, err := strconv.Atoi(string(b[1:]))
+		sf.Offset = n
+		return err == nil && n > 0 && sf.Query != ""
+	case 'k':
+		parts := strings.Split(string(b[1:]), ".")
+		if len(parts) != 4 || store.TicketSort(parts[0]) != sf.Sort {
+			return false
+		}
+		prio, err1 := strconv.Atoi(parts[1])
+		ns, err2 := strconv.ParseInt(parts[2], 10, 64)
+		id, err3 := strconv.ParseInt(parts[3], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil || id <= 0 {
+			return false
+		}
+		sf.After = &store.TicketCursor{ID: id, Priority: prio, ActivityAt: time.Unix(0, ns).UTC()}
+		return true
+	}
+	return false
 }
+
+var openStatuses = []model.TicketStatus{model.StatusOpen, model.StatusPending}
 
 // List returns the actor's tickets matching f.
 func (s *Service) List(ctx context.Context, a Actor, f Filter) (*Page, error) {
 	var v directory.ValidationError
 	sf := store.TicketFilter{Status: f.Status, TeamID: f.TeamID, AssigneeID: f.AssigneeID, ChannelID: f.ChannelID,
-		ContactID: f.ContactID, Query: strings.TrimSpace(f.Query)}
+		ContactID: f.ContactID, Query: strings.TrimSpace(f.Query), Sort: f.Sort}
+	if sf.Sort == "" {
+		sf.Sort = store.SortActivity
+	}
 	if f.Status != "" && !f.Status.Valid() {
 		v = append(v, directory.FieldError{Field: "status", Message: "must be open, pending, resolved or closed"})
 	}
-	if f.Cursor != "" {
-		id, ok := decodeCursor(f.Cursor)
-		if !ok {
-			v = append(v, directory.FieldError{Field: "cursor", Message: "invalid cursor"})
-		}
-		sf.Before = id
+	if !f.Sort.Valid() {
+		v = append(v, directory.FieldError{Field: "sort", Message: "must be activity, newest, oldest or priority"})
+	}
+	if !f.View.Valid() {
+		v = append(v, directory.FieldError{Field: "view", Message: "must be mine, unassigned, teams, open, pending, resolved or all"})
+	}
+	if f.Cursor != "" && !decodeCursor(f.Cursor, &sf) {
+		v = append(v, directory.FieldError{Field: "cursor", Message: "invalid cursor"})
 	}
 	if utf8.RuneCountInString(sf.Query) > 200 {
 		v = append(v, directory.FieldError{Field: "q", Message: "must be at most 200 characters"})
@@ -233,17 +304,73 @@ func (s *Service) List(ctx context.Context, a Actor, f Filter) (*Page, error) {
 	if !a.Admin {
 		sf.Visible = &store.TicketScope{TeamIDs: a.TeamIDs, AssigneeID: a.AgentID}
 	}
+	open := func() {
+		if sf.Status == "" {
+			sf.Statuses = openStatuses
+		}
+	}
+	switch f.View {
+	case ViewMine:
+		sf.AssigneeID = a.AgentID
+		open()
+	case ViewUnassigned:
+		sf.Unassigned = true
+		open()
+	case ViewTeams:
+		// An agent without a team has no team tickets.
+		sf.TeamIDs = append([]int64{}, a.TeamIDs...)
+		open()
+	case ViewOpen:
+		open()
+	case ViewPending:
+		sf.Statuses = []model.TicketStatus{model.StatusPending}
+	case ViewResolved:
+		sf.Statuses = []model.TicketStatus{model.StatusResolved}
+	}
 	sf.Limit = limit + 1
+	p := &Page{}
+	if sf.Query != "" {
+		hits, err := s.store.SearchTickets(ctx, a.CompanyID, sf)
+		if err != nil {
+			return nil, fmt.Errorf("ticket: search: %w", err)
+		}
+		p.Snippets = map[int64]string{}
+		for i, h := range hits {
+			if i == limit {
+				p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("o" + strconv.Itoa(sf.Offset+limit)))
+				break
+			}
+			p.Tickets = append(p.Tickets, h.Ticket)
+			if h.Snippet != "" {
+				p.Snippets[h.Ticket.ID] = h.Snippet
+			}
+		}
+		return p, nil
+	}
 	ts, err := s.store.ListTickets(ctx, a.CompanyID, sf)
 	if err != nil {
 		return nil, fmt.Errorf("ticket: list: %w", err)
 	}
-	p := &Page{Tickets: ts}
+	p.Tickets = ts
 	if len(ts) > limit {
 		p.Tickets = ts[:limit]
-		p.NextCursor = encodeCursor(ts[limit-1].ID)
+		sort := sf.Sort
+		if sf.Before != 0 {
+			p.NextCursor = base64.RawURLEncoding.EncodeToString([]byte("t" + strconv.FormatInt(ts[limit-1].ID, 10)))
+		} else {
+			p.NextCursor = encodeCursor(sort, &ts[limit-1])
+		}
 	}
 	return p, nil
+}
+
+// Counts are the open and pending tickets of each inbox view of a.
+func (s *Service) Counts(ctx context.Context, a Actor) (*store.TicketCounts, error) {
+	c, err := s.store.CountTicketViews(ctx, a.CompanyID, store.TicketScope{TeamIDs: a.TeamIDs, AssigneeID: a.AgentID}, a.Admin)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: counts: %w", err)
+	}
+	return c, nil
 }
 
 // MessageView is a message with its attachments.
@@ -276,12 +403,17 @@ func (s *Service) Get(ctx context.Context, a Actor, id int64) (*Detail, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ticket: messages: %w", err)
 	}
+	// One query for every message's attachments (no query per message).
+	all, err := s.store.ListTicketAttachments(ctx, a.CompanyID, id)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: attachments: %w", err)
+	}
+	byMsg := map[int64][]model.Attachment{}
+	for _, at := range all {
+		byMsg[at.MessageID] = append(byMsg[at.MessageID], at)
+	}
 	for _, m := range msgs {
-		atts, err := s.store.ListAttachments(ctx, a.CompanyID, m.ID)
-		if err != nil {
-			return nil, fmt.Errorf("ticket: attachments: %w", err)
-		}
-		d.Messages = append(d.Messages, MessageView{Message: m, Attachments: atts})
+		d.Messages = append(d.Messages, MessageView{Message: m, Attachments: byMsg[m.ID]})
 	}
 	if into, err := s.store.MergedInto(ctx, a.CompanyID, id); err == nil {
 		d.MergedInto = into

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/clock"
@@ -65,7 +66,7 @@ func New(r, w *sql.DB, d Dialect, clk clock.Clock) *DB {
 	if d.CacheStatements {
 		sc = &stmtCache{m: map[stmtKey]*sql.Stmt{}}
 	}
-	return &DB{q: q{r: r, w: w, d: &dd, clk: clk, sc: sc}, r: r, w: w}
+	return &DB{q: q{r: r, w: w, d: &dd, clk: clk, sc: sc, n: new(atomic.Int64)}, r: r, w: w}
 }
 
 // dbtx is what *sql.DB and *sql.Tx share.
@@ -80,9 +81,20 @@ type q struct {
 	r, w dbtx
 	d    *Dialect
 	clk  clock.Clock
-	sc   *stmtCache // nil: no statement cache
-	tx   *txStmts   // set inside a transaction with a cache
+	sc   *stmtCache    // nil: no statement cache
+	tx   *txStmts      // set inside a transaction with a cache
+	n    *atomic.Int64 // statements run (QueryCount)
 }
+
+func (s q) count() {
+	if s.n != nil { // nil in a q built elsewhere without a counter
+		s.n.Add(1)
+	}
+}
+
+// QueryCount is the number of SQL statements this store has run (all
+// connections, transactions included): tests bound a page's queries by it.
+func (db *DB) QueryCount() int64 { return db.n.Load() }
 
 // Dialect reports the database kind.
 func (db *DB) Dialect() string { return db.d.Name }
@@ -128,7 +140,7 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Queries) error) (err error) 
 			panic(p)
 		}
 	}()
-	inner := q{r: tx, w: tx, d: db.d, clk: db.clk}
+	inner := q{r: tx, w: tx, d: db.d, clk: db.clk, n: db.n}
 	if db.sc != nil {
 		inner.sc = db.sc
 		inner.tx = &txStmts{cache: db.sc, pool: db.w, tx: tx}
@@ -178,6 +190,7 @@ func (d *Dialect) rebind(query string) string {
 }
 
 func (s q) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s.count()
 	if st := s.statement(ctx, s.w, s.d.rebind(query)); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -185,6 +198,7 @@ func (s q) exec(ctx context.Context, query string, args ...any) (sql.Result, err
 }
 
 func (s q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s.count()
 	if st := s.statement(ctx, s.r, s.d.rebind(query)); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -192,6 +206,7 @@ func (s q) query(ctx context.Context, query string, args ...any) (*sql.Rows, err
 }
 
 func (s q) row(ctx context.Context, query string, args ...any) *sql.Row {
+	s.count()
 	if st := s.statement(ctx, s.r, s.d.rebind(query)); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -200,6 +215,7 @@ func (s q) row(ctx context.Context, query string, args ...any) *sql.Row {
 
 // wrow is a single-row query that writes (INSERT/UPDATE ... RETURNING).
 func (s q) wrow(ctx context.Context, query string, args ...any) *sql.Row {
+	s.count()
 	if st := s.statement(ctx, s.w, s.d.rebind(query)); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

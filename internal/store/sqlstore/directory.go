@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
@@ -343,6 +344,21 @@ func (s q) GetContact(ctx context.Context, companyID, id int64) (*model.Contact,
 		return nil, notFound(err, fmt.Sprintf("get contact %d", id))
 	}
 	return c, nil
+}
+
+// GetContacts by IDs within a company.
+func (s q) GetContacts(ctx context.Context, companyID int64, ids []int64) ([]model.Contact, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > 500 {
+		return nil, fmt.Errorf("store: get contacts: %d ids, at most 500", len(ids))
+	}
+	args := []any{companyID}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return list(ctx, s, "get contacts", scanContact, "SELECT "+contactCols+" FROM contacts WHERE company_id = ? AND id IN (?"+strings.Repeat(", ?", len(ids)-1)+")", args...)
 }
 
 // ListContacts of a company.

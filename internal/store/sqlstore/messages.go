@@ -201,6 +201,13 @@ func (s q) ListAttachments(ctx context.Context, companyID, messageID int64) ([]m
 		"SELECT "+attachmentCols+" FROM attachments WHERE company_id = ? AND message_id = ? ORDER BY id", companyID, messageID)
 }
 
+// ListTicketAttachments of every message of a ticket, in one query.
+func (s q) ListTicketAttachments(ctx context.Context, companyID, ticketID int64) ([]model.Attachment, error) {
+	return list(ctx, s, "list ticket attachments", scanAttachment,
+		"SELECT a."+strings.ReplaceAll(attachmentCols, ", ", ", a.")+` FROM attachments a JOIN messages m ON m.id = a.message_id AND m.company_id = a.company_id
+		WHERE a.company_id = ? AND m.ticket_id = ? ORDER BY a.message_id, a.id`, companyID, ticketID)
+}
+
 // GetAttachment by ID within a company.
 func (s q) GetAttachment(ctx context.Context, companyID, id int64) (*model.Attachment, error) {
 	a, err := scanAttachment(s.row(ctx, "SELECT "+attachmentCols+" FROM attachments WHERE company_id = ? AND id = ?", companyID, id))

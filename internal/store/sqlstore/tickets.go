@@ -21,6 +21,9 @@ func (s q) CreateTicket(ctx context.Context, t *model.Ticket) error {
 	if t.LastMessageAt.IsZero() {
 		t.LastMessageAt = t.CreatedAt
 	}
+	if t.ActivityAt.IsZero() {
+		t.ActivityAt = t.CreatedAt
+	}
 	if t.Status == "" {
 		t.Status = model.StatusOpen
 	}
@@ -31,21 +34,21 @@ func (s q) CreateTicket(ctx context.Context, t *model.Ticket) error {
 		return notFound(err, fmt.Sprintf("create ticket: next number for company %d", t.CompanyID))
 	}
 	id, err := s.insertReturningID(ctx, "create ticket",
-		`INSERT INTO tickets (company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, tags_json, created_at, updated_at, last_message_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO tickets (company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, tags_json, created_at, updated_at, last_message_at, activity_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		t.CompanyID, t.Number, t.ChannelID, t.ContactID, nullID(t.TeamID), nullID(t.AssigneeID), t.Subject, string(t.Status), t.Priority,
-		t.ReplyToken, js(strs(t.Tags)), t.CreatedAt, t.UpdatedAt.UTC(), t.LastMessageAt.UTC())
+		t.ReplyToken, js(strs(t.Tags)), t.CreatedAt, t.UpdatedAt.UTC(), t.LastMessageAt.UTC(), t.ActivityAt.UTC())
 	t.ID = id
 	return err
 }
 
-const ticketCols = "id, company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, tags_json, created_at, updated_at, last_message_at"
+const ticketCols = "id, company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, tags_json, created_at, updated_at, last_message_at, activity_at"
 
 func scanTicket(sc interface{ Scan(...any) error }) (*model.Ticket, error) {
 	var t model.Ticket
 	var status string
 	err := sc.Scan(&t.ID, &t.CompanyID, &t.Number, &t.ChannelID, &t.ContactID, idv{&t.TeamID}, idv{&t.AssigneeID}, &t.Subject, &status,
-		&t.Priority, &t.ReplyToken, jsonv{&t.Tags}, tsv{&t.CreatedAt}, tsv{&t.UpdatedAt}, tsv{&t.LastMessageAt})
+		&t.Priority, &t.ReplyToken, jsonv{&t.Tags}, tsv{&t.CreatedAt}, tsv{&t.UpdatedAt}, tsv{&t.LastMessageAt}, tsv{&t.ActivityAt})
 	t.Status = model.TicketStatus(status)
 	return &t, err
 }
@@ -78,67 +81,6 @@ func (s q) GetTicketByReplyToken(ctx context.Context, companyID int64, token str
 		return nil, notFound(err, "get ticket by reply token")
 	}
 	return t, nil
-}
-
-// ListTickets newest first, filtered, with an ID cursor.
-func (s q) ListTickets(ctx context.Context, companyID int64, f store.TicketFilter) ([]model.Ticket, error) {
-	var where strings.Builder
-	args := []any{companyID}
-	where.WriteString("company_id = ?")
-	add := func(cond string, v any) {
-		where.WriteString(" AND " + cond)
-		args = append(args, v)
-	}
-	if f.Status != "" {
-		add("status = ?", string(f.Status))
-	}
-	if f.TeamID != 0 {
-		add("team_id = ?", f.TeamID)
-	}
-	if f.AssigneeID != 0 {
-		add("assignee_id = ?", f.AssigneeID)
-	}
-	if f.ChannelID != 0 {
-		add("channel_id = ?", f.ChannelID)
-	}
-	if f.ContactID != 0 {
-		add("contact_id = ?", f.ContactID)
-	}
-	if q := strings.TrimSpace(f.Query); q != "" {
-		// SQLite's LIKE ignores ASCII case by itself; PostgreSQL's ILIKE
-		// ignores case in all of Unicode. Contact emails are stored lowercase.
-		like := "LIKE"
-		if s.d.Dollar {
-			like = "ILIKE"
-		}
-		pat := "%" + likeEscape(q) + "%"
-		where.WriteString(` AND (subject ` + like + ` ? ESCAPE '\' OR contact_id IN (SELECT id FROM contacts WHERE company_id = ? AND email LIKE ? ESCAPE '\'))`)
-		args = append(args, pat, companyID, "%"+likeEscape(strings.ToLower(q))+"%")
-	}
-	if v := f.Visible; v != nil {
-		where.WriteString(" AND (assignee_id = ?")
-		args = append(args, v.AssigneeID)
-		if len(v.TeamIDs) > 0 {
-			where.WriteString(" OR team_id IN (?" + strings.Repeat(", ?", len(v.TeamIDs)-1) + ")")
-			for _, id := range v.TeamIDs {
-				args = append(args, id)
-			}
-		}
-		where.WriteString(")")
-	}
-	if f.Before != 0 {
-		add("id < ?", f.Before)
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	if limit > 500 {
-		limit = 500
-	}
-	args = append(args, limit)
-	return list(ctx, s, "list tickets", scanTicket,
-		"SELECT "+ticketCols+" FROM tickets WHERE "+where.String()+" ORDER BY id DESC LIMIT ?", args...)
 }
 
 // UpdateTicket saves the mutable fields of t.
@@ -202,8 +144,10 @@ func (s q) MergeTickets(ctx context.Context, companyID, sourceID, targetID int64
 		return fmt.Errorf("store: %s: close source: %w", what, err)
 	}
 	if _, err := s.exec(ctx, `UPDATE tickets SET updated_at = ?, last_message_at = COALESCE(
-		(SELECT MAX(created_at) FROM messages WHERE company_id = ? AND ticket_id = ?), last_message_at) WHERE company_id = ? AND id = ?`,
-		at, companyID, targetID, companyID, targetID); err != nil {
+		(SELECT MAX(created_at) FROM messages WHERE company_id = ? AND ticket_id = ?), last_message_at),
+		activity_at = COALESCE((SELECT MAX(created_at) FROM messages WHERE company_id = ? AND ticket_id = ? AND direction = 'in' AND created_at > activity_at), activity_at)
+		WHERE company_id = ? AND id = ?`,
+		at, companyID, targetID, companyID, targetID, companyID, targetID); err != nil {
 		return fmt.Errorf("store: %s: touch target: %w", what, err)
 	}
 	return nil

@@ -64,6 +64,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, reportsTests()...)
 	tests = append(tests, snoozeTests()...)
 	tests = append(tests, activityTests()...)
+	tests = append(tests, searchTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := testclock.New(t)

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,12 +25,49 @@ import (
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 )
 
-// Benchmark sizes (the issue's: 100,000 tickets, 1,000,000 messages).
+// Benchmark sizes (the issue's: 100,000 tickets, 1,000,000 messages;
+// ATENDE_BENCH_TICKETS sets another number of tickets).
 const (
-	benchTickets     = 100_000
 	benchMsgsPerTick = 10
 	benchClients     = 50
 )
+
+var benchTickets = func() int {
+	if n, err := strconv.Atoi(os.Getenv("ATENDE_BENCH_TICKETS")); err == nil && n >= 1000 {
+		return n / 1000 * 1000
+	}
+	return 100_000
+}()
+
+// benchWords is the vocabulary of the seeded bodies (pt-BR, accents
+// included). Every body has "pedido"; "cobrança" is in about one in eight;
+// "curitiba" in one message in 5,000.
+var benchWords = strings.Fields(`olá bom dia boa tarde obrigado preciso ajuda conta senha acesso entrega prazo produto
+	loja cliente endereço número nota fiscal boleto cartão pagamento troca devolução reembolso atraso transportadora
+	rastreio código site aplicativo erro tela compra carrinho desconto cupom frete grátis urgente hoje amanhã semana
+	mês ontem ainda não chegou recebi veio errado quebrado tamanho cor modelo garantia suporte atendimento resposta
+	retorno aguardo favor confirmar cancelar alterar informação dados cadastro telefone email whatsapp sábado domingo`)
+
+func benchBody(tid int64, k int) string {
+	var b strings.Builder
+	b.WriteString("Olá, sobre o pedido ")
+	x := uint64(tid)*2654435761 + uint64(k)*40503 + 1
+	for i := 0; i < 40; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		b.WriteString(benchWords[x%uint64(len(benchWords))])
+		b.WriteByte(' ')
+	}
+	if (tid*10+int64(k))%8 == 0 {
+		b.WriteString("cobrança indevida ")
+	}
+	if (tid*10+int64(k))%5000 == 7 {
+		b.WriteString("moro em Curitiba ")
+	}
+	b.WriteString("número " + strconv.FormatInt(tid, 10) + ".")
+	return b.String()
+}
 
 // BenchmarkTicketList measures GET /api/v1/tickets latency (p50/p99) with
 // 50 concurrent clients over 100,000 tickets and 1,000,000 messages, on
@@ -37,41 +76,47 @@ const (
 //	go test ./internal/web/api -run '^$' -bench TicketList -benchtime 5000x -timeout 30m
 func BenchmarkTicketList(b *testing.B) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
-		var st store.Store
-		var raw *sql.DB
-		var err error
-		clk := testclock.New(b)
-		switch dialect {
-		case "sqlite":
-			path := filepath.Join(b.TempDir(), "bench.db")
-			st, err = sqlite.Open(ctx, path, clk)
-			if err == nil {
-				raw, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)&_time_format=sqlite")
-			}
-		case "postgres":
-			url := pgtest.NewDatabase(b)
-			st, err = postgres.Open(ctx, url, clk)
-			if err == nil {
-				var cfg *pgx.ConnConfig
-				if cfg, err = pgx.ParseConfig(url); err == nil {
-					raw = stdlib.OpenDB(*cfg)
-				}
-			}
-		}
-		if err != nil {
-			b.Fatal(err)
-		}
-		e := newEnvWith(b, st, clk)
-		start := time.Now()
-		if err := seed(ctx, raw, dialect, e); err != nil {
-			b.Fatal(err)
-		}
-		raw.Close()
-		n, _ := e.st.CountTickets(ctx, e.a.co.ID)
-		m, _ := e.st.CountMessages(ctx, e.a.co.ID)
-		b.Logf("%s: seeded %d tickets and %d messages in %s", dialect, n, m, time.Since(start).Round(time.Second))
+		e := benchEnv(b, dialect)
 		b.Run(dialect, func(b *testing.B) { loadTickets(b, e) })
 	}
+}
+
+// benchEnv opens a store of dialect seeded with benchTickets tickets.
+func benchEnv(b *testing.B, dialect string) *env {
+	var st store.Store
+	var raw *sql.DB
+	var err error
+	clk := testclock.New(b)
+	switch dialect {
+	case "sqlite":
+		path := filepath.Join(b.TempDir(), "bench.db")
+		st, err = sqlite.Open(ctx, path, clk)
+		if err == nil {
+			raw, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)&_time_format=sqlite")
+		}
+	case "postgres":
+		url := pgtest.NewDatabase(b)
+		st, err = postgres.Open(ctx, url, clk)
+		if err == nil {
+			var cfg *pgx.ConnConfig
+			if cfg, err = pgx.ParseConfig(url); err == nil {
+				raw = stdlib.OpenDB(*cfg)
+			}
+		}
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := newEnvWith(b, st, clk)
+	start := time.Now()
+	if err := seed(ctx, raw, dialect, e); err != nil {
+		b.Fatal(err)
+	}
+	raw.Close()
+	n, _ := e.st.CountTickets(ctx, e.a.co.ID)
+	m, _ := e.st.CountMessages(ctx, e.a.co.ID)
+	b.Logf("%s: seeded %d tickets and %d messages in %s", dialect, n, m, time.Since(start).Round(time.Second))
+	return e
 }
 
 // seed adds benchTickets tickets (benchMsgsPerTick messages each) to
@@ -167,7 +212,7 @@ func seed(ctx context.Context, db *sql.DB, dialect string, e *env) error {
 				}
 				fmt.Fprintf(&sb, "(%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)", p(), p(), p(), p(), p(), p(), p(), p(), p(), p())
 				args = append(args, co, tid, ch, dir, status, "cliente@empresa.com.br", "Re: assunto", fmt.Sprintf("b%d.%d@bench", tid, k),
-					"Olá, segue a mensagem número "+fmt.Sprint(k)+" deste atendimento.", t0.Add(time.Duration(i)*5*time.Minute+time.Duration(k)*time.Second))
+					benchBody(tid, k), t0.Add(time.Duration(i)*5*time.Minute+time.Duration(k)*time.Second))
 				rows++
 				if rows == 1000 {
 					if err := flush(); err != nil {
@@ -185,7 +230,7 @@ func seed(ctx context.Context, db *sql.DB, dialect string, e *env) error {
 			return err
 		}
 	}
-	if _, err := db.ExecContext(ctx, fmt.Sprintf("UPDATE companies SET ticket_seq = %d WHERE id = %d", baseNum+benchTickets, co)); err != nil {
+	if _, err := db.ExecContext(ctx, fmt.Sprintf("UPDATE companies SET ticket_seq = %d WHERE id = %d", baseNum+int64(benchTickets), co)); err != nil {
 		return err
 	}
 	if dialect == "postgres" {

@@ -6,10 +6,12 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/search"
+	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
-// listTickets: GET /api/v1/tickets?status=&team_id=&assignee_id=&channel_id=&contact_id=&q=&cursor=&limit=
+// listTickets: GET /api/v1/tickets?status=&team_id=&assignee_id=&channel_id=&contact_id=&view=&sort=&q=&cursor=&limit=
 func (d Deps) listTickets(w http.ResponseWriter, r *http.Request) {
 	qv := r.URL.Query()
 	var v directory.ValidationError
@@ -25,7 +27,8 @@ func (d Deps) listTickets(w http.ResponseWriter, r *http.Request) {
 		return n
 	}
 	f := ticket.Filter{Status: model.TicketStatus(qv.Get("status")), TeamID: num("team_id"), AssigneeID: num("assignee_id"),
-		ChannelID: num("channel_id"), ContactID: num("contact_id"), Query: qv.Get("q"), Cursor: qv.Get("cursor"), Limit: int(num("limit"))}
+		ChannelID: num("channel_id"), ContactID: num("contact_id"), Query: qv.Get("q"), Cursor: qv.Get("cursor"), Limit: int(num("limit")),
+		View: ticket.View(qv.Get("view")), Sort: store.TicketSort(qv.Get("sort"))}
 	if len(v) > 0 {
 		d.fail(w, r, v)
 		return
@@ -37,7 +40,11 @@ func (d Deps) listTickets(w http.ResponseWriter, r *http.Request) {
 	}
 	out := list[ticketView]{Items: []ticketView{}, NextCursor: page.NextCursor}
 	for i := range page.Tickets {
-		out.Items = append(out.Items, viewTicket(&page.Tickets[i]))
+		tv := viewTicket(&page.Tickets[i])
+		if sn, ok := page.Snippets[tv.ID]; ok {
+			tv.SnippetHTML = search.HTML(sn, store.MarkStart, store.MarkEnd)
+		}
+		out.Items = append(out.Items, tv)
 	}
 	reply(w, http.StatusOK, out)
 }

@@ -48,6 +48,10 @@ type ticketView struct {
 	CreatedAt     time.Time          `json:"created_at"`
 	UpdatedAt     time.Time          `json:"updated_at"`
 	LastMessageAt time.Time          `json:"last_message_at"`
+	ActivityAt    time.Time          `json:"activity_at"`
+	// SnippetHTML (search results only) is an escaped excerpt of the best
+	// matching message with each match in <mark>.
+	SnippetHTML string `json:"snippet_html,omitempty"`
 }
 
 func viewTicket(t *model.Ticket) ticketView {
@@ -56,7 +60,7 @@ func viewTicket(t *model.Ticket) ticketView {
 		tags = []string{}
 	}
 	return ticketView{t.ID, t.Number, t.ChannelID, t.ContactID, t.TeamID, t.AssigneeID, t.Subject, t.Status, t.Priority, tags,
-		t.CreatedAt, t.UpdatedAt, t.LastMessageAt}
+		t.CreatedAt, t.UpdatedAt, t.LastMessageAt, t.ActivityAt, ""}
 }
 
 type attachmentView struct {

@@ -103,20 +103,39 @@ func (h *handler) channelList(w http.ResponseWriter, r *http.Request, s *session
 		h.channelFail(w, r, s, err)
 		return
 	}
+	// One query for every channel's sync status and one for every
+	// address's verification (not one per channel).
+	sts, err := h.Store.ListChannelStatus(ctx, s.P.CompanyID)
+	if err != nil {
+		h.channelFail(w, r, s, err)
+		return
+	}
+	byChannel := map[int64]*store.ChannelStatus{}
+	for i := range sts {
+		byChannel[sts[i].ChannelID] = &sts[i]
+	}
+	var verified map[string]identity.Status
+	if h.Identities != nil {
+		var all []string
+		for i := range cs {
+			all = append(all, identity.ChannelAddresses(&cs[i])...)
+		}
+		if verified, err = h.Identities.Statuses(ctx, s.P.CompanyID, all); err != nil {
+			h.channelFail(w, r, s, err)
+			return
+		}
+	}
 	rows := make([]channelRow, 0, len(cs))
 	for i := range cs {
 		ch := &cs[i]
 		row := channelRow{Ch: *ch, Internal: ch.Incoming == model.ConnInternal, NoRule: ch.Settings.Rule.DefaultTeamID == 0}
-		st, err := h.Store.GetChannelStatus(ctx, ch.CompanyID, ch.ID)
+		st, ok := byChannel[ch.ID]
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case !ok:
 			row.State = string(store.SyncIdle)
 			if ch.Incoming == model.ConnExternal {
 				row.State = "pending"
 			}
-		case err != nil:
-			h.channelFail(w, r, s, err)
-			return
 		default:
 			row.State, row.Done, row.Total, row.Error = string(st.State), st.Done, st.Total, st.LastError
 			if st.Total > 0 {
@@ -127,13 +146,8 @@ func (h *handler) channelList(w http.ResponseWriter, r *http.Request, s *session
 			row.State = "disabled"
 		}
 		if h.Identities != nil {
-			st, err := h.Identities.Statuses(ctx, ch.CompanyID, identity.ChannelAddresses(ch))
-			if err != nil {
-				h.channelFail(w, r, s, err)
-				return
-			}
 			for _, a := range identity.ChannelAddresses(ch) {
-				if st[a] != identity.StatusVerified {
+				if verified[a] != identity.StatusVerified {
 					row.Unverified = append(row.Unverified, a)
 				}
 			}

@@ -12,12 +12,15 @@ import (
 	"strings"
 	"time"
 
+	"html/template"
+
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/search"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
@@ -35,13 +38,24 @@ type row struct {
 	Contact, Team, Assignee, Channel string
 	LastISO, LastText                string
 	LastMillis                       int64
+	Snippet                          template.HTML // search excerpt, escaped, matches in <mark>
+}
+
+// viewLink is one inbox view in the left column.
+type viewLink struct {
+	View, Label, URL string
+	Count            int
+	Counted, Current bool
 }
 
 type inboxPage struct {
-	Statuses, Teams, Assignees, Channels []option
-	Query                                string
-	Rows                                 []row
-	Older                                string // URL of the next page, "" on the last
+	Statuses, Teams, Assignees, Channels, Sorts []option
+	Query                                       string
+	View                                        string
+	Views                                       []viewLink
+	Rows                                        []row
+	Older                                       string // URL of the next page, "" on the last
+	Searching                                   bool
 }
 
 // directoryNames are the names of a company's teams, agents and channels.
@@ -81,13 +95,21 @@ func idParam(q url.Values, name string) int64 {
 	return max(n, 0)
 }
 
-// inboxData builds the inbox for the filters in r's query.
+// inboxData builds the inbox for the view and filters in r's query. It
+// runs a fixed number of queries whatever the page size (TestInboxQueries).
 func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 	q := r.URL.Query()
 	f := ticket.Filter{Status: model.TicketStatus(q.Get("status")), TeamID: idParam(q, "team"), AssigneeID: idParam(q, "assignee"),
-		ChannelID: idParam(q, "channel"), Query: q.Get("q"), Cursor: q.Get("cursor")}
+		ChannelID: idParam(q, "channel"), Query: q.Get("q"), Cursor: q.Get("cursor"),
+		View: ticket.View(q.Get("view")), Sort: store.TicketSort(q.Get("sort"))}
 	if !f.Status.Valid() {
 		f.Status = ""
+	}
+	if f.View == "" || !f.View.Valid() {
+		f.View = ticket.ViewOpen
+	}
+	if !f.Sort.Valid() {
+		f.Sort = ""
 	}
 	page, err := h.Tickets.List(r.Context(), s.actor(), f)
 	if err != nil {
@@ -97,7 +119,33 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &inboxPage{Query: f.Query}
+	counts, err := h.Tickets.Counts(r.Context(), s.actor())
+	if err != nil {
+		return nil, err
+	}
+	p := &inboxPage{Query: f.Query, View: string(f.View), Searching: strings.TrimSpace(f.Query) != ""}
+	for _, v := range ticket.Views {
+		l := viewLink{View: string(v), Label: s.L.T("inbox.view." + string(v)), URL: "/inbox?view=" + string(v), Current: v == f.View, Counted: true}
+		switch v {
+		case ticket.ViewMine:
+			l.Count = counts.Mine
+		case ticket.ViewUnassigned:
+			l.Count = counts.Unassigned
+		case ticket.ViewTeams:
+			l.Count = counts.Teams
+		case ticket.ViewOpen:
+			l.Count = counts.Open
+		case ticket.ViewPending:
+			l.Count = counts.Pending
+		default:
+			l.Counted = false
+		}
+		p.Views = append(p.Views, l)
+	}
+	p.Sorts = nil
+	for _, so := range []store.TicketSort{store.SortActivity, store.SortNewest, store.SortOldest, store.SortPriority} {
+		p.Sorts = append(p.Sorts, option{Value: string(so), Label: s.L.T("inbox.sort." + string(so)), Selected: so == f.Sort || (f.Sort == "" && so == store.SortActivity)})
+	}
 	p.Statuses = []option{{Value: "", Label: s.L.T("inbox.any")}}
 	for _, st := range []model.TicketStatus{model.StatusOpen, model.StatusPending, model.StatusResolved, model.StatusClosed} {
 		p.Statuses = append(p.Statuses, option{Value: string(st), Label: s.L.Status(st), Selected: st == f.Status})
@@ -114,20 +162,34 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 	for _, c := range n.channelList {
 		p.Channels = append(p.Channels, option{Value: itoa(c.ID), Label: c.Name, Selected: c.ID == f.ChannelID})
 	}
+	// One query for the page's contacts (not one per row).
 	contacts := map[int64]string{}
+	var ids []int64
 	for _, t := range page.Tickets {
 		if _, ok := contacts[t.ContactID]; !ok {
-			if c, err := h.Store.GetContact(r.Context(), s.P.CompanyID, t.ContactID); err == nil {
-				contacts[t.ContactID] = contactLabel(c)
-			}
+			contacts[t.ContactID] = ""
+			ids = append(ids, t.ContactID)
 		}
+	}
+	cs, err := h.Store.GetContacts(r.Context(), s.P.CompanyID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("ui: contacts: %w", err)
+	}
+	for i := range cs {
+		contacts[cs[i].ID] = contactLabel(&cs[i])
+	}
+	for _, t := range page.Tickets {
 		last := t.LastMessageAt
 		if last.IsZero() {
 			last = t.UpdatedAt
 		}
-		p.Rows = append(p.Rows, row{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), StatusLabel: s.L.Status(t.Status),
+		rw := row{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), StatusLabel: s.L.Status(t.Status),
 			Contact: contacts[t.ContactID], Team: n.teams[t.TeamID], Assignee: n.agents[t.AssigneeID], Channel: n.channels[t.ChannelID],
-			LastISO: last.UTC().Format(time.RFC3339), LastText: s.when(last).Text, LastMillis: last.UnixMilli()})
+			LastISO: last.UTC().Format(time.RFC3339), LastText: s.when(last).Text, LastMillis: last.UnixMilli()}
+		if sn, ok := page.Snippets[t.ID]; ok {
+			rw.Snippet = template.HTML(search.HTML(sn, store.MarkStart, store.MarkEnd)) // escaped by search.HTML
+		}
+		p.Rows = append(p.Rows, rw)
 	}
 	if page.NextCursor != "" {
 		q.Set("cursor", page.NextCursor)

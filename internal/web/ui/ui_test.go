@@ -187,7 +187,12 @@ func TestTicketView(t *testing.T) {
 	wantStatus(t, c2.get(fmt.Sprintf("%s/messages/%d/body", tp, msg.ID)), http.StatusNotFound)
 
 	// An agent outside the ticket's team gets what a missing ticket gets
-	// (issue #13, item 14: 403 told that the ticket exists).
+	// (issue #13, item 14: 403 told that the ticket exists). (A ticket of
+	// no team and no assignee is every agent's: issue 15, item 6.)
+	routed, err := e.st.GetTicket(ctx, co.co.ID, tk.ID)
+	must(t, err)
+	routed.TeamID = co.team.ID
+	must(t, e.st.UpdateTicket(ctx, routed))
 	c3 := e.client(t, "en")
 	wantRedirect(t, c3.login("acme", co.agent.Email, adminPassword), "/inbox")
 	p = c3.get(tp)

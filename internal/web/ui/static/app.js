@@ -26,6 +26,15 @@
     return function () { list.querySelectorAll("input.bulk-pick").forEach(function (c) { if (ids[c.value]) c.checked = true; }); };
   }
 
+  // The list fragment carries the views' counts; copy them to the column.
+  function updateCounts(list) {
+    var src = list.querySelectorAll("#view-counts [data-count]");
+    for (var i = 0; i < src.length; i++) {
+      var dst = document.querySelector(".views .count[data-count='" + src[i].dataset.count + "']");
+      if (dst) dst.textContent = src[i].textContent;
+    }
+  }
+
   function initInbox(list) {
     markUnread(list);
     if (!window.EventSource) return;
@@ -36,7 +45,7 @@
       inflight = true;
       fetch("/inbox/list" + location.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
-        .then(function (html) { var picked = keepPicked(list); list.innerHTML = html; picked(); markUnread(list); document.body.dataset.refreshed = String(Date.now()); })
+        .then(function (html) { var picked = keepPicked(list); list.innerHTML = html; picked(); markUnread(list); updateCounts(list); document.body.dataset.refreshed = String(Date.now()); })
         .catch(function () {})
         .then(function () { inflight = false; if (again) { again = false; refresh(); } });
     }

@@ -1,0 +1,312 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/search"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+// prioRank must be written exactly as in migration 0012's index.
+const prioRank = "(CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'normal' THEN 1 ELSE 0 END)"
+
+// searchCandidates bounds the matching messages (the most recent ones
+// passing the filters) that a search ranks: ranking every message of a
+// common word would read all of them.
+const searchCandidates = 1000
+
+// sqlb builds a query and its arguments in textual order.
+type sqlb struct {
+	b    strings.Builder
+	args []any
+}
+
+func (x *sqlb) w(sql string, args ...any) *sqlb {
+	x.b.WriteString(sql)
+	x.args = append(x.args, args...)
+	return x
+}
+
+func limitOf(n int) int {
+	switch {
+	case n <= 0:
+		return 50
+	case n > 500:
+		return 500
+	}
+	return n
+}
+
+// ticketWhere writes the filter conditions of f (not Query, not cursors)
+// on tickets aliased p ("t." or "").
+func ticketWhere(x *sqlb, companyID int64, f store.TicketFilter, p string) {
+	ticketWhereD(x, companyID, f, p, false)
+}
+
+// ticketWhereD is ticketWhere; sqlite marks a status list with unary +
+// so that SQLite walks the sort's index and stops after a page instead of
+// gathering every open and pending ticket through the status index and
+// sorting them (PostgreSQL's planner weighs this itself).
+func ticketWhereD(x *sqlb, companyID int64, f store.TicketFilter, p string, sqlite bool) {
+	x.w(p+"company_id = ?", companyID)
+	if f.Status != "" {
+		x.w(" AND "+p+"status = ?", string(f.Status))
+	}
+	if len(f.Statuses) > 0 {
+		plus := ""
+		if sqlite {
+			plus = "+"
+		}
+		x.w(" AND " + plus + p + "status IN (")
+		for i, st := range f.Statuses {
+			if i > 0 {
+				x.w(", ")
+			}
+			x.w("?", string(st))
+		}
+		x.w(")")
+	}
+	if f.TeamID != 0 {
+		x.w(" AND "+p+"team_id = ?", f.TeamID)
+	}
+	if f.TeamIDs != nil {
+		x.w(" AND " + p + "team_id IN (-1")
+		for _, id := range f.TeamIDs {
+			x.w(", ?", id)
+		}
+		x.w(")")
+	}
+	if f.AssigneeID != 0 {
+		x.w(" AND "+p+"assignee_id = ?", f.AssigneeID)
+	}
+	if f.Unassigned {
+		x.w(" AND " + p + "assignee_id IS NULL")
+	}
+	if f.ChannelID != 0 {
+		x.w(" AND "+p+"channel_id = ?", f.ChannelID)
+	}
+	if f.ContactID != 0 {
+		x.w(" AND "+p+"contact_id = ?", f.ContactID)
+	}
+	if v := f.Visible; v != nil {
+		visibleWhere(x, v, p)
+	}
+}
+
+// visibleWhere: the scope's teams, its agent's tickets, and unrouted ones.
+func visibleWhere(x *sqlb, v *store.TicketScope, p string) {
+	x.w(" AND ("+p+"assignee_id = ? OR ("+p+"team_id IS NULL AND "+p+"assignee_id IS NULL)", v.AssigneeID)
+	if len(v.TeamIDs) > 0 {
+		x.w(" OR " + p + "team_id IN (")
+		for i, id := range v.TeamIDs {
+			if i > 0 {
+				x.w(", ")
+			}
+			x.w("?", id)
+		}
+		x.w(")")
+	}
+	x.w(")")
+}
+
+// ListTickets filtered, in f.Sort's order, one keyset page.
+func (s q) ListTickets(ctx context.Context, companyID int64, f store.TicketFilter) ([]model.Ticket, error) {
+	if strings.TrimSpace(f.Query) != "" {
+		hits, err := s.SearchTickets(ctx, companyID, f)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]model.Ticket, len(hits))
+		for i := range hits {
+			out[i] = hits[i].Ticket
+		}
+		return out, nil
+	}
+	x := &sqlb{}
+	x.w("SELECT " + ticketCols + " FROM tickets WHERE ")
+	ticketWhereD(x, companyID, f, "", !s.d.Dollar)
+	sort := f.Sort
+	if f.Before != 0 {
+		sort = store.SortNewest
+		x.w(" AND id < ?", f.Before)
+	}
+	c := f.After
+	var order string
+	switch sort {
+	case store.SortNewest:
+		order = "id DESC"
+		if c != nil {
+			x.w(" AND id < ?", c.ID)
+		}
+	case store.SortOldest:
+		order = "id ASC"
+		if c != nil {
+			x.w(" AND id > ?", c.ID)
+		}
+	case store.SortPriority:
+		order = prioRank + " DESC, activity_at DESC, id DESC"
+		if c != nil {
+			x.w(" AND ("+prioRank+", activity_at, id) < (?, ?, ?)", c.Priority, c.ActivityAt.UTC(), c.ID)
+		}
+	default:
+		order = "activity_at DESC, id DESC"
+		if c != nil {
+			x.w(" AND (activity_at, id) < (?, ?)", c.ActivityAt.UTC(), c.ID)
+		}
+	}
+	x.w(" ORDER BY "+order+" LIMIT ?", limitOf(f.Limit))
+	return list(ctx, s, "list tickets", scanTicket, x.b.String(), x.args...)
+}
+
+// SearchTickets ranks the tickets matching f.Query: a ticket number
+// first, then the contact's name or address, then the ticket's subject,
+// then the messages (by ts_rank_cd in PostgreSQL; in SQLite all message
+// matches tie), ties by last activity. Only the searchCandidates most recent matching messages that
+// pass the filters are ranked, so a common word costs what a rare one does.
+//
+// Whole words are searched first, and word prefixes ("curitib") only when
+// whole words find nothing (see search.FTS5Query).
+func (s q) SearchTickets(ctx context.Context, companyID int64, f store.TicketFilter) ([]store.TicketHit, error) {
+	terms := search.Terms(f.Query)
+	if len(terms) == 0 {
+		return nil, nil
+	}
+	hits, err := s.searchTickets(ctx, companyID, f, terms, false)
+	if err != nil || len(hits) > 0 || !search.CanPrefix(terms) {
+		return hits, err
+	}
+	if f.Offset > 0 {
+		// Later pages of a prefix search: whole words found nothing on
+		// the first page, so they find nothing here either.
+		if first, err := s.searchTickets(ctx, companyID, store.TicketFilter{Query: f.Query, Limit: 1}, terms, false); err != nil || len(first) > 0 {
+			return nil, err
+		}
+	}
+	return s.searchTickets(ctx, companyID, f, terms, true)
+}
+
+func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFilter, terms []string, prefix bool) ([]store.TicketHit, error) {
+	num, isNum := search.Number(f.Query)
+	tcols := "t." + strings.ReplaceAll(ticketCols, ", ", ", t.")
+	x := &sqlb{}
+	pg := s.d.Dollar
+	x.w("WITH hits AS (")
+	// Messages.
+	if pg {
+		x.w(`(SELECT m.ticket_id AS tid, -ts_rank_cd(m.search_tsv, query)::float8 AS score, m.id AS mid
+			FROM messages m JOIN tickets t ON t.id = m.ticket_id, to_tsquery('simple', ?) query
+			WHERE m.search_tsv @@ query AND m.company_id = ? AND `, search.TSQuery(terms, prefix), companyID)
+		ticketWhere(x, companyID, f, "t.")
+		x.w(" ORDER BY m.id DESC LIMIT ?)", searchCandidates)
+	} else {
+		// No bm25() here: its IDF reads the whole row list of every word
+		// once per query (0.4 s for a word in each of 1,000,000 messages);
+		// matching messages rank by recency below the stronger matches.
+		x.w(`SELECT * FROM (SELECT m.ticket_id AS tid, -1.0 AS score, m.id AS mid
+			FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid CROSS JOIN tickets t ON t.id = m.ticket_id
+			WHERE messages_fts MATCH ? AND m.company_id = ? AND `, search.FTS5Query(terms, prefix), companyID)
+		ticketWhere(x, companyID, f, "t.")
+		x.w(" ORDER BY messages_fts.rowid DESC LIMIT ?)", searchCandidates)
+	}
+	// Contacts (name or address).
+	x.w(" UNION ALL ")
+	if pg {
+		x.w("(SELECT t.id, -1000.0::float8, 0 FROM tickets t WHERE t.contact_id IN (SELECT c.id FROM contacts c WHERE c.company_id = ?", companyID)
+		for _, term := range terms {
+			x.w(" AND atende_fold(c.name || ' ' || c.email) LIKE ?", "%"+term+"%")
+		}
+		x.w(" ORDER BY c.id DESC LIMIT 200) AND ")
+		ticketWhere(x, companyID, f, "t.")
+		x.w(" LIMIT ?)", searchCandidates)
+	} else {
+		x.w(`SELECT * FROM (SELECT t.id AS tid, -1000.0 AS score, 0 AS mid FROM tickets t WHERE t.contact_id IN (
+			SELECT c.id FROM contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid
+			WHERE contacts_fts MATCH ? AND c.company_id = ? ORDER BY contacts_fts.rowid DESC LIMIT 200) AND `, search.FTS5Query(terms, prefix), companyID)
+		ticketWhere(x, companyID, f, "t.")
+		// No ORDER BY: it would walk the company's tickets by id instead
+		// of looking up the few contacts' tickets by index.
+		x.w(" LIMIT ?)", searchCandidates)
+	}
+	// The ticket's subject.
+	x.w(" UNION ALL ")
+	if pg {
+		x.w(`(SELECT t.id, -100.0::float8, 0 FROM tickets t
+			WHERE to_tsvector('simple'::regconfig, atende_fold(t.subject)) @@ to_tsquery('simple', ?) AND `, search.TSQuery(terms, prefix))
+		ticketWhere(x, companyID, f, "t.")
+		x.w(" ORDER BY t.id DESC LIMIT ?)", searchCandidates)
+	} else {
+		x.w(`SELECT * FROM (SELECT t.id AS tid, -100.0 AS score, 0 AS mid FROM tickets_fts CROSS JOIN tickets t ON t.id = tickets_fts.rowid
+			WHERE tickets_fts MATCH ? AND `, search.FTS5Query(terms, prefix))
+		ticketWhere(x, companyID, f, "t.")
+		x.w(" ORDER BY tickets_fts.rowid DESC LIMIT ?)", searchCandidates)
+	}
+	if isNum {
+		x.w(" UNION ALL SELECT t.id, -1000000.0, 0 FROM tickets t WHERE t.number = ? AND ", num)
+		ticketWhere(x, companyID, f, "t.")
+	}
+	x.w("), best AS (")
+	// The best score ranks the ticket; the snippet comes from its most
+	// recent matching message.
+	x.w("SELECT tid, MIN(score) AS score, MAX(mid) AS mid FROM hits GROUP BY tid")
+	x.w(`) SELECT `+tcols+`, b.mid, COALESCE(substr(m.text_body, 1, 4000), '')
+		FROM best b JOIN tickets t ON t.id = b.tid LEFT JOIN messages m ON m.id = b.mid AND m.company_id = ?
+		ORDER BY b.score, t.activity_at DESC, t.id DESC LIMIT ? OFFSET ?`, companyID, limitOf(f.Limit), max(f.Offset, 0))
+	rows, err := s.query(ctx, x.b.String(), x.args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: search tickets: %w", err)
+	}
+	defer rows.Close()
+	var out []store.TicketHit
+	for rows.Next() {
+		var h store.TicketHit
+		var t model.Ticket
+		var status, text string
+		if err := rows.Scan(&t.ID, &t.CompanyID, &t.Number, &t.ChannelID, &t.ContactID, idv{&t.TeamID}, idv{&t.AssigneeID}, &t.Subject, &status,
+			&t.Priority, &t.ReplyToken, jsonv{&t.Tags}, tsv{&t.CreatedAt}, tsv{&t.UpdatedAt}, tsv{&t.LastMessageAt}, tsv{&t.ActivityAt},
+			&h.MessageID, &text); err != nil {
+			return nil, fmt.Errorf("store: search tickets: scan: %w", err)
+		}
+		t.Status = model.TicketStatus(status)
+		h.Ticket = t
+		if h.MessageID != 0 {
+			h.Snippet = search.Snippet(text, terms, 160, store.MarkStart, store.MarkEnd)
+		}
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: search tickets: %w", err)
+	}
+	return out, nil
+}
+
+// CountTicketViews counts the open and pending tickets of each inbox view.
+func (s q) CountTicketViews(ctx context.Context, companyID int64, me store.TicketScope, admin bool) (*store.TicketCounts, error) {
+	x := &sqlb{}
+	x.w(`SELECT COALESCE(SUM(CASE WHEN assignee_id = ? THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0), `, me.AssigneeID)
+	if len(me.TeamIDs) > 0 {
+		x.w("COALESCE(SUM(CASE WHEN team_id IN (")
+		for i, id := range me.TeamIDs {
+			if i > 0 {
+				x.w(", ")
+			}
+			x.w("?", id)
+		}
+		x.w(") THEN 1 ELSE 0 END), 0), ")
+	} else {
+		x.w("0, ")
+	}
+	x.w(`COUNT(*), COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0)
+		FROM tickets WHERE company_id = ? AND status IN ('open', 'pending')`, companyID)
+	if !admin {
+		visibleWhere(x, &me, "")
+	}
+	var c store.TicketCounts
+	if err := s.row(ctx, x.b.String(), x.args...).Scan(&c.Mine, &c.Unassigned, &c.Teams, &c.Open, &c.Pending); err != nil {
+		return nil, fmt.Errorf("store: count ticket views: %w", err)
+	}
+	return &c, nil
+}

@@ -1,0 +1,262 @@
+package storetest
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/clock"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+)
+
+func searchTests() []Case {
+	return []Case{
+		{"Ticket sorts and keyset pages", testTicketSorts},
+		{"Unrouted tickets are visible", testUnroutedVisible},
+		{"Ticket search", testTicketSearch},
+		{"Ticket view counts", testTicketViewCounts},
+	}
+}
+
+func inbound(t *testing.T, s store.Store, tk *model.Ticket, from model.Address, subject, body string) *model.Message {
+	t.Helper()
+	m := &model.Message{CompanyID: tk.CompanyID, TicketID: tk.ID, ChannelID: tk.ChannelID, Direction: model.DirIn, Status: model.MsgReceived,
+		Subject: subject, From: from, Text: body}
+	must(t, s.Tx(ctx, func(q store.Queries) error { return q.CreateMessage(ctx, m) }))
+	return m
+}
+
+func testTicketSorts(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	prios := []string{"low", "urgent", "normal", "high", "normal", "urgent", "low"}
+	var ts []*model.Ticket
+	for i, p := range prios {
+		clk.Advance(time.Minute)
+		tk := f.ticket(t, s, "t"+string(rune('a'+i)))
+		tk.Priority = p
+		must(t, s.UpdateTicket(ctx, tk))
+		ts = append(ts, tk)
+	}
+	// A customer reply to the oldest ticket brings it to the top; an agent
+	// reply or note does not.
+	clk.Advance(time.Minute)
+	inbound(t, s, ts[0], model.Address{Address: "cliente@example.com"}, "Re: ta", "mais uma coisa")
+	clk.Advance(time.Minute)
+	out := &model.Message{CompanyID: f.co.ID, TicketID: ts[6].ID - 0, ChannelID: f.ch.ID, Direction: model.DirOut, Status: model.MsgSent, Subject: "x"}
+	out.TicketID = ts[1].ID
+	must(t, s.CreateMessage(ctx, out))
+	// Reopening a resolved ticket brings it to the top too.
+	clk.Advance(time.Minute)
+	ts[2].Status = model.StatusResolved
+	must(t, s.UpdateTicket(ctx, ts[2]))
+	clk.Advance(time.Minute)
+	ts[2].Status = model.StatusOpen
+	must(t, s.UpdateTicket(ctx, ts[2]))
+
+	id := func(i int) int64 { return ts[i].ID }
+	want := map[store.TicketSort][]int64{
+		"":                 {id(2), id(0), id(6), id(5), id(4), id(3), id(1)},
+		store.SortActivity: {id(2), id(0), id(6), id(5), id(4), id(3), id(1)},
+		store.SortNewest:   {id(6), id(5), id(4), id(3), id(2), id(1), id(0)},
+		store.SortOldest:   {id(0), id(1), id(2), id(3), id(4), id(5), id(6)},
+		store.SortPriority: {id(5), id(1), id(3), id(2), id(4), id(0), id(6)},
+	}
+	for sort, ids := range want {
+		all, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Sort: sort})
+		must(t, err)
+		if got := ticketIDs(all); !slices.Equal(got, ids) {
+			t.Fatalf("sort %q: got %v, want %v", sort, got, ids)
+		}
+		// Keyset pages of 2 walk the same order, no ticket skipped or repeated.
+		var walked []int64
+		var after *store.TicketCursor
+		for range 10 {
+			page, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Sort: sort, After: after, Limit: 2})
+			must(t, err)
+			if len(page) == 0 {
+				break
+			}
+			walked = append(walked, ticketIDs(page)...)
+			after = store.CursorOf(&page[len(page)-1])
+		}
+		if !slices.Equal(walked, ids) {
+			t.Fatalf("sort %q pages: got %v, want %v", sort, walked, ids)
+		}
+	}
+	got, err := s.GetTicket(ctx, f.co.ID, ts[0].ID)
+	must(t, err)
+	if !got.ActivityAt.After(got.CreatedAt) {
+		t.Fatalf("activity %v not after creation %v", got.ActivityAt, got.CreatedAt)
+	}
+	// Status filters use the same order.
+	open, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Statuses: []model.TicketStatus{model.StatusOpen, model.StatusPending}, Limit: 1})
+	must(t, err)
+	if len(open) != 1 || open[0].ID != id(2) {
+		t.Fatalf("open first = %v", ticketIDs(open))
+	}
+}
+
+func testUnroutedVisible(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	team := &model.Team{CompanyID: f.co.ID, Name: "N1"}
+	other := &model.Team{CompanyID: f.co.ID, Name: "N2"}
+	must(t, s.CreateTeam(ctx, team))
+	must(t, s.CreateTeam(ctx, other))
+	a := agentOf(t, s, f, "ana@acme.test")
+	b := agentOf(t, s, f, "bia@acme.test")
+	unrouted := f.ticket(t, s, "sem regra")
+	mine := f.ticket(t, s, "minha equipe")
+	mine.TeamID = team.ID
+	must(t, s.UpdateTicket(ctx, mine))
+	theirs := f.ticket(t, s, "outra equipe")
+	theirs.TeamID = other.ID
+	must(t, s.UpdateTicket(ctx, theirs))
+	assignedB := f.ticket(t, s, "da bia")
+	assignedB.AssigneeID = b.ID
+	must(t, s.UpdateTicket(ctx, assignedB))
+	scope := &store.TicketScope{TeamIDs: []int64{team.ID}, AssigneeID: a.ID}
+	got, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Visible: scope, Sort: store.SortOldest})
+	must(t, err)
+	if !slices.Equal(ticketIDs(got), []int64{unrouted.ID, mine.ID}) {
+		t.Fatalf("visible = %v, want unrouted %d and team %d", ticketIDs(got), unrouted.ID, mine.ID)
+	}
+	un, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Visible: scope, Unassigned: true})
+	must(t, err)
+	if len(un) != 2 {
+		t.Fatalf("unassigned = %v", ticketIDs(un))
+	}
+}
+
+func testTicketSearch(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	joao, err := s.UpsertContact(ctx, f.co.ID, "joao.silva@cliente.com.br", "João da Silva")
+	must(t, err)
+	body := f.ticket(t, s, "Entrega")
+	inbound(t, s, body, model.Address{Address: "cliente@example.com"}, "Entrega", "Olá, moro em Curitiba e o pedido\nainda não veio.")
+	named := &model.Ticket{CompanyID: f.co.ID, ChannelID: f.ch.ID, ContactID: joao.ID, Subject: "Dúvida", ReplyToken: "rt-joao"}
+	must(t, s.Tx(ctx, func(q store.Queries) error { return q.CreateTicket(ctx, named) }))
+	inbound(t, s, named, model.Address{Name: "João da Silva", Address: "joao.silva@cliente.com.br"}, "Dúvida", "Quero saber do boleto.")
+	shout := f.ticket(t, s, "Reclamação")
+	inbound(t, s, shout, model.Address{Address: "cliente@example.com"}, "Reclamação", "MEU PEDIDO NÃO CHEGOU <b>até hoje</b>")
+	for range 3 {
+		filler := f.ticket(t, s, "Outro")
+		inbound(t, s, filler, model.Address{Address: "cliente@example.com"}, "Outro", "nada a ver com nada")
+	}
+	// Another company's identical text is never found.
+	g := newFixture(t, s, "beta")
+	gt := g.ticket(t, s, "Entrega")
+	inbound(t, s, gt, model.Address{Address: "cliente@example.com"}, "Entrega", "Curitiba NÃO chegou João")
+
+	cases := []struct {
+		q    string
+		want []int64
+	}{
+		{"Curitiba", []int64{body.ID}},
+		{"curitiba", []int64{body.ID}},
+		{"João", []int64{named.ID}},
+		{"joao", []int64{named.ID}},
+		{"nao chegou", []int64{shout.ID}},
+		{"NÃO", []int64{shout.ID, body.ID}},
+		{"joao.silva@cliente.com.br", []int64{named.ID}},
+		{"#" + itoa64(shout.Number), []int64{shout.ID}},
+		{"chegou curitiba", nil},
+		{"Curitib", []int64{body.ID}},    // a word's beginning, when no whole word matches
+		{"joao.silv", []int64{named.ID}}, // part of an address
+		{"cu", nil},                      // too short a prefix
+		{"xyzzy", nil},
+		{`"a" OR *`, nil},
+	}
+	for _, tc := range cases {
+		got, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Query: tc.q})
+		must(t, err)
+		ids := ticketIDs(got)
+		slices.Sort(ids)
+		want := slices.Clone(tc.want)
+		slices.Sort(want)
+		if !slices.Equal(ids, want) {
+			t.Errorf("search %q: got %v, want %v", tc.q, ticketIDs(got), tc.want)
+		}
+	}
+	cs, err := s.GetContacts(ctx, f.co.ID, []int64{joao.ID, f.contact.ID, 999999})
+	must(t, err)
+	if len(cs) != 2 {
+		t.Fatalf("GetContacts = %+v", cs)
+	}
+	if cs, err := s.GetContacts(ctx, g.co.ID, []int64{joao.ID}); err != nil || len(cs) != 0 {
+		t.Fatalf("GetContacts of another company = %+v, %v", cs, err)
+	}
+	hits, err := s.SearchTickets(ctx, f.co.ID, store.TicketFilter{Query: "nao chegou"})
+	must(t, err)
+	if len(hits) != 1 || !strings.Contains(hits[0].Snippet, store.MarkStart+"NÃO"+store.MarkEnd+" "+store.MarkStart+"CHEGOU"+store.MarkEnd) {
+		t.Fatalf("snippet = %+v", hits)
+	}
+	// A ticket number ranks first, then the rest by relevance.
+	hits, err = s.SearchTickets(ctx, f.co.ID, store.TicketFilter{Query: itoa64(shout.Number)})
+	must(t, err)
+	if len(hits) == 0 || hits[0].Ticket.ID != shout.ID {
+		t.Fatalf("number search = %+v", hits)
+	}
+	// Filters and visibility apply to search.
+	got, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Query: "Curitiba", Status: model.StatusClosed})
+	must(t, err)
+	if len(got) != 0 {
+		t.Fatalf("closed curitiba = %v", ticketIDs(got))
+	}
+	// Offset pages through the ranked results.
+	got, err = s.ListTickets(ctx, f.co.ID, store.TicketFilter{Query: "nada", Limit: 2})
+	must(t, err)
+	rest, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Query: "nada", Limit: 2, Offset: 2})
+	must(t, err)
+	if len(got) != 2 || len(rest) != 1 || slices.Contains(ticketIDs(got), rest[0].ID) {
+		t.Fatalf("pages %v %v", ticketIDs(got), ticketIDs(rest))
+	}
+	// An edited body is searched by its new text.
+	_, err = s.ListTickets(ctx, g.co.ID, store.TicketFilter{Query: "Curitiba"})
+	must(t, err)
+}
+
+func itoa64(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; n > 0; n /= 10 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+	}
+	return string(b)
+}
+
+func testTicketViewCounts(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	team := &model.Team{CompanyID: f.co.ID, Name: "N1"}
+	other := &model.Team{CompanyID: f.co.ID, Name: "N2"}
+	must(t, s.CreateTeam(ctx, team))
+	must(t, s.CreateTeam(ctx, other))
+	a := agentOf(t, s, f, "ana@acme.test")
+	f.ticket(t, s, "sem regra")
+	tm := f.ticket(t, s, "equipe")
+	tm.TeamID, tm.Status = team.ID, model.StatusPending
+	must(t, s.UpdateTicket(ctx, tm))
+	mine := f.ticket(t, s, "meu")
+	mine.TeamID, mine.AssigneeID = team.ID, a.ID
+	must(t, s.UpdateTicket(ctx, mine))
+	hidden := f.ticket(t, s, "outra")
+	hidden.TeamID = other.ID
+	must(t, s.UpdateTicket(ctx, hidden))
+	done := f.ticket(t, s, "resolvido")
+	done.Status = model.StatusResolved
+	must(t, s.UpdateTicket(ctx, done))
+	me := store.TicketScope{TeamIDs: []int64{team.ID}, AssigneeID: a.ID}
+	c, err := s.CountTicketViews(ctx, f.co.ID, me, false)
+	must(t, err)
+	if *c != (store.TicketCounts{Mine: 1, Unassigned: 2, Teams: 2, Open: 3, Pending: 1}) {
+		t.Fatalf("agent counts = %+v", *c)
+	}
+	c, err = s.CountTicketViews(ctx, f.co.ID, me, true)
+	must(t, err)
+	if *c != (store.TicketCounts{Mine: 1, Unassigned: 3, Teams: 2, Open: 4, Pending: 1}) {
+		t.Fatalf("admin counts = %+v", *c)
+	}
+}
