@@ -49,6 +49,7 @@ type Queries interface {
 	DKIM
 	Cluster
 	Identities
+	Compose
 }
 
 // Companies are tenants.

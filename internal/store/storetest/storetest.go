@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, zonesTests()...)
 	tests = append(tests, clusterTests()...)
 	tests = append(tests, identitiesTests()...)
+	tests = append(tests, composeTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := testclock.New(t)
