@@ -195,12 +195,12 @@ const MaxCannedTitle = 120
 
 func checkCanned(in CannedInput) directory.ValidationError {
 	var v directory.ValidationError
-	title := strings.TrimSpace(in.Title)
+	title := cannedTitle(in.Title)
 	switch {
 	case title == "":
 		v = append(v, directory.FieldError{Field: "title", Message: "required"})
-	case utf8.RuneCountInString(title) > MaxCannedTitle || strings.ContainsAny(title, "\r\n"):
-		v = append(v, directory.FieldError{Field: "title", Message: fmt.Sprintf("one line of at most %d characters", MaxCannedTitle)})
+	case utf8.RuneCountInString(title) > MaxCannedTitle:
+		v = append(v, directory.FieldError{Field: "title", Message: fmt.Sprintf("must be at most %d characters", MaxCannedTitle)})
 	}
 	checkBody(&v, "body", in.Body)
 	var total int
@@ -272,7 +272,7 @@ func (s *Service) CreateCanned(ctx context.Context, a Actor, in CannedInput) (*s
 	if len(v) > 0 {
 		return nil, v
 	}
-	c := &store.CannedReply{CompanyID: a.CompanyID, AgentID: a.AgentID, Title: strings.TrimSpace(in.Title), Body: in.Body,
+	c := &store.CannedReply{CompanyID: a.CompanyID, AgentID: a.AgentID, Title: cannedTitle(in.Title), Body: in.Body,
 		CreatedAt: s.clk.Now().UTC()}
 	if in.Scope == CannedCompany {
 		c.AgentID = 0
@@ -305,7 +305,7 @@ func (s *Service) UpdateCanned(ctx context.Context, a Actor, id int64, in Canned
 	if err != nil {
 		return nil, err
 	}
-	c.Title, c.Body = strings.TrimSpace(in.Title), in.Body
+	c.Title, c.Body = cannedTitle(in.Title), in.Body
 	err = s.store.Tx(ctx, func(q store.Queries) error {
 		if err := q.UpdateCannedReply(ctx, c); err != nil {
 			return err
@@ -403,3 +403,6 @@ func (s *Service) CannedFiles(ctx context.Context, a Actor, cannedID int64, attI
 	}
 	return out, nil
 }
+
+// cannedTitle is the title on one line, spaces collapsed.
+func cannedTitle(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -286,6 +286,7 @@ func TestBrowserCustomerMail(t *testing.T) {
 			snd := &switchSender{ms: ms}
 			ob := outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: snd})
 			drain := func() {
+				e.clk.Advance(11 * time.Second) // the undo-send delay (issue 16)
 				for i := 0; i < 20; i++ {
 					n, err := ob.ProcessDue(ctx)
 					must(t, err)

@@ -128,7 +128,7 @@ func New(d Deps) http.Handler {
 	h := &handler{Deps: d, pages: map[string]*template.Template{}, version: assetVersion()}
 	funcs := template.FuncMap{"itoa": itoa, "static": func(name string) string { return "/static/" + name + "?v=" + h.version },
 		"addr": breakableAddress}
-	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me"} {
+	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me", "canned"} {
 		files := []string{"templates/layout.html", "templates/" + p + ".html"}
 		if p == "inbox" {
 			files = append(files, "templates/inbox_list.html")
@@ -172,6 +172,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/assign", h.agent(h.assign))
 	mux.HandleFunc("POST /tickets/{id}/details", h.agent(h.setDetails))
 	mux.HandleFunc("POST /tickets/{id}/messages/{mid}/retry", h.agent(h.retry))
+	h.composeRoutes(mux)
 	h.channelRoutes(mux, funcs)
 	h.adminRoutes(mux)
 	mux.HandleFunc("/", h.notFound)
