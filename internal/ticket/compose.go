@@ -272,7 +272,7 @@ func (s *Service) CreateCanned(ctx context.Context, a Actor, in CannedInput) (*s
 	if len(v) > 0 {
 		return nil, v
 	}
-	c := &store.CannedReply{CompanyID: a.CompanyID, AgentID: a.AgentID, Title: cannedTitle(in.Title), Body: in.Body,
+	c := &store.CannedReply{CompanyID: a.CompanyID, AgentID: a.AgentID, Title: cannedTitle(in.Title), Body: lf(in.Body),
 		CreatedAt: s.clk.Now().UTC()}
 	if in.Scope == CannedCompany {
 		c.AgentID = 0
@@ -305,7 +305,7 @@ func (s *Service) UpdateCanned(ctx context.Context, a Actor, id int64, in Canned
 	if err != nil {
 		return nil, err
 	}
-	c.Title, c.Body = cannedTitle(in.Title), in.Body
+	c.Title, c.Body = cannedTitle(in.Title), lf(in.Body)
 	err = s.store.Tx(ctx, func(q store.Queries) error {
 		if err := q.UpdateCannedReply(ctx, c); err != nil {
 			return err
@@ -406,3 +406,6 @@ func (s *Service) CannedFiles(ctx context.Context, a Actor, cannedID int64, attI
 
 // cannedTitle is the title on one line, spaces collapsed.
 func cannedTitle(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// lf is text with the CRLF line ends a browser submits made LF.
+func lf(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }

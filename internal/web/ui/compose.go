@@ -51,14 +51,14 @@ type cannedFileView struct {
 
 // heldView is one of the agent's replies waiting for the undo delay.
 type heldView struct {
-	ID          int64
-	UndoURL     string
+	ID       int64
+	UndoURL  string
 	UntilISO string
 	// LeftMillis is the time left when the page was made (the browser
 	// counts down from it; its own clock may differ from the server's).
 	LeftMillis int64
 	Seconds    int
-	Summary     string
+	Summary    string
 }
 
 // composeData fills the composer: the agent's draft, the canned replies,
