@@ -254,6 +254,14 @@ func (h *handler) undoReply(w http.ResponseWriter, r *http.Request, s *session) 
 		http.Redirect(w, r, fmt.Sprintf("/tickets/%d?ok=too_late", id), http.StatusSeeOther)
 		return
 	}
+	if errors.Is(err, ticket.ErrNotFound) {
+		// Taken back already (a second click): back to the ticket, if it
+		// is one the agent may see.
+		if _, gerr := h.Tickets.Get(r.Context(), s.actor(), id); gerr == nil {
+			http.Redirect(w, r, fmt.Sprintf("/tickets/%d#reply-h", id), http.StatusSeeOther)
+			return
+		}
+	}
 	if !h.handleErr(w, r, s, s.view(""), err) {
 		return
 	}
