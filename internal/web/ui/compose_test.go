@@ -71,6 +71,9 @@ func TestComposerWithoutJavaScript(t *testing.T) {
 	// The draft endpoint (what the script calls while typing).
 	wantStatus(t, c.post(tp, tp+"/draft", url.Values{"text": {"rascunho"}}), http.StatusNoContent)
 	wantContains(t, c.get(tp), ">rascunho</textarea>")
+	other2 := e.client(t, "") // the same agent on another device
+	wantRedirect(t, other2.login("acme", co.admin.Email, adminPassword), "/inbox")
+	wantContains(t, other2.get(tp), ">rascunho</textarea>")
 	wantStatus(t, c.do("POST", tp+"/draft", url.Values{"text": {"sem token"}}), http.StatusForbidden)
 
 	// Send and leave pending: held 30 s, with "Desfazer".
