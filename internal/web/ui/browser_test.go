@@ -48,7 +48,9 @@ func browser(t *testing.T, acceptLanguage string) context.Context {
 		chromedp.UserDataDir(t.TempDir()),
 	)
 	ctx, cancelTab := chromedp.NewContext(alloc)
-	ctx, cancelTime := context.WithTimeout(ctx, 40*time.Second)
+	// A whole test's budget: generous, as the suite shares a loaded
+	// machine with other test runs (a long test took 41 s at load 30).
+	ctx, cancelTime := context.WithTimeout(ctx, 120*time.Second)
 	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
 	if _, err := chromedp.Call(ctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{
 		Headers: network.Headers{"Accept-Language": acceptLanguage}}); err != nil {

@@ -188,9 +188,11 @@ func TestBrowserComposer(t *testing.T) {
 			if snd.count() != 0 {
 				t.Fatal("the reply left before the undo delay ended")
 			}
-			run(t, bctx, "undo", chromedp.Click(chromedp.CSS("form.held button.undo")), chromedp.WaitVisible(chromedp.CSS(".flash")))
-			if got := text2(t, bctx, ".flash"); got != tc.undone {
-				t.Fatalf("flash after undo %q", got)
+			run(t, bctx, "undo", chromedp.Click(chromedp.CSS("form.held button.undo")))
+			_, err = chromedp.Run(bctx, chromedp.Poll[bool](fmt.Sprintf(`(function(){var f=document.querySelector(".flash"); return !!f && f.textContent.trim()===%q})()`, tc.undone),
+				chromedp.WithPollingTimeout(10*time.Second)))
+			if err != nil {
+				t.Fatalf("flash after undo %q", text2(t, bctx, ".flash"))
 			}
 			if v := eval[string](t, bctx, `document.getElementById("reply-text").value`); v != text {
 				t.Fatalf("after undo the composer holds %q, want %q", v, text)
