@@ -99,15 +99,38 @@ type payload struct {
 // Enqueue queues a stored outbound message (status queued, RawKey set)
 // for sending. Call it inside the transaction that stored the message.
 func Enqueue(ctx context.Context, q store.Queries, m *model.Message) error {
+	return EnqueueAt(ctx, q, m, time.Time{})
+}
+
+// EnqueueAt is Enqueue with the send held until runAt (zero: now): the
+// undo-send delay. Until a worker claims it, Cancel takes it back.
+func EnqueueAt(ctx context.Context, q store.Queries, m *model.Message, runAt time.Time) error {
 	if m.Direction != model.DirOut || m.RawKey == "" {
 		return fmt.Errorf("outbox: message %d is not an outbound message with raw bytes", m.ID)
 	}
 	b, _ := json.Marshal(payload{MessageID: m.ID})
-	j := &model.Job{CompanyID: m.CompanyID, Kind: JobKind, Payload: b, UniqueKey: fmt.Sprintf("msg-%d", m.ID)}
+	j := &model.Job{CompanyID: m.CompanyID, Kind: JobKind, Payload: b, UniqueKey: uniqueKey(m.ID), RunAt: runAt}
 	if err := q.EnqueueJob(ctx, j); err != nil && !errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("outbox: enqueue message %d: %w", m.ID, err)
 	}
 	return nil
+}
+
+func uniqueKey(messageID int64) string { return fmt.Sprintf("msg-%d", messageID) }
+
+// Cancel takes back a queued message no worker has claimed yet ("Desfazer"
+// within the undo-send delay): its send job, the message and its
+// attachment rows are deleted in q's transaction. False means too late
+// (a worker has it, or it was sent) and nothing changed.
+func Cancel(ctx context.Context, q store.Queries, m *model.Message) (bool, error) {
+	if m.Direction != model.DirOut || m.Status != model.MsgQueued {
+		return false, nil
+	}
+	ok, err := q.CancelSend(ctx, m.CompanyID, m.ID, JobKind, uniqueKey(m.ID))
+	if err != nil {
+		return false, fmt.Errorf("outbox: cancel message %d: %w", m.ID, err)
+	}
+	return ok, nil
 }
 
 // Wake nudges the workers (after a commit that enqueued something).

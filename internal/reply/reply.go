@@ -418,7 +418,7 @@ func body(in Input, last *model.Message) (*composed, error) {
 		return nil, fmt.Errorf("reply: render markdown: %w", err)
 	}
 	htmlBody := sanitizer.Sanitize(h.String())
-	c := &composed{text: strings.TrimRight(in.Markdown, "\n ") + "\n"}
+	c := &composed{text: strings.TrimRight(markdownText(in.Markdown), "\n ") + "\n"}
 
 	if sig := signature(in); sig != "" {
 		htmlBody += `<div class="atende-signature">` + sig + `</div>`

@@ -82,7 +82,7 @@ func TestComposeReplyHeadersAndRecipients(t *testing.T) {
 	if strings.Join(out.Recipients, ",") != "maria@cliente.com,joao@cliente.com,financeiro@cliente.com,gerente@acme.com.br,arquivo@acme.com.br" {
 		t.Errorf("envelope = %v", out.Recipients)
 	}
-	if !strings.Contains(m.HTMLBody, "<strong>saiu</strong>") || !strings.Contains(m.TextBody, "Seu pedido **saiu** hoje.") {
+	if !strings.Contains(m.HTMLBody, "<strong>saiu</strong>") || !strings.Contains(m.TextBody, "Seu pedido saiu hoje.") {
 		t.Errorf("bodies: %q / %q", m.HTMLBody, m.TextBody)
 	}
 	if strings.Contains(m.TextBody, "nota interna") || strings.Contains(m.HTMLBody, "nota interna") {

@@ -63,6 +63,7 @@ type Queries interface {
 	Activities
 	Presences
 	ContactEdits
+	Compose
 }
 
 // Companies are tenants.

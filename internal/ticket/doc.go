@@ -25,4 +25,16 @@
 // change); RepliedSince tells the composer that another agent replied
 // after the page loaded; Contact and RenameContact serve the contact
 // panel.
+//
+// The agent's composer (compose.go, issue 16): a reply with Hold waits in
+// the outbox for the company's undo-send delay (store.UndoSeconds,
+// default 10 s, 0 = none; API replies never wait); UndoReply takes it
+// back while no worker has claimed its send job (the message is deleted,
+// its Markdown returns to the agent's draft, a status set with it is
+// restored), else ErrTooLate. ReplyInput.Status sets the ticket's status
+// in the same transaction ("Enviar e resolver"). Drafts are kept per
+// agent per ticket and cleared by a reply. Canned replies are the
+// company's (admins manage them) or an agent's own; RenderCanned fills
+// their {{variables}} (Portuguese and English names) on the server and
+// leaves any unknown {{...}} as it is.
 package ticket

@@ -713,6 +713,13 @@ type ReplyInput struct {
 	// Attachments are files sent with the reply; each is also stored as an
 	// attachment row of the outgoing message.
 	Attachments []Attachment `json:"-"`
+	// Status, when set, is the ticket's status once the reply is queued
+	// ("Enviar e resolver", "Enviar e deixar pendente").
+	Status model.TicketStatus `json:"status,omitempty"`
+	// Hold keeps the reply in the outbox for the company's undo-send
+	// delay (the agent's composer, which offers "Desfazer"); UndoReply
+	// takes it back meanwhile.
+	Hold bool `json:"-"`
 }
 
 // Attachment is a file an agent attaches to a reply.
@@ -755,17 +762,39 @@ func (s *Service) Reply(ctx context.Context, a Actor, id int64, in ReplyInput) (
 	if total > MaxAttachmentBytes {
 		v = append(v, directory.FieldError{Field: "attachments", Message: "attachments exceed 25 MB"})
 	}
+	if in.Status != "" && !in.Status.Valid() {
+		v = append(v, directory.FieldError{Field: "status", Message: "must be open, pending, resolved or closed"})
+	}
 	if len(v) > 0 {
 		return nil, v
 	}
-	return s.outbound(ctx, a, id, func(ri *reply.Input) {
+	var hold time.Duration
+	if in.Hold {
+		n, err := s.store.UndoSeconds(ctx, a.CompanyID)
+		if err != nil {
+			return nil, fmt.Errorf("ticket: reply: %w", err)
+		}
+		hold = time.Duration(n) * time.Second
+	}
+	meta := map[string]string{}
+	if hold > 0 {
+		meta[MetaDraft] = in.Text
+	}
+	m, err := s.outboundHeld(ctx, a, id, func(ri *reply.Input) {
 		ri.Markdown, ri.To, ri.Cc, ri.Bcc, ri.Quote = in.Text, in.To, in.Cc, in.Bcc, in.Quote
 		for _, f := range in.Attachments {
 			data := f.Data
 			ri.Attachments = append(ri.Attachments, reply.Attachment{Filename: f.Filename, ContentType: f.ContentType,
 				Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }})
 		}
-	}, nil, in.Attachments)
+	}, meta, in.Attachments, hold, in.Status)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.DeleteDraft(ctx, a.CompanyID, id, a.AgentID); err != nil {
+		s.log.Warn("ticket: clear draft after reply", "ticket", id, "err", err)
+	}
+	return m, nil
 }
 
 // ForwardInput sends the ticket's conversation to someone else.
@@ -856,6 +885,14 @@ func indentBlock(s string) string {
 // outbound composes, stores and queues one outgoing message; files are
 // stored as its attachment rows in the same transaction.
 func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*reply.Input), meta map[string]string, files []Attachment) (*model.Message, error) {
+	return s.outboundHeld(ctx, a, id, fill, meta, files, 0, "")
+}
+
+// outboundHeld is outbound with the send held for hold (the undo-send
+// delay) and the ticket's status set to status ("" = unchanged) in the
+// same transaction.
+func (s *Service) outboundHeld(ctx context.Context, a Actor, id int64, fill func(*reply.Input), meta map[string]string, files []Attachment,
+	hold time.Duration, status model.TicketStatus) (*model.Message, error) {
 	if s.blobs == nil {
 		return nil, errors.New("ticket: outbound mail is not configured (no blob store)")
 	}
@@ -923,9 +960,29 @@ func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*re
 	now := ri.Now.UTC()
 	m := out.Message(t, a.AgentID, key, size, now)
 	m.Meta = meta
+	var runAt time.Time
+	delayed, _ := s.outbox.(DelayedOutbox)
+	if hold > 0 && delayed != nil {
+		runAt = now.Add(hold)
+		if m.Meta == nil {
+			m.Meta = map[string]string{}
+		}
+		m.Meta[MetaUndoUntil] = runAt.Format(time.RFC3339Nano)
+	}
 	err = s.store.Tx(ctx, func(q store.Queries) error {
-		if _, err := s.load(ctx, q, a, id); err != nil { // still ours (not reassigned meanwhile)
+		cur, err := s.load(ctx, q, a, id) // still ours (not reassigned meanwhile)
+		if err != nil {
 			return err
+		}
+		if status != "" && status != cur.Status {
+			if m.Meta == nil {
+				m.Meta = map[string]string{}
+			}
+			m.Meta[MetaStatusBefore] = string(cur.Status)
+			cur.Status = status
+			if err := q.UpdateTicket(ctx, cur); err != nil {
+				return err
+			}
 		}
 		if err := q.CreateMessage(ctx, m); err != nil {
 			return err
@@ -936,7 +993,11 @@ func (s *Service) outbound(ctx context.Context, a Actor, id int64, fill func(*re
 				return err
 			}
 		}
-		if err := s.outbox.Enqueue(ctx, q, m); err != nil {
+		if !runAt.IsZero() {
+			if err := delayed.EnqueueAt(ctx, q, m, runAt); err != nil {
+				return err
+			}
+		} else if err := s.outbox.Enqueue(ctx, q, m); err != nil {
 			return err
 		}
 		return q.TouchTicket(ctx, a.CompanyID, t.ID, now)

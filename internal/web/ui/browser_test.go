@@ -27,7 +27,9 @@ const chromiumPath = "/usr/bin/chromium"
 // unless ATENDE_TEST_BROWSER=1 demands it.
 func browser(t *testing.T, acceptLanguage string) context.Context {
 	t.Helper()
-	return browserFor(t, acceptLanguage, 40*time.Second)
+	// A whole test's budget: generous, as the suite may share a loaded
+	// machine with other test runs (a long test took 41 s at load 30).
+	return browserFor(t, acceptLanguage, 120*time.Second)
 }
 
 // browserFor is browser with a longer budget, for tests with several

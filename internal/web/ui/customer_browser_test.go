@@ -286,6 +286,7 @@ func TestBrowserCustomerMail(t *testing.T) {
 			snd := &switchSender{ms: ms}
 			ob := outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: snd})
 			drain := func() {
+				e.clk.Advance(11 * time.Second) // the undo-send delay (issue 16)
 				for i := 0; i < 20; i++ {
 					n, err := ob.ProcessDue(ctx)
 					must(t, err)
@@ -410,6 +411,7 @@ func TestBrowserCustomerMail(t *testing.T) {
 				t.Fatalf("header is %v px tall on a phone", hgt)
 			}
 			if w := eval[float64](t, bctx, `document.documentElement.scrollWidth`); w > 390 {
+				t.Logf("wide: %s", eval[string](t, bctx, `Array.from(document.querySelectorAll("body *")).filter(function(e){return e.getBoundingClientRect().right>391}).slice(0,8).map(function(e){return e.tagName+"#"+e.id+"."+e.className+" "+Math.round(e.getBoundingClientRect().right)}).join(", ")`))
 				t.Fatalf("ticket view %v px wide on a phone", w)
 			}
 			screenshot(t, bctx, "header-phone-"+tc.lang)

@@ -78,6 +78,17 @@
 //     attachment still downloads as application/octet-stream, attachment
 //     disposition, nosniff.
 //
+// The composer (compose.go, static/compose.js, issue 16) works as plain
+// forms: a picker inserts a canned reply (POST /tickets/{id}/canned shows
+// the form again with the filled text and the reply's files as
+// checkboxes), "Enviar e resolver" / "Enviar e deixar pendente" are
+// submit buttons (name "then"), a held reply shows "Desfazer" (a form)
+// until its delay ends. The script adds the Markdown toolbar, the "/"
+// menu (POST /tickets/{id}/canned/{cid} answers the filled text as
+// JSON), draft autosave (POST /tickets/{id}/draft), pasted or dropped
+// images as attachments and the countdown. /canned lists and edits canned
+// replies; admins also set the undo delay there.
+//
 // Translations: every label and message lives in locale/<tag>.json, one
 // flat key → message file per language (pt-BR is the default and the
 // reference: every other file has exactly its keys, with the same

@@ -314,6 +314,7 @@ type ticketPage struct {
 	// W is the agent workspace: timeline, contact panel, held send
 	// (workspace.go).
 	W *workspace
+	Compose      composeView // the composer (compose.go)
 }
 
 func humanSize(n int64) string {
@@ -435,6 +436,9 @@ func (h *handler) ticketData(r *http.Request, s *session, id int64) (*ticketPage
 	if err := h.workspaceData(r, s, d, n, p); err != nil {
 		return nil, err
 	}
+	if err := h.composeData(r, s, p, d); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -476,6 +480,8 @@ func (h *handler) ticketPage(w http.ResponseWriter, r *http.Request, s *session)
 		v.Flash = s.L.T("ticket.merged_ok")
 	case "retried":
 		v.Flash = s.L.T("ticket.retried")
+	default:
+		v.Flash = composeFlash(s.L, r.URL.Query().Get("ok"))
 	}
 	h.showTicket(w, r, s, http.StatusOK, v)
 }
@@ -659,6 +665,15 @@ func (h *handler) reply(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	in.Attachments = atts
+	// The composer's choices: "send and resolve" / "send and leave
+	// pending", the undo delay, the files of inserted canned replies.
+	in.Status, in.Hold = model.TicketStatus(r.PostFormValue("then")), true
+	canned, err := h.cannedReplyFiles(r, s.actor())
+	if err != nil {
+		h.afterPost(w, r, s, err, "", "")
+		return
+	}
+	in.Attachments = append(in.Attachments, canned...)
 	if len(v) > 0 {
 		h.afterPost(w, r, s, v, "", "")
 		return
@@ -673,6 +688,10 @@ func (h *handler) reply(w http.ResponseWriter, r *http.Request, s *session) {
 			err = ve
 		}
 		h.afterPost(w, r, s, err, "", "")
+		return
+	}
+	if !ticket.UndoUntil(m).IsZero() {
+		h.afterPost(w, r, s, nil, "held", "#reply-h")
 		return
 	}
 	h.afterPost(w, r, s, nil, "sent", fmt.Sprintf("#m%d", m.ID))

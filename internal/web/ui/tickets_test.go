@@ -82,7 +82,7 @@ func TestReplyWithAttachments(t *testing.T) {
 	pdf := []byte("%PDF-1.4 boleto\n")
 	p = c.postMultipart(tp, tp+"/replies", url.Values{"text": {"Segue o boleto."}},
 		[]upload{{"boleto.pdf", "application/pdf", pdf}, {"nota.txt", "text/plain", []byte("nota fiscal")}})
-	wantRedirect(t, p, tp+"?ok=sent")
+	wantRedirect(t, p, tp+"?ok=held")
 
 	d, err := e.tickets.Get(ctx, admin, tk.ID)
 	must(t, err)

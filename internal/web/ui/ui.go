@@ -134,7 +134,7 @@ func New(d Deps) http.Handler {
 	h := &handler{Deps: d, pages: map[string]*template.Template{}, version: assetVersion()}
 	funcs := template.FuncMap{"itoa": itoa, "static": func(name string) string { return "/static/" + name + "?v=" + h.version },
 		"addr": breakableAddress, "languages": langOptions}
-	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me", "contact"} {
+	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me", "contact", "canned"} {
 		files := []string{"templates/layout.html", "templates/" + p + ".html"}
 		if p == "inbox" {
 			files = append(files, "templates/inbox_list.html", "templates/inbox_bulk.html")
@@ -188,6 +188,7 @@ func New(d Deps) http.Handler {
 	mux.HandleFunc("POST /tickets/{id}/presence", h.part(h.presence))
 	mux.HandleFunc("GET /contacts/{id}", h.agent(h.contactPage))
 	mux.HandleFunc("POST /contacts/{id}/name", h.agent(h.renameContact))
+	h.composeRoutes(mux)
 	h.channelRoutes(mux, funcs)
 	h.passwordRoutes(mux, funcs)
 	h.reportRoutes(mux, funcs)

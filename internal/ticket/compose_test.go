@@ -1,0 +1,235 @@
+package ticket_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbound/smtpout"
+	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/ticket"
+)
+
+// relay is a real SMTP server (go-smtp on loopback) keeping every message.
+type relay struct {
+	mu  sync.Mutex
+	got [][]byte
+}
+
+func (r *relay) NewSession(*smtp.Conn) (smtp.Session, error) { return &relaySession{r: r}, nil }
+
+type relaySession struct{ r *relay }
+
+func (s *relaySession) Mail(string, *smtp.MailOptions) error { return nil }
+func (s *relaySession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (s *relaySession) Data(rd io.Reader) error {
+	b, err := io.ReadAll(rd)
+	if err != nil {
+		return err
+	}
+	s.r.mu.Lock()
+	s.r.got = append(s.r.got, b)
+	s.r.mu.Unlock()
+	return nil
+}
+func (s *relaySession) Reset()        {}
+func (s *relaySession) Logout() error { return nil }
+
+func (r *relay) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.got) }
+
+// relaySender sends every channel's mail through the relay (smtpout).
+type relaySender struct{ s *smtpout.Sender }
+
+func (r relaySender) Send(ctx context.Context, ch *model.Channel, from string, to []string, raw io.Reader) error {
+	return r.s.Send(ctx, from, to, raw)
+}
+
+func startRelay(t *testing.T) (*relay, *smtpout.Sender) {
+	r := &relay{}
+	srv := smtp.NewServer(r)
+	srv.Domain = "relay.test"
+	srv.AllowInsecureAuth = true
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	port := l.Addr().(*net.TCPAddr).Port
+	return r, smtpout.New(smtpout.Config{Server: model.ServerConf{Host: "127.0.0.1", Port: port, Encryption: "none"}, AllowInsecure: true},
+		slog.New(slog.DiscardHandler))
+}
+
+// Undo send (issue 16): a reply from the composer waits in the outbox for
+// the company's delay (default 10 s, on the fake clock); "Desfazer" within
+// it takes it back and the relay receives nothing; a reply left alone
+// leaves once the delay is over and is delivered exactly once; undo after
+// that is too late.
+func TestUndoSend(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		rl, snd := startRelay(t)
+		ob := outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: relaySender{snd}})
+		drain := func() {
+			t.Helper()
+			for i := 0; i < 10; i++ {
+				n, err := ob.ProcessDue(ctx)
+				must(t, err)
+				if n == 0 {
+					return
+				}
+			}
+		}
+		agent := ticket.Actor{CompanyID: e.co.ID, AgentID: e.agent.ID, TeamIDs: []int64{e.team.ID}}
+		tk := e.ticket(t, "Troca", e.team.ID)
+
+		// Undo within the delay, after "send and resolve".
+		must(t, e.svc.SaveDraft(ctx, agent, tk.ID, "Vamos **trocar**."))
+		m, err := e.svc.Reply(ctx, agent, tk.ID, ticket.ReplyInput{Text: "Vamos **trocar**.", Hold: true, Status: model.StatusResolved})
+		must(t, err)
+		if until := ticket.UndoUntil(m); !until.Equal(e.clk.Now().UTC().Add(10 * time.Second)) {
+			t.Fatalf("held until %v (now %v)", until, e.clk.Now())
+		}
+		if d, _ := e.svc.Draft(ctx, agent, tk.ID); d != "" {
+			t.Fatalf("draft kept after send: %q", d)
+		}
+		if got, _ := e.st.GetTicket(ctx, e.co.ID, tk.ID); got.Status != model.StatusResolved {
+			t.Fatalf("status after send and resolve: %s", got.Status)
+		}
+		e.clk.Advance(9 * time.Second)
+		drain()
+		if rl.count() != 0 {
+			t.Fatal("the reply left before the delay ended")
+		}
+		other := ticket.Actor{CompanyID: e.co.ID, AgentID: 999, Admin: true}
+		if _, err := e.svc.UndoReply(ctx, other, tk.ID, m.ID); !errors.Is(err, ticket.ErrNotFound) {
+			t.Fatalf("another agent undid the reply: %v", err)
+		}
+		if _, err := e.svc.UndoReply(ctx, agent, tk.ID, m.ID); err != nil {
+			t.Fatalf("undo: %v", err)
+		}
+		if _, err := e.st.GetMessage(ctx, e.co.ID, m.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("undone message still there: %v", err)
+		}
+		if d, _ := e.svc.Draft(ctx, agent, tk.ID); d != "Vamos **trocar**." {
+			t.Fatalf("draft after undo %q", d)
+		}
+		if got, _ := e.st.GetTicket(ctx, e.co.ID, tk.ID); got.Status == model.StatusResolved {
+			t.Fatalf("status not restored after undo: %s", got.Status)
+		}
+		e.clk.Advance(time.Minute)
+		drain()
+		if rl.count() != 0 {
+			t.Fatalf("an undone reply reached the relay (%d)", rl.count())
+		}
+
+		// Left alone: delivered exactly once, after the delay.
+		m2, err := e.svc.Reply(ctx, agent, tk.ID, ticket.ReplyInput{Text: "Segue o código.", Hold: true})
+		must(t, err)
+		drain()
+		e.clk.Advance(5 * time.Second)
+		drain()
+		if rl.count() != 0 {
+			t.Fatal("the reply left before the delay ended")
+		}
+		e.clk.Advance(5 * time.Second)
+		drain()
+		e.clk.Advance(time.Hour)
+		drain()
+		if rl.count() != 1 || !strings.Contains(string(rl.got[0]), "<"+m2.MessageID+">") {
+			t.Fatalf("deliveries = %d", rl.count())
+		}
+		if _, err := e.svc.UndoReply(ctx, agent, tk.ID, m2.ID); !errors.Is(err, ticket.ErrTooLate) {
+			t.Fatalf("undo after delivery: %v", err)
+		}
+		if got, _ := e.st.GetMessage(ctx, e.co.ID, m2.ID); got.Status != model.MsgSent {
+			t.Fatalf("message %+v", got)
+		}
+
+		// Delay 0 disables holding; the API (no Hold) never waits.
+		must(t, e.st.SetUndoSeconds(ctx, e.co.ID, 0))
+		m3, err := e.svc.Reply(ctx, agent, tk.ID, ticket.ReplyInput{Text: "Sem espera.", Hold: true})
+		must(t, err)
+		drain()
+		if rl.count() != 2 || !ticket.UndoUntil(m3).IsZero() {
+			t.Fatalf("delay 0: deliveries = %d", rl.count())
+		}
+		if _, err := e.svc.UndoReply(ctx, agent, tk.ID, m3.ID); !errors.Is(err, ticket.ErrTooLate) {
+			t.Fatalf("undo of an unheld reply: %v", err)
+		}
+	})
+}
+
+func TestFillVariables(t *testing.T) {
+	vars := ticket.Variables(&model.Contact{Name: "Bob Cliente", Email: "bob@example.com"}, &model.Ticket{Number: 42, Subject: "Troca"},
+		&model.Agent{Name: "Bia"}, &model.Company{Name: "Loja Exemplo"})
+	for _, tc := range []struct{ name, in, want string }{
+		{"pt-BR", "Olá {{contato.nome}}, o atendimento #{{ticket.numero}} é com {{agente.nome}} da {{empresa.nome}}.",
+			"Olá Bob Cliente, o atendimento #42 é com Bia da Loja Exemplo."},
+		{"English and spaces", "Hi {{ contact.name }} ({{ticket.number}}), {{agent.name}} / {{company.name}}", "Hi Bob Cliente (42), Bia / Loja Exemplo"},
+		{"first name", "Oi {{contato.primeiro_nome}}", "Oi Bob"},
+		{"unknown stays as is", "Olá {{contato.apelido}} {{}} {{ nada", "Olá {{contato.apelido}} {{}} {{ nada"},
+	} {
+		if got := ticket.FillVariables(tc.in, vars); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestCannedReplies(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		admin := ticket.Actor{CompanyID: e.co.ID, AgentID: 999, Admin: true}
+		agent := ticket.Actor{CompanyID: e.co.ID, AgentID: e.agent.ID, TeamIDs: []int64{e.team.ID}}
+		foreign := ticket.Actor{CompanyID: e.other.ID, AgentID: 1, Admin: true}
+		if _, err := e.svc.CreateCanned(ctx, agent, ticket.CannedInput{Title: "x", Body: "y", Scope: ticket.CannedCompany}); fieldsOf(err)["scope"] == "" {
+			t.Fatalf("an agent created a company canned reply: %v", err)
+		}
+		if _, err := e.svc.CreateCanned(ctx, agent, ticket.CannedInput{Title: "", Body: " "}); fieldsOf(err)["title"] == "" || fieldsOf(err)["body"] == "" {
+			t.Fatalf("empty canned reply: %v", err)
+		}
+		co, err := e.svc.CreateCanned(ctx, admin, ticket.CannedInput{Title: "Troca", Scope: ticket.CannedCompany,
+			Body:        "Olá {{contato.nome}}, atendimento {{ticket.numero}}. {{agente.nome}}, {{empresa.nome}}. {{desconhecida}}",
+			Attachments: []ticket.Attachment{{Filename: "politica.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4")}}})
+		must(t, err)
+		own, err := e.svc.CreateCanned(ctx, agent, ticket.CannedInput{Title: "Minha", Body: "Abraço, {{agente.nome}}"})
+		must(t, err)
+		if _, err := e.svc.UpdateCanned(ctx, agent, co.ID, ticket.CannedInput{Title: "t", Body: "b"}, nil); !errors.Is(err, ticket.ErrForbidden) {
+			t.Fatalf("an agent edited the company's: %v", err)
+		}
+		if _, err := e.svc.GetCanned(ctx, admin, own.ID); !errors.Is(err, ticket.ErrNotFound) {
+			t.Fatalf("someone else's own canned reply: %v", err)
+		}
+		if _, err := e.svc.GetCanned(ctx, foreign, co.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("another company's canned reply: %v", err)
+		}
+		l, err := e.svc.ListCanned(ctx, agent)
+		must(t, err)
+		if len(l) != 2 {
+			t.Fatalf("agent sees %d", len(l))
+		}
+		tk := e.ticket(t, "Troca", e.team.ID)
+		r, err := e.svc.RenderCanned(ctx, agent, tk.ID, co.ID)
+		must(t, err)
+		want := "Olá Cliente, atendimento " + fmt.Sprint(tk.Number) + ". Bia, ACME. {{desconhecida}}"
+		if r.Text != want || len(r.Attachments) != 1 {
+			t.Fatalf("rendered %q (%d files), want %q", r.Text, len(r.Attachments), want)
+		}
+		files, err := e.svc.CannedFiles(ctx, agent, co.ID, []int64{r.Attachments[0].ID, 12345})
+		must(t, err)
+		if len(files) != 1 || string(files[0].Data) != "%PDF-1.4" {
+			t.Fatalf("files %+v", files)
+		}
+		must(t, e.svc.DeleteCanned(ctx, agent, own.ID))
+		if err := e.svc.DeleteCanned(ctx, agent, co.ID); !errors.Is(err, ticket.ErrForbidden) {
+			t.Fatalf("an agent deleted the company's: %v", err)
+		}
+	})
+}

@@ -1,0 +1,288 @@
+package ui_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"log/slog"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/testutil/mailstack"
+)
+
+// countingSender delivers through Postfix to Dovecot and counts what
+// the outbox hands to the relay.
+type countingSender struct {
+	ms *mailstack.Stack
+	mu sync.Mutex
+	n  int
+}
+
+func (s *countingSender) Send(ctx context.Context, ch *model.Channel, from string, to []string, raw io.Reader) error {
+	b, err := io.ReadAll(raw)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.n++
+	s.mu.Unlock()
+	return s.ms.SendSMTP(ctx, from, to, b)
+}
+
+func (s *countingSender) count() int { s.mu.Lock(); defer s.mu.Unlock(); return s.n }
+
+// TestBrowserComposer (issue 16) in pt-BR and English: an admin creates a
+// company canned reply with variables and a file on "Respostas prontas";
+// in a ticket, typing "/" offers it and Enter inserts it filled in on the
+// server (an unknown variable stays as is); the toolbar writes Markdown;
+// the draft is saved while typing and survives a reload; a pasted image
+// becomes an attachment; "Enviar e resolver" holds the reply for the
+// undo delay and "Desfazer" takes it back (the relay receives nothing,
+// the text returns to the draft, the status is restored); sent again and
+// left alone, it reaches the customer's Dovecot mailbox exactly once with
+// the right values, the HTML rendered from the Markdown, the canned file
+// and the pasted image as MIME parts.
+func TestBrowserComposer(t *testing.T) {
+	ms := mailstack.StartT(t, mailstack.Options{})
+	bob := ms.Address("bob")
+	type texts struct{ lang, accept, held, undone, resolved string }
+	for _, tc := range []texts{
+		{"pt-BR", "pt-BR,pt;q=0.9", "Resposta na fila de envio. Ainda dá para desfazer.", "Envio desfeito. O texto voltou para o rascunho.", "Resolvido"},
+		{"en", "en-US,en;q=0.9", "Reply queued for sending. You can still undo it.", "Sending undone. The text is back in your draft.", "Resolved"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			e := newCustomerEnv(t)
+			c := e.company(t, "acme", tc.lang)
+			c.ch.Settings.FromEmail, c.ch.Settings.FromName = ms.Address("support"), "Loja Exemplo"
+			c.ch.Settings.Rule = model.ChannelRule{DefaultTeamID: c.team.ID}
+			must(t, e.st.UpdateChannel(ctx, c.ch))
+			subject := "Pedido atrasado " + tc.lang
+			e.deliver(t, c.ch, []byte("From: Bob Cliente <"+bob+">\r\nTo: Suporte <suporte@acme.test>\r\nSubject: "+subject+
+				"\r\nDate: "+e.clk.Now().Add(-time.Hour).Format(time.RFC1123Z)+"\r\nMessage-ID: <atraso-"+tc.lang+"@cliente.test>\r\nMIME-Version: 1.0\r\n"+
+				"Content-Type: text/plain; charset=utf-8\r\n\r\nMeu pedido não chegou.\r\n"))
+			tks, err := e.st.ListTickets(ctx, c.co.ID, store.TicketFilter{})
+			must(t, err)
+			tk := tks[0]
+			snd := &countingSender{ms: ms}
+			ob := outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: snd})
+			drain := func() {
+				for i := 0; i < 20; i++ {
+					n, err := ob.ProcessDue(ctx)
+					must(t, err)
+					if n == 0 {
+						return
+					}
+				}
+			}
+			before, err := ms.Messages(ctx, "bob", "INBOX")
+			if err != nil {
+				before = nil
+			}
+
+			bctx := browser(t, tc.accept)
+			run(t, bctx, "log in", chromedp.Navigate(e.srv.URL+"/login"), chromedp.WaitVisible(chromedp.ID("login-submit")),
+				chromedp.SendKeys(chromedp.ID("company"), "acme"),
+				chromedp.SendKeys(chromedp.ID("email"), c.admin.Email),
+				chromedp.SendKeys(chromedp.ID("password"), adminPassword),
+				chromedp.Click(chromedp.ID("login-submit")),
+				chromedp.WaitVisible(chromedp.CSS(".ticket-row")))
+
+			// Respostas prontas: a company one with variables and a file.
+			pdf := filepath.Join(t.TempDir(), "prazos.pdf")
+			must(t, os.WriteFile(pdf, []byte("%PDF-1.4\n% prazos de entrega\n"), 0o644))
+			cannedBody := "Olá {{contato.nome}}, seu atendimento é o #{{ticket.numero}}.\n\n- prazo: 3 dias\n\n**{{agente.nome}}**, {{empresa.nome}} {{desconhecida}}"
+			run(t, bctx, "canned page", chromedp.Navigate(e.srv.URL+"/canned"), chromedp.WaitVisible(chromedp.ID("canned-create")),
+				chromedp.SendKeys(chromedp.ID("canned-title"), "Prazo de entrega"),
+				chSetField("canned-body", cannedBody), chSetField("canned-scope", "company"),
+				chromedp.SetUploadFiles(chromedp.ID("canned-files"), []string{pdf}),
+				chromedp.Click(chromedp.ID("canned-create")), chromedp.WaitVisible(chromedp.CSS("#canned-list .flash, .flash")))
+			cs, err := e.st.ListCannedReplies(ctx, c.co.ID, 0)
+			must(t, err)
+			if len(cs) != 1 || cs[0].AgentID != 0 || cs[0].Body != cannedBody {
+				t.Fatalf("canned replies %+v", cs)
+			}
+			screenshot(t, bctx, "canned-"+tc.lang)
+
+			// "/" in the composer: the menu, Enter inserts the filled text.
+			run(t, bctx, "open ticket", chromedp.Navigate(fmt.Sprintf("%s/tickets/%d", e.srv.URL, tk.ID)), chromedp.WaitVisible(chromedp.ID("send-resolve")),
+				chromedp.WaitVisible(chromedp.CSS(".md-toolbar")),
+				chromedp.SendKeys(chromedp.ID("reply-text"), "/praz"),
+				chromedp.WaitVisible(chromedp.CSS("#canned-menu li")))
+			screenshot(t, bctx, "composer-slash-"+tc.lang)
+			run(t, bctx, "insert", chromedp.KeyEvent("\r"))
+			want := fmt.Sprintf("Olá Bob Cliente, seu atendimento é o #%d.", tk.Number)
+			_, err = chromedp.Run(bctx, chromedp.Poll[bool](fmt.Sprintf(`document.getElementById("reply-text").value.indexOf(%q) === 0`, want),
+				chromedp.WithPollingTimeout(5*time.Second)))
+			if err != nil {
+				t.Fatalf("canned reply not inserted: %q", eval[string](t, bctx, `document.getElementById("reply-text").value`))
+			}
+			val := eval[string](t, bctx, `document.getElementById("reply-text").value`)
+			if !strings.Contains(val, "**Ana Admin**, ACME {{desconhecida}}") || strings.Contains(val, "/praz") {
+				t.Fatalf("inserted text %q", val)
+			}
+			if n := eval[int](t, bctx, `document.querySelectorAll("#canned-files input[name=canned_file]:checked").length`); n != 1 {
+				t.Fatalf("canned files in the form: %d", n)
+			}
+			// Toolbar: a new line made a bullet.
+			run(t, bctx, "toolbar", chromedp.SendKeys(chromedp.ID("reply-text"), "\nrastreio enviado"),
+				chromedp.Click(chromedp.CSS(`.md-toolbar button[data-md="ul"]`)))
+			if v := eval[string](t, bctx, `document.getElementById("reply-text").value`); !strings.Contains(v, "\n- rastreio enviado") {
+				t.Fatalf("toolbar list: %q", v)
+			}
+			// The draft is saved on the server and survives a reload.
+			var d *store.Draft
+			for i := 0; i < 50; i++ {
+				if d, err = e.st.GetDraft(ctx, c.co.ID, tk.ID, c.admin.ID); err == nil && strings.Contains(d.Body, "rastreio") {
+					break
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+			must(t, err)
+			if !strings.HasPrefix(d.Body, want) || !strings.Contains(d.Body, "- rastreio enviado") {
+				t.Fatalf("draft %q", d.Body)
+			}
+			run(t, bctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.ID("send-resolve")))
+			if v := eval[string](t, bctx, `document.getElementById("reply-text").value`); v != d.Body {
+				t.Fatalf("after reload the composer holds %q", v)
+			}
+			// (The canned file is in the form again only while the form is
+			// shown; after a reload the agent inserts it again.)
+			run(t, bctx, "insert again for the file", chSetField("reply-text", ""), chromedp.SendKeys(chromedp.ID("reply-text"), "/prazo"),
+				chromedp.WaitVisible(chromedp.CSS("#canned-menu li")), chromedp.KeyEvent("\r"))
+			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelectorAll("#canned-files input:checked").length === 1 && document.getElementById("reply-text").value.indexOf("Olá") === 0`,
+				chromedp.WithPollingTimeout(5*time.Second)))
+			must(t, err)
+			// A pasted image becomes an attachment.
+			ok := eval[bool](t, bctx, `(function(){var b=atob("`+pngB64+`"), a=new Uint8Array(b.length); for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);
+				var dt=new DataTransfer(); dt.items.add(new File([a],"image.png",{type:"image/png"}));
+				var ev=new ClipboardEvent("paste",{clipboardData:dt,bubbles:true,cancelable:true});
+				document.getElementById("reply-text").dispatchEvent(ev); return document.getElementById("attachments").files.length===1})()`)
+			if !ok {
+				t.Fatal("the pasted image is not in the attachments")
+			}
+			text := eval[string](t, bctx, `document.getElementById("reply-text").value`)
+
+			// "Enviar e resolver", then "Desfazer" within the delay.
+			run(t, bctx, "send and resolve", chromedp.Click(chromedp.ID("send-resolve")), chromedp.WaitVisible(chromedp.CSS("form.undo-held button.undo")))
+			if got := text2(t, bctx, ".flash"); got != tc.held {
+				t.Fatalf("flash %q", got)
+			}
+			if got, _ := e.st.GetTicket(ctx, c.co.ID, tk.ID); got.Status != model.StatusResolved {
+				t.Fatalf("status %s after send and resolve", got.Status)
+			}
+			screenshot(t, bctx, "composer-held-"+tc.lang)
+			e.clk.Advance(5 * time.Second)
+			drain()
+			if snd.count() != 0 {
+				ms, _ := e.st.ListMessages(ctx, c.co.ID, tk.ID)
+				for _, m := range ms {
+					t.Logf("message %d %s %s meta %v created %v", m.ID, m.Direction, m.Status, m.Meta, m.CreatedAt)
+				}
+				t.Fatalf("the reply left before the undo delay ended (now %v)", e.clk.Now())
+			}
+			run(t, bctx, "undo", chromedp.Click(chromedp.CSS("form.undo-held button.undo")))
+			waitFlash(t, bctx, tc.undone)
+			if v := eval[string](t, bctx, `document.getElementById("reply-text").value`); v != text {
+				t.Fatalf("after undo the composer holds %q, want %q", v, text)
+			}
+			if got, _ := e.st.GetTicket(ctx, c.co.ID, tk.ID); got.Status == model.StatusResolved {
+				t.Fatal("status still resolved after undo")
+			}
+			e.clk.Advance(time.Minute)
+			drain()
+			if snd.count() != 0 {
+				t.Fatalf("an undone reply reached the relay (%d)", snd.count())
+			}
+
+			// Sent again (insert for the file, paste the image) and left alone.
+			run(t, bctx, "insert once more", chSetField("reply-text", ""), chromedp.SendKeys(chromedp.ID("reply-text"), "/prazo"),
+				chromedp.WaitVisible(chromedp.CSS("#canned-menu li")), chromedp.KeyEvent("\r"))
+			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelectorAll("#canned-files input:checked").length === 1 && document.getElementById("reply-text").value.indexOf("Olá") === 0`,
+				chromedp.WithPollingTimeout(5*time.Second)))
+			must(t, err)
+			eval[bool](t, bctx, `(function(){var b=atob("`+pngB64+`"), a=new Uint8Array(b.length); for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);
+				var dt=new DataTransfer(); dt.items.add(new File([a],"image.png",{type:"image/png"}));
+				document.getElementById("reply-text").dispatchEvent(new ClipboardEvent("paste",{clipboardData:dt,bubbles:true,cancelable:true})); return true})()`)
+			run(t, bctx, "send and resolve again", chromedp.Click(chromedp.ID("send-resolve")), chromedp.WaitVisible(chromedp.CSS("form.undo-held")))
+			e.clk.Advance(11 * time.Second)
+			drain()
+			e.clk.Advance(time.Hour)
+			drain()
+			box, err := ms.WaitMessages(ctx, "bob", "INBOX", len(before)+1)
+			must(t, err)
+			if snd.count() != 1 || len(box) != len(before)+1 {
+				t.Fatalf("relay got %d, mailbox has %d new", snd.count(), len(box)-len(before))
+			}
+			raw := box[len(box)-1].Raw
+			parts := mimeLeaves(t, raw)
+			plain := parts["/multipart/mixed/multipart/alternative/text/plain"]
+			htmls := parts["/multipart/mixed/multipart/alternative/text/html"]
+			pdfs := parts["/multipart/mixed/application/pdf"]
+			pngs := parts["/multipart/mixed/image/png"]
+			if len(plain) != 1 || len(htmls) != 1 || len(pdfs) != 1 || len(pngs) != 1 {
+				t.Fatalf("structure of the reply in the mailbox: %v\n%s", keys(parts), raw)
+			}
+			p, h := body(plain[0]), body(htmls[0])
+			if !strings.Contains(p, want) || !strings.Contains(p, "{{desconhecida}}") || !strings.Contains(p, "Ana Admin") {
+				t.Fatalf("text part:\n%s", p)
+			}
+			if !strings.Contains(h, "Olá Bob Cliente, seu atendimento é o #"+fmt.Sprint(tk.Number)) || !strings.Contains(h, "<strong>Ana Admin</strong>, ACME {{desconhecida}}") ||
+				!strings.Contains(h, "<li>prazo: 3 dias</li>") || strings.Contains(h, "/tickets/") || strings.Contains(h, e.srv.URL) {
+				t.Fatalf("HTML part:\n%s", h)
+			}
+			if string(pdfs[0].body) != "%PDF-1.4\n% prazos de entrega\n" || !strings.Contains(pdfs[0].header.Get("Content-Disposition"), "prazos.pdf") {
+				t.Fatalf("canned file part %q %q", pdfs[0].header.Get("Content-Disposition"), pdfs[0].body)
+			}
+			if string(pngs[0].body) != string(pngPixel) {
+				t.Fatal("pasted image part differs")
+			}
+			if _, err := e.st.GetDraft(ctx, c.co.ID, tk.ID, c.admin.ID); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("draft after send: %v", err)
+			}
+			run(t, bctx, "after sending", chromedp.Navigate(fmt.Sprintf("%s/tickets/%d", e.srv.URL, tk.ID)), chromedp.WaitVisible(chromedp.ID("send-resolve")))
+			if n := eval[int](t, bctx, `document.querySelectorAll("form.undo-held").length`); n != 0 {
+				t.Fatalf("%d held replies shown after sending", n)
+			}
+			if got := text2(t, bctx, ".badge.status-resolved"); got != tc.resolved {
+				t.Fatalf("status badge %q", got)
+			}
+			screenshot(t, bctx, "composer-sent-"+tc.lang)
+		})
+	}
+}
+
+// waitFlash waits (across a navigation) for the page's flash to say want.
+func waitFlash(t *testing.T, ctx context.Context, want string) {
+	t.Helper()
+	got := ""
+	for i := 0; i < 100; i++ {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(function(){var f=document.querySelector(".flash"); return f ? f.textContent.trim() : ""})()`))
+		if err == nil {
+			if got = v; got == want {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("flash %q, want %q", got, want)
+}
+
+// text2 is text for elements that may carry extra spaces.
+func text2(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	return strings.Join(strings.Fields(text(t, ctx, sel)), " ")
+}
+
+const pngB64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

@@ -1,0 +1,206 @@
+// The reply composer (issue 16): Markdown toolbar, "/" canned replies,
+// server-kept drafts (autosaved), pasted or dropped images as
+// attachments, and the undo-send countdown. Without JavaScript the
+// composer is a plain form: the picker, the buttons and "Desfazer" work.
+(function () {
+  "use strict";
+  var form = document.getElementById("reply-form");
+  var ta = document.getElementById("reply-text");
+  var csrf = document.body.dataset.csrf || "";
+  if (!form || !ta) return;
+
+  function post(url, params) {
+    var body = new URLSearchParams(params);
+    body.set("csrf_token", csrf);
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }, body: body });
+  }
+  function changed() { ta.dispatchEvent(new Event("input", { bubbles: true })); }
+
+  // Markdown toolbar.
+  var bar = form.querySelector(".md-toolbar");
+  function wrap(before, after, dflt) {
+    var s = ta.selectionStart, e = ta.selectionEnd, v = ta.value;
+    var sel = v.slice(s, e) || dflt;
+    ta.value = v.slice(0, s) + before + sel + after + v.slice(e);
+    ta.focus();
+    ta.setSelectionRange(s + before.length, s + before.length + sel.length);
+    changed();
+  }
+  function prefixLines(fn) {
+    var v = ta.value, s = v.lastIndexOf("\n", ta.selectionStart - 1) + 1, e = ta.selectionEnd;
+    var end = v.indexOf("\n", e);
+    if (end < 0) end = v.length;
+    var lines = v.slice(s, end).split("\n").map(fn);
+    var out = lines.join("\n");
+    ta.value = v.slice(0, s) + out + v.slice(end);
+    ta.focus();
+    ta.setSelectionRange(s, s + out.length);
+    changed();
+  }
+  if (bar) {
+    bar.hidden = false;
+    bar.addEventListener("click", function (ev) {
+      var b = ev.target.closest("button[data-md]");
+      if (!b) return;
+      switch (b.dataset.md) {
+        case "bold": wrap("**", "**", ""); break;
+        case "italic": wrap("_", "_", ""); break;
+        case "ul": prefixLines(function (l) { return "- " + l; }); break;
+        case "ol": var n = 0; prefixLines(function (l) { n++; return n + ". " + l; }); break;
+        case "quote": prefixLines(function (l) { return "> " + l; }); break;
+        case "link":
+          var url = window.prompt(b.dataset.prompt || "URL", "https://");
+          if (url && /^(https?:|mailto:)/i.test(url)) wrap("[", "](" + url + ")", url);
+          break;
+      }
+    });
+  }
+
+  // Drafts: saved on the server a moment after typing stops.
+  var status = document.getElementById("draft-status");
+  var timer = null, last = ta.value;
+  function saveDraft() {
+    timer = null;
+    if (ta.value === last || !ta.dataset.draftUrl) return;
+    var text = ta.value;
+    post(ta.dataset.draftUrl, { text: text }).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      last = text;
+      if (status) status.textContent = status.dataset.saved;
+      form.dataset.draftSaved = String(Date.now());
+    }).catch(function () { if (status) status.textContent = status.dataset.failed; });
+  }
+  ta.addEventListener("input", function () {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(saveDraft, 600);
+  });
+  form.addEventListener("submit", function () { if (timer) clearTimeout(timer); });
+
+  // "/" opens the canned replies; typing filters, Enter or a click inserts.
+  var pick = document.getElementById("canned-pick");
+  var menu = document.getElementById("canned-menu");
+  var files = document.getElementById("canned-files");
+  var replies = pick ? Array.prototype.map.call(pick.options, function (o) { return { id: o.value, title: o.textContent }; }) : [];
+  var active = -1, token = null;
+  function slashToken() {
+    var c = ta.selectionStart, v = ta.value.slice(0, c);
+    var m = /(^|\s)\/([^\s\/]*)$/.exec(v);
+    return m ? { start: c - m[2].length - 1, end: c, q: m[2].toLowerCase() } : null;
+  }
+  function closeMenu() { menu.hidden = true; active = -1; token = null; ta.removeAttribute("aria-activedescendant"); }
+  function render() {
+    var q = token.q, items = replies.filter(function (r) { return r.title.toLowerCase().indexOf(q) >= 0; });
+    menu.textContent = "";
+    items.forEach(function (r, i) {
+      var li = document.createElement("li");
+      li.id = "canned-opt-" + r.id;
+      li.setAttribute("role", "option");
+      li.dataset.id = r.id;
+      li.textContent = r.title;
+      if (i === active) { li.setAttribute("aria-selected", "true"); ta.setAttribute("aria-activedescendant", li.id); }
+      menu.appendChild(li);
+    });
+    menu.hidden = items.length === 0;
+  }
+  function insert(id) {
+    var t = token;
+    closeMenu();
+    post(ta.dataset.cannedUrl + id, {}).then(function (r) {
+      if (!r.ok) throw new Error(r.status);
+      return r.json();
+    }).then(function (d) {
+      var v = ta.value;
+      ta.value = v.slice(0, t.start) + d.text + v.slice(t.end);
+      var at = t.start + d.text.length;
+      ta.focus();
+      ta.setSelectionRange(at, at);
+      (d.files || []).forEach(function (f) {
+        if (!files || files.querySelector('input[value="' + f.value + '"]')) return;
+        var li = document.createElement("li"), label = document.createElement("label"), cb = document.createElement("input");
+        cb.type = "checkbox"; cb.name = "canned_file"; cb.value = f.value; cb.checked = true;
+        label.appendChild(cb);
+        label.appendChild(document.createTextNode(" " + f.name + " "));
+        var size = document.createElement("span"); size.className = "muted"; size.textContent = f.size;
+        label.appendChild(size);
+        li.appendChild(label);
+        files.appendChild(li);
+      });
+      changed();
+    }).catch(function () {});
+  }
+  if (menu && replies.length) {
+    ta.addEventListener("input", function () {
+      token = slashToken();
+      if (!token) { closeMenu(); return; }
+      active = 0;
+      render();
+    });
+    ta.addEventListener("keydown", function (ev) {
+      if (menu.hidden || !token) return;
+      var n = menu.children.length;
+      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        ev.preventDefault();
+        active = (active + (ev.key === "ArrowDown" ? 1 : n - 1)) % n;
+        render();
+      } else if (ev.key === "Enter" || ev.key === "Tab") {
+        var li = menu.children[Math.max(active, 0)];
+        if (li) { ev.preventDefault(); insert(li.dataset.id); }
+      } else if (ev.key === "Escape") {
+        ev.preventDefault();
+        closeMenu();
+      }
+    });
+    menu.addEventListener("mousedown", function (ev) {
+      var li = ev.target.closest("li[data-id]");
+      if (li) { ev.preventDefault(); insert(li.dataset.id); }
+    });
+    ta.addEventListener("blur", function () { setTimeout(function () { if (document.activeElement !== ta) closeMenu(); }, 150); });
+  }
+
+  // Pasted or dropped images become attachments of the reply.
+  var input = document.getElementById("attachments");
+  var pasted = 0;
+  function addFiles(list) {
+    if (!input || typeof DataTransfer === "undefined") return false;
+    var dt = new DataTransfer(), added = false;
+    Array.prototype.forEach.call(input.files, function (f) { dt.items.add(f); });
+    Array.prototype.forEach.call(list, function (f) {
+      if (!/^image\//.test(f.type)) return;
+      pasted++;
+      var ext = (f.type.split("/")[1] || "png").replace(/[^a-z0-9]/g, "");
+      var name = f.name && f.name !== "image.png" ? f.name : (ta.dataset.imageName || "image") + "-" + pasted + "." + ext;
+      dt.items.add(new File([f], name, { type: f.type }));
+      added = true;
+    });
+    if (added) input.files = dt.files;
+    return added;
+  }
+  ta.addEventListener("paste", function (ev) {
+    var cd = ev.clipboardData;
+    if (cd && cd.files && cd.files.length && addFiles(cd.files)) ev.preventDefault();
+  });
+  ta.addEventListener("dragover", function (ev) { if (ev.dataTransfer && Array.prototype.indexOf.call(ev.dataTransfer.types, "Files") >= 0) ev.preventDefault(); });
+  ta.addEventListener("drop", function (ev) {
+    if (ev.dataTransfer && ev.dataTransfer.files.length && addFiles(ev.dataTransfer.files)) ev.preventDefault();
+  });
+
+  // Undo countdown: the seconds left; after them the button goes away.
+  var held = document.querySelectorAll("form.undo-held[data-left]"), t0 = Date.now();
+  if (held.length) {
+    var tick = function () {
+      var gone = Date.now() - t0, left = 0;
+      Array.prototype.forEach.call(held, function (f) {
+        var s = Math.ceil((Number(f.dataset.left) - gone) / 1000), span = f.querySelector("span");
+        if (s > 0) { left++; span.textContent = span.textContent.replace(/\d+/, String(s)); return; }
+        if (!f.dataset.done) {
+          f.dataset.done = "1";
+          span.textContent = f.dataset.gone;
+          var b = f.querySelector("button");
+          if (b) b.remove();
+        }
+      });
+      if (left) setTimeout(tick, 500);
+    };
+    tick();
+  }
+})();
