@@ -136,6 +136,10 @@ type TicketFilter struct {
 	Unassigned bool
 	ChannelID  int64
 	ContactID  int64
+	// Priority keeps tickets of this priority (low, normal, high, urgent).
+	Priority string
+	// Tag keeps tickets carrying this tag (as ticket.NormalizeTags wrote it).
+	Tag string
 	// Query is a full-text search over the subject, the bodies, the
 	// sender's and the contact's name and address and the ticket number,
 	// folding case and accents; every word must match (as a prefix).

@@ -184,6 +184,10 @@ type Filter struct {
 	ChannelID  int64
 	ContactID  int64
 	Query      string
+	// Priority (low, normal, high, urgent) and Tag narrow the list to
+	// tickets a rule or an agent marked so.
+	Priority string
+	Tag      string
 	// View is an inbox view (ViewAll when empty).
 	View View
 	// Sort is the order (last customer activity when empty); a search is
@@ -272,7 +276,16 @@ var openStatuses = []model.TicketStatus{model.StatusOpen, model.StatusPending}
 func (s *Service) List(ctx context.Context, a Actor, f Filter) (*Page, error) {
 	var v directory.ValidationError
 	sf := store.TicketFilter{Status: f.Status, TeamID: f.TeamID, AssigneeID: f.AssigneeID, ChannelID: f.ChannelID,
-		ContactID: f.ContactID, Query: strings.TrimSpace(f.Query), Sort: f.Sort}
+		ContactID: f.ContactID, Query: strings.TrimSpace(f.Query), Sort: f.Sort, Priority: f.Priority}
+	if f.Priority != "" && !slices.Contains(Priorities, f.Priority) {
+		v = append(v, directory.FieldError{Field: "priority", Message: "must be low, normal, high or urgent"})
+	}
+	if t := NormalizeTags([]string{f.Tag}); len(t) == 1 {
+		sf.Tag = t[0]
+		if utf8.RuneCountInString(sf.Tag) > MaxTagLen {
+			v = append(v, directory.FieldError{Field: "tag", Message: fmt.Sprintf("each tag at most %d characters", MaxTagLen)})
+		}
+	}
 	if sf.Sort == "" {
 		sf.Sort = store.SortActivity
 	}

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -90,6 +91,15 @@ func ticketWhereD(x *sqlb, companyID int64, f store.TicketFilter, p string, sqli
 	}
 	if f.ContactID != 0 {
 		x.w(" AND "+p+"contact_id = ?", f.ContactID)
+	}
+	if f.Priority != "" {
+		x.w(" AND "+p+"priority = ?", f.Priority)
+	}
+	if f.Tag != "" {
+		// tags_json is a JSON array of strings: look for the tag's JSON
+		// form, quotes included, so "vip" does not match "vip-gold".
+		tag, _ := json.Marshal(strings.ToLower(f.Tag))
+		x.w(" AND LOWER("+p+"tags_json) LIKE ? ESCAPE '\\'", "%"+likeEscape(string(tag))+"%")
 	}
 	if v := f.Visible; v != nil {
 		visibleWhere(x, v, p)

@@ -70,3 +70,27 @@ func wantCode(t *testing.T, r resp, status int) {
 		t.Fatalf("HTTP %d, want %d: %s", r.status, status, r.body)
 	}
 }
+
+// Issue 15 item 10: the ticket list filters on priority and tag; an
+// unknown priority is a 422 naming the field.
+func TestTicketListPriorityAndTag(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		a := e.a
+		urgent := e.ticket(t, a, "Urgente", 0)
+		urgent.Priority, urgent.Tags = "urgent", []string{"vip"}
+		must(t, e.st.UpdateTicket(ctx, urgent))
+		e.ticket(t, a, "Normal", 0)
+		var l struct{ Items []struct{ ID int64 } }
+		r := e.do(t, "GET", "/api/v1/tickets?priority=urgent&tag=VIP", nil, bearer(a.adminTok))
+		wantCode(t, r, 200)
+		r.json(t, &l)
+		if len(l.Items) != 1 || l.Items[0].ID != urgent.ID {
+			t.Fatalf("priority=urgent&tag=VIP: %s", r.body)
+		}
+		r = e.do(t, "GET", "/api/v1/tickets?priority=soon", nil, bearer(a.adminTok))
+		wantCode(t, r, 422)
+		if !strings.Contains(string(r.body), "priority") {
+			t.Fatalf("bad priority: %s", r.body)
+		}
+	})
+}

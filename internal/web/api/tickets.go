@@ -28,7 +28,7 @@ func (d Deps) listTickets(w http.ResponseWriter, r *http.Request) {
 	}
 	f := ticket.Filter{Status: model.TicketStatus(qv.Get("status")), TeamID: num("team_id"), AssigneeID: num("assignee_id"),
 		ChannelID: num("channel_id"), ContactID: num("contact_id"), Query: qv.Get("q"), Cursor: qv.Get("cursor"), Limit: int(num("limit")),
-		View: ticket.View(qv.Get("view")), Sort: store.TicketSort(qv.Get("sort"))}
+		View: ticket.View(qv.Get("view")), Sort: store.TicketSort(qv.Get("sort")), Priority: qv.Get("priority"), Tag: qv.Get("tag")}
 	if len(v) > 0 {
 		d.fail(w, r, v)
 		return

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,8 @@ type row struct {
 	LastISO, LastText                string
 	LastMillis                       int64
 	Snippet                          template.HTML // search excerpt, escaped, matches in <mark>
+	Priority, PriorityLabel          string        // shown unless normal
+	Tags                             []string
 }
 
 // viewLink is one inbox view in the left column.
@@ -50,6 +53,13 @@ type viewLink struct {
 
 type inboxPage struct {
 	Statuses, Teams, Assignees, Channels, Sorts []option
+	Priorities                                  []option
+	Tag                                         string
+	// For the empty list's next step: filters to clear, or no channel
+	// yet, or the address mail arrives at.
+	Filtered     bool
+	NoChannels   bool
+	FirstAddress string
 	Query                                       string
 	View                                        string
 	Views                                       []viewLink
@@ -101,7 +111,10 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 	q := r.URL.Query()
 	f := ticket.Filter{Status: model.TicketStatus(q.Get("status")), TeamID: idParam(q, "team"), AssigneeID: idParam(q, "assignee"),
 		ChannelID: idParam(q, "channel"), Query: q.Get("q"), Cursor: q.Get("cursor"),
-		View: ticket.View(q.Get("view")), Sort: store.TicketSort(q.Get("sort"))}
+		View: ticket.View(q.Get("view")), Sort: store.TicketSort(q.Get("sort")), Tag: strings.TrimSpace(q.Get("tag"))}
+	if pr := q.Get("priority"); slices.Contains(ticket.Priorities, pr) {
+		f.Priority = pr
+	}
 	if !f.Status.Valid() {
 		f.Status = ""
 	}
@@ -158,6 +171,17 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 	for _, a := range n.agentList {
 		p.Assignees = append(p.Assignees, option{Value: itoa(a.ID), Label: a.Name, Selected: a.ID == f.AssigneeID})
 	}
+	p.Priorities = []option{{Value: "", Label: s.L.T("inbox.any")}}
+	for _, pr := range ticket.Priorities {
+		p.Priorities = append(p.Priorities, option{Value: pr, Label: s.L.T("priority." + pr), Selected: pr == f.Priority})
+	}
+	p.Tag = f.Tag
+	p.Filtered = f.Status != "" || f.TeamID != 0 || f.AssigneeID != 0 || f.ChannelID != 0 || f.Priority != "" || f.Tag != "" ||
+		p.Searching || (f.View != ticket.ViewOpen && f.View != ticket.ViewAll)
+	p.NoChannels = len(n.channelList) == 0
+	if !p.NoChannels {
+		p.FirstAddress = n.channelList[0].Settings.PrimaryEmail
+	}
 	p.Channels = []option{{Value: "", Label: s.L.T("inbox.any")}}
 	for _, c := range n.channelList {
 		p.Channels = append(p.Channels, option{Value: itoa(c.ID), Label: c.Name, Selected: c.ID == f.ChannelID})
@@ -185,7 +209,10 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 		}
 		rw := row{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), StatusLabel: s.L.Status(t.Status),
 			Contact: contacts[t.ContactID], Team: n.teams[t.TeamID], Assignee: n.agents[t.AssigneeID], Channel: n.channels[t.ChannelID],
-			LastISO: last.UTC().Format(time.RFC3339), LastText: s.when(last).Text, LastMillis: last.UnixMilli()}
+			LastISO: last.UTC().Format(time.RFC3339), LastText: s.when(last).Text, LastMillis: last.UnixMilli(), Tags: t.Tags}
+		if t.Priority != "" && t.Priority != "normal" {
+			rw.Priority, rw.PriorityLabel = t.Priority, s.L.T("priority."+t.Priority)
+		}
 		if sn, ok := page.Snippets[t.ID]; ok {
 			rw.Snippet = template.HTML(search.HTML(sn, store.MarkStart, store.MarkEnd)) // escaped by search.HTML
 		}
@@ -313,8 +340,8 @@ type ticketPage struct {
 	PriorityText string
 	// W is the agent workspace: timeline, contact panel, held send
 	// (workspace.go).
-	W *workspace
-	Compose      composeView // the composer (compose.go)
+	W       *workspace
+	Compose composeView // the composer (compose.go)
 }
 
 func humanSize(n int64) string {

@@ -1,0 +1,90 @@
+package ui_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/model"
+)
+
+// Issue 15 item 10: the priority and tags a rule set show in the inbox
+// rows and can be filtered on (and a bad priority is ignored, not an error).
+func TestInboxPriorityAndTagFilters(t *testing.T) {
+	e := newEnv(t)
+	co := e.company(t, "acme", "pt-BR")
+	for i, pt := range []struct{ prio, tags string }{{"urgent", "vip"}, {"urgent", "vip-ouro"}, {"normal", ""}} {
+		e.deliver(t, co.ch, plainMail(fmt.Sprintf("C%d <c%d@cliente.test>", i, i), fmt.Sprintf("Assunto %d", i), fmt.Sprintf("f%d@cliente.test", i), "Olá"))
+		tk, err := e.st.GetTicket(ctx, co.co.ID, int64(i+1))
+		must(t, err)
+		tk.Priority = pt.prio
+		if pt.tags != "" {
+			tk.Tags = []string{pt.tags}
+		}
+		must(t, e.st.UpdateTicket(ctx, tk))
+	}
+	c := e.client(t, "pt-BR")
+	c.login("acme", co.admin.Email, adminPassword)
+
+	p := c.get("/inbox?view=all")
+	wantStatus(t, p, 200)
+	wantContains(t, p, `id="f-priority"`, `id="f-tag"`, `class="badge priority-urgent">Urgente</span>`, `#vip-ouro</span>`)
+
+	p = c.get("/inbox?view=all&priority=urgent")
+	if n := strings.Count(p.body, `class="ticket-row"`); n != 2 {
+		t.Fatalf("priority=urgent: %d rows, want 2", n)
+	}
+	p = c.get("/inbox?view=all&priority=urgent&tag=VIP")
+	if n := strings.Count(p.body, `class="ticket-row"`); n != 1 || !strings.Contains(p.body, "Assunto 0") {
+		t.Fatalf("priority=urgent&tag=VIP: %d rows", n)
+	}
+	p = c.get("/inbox?view=all&priority=nonsense")
+	wantStatus(t, p, 200)
+	if n := strings.Count(p.body, `class="ticket-row"`); n != 3 {
+		t.Fatalf("unknown priority: %d rows, want all 3", n)
+	}
+}
+
+// Issue 15 item 14: the empty inbox says what to do next: an admin
+// without a channel is sent to add one, an agent is told to ask, a
+// filtered list offers to clear the filters, and otherwise it says where
+// mail will arrive.
+func TestEmptyInboxNextStep(t *testing.T) {
+	for _, tc := range []struct{ lang, addChannel, ask, clear, waiting string }{
+		{"pt-BR", "Adicionar canal", "Peça a um administrador", "Ver todos os abertos", "Os e-mails que chegarem em suporte@acme.test"},
+		{"en", "Add a channel", "Ask an administrator", "See all open tickets", "Mail that arrives at suporte@acme.test"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			e := newEnv(t)
+			co := e.company(t, "acme", tc.lang)
+			admin := e.client(t, tc.lang)
+			admin.login("acme", co.admin.Email, adminPassword)
+
+			// With a channel and no mail: where mail arrives.
+			wantContains(t, admin.get("/inbox"), `id="inbox-next"`, tc.waiting)
+			// Filtered: clear the filters.
+			wantContains(t, admin.get("/inbox?q=nada"), `id="inbox-clear"`, tc.clear)
+			wantContains(t, admin.get("/inbox?view=mine"), `id="inbox-clear"`)
+
+			// No channel at all (another company): the admin gets the
+			// button, the agent advice.
+			beta, err := e.dir.CreateCompany(ctx, directory.CompanyInput{Slug: "beta", Name: "Beta"})
+			must(t, err)
+			_, err = e.dir.CreateAgent(ctx, beta.ID, directory.AgentInput{Email: "admin@beta.test", Name: "Bia", Role: model.RoleAdmin, Password: adminPassword, Language: tc.lang})
+			must(t, err)
+			_, err = e.dir.CreateAgent(ctx, beta.ID, directory.AgentInput{Email: "caio@beta.test", Name: "Caio", Role: model.RoleAgent, Password: adminPassword, Language: tc.lang})
+			must(t, err)
+			badmin := e.client(t, tc.lang)
+			badmin.login("beta", "admin@beta.test", adminPassword)
+			wantContains(t, badmin.get("/inbox"), `id="inbox-add-channel"`, `href="/channels/new"`, tc.addChannel)
+			bagent := e.client(t, tc.lang)
+			bagent.login("beta", "caio@beta.test", adminPassword)
+			p := bagent.get("/inbox")
+			wantContains(t, p, tc.ask)
+			if strings.Contains(p.body, `id="inbox-add-channel"`) {
+				t.Fatal("a plain agent is offered to add a channel")
+			}
+		})
+	}
+}
