@@ -60,12 +60,12 @@ type inboxPage struct {
 	Filtered     bool
 	NoChannels   bool
 	FirstAddress string
-	Query                                       string
-	View                                        string
-	Views                                       []viewLink
-	Rows                                        []row
-	Older                                       string // URL of the next page, "" on the last
-	Searching                                   bool
+	Query        string
+	View         string
+	Views        []viewLink
+	Rows         []row
+	Older        string // URL of the next page, "" on the last
+	Searching    bool
 }
 
 // directoryNames are the names of a company's teams, agents and channels.
