@@ -64,6 +64,7 @@ type Queries interface {
 	Presences
 	ContactEdits
 	Compose
+	Reads
 }
 
 // Companies are tenants.

@@ -66,6 +66,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, activityTests()...)
 	tests = append(tests, searchTests()...)
 	tests = append(tests, filterTests()...)
+	tests = append(tests, readTests()...)
 	tests = append(tests, composeTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

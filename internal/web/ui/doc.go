@@ -11,7 +11,7 @@
 // afterwards it redirects to the login), login (CSRF double-submit cookie
 // before a session exists; precise wrong-password and lockout messages),
 // the ticket inbox (filters by status, team, assignee and channel, text
-// search, unread marks kept in the browser's localStorage, and a live
+// search, unread marks kept per agent by the server (store.Reads), and a live
 // refresh of the list fragment /inbox/list on the API's server-sent
 // events, GET /api/v1/events), and the ticket view (thread, DMARC
 // warning, attachments, internal note, reply composer, status and

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -86,5 +87,44 @@ func TestEmptyInboxNextStep(t *testing.T) {
 				t.Fatal("a plain agent is offered to add a channel")
 			}
 		})
+	}
+}
+
+// Issue 16: unread marks are the agent's, kept by the server: opening a
+// ticket on one device clears its mark on the agent's other devices (not
+// another agent's), and a new customer message marks it unread again.
+func TestUnreadIsPerAgentOnTheServer(t *testing.T) {
+	e := newEnv(t)
+	co := e.company(t, "acme", "pt-BR")
+	e.deliver(t, co.ch, plainMail("João <joao@cliente.test>", "Pedido 7", "u1@cliente.test", "Olá"))
+	phone, laptop, other := e.client(t, "pt-BR"), e.client(t, "pt-BR"), e.client(t, "pt-BR")
+	phone.login("acme", co.admin.Email, adminPassword)
+	laptop.login("acme", co.admin.Email, adminPassword)
+	other.login("acme", co.agent.Email, adminPassword)
+	unread := func(c *client) bool {
+		t.Helper()
+		p := c.get("/inbox?view=all")
+		wantStatus(t, p, 200)
+		if !strings.Contains(p.body, `data-ticket=`) {
+			t.Fatalf("no ticket row: %s", p.body)
+		}
+		return strings.Contains(p.body, `data-unread="true"`)
+	}
+	if !unread(phone) || !unread(laptop) || !unread(other) {
+		t.Fatal("a new ticket is not unread for everyone")
+	}
+	wantStatus(t, laptop.get("/tickets/1"), 200)
+	if unread(phone) {
+		t.Fatal("opened on the laptop, still unread on the phone")
+	}
+	if !unread(other) {
+		t.Fatal("another agent's mark was cleared")
+	}
+	time.Sleep(10 * time.Millisecond)
+	e.deliver(t, co.ch, []byte("From: João <joao@cliente.test>\r\nTo: suporte@acme.test\r\nSubject: Re: Pedido 7\r\n"+
+		"Message-ID: <u2@cliente.test>\r\nIn-Reply-To: <u1@cliente.test>\r\nDate: "+time.Now().UTC().Format(time.RFC1123Z)+
+		"\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nAlguma novidade?\r\n"))
+	if !unread(phone) {
+		t.Fatal("a new customer message did not make the ticket unread again")
 	}
 }

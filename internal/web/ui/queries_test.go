@@ -63,7 +63,9 @@ func TestPageQueries(t *testing.T) {
 	seedTickets(t, e, co, 60, 1, "b")
 	big := queriesOf(t, e, c, "/inbox", "Pedido b59")
 	t.Logf("inbox: %d queries for 2 rows, %d for 50 rows", small, big)
-	if big != small || big > 15 {
+	// A fixed number: session, names, counts, the page, its contacts and
+	// read marks in one query each, whatever the number of rows.
+	if big != small || big > 18 {
 		t.Errorf("inbox: %d queries for 2 rows, %d for 50", small, big)
 	}
 	search := queriesOf(t, e, c, "/inbox?q=pedido", "Pedido b59")
@@ -76,7 +78,10 @@ func TestPageQueries(t *testing.T) {
 	nFew := queriesOf(t, e, c, fmt.Sprintf("/tickets/%d", few.ID), "Pedido c0")
 	nMany := queriesOf(t, e, c, fmt.Sprintf("/tickets/%d", many.ID), "Pedido d0")
 	t.Logf("ticket page: %d queries for 2 messages, %d for 30", nFew, nMany)
-	if nMany != nFew || nMany > 20 {
+	// A fixed number: the ticket, its messages and attachments, the
+	// workspace (timeline, presence, contact panel), the composer (draft,
+	// canned replies, held replies), snooze and the read mark.
+	if nMany != nFew || nMany > 30 {
 		t.Errorf("ticket page: %d queries for 2 messages, %d for 30", nFew, nMany)
 	}
 

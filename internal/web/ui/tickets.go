@@ -42,6 +42,7 @@ type row struct {
 	Snippet                          template.HTML // search excerpt, escaped, matches in <mark>
 	Priority, PriorityLabel          string        // shown unless normal
 	Tags                             []string
+	Unread                           bool // customer activity since the agent last opened it
 }
 
 // viewLink is one inbox view in the left column.
@@ -202,6 +203,15 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 	for i := range cs {
 		contacts[cs[i].ID] = contactLabel(&cs[i])
 	}
+	// One query for the agent's read marks of the page.
+	tids := make([]int64, len(page.Tickets))
+	for i, t := range page.Tickets {
+		tids[i] = t.ID
+	}
+	reads, err := h.Store.TicketReads(r.Context(), s.P.CompanyID, s.P.AgentID, tids)
+	if err != nil {
+		return nil, fmt.Errorf("ui: read marks: %w", err)
+	}
 	for _, t := range page.Tickets {
 		last := t.LastMessageAt
 		if last.IsZero() {
@@ -210,6 +220,9 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 		rw := row{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), StatusLabel: s.L.Status(t.Status),
 			Contact: contacts[t.ContactID], Team: n.teams[t.TeamID], Assignee: n.agents[t.AssigneeID], Channel: n.channels[t.ChannelID],
 			LastISO: last.UTC().Format(time.RFC3339), LastText: s.when(last).Text, LastMillis: last.UnixMilli(), Tags: t.Tags}
+		if at, ok := reads[t.ID]; !ok || t.ActivityAt.After(at) {
+			rw.Unread = true
+		}
 		if t.Priority != "" && t.Priority != "normal" {
 			rw.Priority, rw.PriorityLabel = t.Priority, s.L.T("priority."+t.Priority)
 		}
@@ -486,6 +499,11 @@ func (h *handler) showTicket(w http.ResponseWriter, r *http.Request, s *session,
 	p, err := h.ticketData(r, s, id)
 	if !h.handleErr(w, r, s, v, err) {
 		return
+	}
+	// The agent has seen the ticket: unread marks are the agent's, on
+	// every device (store.Reads).
+	if err := h.Store.MarkTicketRead(r.Context(), s.P.CompanyID, s.P.AgentID, p.T.ID); err != nil {
+		h.Log.Warn("ui: mark ticket read", "ticket", p.T.ID, "err", err)
 	}
 	v.Title = fmt.Sprintf("#%d %s", p.T.Number, p.T.Subject)
 	v.Body = "ticket"

@@ -3,18 +3,13 @@
 (function () {
   "use strict";
 
-  var seenKey = function (id) { return "atende.seen." + id; };
-
-  function seen(id) {
-    try { return Number(localStorage.getItem(seenKey(id)) || 0); } catch (e) { return 0; }
-  }
-
+  // Unread marks come from the server (data-unread: customer activity
+  // since this agent last opened the ticket, on any device); the class
+  // mirrors them for scripts and older selectors.
   function markUnread(root) {
     var rows = (root || document).querySelectorAll(".ticket-row");
     for (var i = 0; i < rows.length; i++) {
-      var r = rows[i];
-      var unread = Number(r.dataset.last || 0) > seen(r.dataset.ticket);
-      r.classList.toggle("unread", unread);
+      rows[i].classList.toggle("unread", rows[i].hasAttribute("data-unread"));
     }
   }
 
@@ -129,7 +124,6 @@
   }
 
   function initTicket(view) {
-    try { localStorage.setItem(seenKey(view.dataset.ticket), view.dataset.last); } catch (e) {}
     var notice = document.getElementById("ticket-live");
     var reread = initPresence(view);
     if (notice && window.EventSource) {
