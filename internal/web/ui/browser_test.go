@@ -192,6 +192,12 @@ func TestBrowserSetupLoginLiveInbox(t *testing.T) {
 			if got := text(t, ctx, "#inbox-empty"); got != tc.empty {
 				t.Fatalf("empty inbox says %q, want %q", got, tc.empty)
 			}
+			// The next step (issue 15 item 14): no channel yet, so the
+			// admin is offered to add one.
+			if got := text(t, ctx, "#inbox-add-channel"); got != map[string]string{"pt-BR": "Adicionar canal", "en": "Add a channel"}[tc.name] {
+				t.Fatalf("empty inbox next step %q", got)
+			}
+			screenshot(t, ctx, "inbox-empty-next-"+tc.name)
 			if got := text(t, ctx, "h1"); !strings.HasPrefix(got, tc.inboxTitle) {
 				t.Fatalf("inbox title %q, want %q", got, tc.inboxTitle)
 			}
