@@ -138,6 +138,17 @@ func (m *Monitor) OK(ctx context.Context, companyID, channelID int64, cause stri
 	m.log.Info("failing: recovered", "cause", cause, "company", companyID, "channel", channelID,
 		"failures", s.count, "down_ms", now.Sub(s.since).Milliseconds(), "admins_told", len(s.notices) > 0)
 	ctx = context.WithoutCancel(ctx)
+	if s.notices == nil && now.Sub(s.since) >= m.cfg.After {
+		// Long enough to tell, but the notice could not be written while
+		// it lasted (the database itself was the cause, or it ended
+		// between two sweeps): tell the admins now that it is over. The
+		// notice stays unread: it is what happened while nobody was told.
+		if _, err := m.notify(ctx, k, *s, now); err != nil {
+			m.log.Warn("failing: notice after recovery not written", "cause", cause, "err", err)
+		}
+		m.publishAll(ctx, EventChannelRecovered, k, "")
+		return
+	}
 	for co, id := range s.notices {
 		if err := m.st.MarkNoticeRead(ctx, co, id, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 			m.log.Warn("failing: clear notice", "company", co, "notice", id, "err", err)
@@ -229,6 +240,23 @@ func (m *Monitor) notify(ctx context.Context, k Key, s streak, now time.Time) (m
 	m.log.Warn("failing: admins told", "cause", k.Cause, "company", k.CompanyID, "channel", k.ChannelID,
 		"failures", s.count, "since", s.since, "companies", len(out))
 	return out, nil
+}
+
+// publishAll sends typ to the key's company, or to every company for a
+// node-wide cause.
+func (m *Monitor) publishAll(ctx context.Context, typ string, k Key, detail string) {
+	if k.CompanyID != 0 {
+		m.publish(ctx, typ, k.CompanyID, k.ChannelID, k.Cause, detail)
+		return
+	}
+	cos, err := m.st.ListCompanies(ctx)
+	if err != nil {
+		m.log.Warn("failing: list companies", "err", err)
+		return
+	}
+	for _, c := range cos {
+		m.publish(ctx, typ, c.ID, k.ChannelID, k.Cause, detail)
+	}
 }
 
 func (m *Monitor) publish(ctx context.Context, typ string, companyID, channelID int64, cause, detail string) {

@@ -111,3 +111,42 @@ func TestStreakNoticeEventAndRecovery(t *testing.T) {
 		}
 	}
 }
+
+// A streak long enough to tell whose notice could not be written while it
+// lasted (the database was the cause, or it ended between sweeps) is told
+// when it ends: an unread notice for every company and channel.recovered;
+// a short streak tells nobody.
+func TestToldAfterTheFactWhenTheNoticeCouldNotBeWritten(t *testing.T) {
+	ctx := context.Background()
+	clk := testclock.New(t)
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	a := &model.Company{Slug: "a", Name: "A"}
+	if err := st.CreateCompany(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	evs := &events{}
+	m := alerts.New(st, evs, clk, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), alerts.Config{After: 3 * time.Second})
+
+	// Short: 2 s, nobody told.
+	m.Fail(ctx, 0, 0, alerts.CauseDatabase, "the database does not answer")
+	clk.Advance(2 * time.Second)
+	m.OK(ctx, 0, 0, alerts.CauseDatabase)
+	if n, _ := st.CountUnreadNotices(ctx, a.ID); n != 0 || len(evs.types()) != 0 {
+		t.Fatalf("a 2 s blip told the admins: %d notices, events %v", n, evs.types())
+	}
+	// Long, with no sweep able to write (no sweep at all here): told at the end.
+	m.Fail(ctx, 0, 0, alerts.CauseDatabase, "the database does not answer")
+	clk.Advance(6 * time.Second)
+	m.OK(ctx, 0, 0, alerts.CauseDatabase)
+	ns, err := st.ListNotices(ctx, a.ID, store.NoticeFilter{UnreadOnly: true})
+	if err != nil || len(ns) != 1 || !strings.Contains(ns[0].Title, "banco de dados") {
+		t.Fatalf("notices after a 6 s outage: %+v %v", ns, err)
+	}
+	if got := evs.types(); len(got) != 2 || got[0] != alerts.EventChannelFailing || got[1] != alerts.EventChannelRecovered {
+		t.Fatalf("events %v", got)
+	}
+}

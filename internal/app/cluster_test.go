@@ -553,7 +553,7 @@ func TestClusterThreeNodes(t *testing.T) {
 	ids := map[string]bool{}
 	var tickets []model.Ticket
 	for before := int64(0); ; {
-		page, err := st.ListTickets(ctx, co.ID, store.TicketFilter{Before: before, Limit: 500})
+		page, err := st.ListTickets(ctx, co.ID, store.TicketFilter{Before: before, Limit: 500, Sort: store.SortNewest})
 		must(t, err)
 		if len(page) == 0 {
 			break
@@ -606,7 +606,7 @@ func TestClusterThreeNodes(t *testing.T) {
 	lostAtKill := 0
 	var lat []time.Duration
 	for before := int64(0); ; {
-		page, err := st.ListTickets(ctx, co.ID, store.TicketFilter{Before: before, Limit: 500})
+		page, err := st.ListTickets(ctx, co.ID, store.TicketFilter{Before: before, Limit: 500, Sort: store.SortNewest})
 		must(t, err)
 		if len(page) == 0 {
 			break
