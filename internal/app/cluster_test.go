@@ -510,9 +510,10 @@ func TestClusterThreeNodes(t *testing.T) {
 	t.Logf("failover: leases taken %v after the kill, syncing resumed %v after", takeover.Round(time.Millisecond), resume.Round(time.Millisecond))
 	// The leases move within one lease period (15 s, asserted above by
 	// the wait); the sync then catches up behind the 3,000-message load.
-	// Since every message is also indexed for search (0012: tsvector and
-	// GIN on PostgreSQL) this takes longer on 2 shared cores: 24 s was
-	// measured where 13-16 s was before (an open item in issue 19).
+	// After the search, ingest and workspace merges this took 24 s on 2
+	// shared cores where it took 13-16 s before (the faults merge,
+	// d41a865, passes at 20 s); the cause is not bisected yet (suspects:
+	// search indexing on insert, the ingest committer): open in issue 19.
 	if resume > 30*time.Second {
 		t.Errorf("node-c's mailboxes resumed after %v, want within 30 s", resume)
 	}
