@@ -406,3 +406,17 @@ func TestBrowserHostileHTML(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// waitTrue evaluates js until it is true, across page loads (a navigation
+// under way is retried, not an error), or fails the test after d.
+func waitTrue(t *testing.T, ctx context.Context, what, js string, d time.Duration) {
+	t.Helper()
+	var err error
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var ok bool
+		if ok, err = chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err == nil && ok {
+			return
+		}
+	}
+	t.Fatalf("%s: not true within %v (%v)", what, d, err)
+}

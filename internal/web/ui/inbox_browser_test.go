@@ -95,7 +95,18 @@ func TestBrowserInboxSortViewsSearch(t *testing.T) {
 			}
 			screenshot(t, ctx, "inbox-activity-"+tc.lang)
 			run(t, ctx, "sort by newest", chromedp.SetValue(chromedp.ID("f-sort"), "newest"),
-				chromedp.Click(chromedp.CSS(".filters button[type=submit]")), chromedp.WaitVisible(chromedp.CSS(".ticket-row")))
+				chromedp.Click(chromedp.CSS("form.filters:not(.bulk) button[type=submit]")))
+			// The new page, not the old one still on screen.
+			for deadline := time.Now().Add(10 * time.Second); ; {
+				loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.search.indexOf("sort=newest") >= 0 && document.readyState === "complete" && !!document.querySelector(".ticket-row")`))
+				if err == nil && loaded {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the newest-first page never loaded: %v", err)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
 			if got := rows()[0]; got != mails[6].subject {
 				t.Fatalf("newest first %q, want %q", got, mails[6].subject)
 			}

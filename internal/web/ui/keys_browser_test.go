@@ -71,9 +71,14 @@ func TestBrowserKeyboardShortcuts(t *testing.T) {
 			screenshot(t, ctx, "shortcuts-"+tc.lang)
 			run(t, ctx, "close", chromedp.Click(chromedp.ID("shortcuts-close")), chromedp.WaitNotVisible(chromedp.ID("shortcuts")))
 
-			// The selection survives the live refresh; Enter opens the
-			// selected (first) ticket.
-			run(t, ctx, "k Enter", chromedp.KeyEvent("k"), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(".ticket-view")))
+			// The resolved ticket leaves the default view (open and
+			// pending) on the live refresh; j then selects the first row
+			// and Enter opens it.
+			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector('.ticket-row[data-ticket="`+ids[1]+`"]') === null`,
+				chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+				t.Fatalf("the resolved ticket is still listed: %v", err)
+			}
+			run(t, ctx, "j Enter", chromedp.KeyEvent("j"), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(".ticket-view")))
 			if u := eval[string](t, ctx, `location.pathname`); u != "/tickets/"+ids[0] {
 				t.Fatalf("Enter opened %s, want /tickets/%s", u, ids[0])
 			}

@@ -161,15 +161,18 @@ func TestBrowserTimeline(t *testing.T) {
 			loginBrowser(t, b, e.srv.URL, "acme", c.admin.Email)
 			url := fmt.Sprintf("%s/tickets/%d", e.srv.URL, tk.ID)
 			run(t, b, "open ticket", chromedp.Navigate(url), chromedp.WaitVisible(chromedp.ID("activity")),
-				chromedp.SetValue(chromedp.ID("assignee"), fmt.Sprint(c.agent.ID)), chromedp.Click(chromedp.ID("assign")),
-				chromedp.WaitVisible(chromedp.CSS(".flash")),
-				chromedp.SetValue(chromedp.ID("status"), "resolved"), chromedp.Click(chromedp.ID("set-status")),
-				chromedp.WaitVisible(chromedp.CSS(".flash")))
+				chromedp.SetValue(chromedp.ID("assignee"), fmt.Sprint(c.agent.ID)), chromedp.Click(chromedp.ID("assign")))
+			// Each post reloads the page: wait for the new one (its
+			// timeline has one more entry), not the old one on screen.
+			waitTrue(t, b, "assigned", `document.readyState === "complete" && document.querySelectorAll("#activity li").length === 2`, 20*time.Second)
+			run(t, b, "resolve", chromedp.SetValue(chromedp.ID("status"), "resolved"), chromedp.Click(chromedp.ID("set-status")))
+			waitTrue(t, b, "resolved", `document.readyState === "complete" && document.querySelectorAll("#activity li").length === 3`, 20*time.Second)
 			items := eval[[]string](t, b, `Array.from(document.querySelectorAll("#activity li .act-text")).map(function(e){return e.textContent.trim()})`)
 			want := []string{tc.routed, tc.assigned, tc.status}
 			if strings.Join(items, "\n") != strings.Join(want, "\n") {
+				t.Errorf("timeline:\n%s\nwant:\n%s", strings.Join(items, "\n"), strings.Join(want, "\n"))
 				screenshot(t, b, "timeline-wrong-"+tc.lang)
-				t.Fatalf("timeline:\n%s\nwant:\n%s", strings.Join(items, "\n"), strings.Join(want, "\n"))
+				t.FailNow()
 			}
 			metas := eval[[]string](t, b, `Array.from(document.querySelectorAll("#activity li .act-meta")).map(function(e){return e.textContent.trim()})`)
 			if !strings.HasPrefix(metas[0], "Atende ·") || !strings.HasPrefix(metas[1], "Ana Admin ·") || !strings.HasPrefix(metas[2], "Ana Admin ·") {

@@ -146,6 +146,7 @@ func TestHeldReplyWithoutJS(t *testing.T) {
 		Role: model.RoleAdmin, Password: adminPassword, Language: "pt-BR"})
 	must(t, err)
 	e.deliver(t, c.ch, plainMail("Cliente <cliente@example.com>", "Pedido", "held-1@example.com", "Oi"))
+	must(t, e.st.SetUndoSeconds(ctx, c.co.ID, 0)) // sent at once, not held for undo
 	tks, err := e.st.ListTickets(ctx, c.co.ID, storeAll)
 	must(t, err)
 	path := fmt.Sprintf("/tickets/%d", tks[0].ID)
@@ -239,6 +240,11 @@ func TestContactPage(t *testing.T) {
 	must(t, e.st.AddTeamMember(ctx, c.co.ID, c.team.ID, c.agent.ID))
 	tks[1].TeamID = c.team.ID // "Primeiro" is Bruno's team's
 	must(t, e.st.UpdateTicket(ctx, &tks[1]))
+	// "Segundo" is another team's (a ticket routed to nobody is everyone's).
+	vendas, err := e.dir.CreateTeam(ctx, c.co.ID, directory.TeamInput{Name: "Vendas"})
+	must(t, err)
+	tks[0].TeamID = vendas.ID
+	must(t, e.st.UpdateTicket(ctx, &tks[0]))
 	path := fmt.Sprintf("/contacts/%d", tks[0].ContactID)
 	admin := e.client(t, "en")
 	wantRedirect(t, admin.login("acme", c.admin.Email, adminPassword), "/inbox")
