@@ -25,13 +25,11 @@ func (s q) TicketReads(ctx context.Context, companyID, agentID int64, ticketIDs 
 		return out, nil
 	}
 	args := []any{companyID, agentID}
-	marks := make([]string, len(ticketIDs))
-	for i, id := range ticketIDs {
-		marks[i] = "?"
+	for _, id := range ticketIDs {
 		args = append(args, id)
 	}
 	rows, err := s.query(ctx, `SELECT ticket_id, read_at FROM ticket_reads
-		WHERE company_id = ? AND agent_id = ? AND ticket_id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		WHERE company_id = ? AND agent_id = ? AND ticket_id IN (?`+strings.Repeat(", ?", len(ticketIDs)-1)+`)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: ticket reads: %w", err)
 	}
