@@ -510,12 +510,12 @@ func TestClusterThreeNodes(t *testing.T) {
 	t.Logf("failover: leases taken %v after the kill, syncing resumed %v after", takeover.Round(time.Millisecond), resume.Round(time.Millisecond))
 	// The leases move within one lease period (15 s, asserted above by
 	// the wait); the sync then catches up behind the 3,000-message load.
-	// After the search, ingest and workspace merges this took 24 s on 2
-	// shared cores where it took 13-16 s before (the faults merge,
-	// d41a865, passes at 20 s); the cause is not bisected yet (suspects:
-	// search indexing on insert, the ingest committer): open in issue 19.
-	if resume > 30*time.Second {
-		t.Errorf("node-c's mailboxes resumed after %v, want within 30 s", resume)
+	// On a quiet 2-core machine this takes 14-15.5 s (three runs); with
+	// other test packages compiling and running beside it, it took 23-34 s,
+	// which is why scripts/test.sh runs this test on its own after the
+	// rest of the suite.
+	if resume > 20*time.Second {
+		t.Errorf("node-c's mailboxes resumed after %v, want within 20 s", resume)
 	}
 	time.Sleep(3 * time.Second)
 	c.start(t)
