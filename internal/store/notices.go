@@ -17,11 +17,19 @@ const (
 
 // Notice is a message for a channel's admins; it is never a customer
 // ticket. Raw mail that produced a notice stays in the blob store (RawKey).
+//
+// A notice is shown in the reader's language: Key names its message in
+// the UI's catalogs (Key+".title" and Key+".body", e.g. "notice.imap_down")
+// and Params fills the message's {name} placeholders. Title and Body are
+// the same text in pt-BR, written once: what a reader sees when Key is ""
+// (notices written before keys existed) or unknown to its catalog.
 type Notice struct {
 	ID        int64
 	CompanyID int64
 	ChannelID int64 // 0 = company-wide
 	Kind      string
+	Key       string            // message key, "" for notices stored as text only
+	Params    map[string]string // the message's parameters, nil when none
 	Title     string
 	Body      string
 	Code      string // confirmation code, "" when none

@@ -2,29 +2,52 @@ package sqlstore
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/store"
 )
 
-const noticeCols = "id, company_id, channel_id, kind, title, body, code, link, raw_key, created_at, read_at"
+const noticeCols = "id, company_id, channel_id, kind, msg_key, msg_params, title, body, code, link, raw_key, created_at, read_at"
 
 func scanNotice(sc interface{ Scan(...any) error }) (*store.Notice, error) {
 	var n store.Notice
-	err := sc.Scan(&n.ID, &n.CompanyID, idv{&n.ChannelID}, &n.Kind, &n.Title, &n.Body, &n.Code, &n.Link, &n.RawKey,
+	var params string
+	err := sc.Scan(&n.ID, &n.CompanyID, idv{&n.ChannelID}, &n.Kind, &n.Key, &params, &n.Title, &n.Body, &n.Code, &n.Link, &n.RawKey,
 		tsv{&n.CreatedAt}, tsv{&n.ReadAt})
+	if err == nil && params != "" {
+		if e := json.Unmarshal([]byte(params), &n.Params); e != nil {
+			err = fmt.Errorf("notice %d params: %w", n.ID, e)
+		}
+	}
 	return &n, err
+}
+
+// noticeParams is the msg_params column: a JSON object, "" when none.
+func noticeParams(p map[string]string) (string, error) {
+	if len(p) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return "", fmt.Errorf("store: notice params: %w", err)
+	}
+	return string(b), nil
 }
 
 // CreateNotice inserts n; a notice with the same code already there is
 // ErrConflict with n.ID set to it.
 func (s q) CreateNotice(ctx context.Context, n *store.Notice) error {
+	params, err := noticeParams(n.Params)
+	if err != nil {
+		return err
+	}
 	n.CreatedAt = s.stamp(n.CreatedAt)
 	id, err := s.insertReturningID(ctx, "create notice "+n.Kind,
-		`INSERT INTO notices (company_id, channel_id, kind, title, body, code, link, raw_key, created_at, read_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.CompanyID, nullID(n.ChannelID), n.Kind, n.Title, n.Body, n.Code, n.Link, n.RawKey, n.CreatedAt, nullTime(n.ReadAt))
+		`INSERT INTO notices (company_id, channel_id, kind, msg_key, msg_params, title, body, code, link, raw_key, created_at, read_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		n.CompanyID, nullID(n.ChannelID), n.Kind, n.Key, params, n.Title, n.Body, n.Code, n.Link, n.RawKey, n.CreatedAt, nullTime(n.ReadAt))
 	if err == nil {
 		n.ID = id
 		return nil

@@ -14,6 +14,7 @@ func noticesTests() []Case {
 		{"Notices", testNotices},
 		{"Notices dedupe by code", testNoticesDedupe},
 		{"Notices company isolation", testNoticesIsolation},
+		{"Notices key and params", testNoticeKeyParams},
 	}
 }
 
@@ -161,4 +162,39 @@ func hex64(c byte) string {
 		b[i] = c
 	}
 	return string(b)
+}
+
+// A notice's message key and parameters come back as written (in Get and
+// List); a notice without them (written as text only) has Key "" and nil
+// Params.
+func testNoticeKeyParams(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	params := map[string]string{"minutes": "12", "detail": "dial tcp 127.0.0.1:993: connection refused «ç» \"q\"\n2", "empty": ""}
+	n := &store.Notice{CompanyID: f.co.ID, ChannelID: f.ch.ID, Kind: "failing", Key: "notice.imap_down", Params: params,
+		Title: "A caixa de email do canal não responde", Body: "há 12 min", Code: "imap-1", CreatedAt: clk.Now()}
+	must(t, s.CreateNotice(ctx, n))
+	old := &store.Notice{CompanyID: f.co.ID, Kind: store.NoticeReconnect, Title: "Texto antigo", Body: "corpo", CreatedAt: clk.Now().Add(time.Second)}
+	must(t, s.CreateNotice(ctx, old))
+
+	got, err := s.GetNotice(ctx, f.co.ID, n.ID)
+	must(t, err)
+	if got.Key != "notice.imap_down" || len(got.Params) != len(params) || got.Title != n.Title || got.Body != n.Body {
+		t.Fatalf("get notice = %+v", got)
+	}
+	for k, v := range params {
+		if p, ok := got.Params[k]; !ok || p != v {
+			t.Fatalf("param %q = %q (present %v), want %q", k, p, ok, v)
+		}
+	}
+	all, err := s.ListNotices(ctx, f.co.ID, store.NoticeFilter{})
+	must(t, err)
+	if len(all) != 2 || all[0].ID != old.ID || all[1].ID != n.ID {
+		t.Fatalf("list ids = %v", noticeIDs(all))
+	}
+	if all[0].Key != "" || all[0].Params != nil || all[0].Title != "Texto antigo" {
+		t.Fatalf("text-only notice = %+v", all[0])
+	}
+	if all[1].Key != n.Key || all[1].Params["detail"] != params["detail"] {
+		t.Fatalf("listed notice = %+v", all[1])
+	}
 }
