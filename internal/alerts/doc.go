@@ -8,6 +8,12 @@
 // marked read, a "channel.recovered" event goes out and the recovery is
 // logged with the streak's length and count.
 //
+// A notice is stored with a message key and parameters (Message: key
+// "notice.<cause>", params "minutes", "detail"), shown in each reader's
+// language from the UI's catalogs; its stored title and body (Text) are the
+// pt-BR fallback. The channel.failing event names the notice, key and
+// parameters.
+//
 // Streaks live in memory: a restarted node starts counting again (a cause
 // that still fails is noticed After later).
 package alerts

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -226,16 +227,21 @@ func (m *Monitor) notify(ctx context.Context, k Key, s streak, now time.Time) (m
 		}
 	}
 	title, body := Text(k.Cause, s.detail, now.Sub(s.since))
+	key, params := Message(k.Cause, s.detail, now.Sub(s.since))
 	out := map[int64]int64{}
 	for _, co := range companies {
-		n := &store.Notice{CompanyID: co, ChannelID: k.ChannelID, Kind: NoticeKind, Title: title, Body: body,
+		n := &store.Notice{CompanyID: co, ChannelID: k.ChannelID, Kind: NoticeKind, Key: key, Params: params,
+			Title: title, Body: body,
 			// one notice per streak, even with several nodes
 			Code: fmt.Sprintf("%s-%d", k.Cause, s.since.Unix()), CreatedAt: now}
 		if err := m.st.CreateNotice(ctx, n); err != nil && !errors.Is(err, store.ErrConflict) {
 			return nil, fmt.Errorf("create notice: %w", err)
 		}
 		out[co] = n.ID
-		m.publish(ctx, EventChannelFailing, co, k.ChannelID, k.Cause, s.detail)
+		if m.pub != nil {
+			m.pub.Publish(ctx, ticket.Event{Type: EventChannelFailing, CompanyID: co, ChannelID: k.ChannelID, Cause: k.Cause,
+				Detail: s.detail, NoticeID: n.ID, NoticeKey: key, NoticeParams: params, At: m.clk.Now().UTC()})
+		}
 	}
 	m.log.Warn("failing: admins told", "cause", k.Cause, "company", k.CompanyID, "channel", k.ChannelID,
 		"failures", s.count, "since", s.since, "companies", len(out))
@@ -266,10 +272,56 @@ func (m *Monitor) publish(ctx context.Context, typ string, companyID, channelID 
 	m.pub.Publish(ctx, ticket.Event{Type: typ, CompanyID: companyID, ChannelID: channelID, Cause: cause, Detail: detail, At: m.clk.Now().UTC()})
 }
 
-// Text is a notice's title and body (pt-BR: notices are stored in the
-// company's language, like the other notices).
+// Message keys of the Monitor's notices (the UI's catalogs have
+// Key+".title" and Key+".body"; parameters "minutes", "detail" and, for
+// KeyFailing, "cause").
+const (
+	KeyIMAP     = "notice.imap_down"
+	KeyAuth     = "notice.auth_refused"
+	KeySending  = "notice.sending_down"
+	KeyRelay    = "notice.relay_down"
+	KeyDisk     = "notice.disk_low"
+	KeyDatabase = "notice.database_down"
+	KeyFailing  = "notice.failing" // any other cause
+)
+
+// Message is a notice's message key and parameters: the notice is shown
+// in each reader's language from them.
+func Message(cause, detail string, d time.Duration) (key string, params map[string]string) {
+	switch cause {
+	case CauseIMAP:
+		key = KeyIMAP
+	case CauseAuth:
+		key = KeyAuth
+	case CauseSending:
+		key = KeySending
+	case CauseRelay:
+		key = KeyRelay
+	case CauseDisk:
+		key = KeyDisk
+	case CauseDatabase:
+		key = KeyDatabase
+	default:
+		key = KeyFailing
+	}
+	params = map[string]string{"minutes": strconv.Itoa(minutes(d))}
+	if detail != "" {
+		params["detail"] = detail
+	}
+	if key == KeyFailing {
+		params["cause"] = cause
+	}
+	return key, params
+}
+
+// minutes is how long a streak lasted, in whole minutes, at least 1.
+func minutes(d time.Duration) int { return max(int(d.Round(time.Minute)/time.Minute), 1) }
+
+// Text is a notice's stored title and body, in pt-BR: what a reader sees
+// when the notice's key is unknown to the catalog (Message gives the key
+// the UI and the API show it by, in the reader's language).
 func Text(cause, detail string, d time.Duration) (title, body string) {
-	mins := int(d.Round(time.Minute) / time.Minute)
+	mins := minutes(d)
 	switch cause {
 	case CauseIMAP:
 		title = "A caixa de email do canal não responde"
@@ -291,9 +343,9 @@ func Text(cause, detail string, d time.Duration) (title, body string) {
 		body = "O Atende não conseguiu falar com o banco de dados por %d min. Emails recebidos nesse tempo foram recusados temporariamente e chegam de novo."
 	default:
 		title = "Uma parte do Atende está falhando"
-		body = "Falhas seguidas há %d min."
+		body = "Falhas seguidas (" + cause + ") há %d min."
 	}
-	body = fmt.Sprintf(body, max(mins, 1))
+	body = fmt.Sprintf(body, mins)
 	if detail != "" {
 		body += " Detalhe: " + detail
 	}

@@ -150,3 +150,65 @@ func TestToldAfterTheFactWhenTheNoticeCouldNotBeWritten(t *testing.T) {
 		t.Fatalf("events %v", got)
 	}
 }
+
+// The Monitor's notice carries its message key and parameters (so each
+// reader sees it in their language), for every cause, and the
+// channel.failing event names the same notice, key and parameters.
+func TestNoticeKeyParamsAndEvent(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ cause, key string }{
+		{alerts.CauseIMAP, alerts.KeyIMAP}, {alerts.CauseAuth, alerts.KeyAuth}, {alerts.CauseSending, alerts.KeySending},
+		{alerts.CauseRelay, alerts.KeyRelay}, {alerts.CauseDisk, alerts.KeyDisk}, {alerts.CauseDatabase, alerts.KeyDatabase},
+		{"dns", alerts.KeyFailing},
+	} {
+		t.Run(tc.cause, func(t *testing.T) {
+			clk := testclock.New(t)
+			st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			a := &model.Company{Slug: "a", Name: "A"}
+			if err := st.CreateCompany(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			evs := &events{}
+			m := alerts.New(st, evs, clk, nil, alerts.Config{After: 5 * time.Minute})
+			m.Fail(ctx, 0, 0, tc.cause, "connection refused")
+			clk.Advance(7*time.Minute + 20*time.Second)
+			m.Sweep(ctx)
+			ns, err := st.ListNotices(ctx, a.ID, store.NoticeFilter{})
+			if err != nil || len(ns) != 1 {
+				t.Fatalf("notices %+v %v", ns, err)
+			}
+			n := ns[0]
+			want := map[string]string{"minutes": "7", "detail": "connection refused"}
+			if tc.key == alerts.KeyFailing {
+				want["cause"] = tc.cause
+			}
+			if n.Key != tc.key || len(n.Params) != len(want) {
+				t.Fatalf("notice key %q params %v, want %q %v", n.Key, n.Params, tc.key, want)
+			}
+			for k, v := range want {
+				if n.Params[k] != v {
+					t.Fatalf("param %s = %q, want %q", k, n.Params[k], v)
+				}
+			}
+			// The stored text stays the pt-BR fallback.
+			if title, body := alerts.Text(tc.cause, "connection refused", 7*time.Minute+20*time.Second); n.Title != title || n.Body != body ||
+				!strings.Contains(n.Body, "7 min") {
+				t.Fatalf("stored text %q / %q", n.Title, n.Body)
+			}
+			evs.mu.Lock()
+			defer evs.mu.Unlock()
+			if len(evs.evs) != 1 {
+				t.Fatalf("events %+v", evs.evs)
+			}
+			ev := evs.evs[0]
+			if ev.Type != alerts.EventChannelFailing || ev.NoticeID != n.ID || ev.NoticeKey != tc.key || ev.NoticeParams["minutes"] != "7" ||
+				ev.NoticeParams["detail"] != "connection refused" || ev.Cause != tc.cause {
+				t.Fatalf("event %+v, notice %d", ev, n.ID)
+			}
+		})
+	}
+}

@@ -83,6 +83,11 @@ type Event struct {
 	ChannelID int64  `json:"channel_id,omitempty"`
 	Cause     string `json:"cause,omitempty"`
 	Detail    string `json:"detail,omitempty"`
+	// The admin notice a channel.failing event wrote (store.Notice ID,
+	// Key and Params): a receiver shows it in its own language.
+	NoticeID     int64             `json:"notice_id,omitempty"`
+	NoticeKey    string            `json:"notice_key,omitempty"`
+	NoticeParams map[string]string `json:"notice_params,omitempty"`
 }
 
 // Publisher receives events after they are committed; it must not block.
