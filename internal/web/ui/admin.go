@@ -532,6 +532,8 @@ type noticeRow struct {
 	// Unverified and Refused are identity's notices about an address the
 	// company has not verified (Code holds the address).
 	Unverified, Refused bool
+	// KindLabel names the other kinds ("notice.kind.<kind>", else the kind).
+	KindLabel string
 }
 
 type noticesPage struct {
@@ -562,8 +564,13 @@ func (h *handler) adminNotices(w http.ResponseWriter, r *http.Request, s *sessio
 			SendFailed: n.Kind == outbox.NoticeSendFailed, TicketURL: internalTicketURL(n.Link),
 			SafeLink:   strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "http://"),
 			Unverified: n.Kind == identity.NoticeUnverified, Refused: n.Kind == identity.NoticeRefused})
-		if row := &p.Notices[len(p.Notices)-1]; row.Unverified || row.Refused {
-			// Shown in the page's language: the stored text is Portuguese.
+		row := &p.Notices[len(p.Notices)-1]
+		var fromCatalog bool
+		row.Title, row.Body, fromCatalog = NoticeText(s.L.Lang, &n)
+		row.KindLabel = noticeKindLabel(s.L, n.Kind)
+		if !fromCatalog && (row.Unverified || row.Refused) {
+			// Written before notices had keys: the stored text is
+			// Portuguese, the address and day are in the code.
 			addr, day, _ := strings.Cut(n.Code, " ")
 			row.Title = addr
 			if row.Unverified {
