@@ -278,7 +278,8 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		ChannelChanged:    channelChanged,
 		CheckConnection:   checkConnection,
 		SendingStatus:     out.ChannelStatus,
-		RegenerateAddress: regenerateAddress})
+		RegenerateAddress: regenerateAddress,
+		NoticeText:        ui.APINoticeText})
 	uiHandler := ui.New(ui.Deps{Log: log.With("component", "ui"), Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Blobs: bl,
 		Secrets: box, InboundDomain: cfg.InboundDomain, ChannelChanged: channelChanged, CheckConnection: checkConnection,
 		SendingStatus: out.ChannelStatus, OAuthProviders: oauthProviders, OAuth: oauthTokens, RegenerateAddress: regenerateAddress,

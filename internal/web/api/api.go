@@ -85,6 +85,11 @@ type Deps struct {
 	// CheckRelay connects to the relay and authenticates (the connection
 	// test of internal channels); nil: no relay configured.
 	CheckRelay func(ctx context.Context) error
+	// NoticeText is an admin notice's title and body in the language of
+	// the request, and that language (ui.APINoticeText: Accept-Language
+	// among the UI's catalogs, else English; the stored text for a notice
+	// without a message key); nil answers the stored pt-BR text.
+	NoticeText func(r *http.Request, n *store.Notice) (lang, title, body string)
 }
 
 // access says who may call a route.

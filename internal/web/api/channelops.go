@@ -492,20 +492,30 @@ func (d Deps) regenerateInboundAddress(w http.ResponseWriter, r *http.Request) {
 }
 
 type noticeView struct {
-	ID        int64     `json:"id"`
-	ChannelID int64     `json:"channel_id,omitempty"`
-	Kind      string    `json:"kind"`
-	Title     string    `json:"title"`
-	Body      string    `json:"body"`
-	Code      string    `json:"code,omitempty"`
-	Link      string    `json:"link,omitempty"`
-	Read      bool      `json:"read"`
-	CreatedAt time.Time `json:"created_at"`
-	ReadAt    time.Time `json:"read_at,omitzero"`
+	ID        int64             `json:"id"`
+	ChannelID int64             `json:"channel_id,omitempty"`
+	Kind      string            `json:"kind"`
+	Key       string            `json:"key,omitempty"`
+	Params    map[string]string `json:"params,omitempty"`
+	Language  string            `json:"language"`
+	Title     string            `json:"title"`
+	Body      string            `json:"body"`
+	Code      string            `json:"code,omitempty"`
+	Link      string            `json:"link,omitempty"`
+	Read      bool              `json:"read"`
+	CreatedAt time.Time         `json:"created_at"`
+	ReadAt    time.Time         `json:"read_at,omitzero"`
 }
 
-func viewNotice(n *store.Notice) noticeView {
-	return noticeView{n.ID, n.ChannelID, n.Kind, n.Title, n.Body, n.Code, n.Link, !n.ReadAt.IsZero(), n.CreatedAt, n.ReadAt}
+// viewNotice is n with its title and body in the request's language
+// (Deps.NoticeText); the stored pt-BR text when that is nil or n has no
+// message key.
+func (d Deps) viewNotice(r *http.Request, n *store.Notice) noticeView {
+	lang, title, body := "pt-BR", n.Title, n.Body
+	if d.NoticeText != nil {
+		lang, title, body = d.NoticeText(r, n)
+	}
+	return noticeView{n.ID, n.ChannelID, n.Kind, n.Key, n.Params, lang, title, body, n.Code, n.Link, !n.ReadAt.IsZero(), n.CreatedAt, n.ReadAt}
 }
 
 // maxNotices is the largest page of GET /notices.
@@ -562,7 +572,7 @@ func (d Deps) listNotices(w http.ResponseWriter, r *http.Request) {
 		Unread int `json:"unread"`
 	}{list[noticeView]{Items: []noticeView{}}, unread}
 	for i := range ns {
-		out.Items = append(out.Items, viewNotice(&ns[i]))
+		out.Items = append(out.Items, d.viewNotice(r, &ns[i]))
 	}
 	reply(w, http.StatusOK, out)
 }
@@ -583,5 +593,5 @@ func (d Deps) readNotice(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	reply(w, http.StatusOK, viewNotice(n))
+	reply(w, http.StatusOK, d.viewNotice(r, n))
 }

@@ -40,6 +40,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 	"github.com/atende-helpdesk/atende/internal/web/api"
+	"github.com/atende-helpdesk/atende/internal/web/ui"
 )
 
 var ctx = context.Background()
@@ -152,6 +153,7 @@ func newEnvWith(t testing.TB, st store.Store, clk *clock.Fake) *env {
 		},
 		OAuth:      &api.OAuthDeps{Clients: oauthClients, Tokens: e.tokens, Now: clk.Now},
 		Identities: e.ids,
+		NoticeText: ui.APINoticeText,
 		// Webhook URLs on internal networks are refused, loopback (the
 		// tests' receivers) allowed as with --allow-private-hosts.
 		Hosts: netguard.New(resolver.New(e.dns.Addr()), loopbackAllowed),

@@ -88,7 +88,8 @@ func (h *Hub) Publish(ctx context.Context, ev ticket.Event) {
 			continue
 		}
 		body, _ := json.Marshal(webhookBody{Type: ev.Type, TicketID: ev.TicketID, MessageID: ev.MessageID, At: ev.At,
-			ChannelID: ev.ChannelID, Cause: ev.Cause, Detail: ev.Detail})
+			ChannelID: ev.ChannelID, Cause: ev.Cause, Detail: ev.Detail,
+			NoticeID: ev.NoticeID, NoticeKey: ev.NoticeKey, NoticeParams: ev.NoticeParams})
 		payload, _ := json.Marshal(webhookJob{WebhookID: w.ID, Body: body})
 		j := &model.Job{CompanyID: ev.CompanyID, Kind: JobKindWebhook, Payload: payload}
 		if err := h.store.EnqueueJob(ctx, j); err != nil {

@@ -44,6 +44,11 @@ type webhookBody struct {
 	ChannelID int64     `json:"channel_id,omitempty"`
 	Cause     string    `json:"cause,omitempty"`
 	Detail    string    `json:"detail,omitempty"`
+	// channel.failing: the admin notice written, by message key and
+	// parameters (the text is in the UI's catalogs, in each language).
+	NoticeID     int64             `json:"notice_id,omitempty"`
+	NoticeKey    string            `json:"notice_key,omitempty"`
+	NoticeParams map[string]string `json:"notice_params,omitempty"`
 }
 
 // webhookJob is the payload of a JobKindWebhook job: the body is fixed at
