@@ -685,6 +685,7 @@ func (s *Service) SweepUnverified(ctx context.Context) (int, error) {
 				continue
 			}
 			no := &store.Notice{CompanyID: ch.CompanyID, ChannelID: ch.ID, Kind: NoticeUnverified, Code: a,
+				Key: "notice.address_unverified", Params: map[string]string{"address": a, "channel": ch.Name},
 				Title: "Endereço não verificado: " + a,
 				Body: "O canal «" + ch.Name + "» usa " + a + ", que a empresa ainda não verificou. E-mails enviados diretamente a esse " +
 					"endereço (sem passar pelo endereço interno do canal) são recusados, e o relay do Atende não envia como ele. " +

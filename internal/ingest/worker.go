@@ -607,7 +607,7 @@ func (s *Service) unavailable(ctx context.Context, in model.Inbound, why string)
 	if err != nil {
 		return nil, fmt.Errorf("store the unavailable-message note: %w", err)
 	}
-	n := &store.Notice{CompanyID: in.CompanyID, ChannelID: in.ChannelID, Kind: NoticeBlobUnavailable,
+	n := &store.Notice{CompanyID: in.CompanyID, ChannelID: in.ChannelID, Kind: NoticeBlobUnavailable, Key: "notice.blob_" + why,
 		Title: "Mensagem original indisponível", Code: fmt.Sprintf("inbound-%d", in.ID), CreatedAt: s.now(),
 		Body: fmt.Sprintf("O arquivo de uma mensagem recebida (%s) sumiu ou está danificado no armazenamento de arquivos; ela aparece no atendimento como \"mensagem original indisponível\". Confira o armazenamento e os backups.", why)}
 	if err := s.store.CreateNotice(ctx, n); err != nil && !errors.Is(err, store.ErrConflict) {

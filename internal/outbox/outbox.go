@@ -429,6 +429,7 @@ func (s *Service) fail(ctx context.Context, m *model.Message, kind, text string)
 		to = append(to, a.Address)
 	}
 	n := &store.Notice{CompanyID: m.CompanyID, ChannelID: m.ChannelID, Kind: NoticeSendFailed, Title: m.Subject,
+		Key: "notice.send_failed", Params: map[string]string{"subject": m.Subject, "to": strings.Join(to, ", "), "reason": kind, "error": text},
 		Body: strings.Join(to, ", ") + "\n" + FailureText(kind, text), Code: fmt.Sprintf("msg-%d", m.ID),
 		Link: fmt.Sprintf("/tickets/%d#m%d", m.TicketID, m.ID), CreatedAt: s.clk.Now().UTC()}
 	if err := s.st.CreateNotice(ctx, n); err != nil && !errors.Is(err, store.ErrConflict) {

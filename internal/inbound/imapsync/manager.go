@@ -353,7 +353,7 @@ func (m *Manager) noticeReconnect(ctx context.Context, companyID, channelID int6
 		}
 	}
 	reconnect := &providers.Problem{Code: CodeOAuthReconnect}
-	n := &store.Notice{CompanyID: companyID, ChannelID: channelID, Kind: NoticeOAuthReconnect,
+	n := &store.Notice{CompanyID: companyID, ChannelID: channelID, Kind: NoticeOAuthReconnect, Key: "notice.oauth_reconnect",
 		Title:     "Reconecte a caixa de email / Reconnect the mailbox",
 		Body:      reconnect.Message("pt-BR") + "\n\n" + reconnect.Message("en"),
 		CreatedAt: m.cfg.Clock.Now().UTC()}

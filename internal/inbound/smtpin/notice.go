@@ -94,8 +94,17 @@ func parseConfirmation(msg io.Reader) (c Confirmation, ok bool) {
 	return c, true
 }
 
-// title and body of the notice shown to admins (Portuguese, the product's
-// default language; the UI may translate by kind).
+// noticeMessage is the notice's message key and parameters: the UI and
+// the API show it in the reader's language.
+func (c Confirmation) noticeMessage(channelName string) (key string, params map[string]string) {
+	if c.Requester == "" {
+		return "notice.forwarding_confirmation_anon", map[string]string{"channel": channelName}
+	}
+	return "notice.forwarding_confirmation", map[string]string{"requester": c.Requester, "channel": channelName}
+}
+
+// title and body of the notice as stored (Portuguese, the product's
+// default language): shown where the message key is unknown.
 func (c Confirmation) noticeText(channelName string) (title, body string) {
 	who := c.Requester
 	if who == "" {

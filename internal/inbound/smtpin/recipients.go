@@ -146,6 +146,7 @@ func (r *rcptResolver) refused(ctx context.Context, addr string, chs []model.Cha
 			continue
 		}
 		n := &store.Notice{CompanyID: ch.CompanyID, ChannelID: ch.ID, Kind: identity.NoticeRefused, Code: addr + " " + day,
+			Key: "notice.mail_refused", Params: map[string]string{"address": addr, "day": day, "channel": ch.Name},
 			Title: "E-mail recusado para " + addr,
 			Body: "Chegou e-mail para " + addr + ", que o canal «" + ch.Name + "» lista, mas a empresa não verificou esse endereço " +
 				"(nem o domínio). A mensagem foi recusada (550) e o remetente recebeu o aviso de não entrega. Verifique o endereço ou o domínio " +

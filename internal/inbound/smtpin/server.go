@@ -594,8 +594,9 @@ func (se *session) storeConfirmation(ctx context.Context, log *slog.Logger, raw 
 	for i := range se.chans {
 		ch := &se.chans[i]
 		title, body := conf.noticeText(ch.Name)
+		msgKey, params := conf.noticeMessage(ch.Name)
 		n := &store.Notice{CompanyID: ch.CompanyID, ChannelID: ch.ID, Kind: store.NoticeForwardingConfirmation,
-			Title: title, Body: body, Code: conf.Code, Link: conf.Link, RawKey: key, CreatedAt: s.deps.Clock.Now()}
+			Key: msgKey, Params: params, Title: title, Body: body, Code: conf.Code, Link: conf.Link, RawKey: key, CreatedAt: s.deps.Clock.Now()}
 		err := s.deps.Store.CreateNotice(ctx, n)
 		if err != nil && !errors.Is(err, store.ErrConflict) {
 			log.Error("smtpin: creating notice failed; answering 451", "channel_id", ch.ID, "err", err)
