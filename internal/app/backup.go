@@ -93,7 +93,8 @@ func restoreCmd(ctx context.Context, args []string, sys IO) error {
 	return nil
 }
 
-// adminGCBlobs: atende admin gc-blobs [--dry-run] [--grace 24h].
+// adminGCBlobs: atende admin gc-blobs [--dry-run] [--grace 24h], on the
+// filesystem store or the S3 bucket of --blobs.
 func adminGCBlobs(ctx context.Context, args []string, sys IO) error {
 	var dry bool
 	grace := backup.DefaultGrace
@@ -107,12 +108,14 @@ func adminGCBlobs(ctx context.Context, args []string, sys IO) error {
 	if len(rest) > 0 {
 		return usageError{fmt.Sprintf("unexpected arguments %q", rest)}
 	}
-	if cfg.Blobs != "" {
-		return usageError{"gc-blobs collects the filesystem blob store; for S3 use the bucket's lifecycle rules"}
-	}
-	fs, err := blob.NewFS(cfg.BlobDir())
+	// The configured store: the data directory's files, or --blobs s3://…
+	bl, _, err := openBlobs(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	st, ok := bl.(blob.Collectable)
+	if !ok {
+		return fmt.Errorf("gc-blobs: the blob store %T cannot be collected", bl)
 	}
 	var db *sql.DB
 	if cfg.DatabaseURL != "" {
@@ -124,8 +127,10 @@ func adminGCBlobs(ctx context.Context, args []string, sys IO) error {
 		return err
 	}
 	defer db.Close()
-	// File times are the wall clock's: compare with the wall clock.
-	r, err := backup.GC(ctx, db, fs, time.Now(), grace, dry)
+	// File times and S3's LastModified are wall clocks' (S3's is the
+	// object store's): compare with the wall clock; the grace period
+	// dwarfs any skew.
+	r, err := backup.GC(ctx, db, st, time.Now(), grace, dry)
 	if err != nil {
 		return err
 	}

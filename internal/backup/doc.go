@@ -20,5 +20,11 @@
 //
 // Blob garbage collection (GC) deletes blobs no message, attachment,
 // inbound row or notice references, older than a grace period so a blob
-// written by an ingest whose row is not committed yet is never taken.
+// written by an ingest whose row is not committed yet is never taken. It
+// works on any blob.Collectable: the filesystem store (file times) and
+// S3 (ListObjectsV2 pages, LastModified; a Put of content already stored
+// refreshes it, as the filesystem store refreshes the file's time). What
+// is left between asking a blob's time again and deleting it (a
+// millisecond window in which a re-put of the same bytes is not seen) is
+// the same on both stores.
 package backup

@@ -25,13 +25,23 @@ type GCReport struct {
 	DryRun       bool     `json:"dry_run"`
 }
 
-// GC removes from fs every blob db does not reference that was last
-// written before now-grace. The references are read first; a blob
-// written (or re-put) after that moment minus grace is never taken, so an
-// ingest whose row is not committed yet keeps its blob.
-func GC(ctx context.Context, db *sql.DB, fs *blob.FS, now time.Time, grace time.Duration, dryRun bool) (*GCReport, error) {
+// GC removes from st (the filesystem store or S3) every blob db does not
+// reference that was last written before now-grace. The references are
+// read first; a blob written (or re-put: both stores refresh a
+// deduplicated blob's time) after that moment minus grace is never taken,
+// so an ingest whose row is not committed yet keeps its blob. Each
+// removal asks the store for the blob's time again (RemoveIfOlder), so a
+// blob put while GC runs survives. The listing streams (page by page on
+// S3); only the unreferenced keys are kept in memory. A dry run removes
+// nothing and reports what a run would have removed, judged by the listed
+// times.
+func GC(ctx context.Context, db *sql.DB, st blob.Collectable, now time.Time, grace time.Duration, dryRun bool) (*GCReport, error) {
 	if grace < 0 {
 		return nil, fmt.Errorf("gc: negative grace period")
+	}
+	if m, ok := st.(interface{ MinGrace() time.Duration }); ok && grace < m.MinGrace() {
+		// A re-put of an old blob would not refresh its time in time.
+		return nil, fmt.Errorf("gc: grace period %v shorter than the blob store's minimum %v", grace, m.MinGrace())
 	}
 	cutoff := now.Add(-grace)
 	refs, err := Referenced(ctx, db)
@@ -40,29 +50,35 @@ func GC(ctx context.Context, db *sql.DB, fs *blob.FS, now time.Time, grace time.
 	}
 	r := &GCReport{Referenced: len(refs), DryRun: dryRun}
 	type cand struct {
-		key  string
-		size int64
+		key      string
+		size     int64
+		modified time.Time
 	}
 	var cands []cand
-	err = fs.Walk(ctx, func(key string, size int64) error {
+	err = st.List(ctx, func(key string, size int64, modified time.Time) error {
 		r.Blobs++
 		if _, ok := refs[key]; !ok {
-			cands = append(cands, cand{key, size})
+			cands = append(cands, cand{key, size, modified})
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	refs = nil
 	sort.Slice(cands, func(i, j int) bool { return cands[i].key < cands[j].key })
 	for _, c := range cands {
 		r.Unreferenced++
 		var removed bool
-		if dryRun {
-			mt, err := fs.ModTime(c.key)
-			removed = err == nil && mt.Before(cutoff)
-		} else if removed, err = fs.RemoveIfOlder(c.key, cutoff); err != nil {
-			return r, err
+		switch {
+		case !c.modified.Before(cutoff):
+			// young when listed: not even asked again
+		case dryRun:
+			removed = true
+		default:
+			if removed, err = st.RemoveIfOlder(ctx, c.key, cutoff); err != nil {
+				return r, err
+			}
 		}
 		if !removed {
 			r.Young++

@@ -50,6 +50,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -65,6 +66,10 @@ import (
 // DefaultPartSize is the multipart part size (and the largest blob sent
 // in one PutObject).
 const DefaultPartSize = 8 << 20
+
+// DefaultTouchAfter is Config.TouchAfter's default. Garbage collection
+// must use a grace period longer than it (backup.DefaultGrace is 24 h).
+const DefaultTouchAfter = time.Hour
 
 // maxCopy is the largest object one CopyObject can copy (5 GiB).
 const maxCopy = 5 << 30
@@ -87,6 +92,13 @@ type Config struct {
 	TLS *tls.Config
 	// PartSize is the multipart part size (min 5 MiB; default 8 MiB).
 	PartSize int64
+	// TouchAfter: a Put of content already stored, in an object last
+	// written longer ago than this, writes it again so its LastModified
+	// is now (default 1 h; garbage collection needs a longer grace).
+	TouchAfter time.Duration
+	// ListPage is how many objects one ListObjectsV2 page asks for
+	// (default and S3's maximum 1000; tests use less to see pages).
+	ListPage int32
 }
 
 // ParseURL reads s3://bucket[/prefix]?endpoint=URL&region=R[&path_style=0|1][&allow_http=1].
@@ -151,12 +163,15 @@ type Store struct {
 	bucket string
 	prefix string
 	part   int64
+	touch  time.Duration
+	page   int32
 	bufs   sync.Pool
 }
 
 var (
-	_ blob.Store  = (*Store)(nil)
-	_ blob.Walker = (*Store)(nil)
+	_ blob.Store       = (*Store)(nil)
+	_ blob.Walker      = (*Store)(nil)
+	_ blob.Collectable = (*Store)(nil)
 )
 
 // New connects (lazily: the first request opens a connection) to the bucket.
@@ -169,6 +184,12 @@ func New(ctx context.Context, c Config) (*Store, error) {
 	}
 	if c.PartSize == 0 {
 		c.PartSize = DefaultPartSize
+	}
+	if c.ListPage <= 0 || c.ListPage > 1000 {
+		c.ListPage = 1000
+	}
+	if c.TouchAfter <= 0 {
+		c.TouchAfter = DefaultTouchAfter
 	}
 	if c.PartSize < 5<<20 {
 		return nil, fmt.Errorf("s3blob: part size %d below the S3 minimum of 5 MiB", c.PartSize)
@@ -202,7 +223,7 @@ func New(ctx context.Context, c Config) (*Store, error) {
 		}
 		o.UsePathStyle = c.PathStyle
 	})
-	s := &Store{c: client, bucket: c.Bucket, prefix: c.Prefix, part: c.PartSize}
+	s := &Store{c: client, bucket: c.Bucket, prefix: c.Prefix, part: c.PartSize, touch: c.TouchAfter, page: c.ListPage}
 	s.bufs.New = func() any { b := make([]byte, s.part); return &b }
 	return s, nil
 }
@@ -255,10 +276,10 @@ func (s *Store) putSmall(ctx context.Context, data []byte, max int64) (string, i
 	}
 	sum := sha256.Sum256(data)
 	key := "sha256/" + hex.EncodeToString(sum[:])
-	if ok, err := s.Exists(ctx, key); err != nil {
+	if ok, err := s.fresh(ctx, key); err != nil {
 		return "", 0, err
 	} else if ok {
-		return key, n, nil // same content already stored
+		return key, n, nil // same content already stored, recently
 	}
 	_, err := s.c.PutObject(ctx, &s3.PutObjectInput{Bucket: &s.bucket, Key: s.object(key), Body: bytes.NewReader(data),
 		ContentLength: aws.Int64(n), ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sum[:]))})
@@ -341,7 +362,7 @@ func (s *Store) putLarge(ctx context.Context, first []byte, src io.Reader, max i
 	}
 	completed = true
 	key = "sha256/" + hex.EncodeToString(h.Sum(nil))
-	if ok, err := s.Exists(ctx, key); err != nil {
+	if ok, err := s.fresh(ctx, key); err != nil {
 		return "", 0, err
 	} else if ok {
 		return key, size, nil
@@ -430,3 +451,74 @@ func (s *Store) CreateBucket(ctx context.Context) error {
 	}
 	return fmt.Errorf("s3blob: create bucket %s: %w", s.bucket, err)
 }
+
+// fresh reports whether key is stored and was last written within
+// TouchAfter. Put skips writing content already stored only then: an
+// older object is written again (PutObject, or the CopyObject of a large
+// blob), which sets its LastModified to now. A Put of content already
+// there may be for a row not committed yet; without the rewrite, a
+// garbage collection that read the references before that row would see
+// an old unreferenced object and delete it. (A copy of the object onto
+// itself would be cheaper, but not every S3-compatible server updates
+// LastModified for it: versitygw does not.)
+func (s *Store) fresh(ctx context.Context, key string) (bool, error) {
+	out, err := s.c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: s.object(key)})
+	if notFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("blob: stat %s: %w", key, err)
+	}
+	return out.LastModified != nil && time.Since(*out.LastModified) < s.touch, nil
+}
+
+// List calls fn for every stored blob, in key order, with its size and
+// LastModified, one ListObjectsV2 page (Config.ListPage objects) at a
+// time: only one page is in memory.
+func (s *Store) List(ctx context.Context, fn func(key string, size int64, modified time.Time) error) error {
+	p := s3.NewListObjectsV2Paginator(s.c, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: aws.String(s.prefix + "sha256/"),
+		MaxKeys: aws.Int32(s.page)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("blob: list: %w", err)
+		}
+		for _, o := range page.Contents {
+			key := strings.TrimPrefix(aws.ToString(o.Key), s.prefix)
+			if blob.CheckKey(key) != nil {
+				continue
+			}
+			if err := fn(key, aws.ToInt64(o.Size), aws.ToTime(o.LastModified)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RemoveIfOlder deletes key when its LastModified, asked again now, is
+// before t; it reports whether it deleted the object.
+func (s *Store) RemoveIfOlder(ctx context.Context, key string, t time.Time) (bool, error) {
+	if err := blob.CheckKey(key); err != nil {
+		return false, err
+	}
+	out, err := s.c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &s.bucket, Key: s.object(key)})
+	if notFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("blob: stat %s: %w", key, err)
+	}
+	if out.LastModified == nil || !out.LastModified.Before(t) {
+		return false, nil
+	}
+	if _, err := s.c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: s.object(key)}); err != nil {
+		return false, fmt.Errorf("blob: delete %s: %w", key, err)
+	}
+	return true, nil
+}
+
+// MinGrace is the shortest grace period garbage collection may use on
+// this store: a Put of content already stored writes the object again
+// (refreshing its LastModified) only when it is older than TouchAfter.
+func (s *Store) MinGrace() time.Duration { return s.touch }
