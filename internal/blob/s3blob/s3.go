@@ -27,6 +27,14 @@
 //   - a blob over the Put's limit aborts the upload and returns
 //     blob.ErrTooLarge; Open of a missing key returns blob.ErrNotFound.
 //
+// Garbage collection (`atende admin gc-blobs`, backup.GC) lists the
+// bucket page by page with each object's LastModified and deletes old
+// unreferenced objects (RemoveIfOlder asks HeadObject again first). So
+// that a blob an ingest stores again, for a row not committed yet, is
+// never old, a Put of content already stored writes it again when the
+// object is older than Config.TouchAfter (1 h); within that it is
+// skipped. The grace period of a collection must be longer (MinGrace).
+//
 // TLS certificates are verified (extra CAs through Config.TLS); a plain
 // http:// endpoint is refused unless it is a loopback address or the URL
 // says allow_http=1. Credentials come from the AWS SDK's usual chain
