@@ -20,7 +20,6 @@ func splitTickets(t *testing.T, e *env, co *company, lang string) {
 	}
 }
 
-
 // TestBrowserSplitInbox (issue 16): at 1440x900 a row opens its ticket
 // beside the list without a reload (URL with t=ID, row marked, ticket
 // read on the server); a reply sent from the pane goes out and the agent
