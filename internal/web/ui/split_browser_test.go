@@ -8,6 +8,9 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+
+	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/model"
 )
 
 // splitTickets delivers three mails.
@@ -165,4 +168,48 @@ func TestBrowserSplitWithJavaScriptOff(t *testing.T) {
 	// A note from the pane without JavaScript comes back to the pane.
 	run(t, ctx, "note", chromedp.SendKeys(chromedp.ID("note"), "Checked with the carrier."), chromedp.Click(chromedp.ID("add-note")))
 	waitTrue(t, ctx, "back on the inbox with the ticket", `location.pathname === "/inbox" && location.search.indexOf("t=`+id+`") >= 0 && !!document.querySelector("#ticket-pane .ticket-view") && document.querySelector("#ticket-pane .thread").textContent.indexOf("Checked with the carrier.") >= 0`, 10*time.Second)
+}
+
+// TestBrowserSplitPresence: presence and live updates follow the ticket
+// in the pane. Ana (split inbox, 1440 wide) and Mariana (ticket page)
+// see each other in the first ticket; when Ana opens another ticket in
+// the pane, Mariana no longer sees her; a customer's new message on the
+// ticket in Ana's pane shows the "new activity" notice there.
+func TestBrowserSplitPresence(t *testing.T) {
+	e := newEnv(t)
+	co := e.company(t, "acme", "pt-BR")
+	mariana, err := e.dir.CreateAgent(ctx, co.co.ID, directory.AgentInput{Email: "mariana@acme.test", Name: "Mariana Souza",
+		Role: model.RoleAdmin, Password: adminPassword, Language: "pt-BR"})
+	must(t, err)
+	splitTickets(t, e, co, "pt-BR")
+	tks, err := e.st.ListTickets(ctx, co.co.ID, storeAll)
+	must(t, err)
+	a, b := fmt.Sprint(tks[0].ID), fmt.Sprint(tks[1].ID)
+	ana, mar := browserFor(t, "pt-BR", 150*time.Second), browserFor(t, "pt-BR", 150*time.Second)
+	run(t, ana, "wide window", chromedp.EmulateViewport(1440, 900))
+	loginBrowser(t, ana, e.srv.URL, "acme", co.admin.Email)
+	loginBrowser(t, mar, e.srv.URL, "acme", mariana.Email)
+	run(t, mar, "Mariana opens the ticket", chromedp.Navigate(e.srv.URL+"/tickets/"+a), chromedp.WaitVisible(chromedp.ID("reply-text")))
+	run(t, ana, "inbox", chromedp.Navigate(e.srv.URL+"/inbox"), chromedp.WaitVisible(chromedp.CSS(".ticket-row")))
+	run(t, ana, "Ana opens it in the pane", chromedp.Click(chromedp.CSS(`.ticket-row[data-ticket="`+a+`"] a`)))
+	waitTrue(t, ana, "Ana sees Mariana in the pane", `!!document.querySelector('#ticket-pane .ticket-view[data-ticket="`+a+`"]') && document.getElementById("presence").textContent.indexOf("Mariana Souza") >= 0`, 10*time.Second)
+	waitTrue(t, mar, "Mariana sees Ana", `document.getElementById("presence").textContent.indexOf("Ana Admin") >= 0`, 10*time.Second)
+	screenshot(t, ana, "split-presence-pt-BR")
+
+	run(t, ana, "Ana opens the other ticket", chromedp.Click(chromedp.CSS(`.ticket-row[data-ticket="`+b+`"] a`)))
+	waitTrue(t, ana, "the pane shows the other ticket", `!!document.querySelector('#ticket-pane .ticket-view[data-ticket="`+b+`"]')`, 10*time.Second)
+	waitTrue(t, mar, "Ana left Mariana's ticket", `document.getElementById("presence").textContent.indexOf("Ana Admin") < 0`, 10*time.Second)
+	if eval[bool](t, ana, `document.getElementById("presence").textContent.indexOf("Mariana Souza") >= 0`) {
+		t.Fatal("the pane of the other ticket shows Mariana")
+	}
+
+	// The customer writes again on the ticket in Ana's pane.
+	waitTrue(t, ana, "live events connected", `document.body.dataset.live === "on"`, 10*time.Second)
+	tb := tks[1]
+	msgs, err := e.st.ListMessages(ctx, co.co.ID, tb.ID)
+	must(t, err)
+	reply := strings.Replace(string(plainMail(msgs[0].From.String(), "Re: "+tb.Subject, "split-re@cliente.test", "Ainda não chegou!")),
+		"MIME-Version", "In-Reply-To: <"+msgs[0].MessageID+">\r\nMIME-Version", 1)
+	e.deliver(t, co.ch, []byte(reply))
+	waitTrue(t, ana, "the new activity notice in the pane", `!document.getElementById("ticket-live").hidden`, 10*time.Second)
 }
