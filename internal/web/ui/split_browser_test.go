@@ -213,3 +213,21 @@ func TestBrowserSplitPresence(t *testing.T) {
 	e.deliver(t, co.ch, []byte(reply))
 	waitTrue(t, ana, "the new activity notice in the pane", `!document.getElementById("ticket-live").hidden`, 10*time.Second)
 }
+
+// TestBrowserInboxBulkBarEmpty: the bulk bar is not shown on an empty
+// inbox, and appears when the first ticket arrives live.
+func TestBrowserInboxBulkBarEmpty(t *testing.T) {
+	e := newEnv(t)
+	co := e.company(t, "acme", "en")
+	ctx := browser(t, "en")
+	loginBrowser(t, ctx, e.srv.URL, "acme", co.admin.Email)
+	run(t, ctx, "inbox", chromedp.Navigate(e.srv.URL+"/inbox"), chromedp.WaitVisible(chromedp.ID("inbox-empty")))
+	visible := `(function () { var b = document.getElementById("bulk-form"); return !!b && b.getBoundingClientRect().height > 0; })()`
+	if eval[bool](t, ctx, visible) {
+		t.Fatal("the bulk bar shows on an empty inbox")
+	}
+	screenshot(t, ctx, "inbox-empty-no-bulk-en")
+	waitTrue(t, ctx, "live events connected", `document.body.dataset.live === "on"`, 10*time.Second)
+	e.deliver(t, co.ch, plainMail("Carla <carla@cliente.test>", "Second copy", "bulk-live@cliente.test", "Please send it again."))
+	waitTrue(t, ctx, "the row and the bar", `!!document.querySelector(".ticket-row") && `+visible, 10*time.Second)
+}

@@ -30,6 +30,13 @@
     }
   }
 
+  // The bulk bar is hidden while the list is empty (server-rendered the
+  // same way); a live refresh may fill or empty the list.
+  function showBulk(list) {
+    var bar = document.getElementById("bulk-form");
+    if (bar) bar.hidden = !list.querySelector(".ticket-row");
+  }
+
   function initInbox(list) {
     markUnread(list);
     if (!window.EventSource) return;
@@ -40,7 +47,7 @@
       inflight = true;
       fetch("/inbox/list" + location.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
-        .then(function (html) { var picked = keepPicked(list); list.innerHTML = html; picked(); markUnread(list); updateCounts(list); document.body.dataset.refreshed = String(Date.now()); })
+        .then(function (html) { var picked = keepPicked(list); list.innerHTML = html; picked(); markUnread(list); updateCounts(list); showBulk(list); document.body.dataset.refreshed = String(Date.now()); })
         .catch(function () {})
         .then(function () { inflight = false; if (again) { again = false; refresh(); } });
     }
