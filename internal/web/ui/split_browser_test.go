@@ -231,3 +231,40 @@ func TestBrowserInboxBulkBarEmpty(t *testing.T) {
 	e.deliver(t, co.ch, plainMail("Carla <carla@cliente.test>", "Second copy", "bulk-live@cliente.test", "Please send it again."))
 	waitTrue(t, ctx, "the row and the bar", `!!document.querySelector(".ticket-row") && `+visible, 10*time.Second)
 }
+
+// TestBrowserSplitKeepsListScroll: with a long list scrolled down,
+// opening a ticket beside it (a click, then k and o) keeps the list where
+// it was.
+func TestBrowserSplitKeepsListScroll(t *testing.T) {
+	e := newEnv(t)
+	co := e.company(t, "acme", "pt-BR")
+	for i := 1; i <= 30; i++ {
+		e.deliver(t, co.ch, plainMail(fmt.Sprintf("Cliente %d <c%d@cliente.test>", i, i), fmt.Sprintf("Pedido %d", i),
+			fmt.Sprintf("scroll%d@cliente.test", i), "Olá"))
+	}
+	ctx := browser(t, "pt-BR")
+	run(t, ctx, "wide window", chromedp.EmulateViewport(1440, 900))
+	loginBrowser(t, ctx, e.srv.URL, "acme", co.admin.Email)
+	run(t, ctx, "inbox", chromedp.Navigate(e.srv.URL+"/inbox"), chromedp.WaitVisible(chromedp.CSS(".ticket-row")))
+	// Open one ticket so the list is its own scrolling column.
+	run(t, ctx, "open the first row", chromedp.Click(chromedp.CSS(".ticket-row a")))
+	waitTrue(t, ctx, "the pane", `!!document.querySelector("#ticket-pane .ticket-view")`, 10*time.Second)
+	scrolled := eval[float64](t, ctx, `(function () { var m = document.querySelector(".inbox-main"); m.scrollTop = m.scrollHeight; return m.scrollTop; })()`)
+	if scrolled < 500 {
+		t.Fatalf("the list scrolled only %v px: not a scrolling column", scrolled)
+	}
+	id := eval[string](t, ctx, `(function () { var rows = document.querySelectorAll("#ticket-list .ticket-row"); var r = rows[rows.length - 1]; r.querySelector("a").click(); return r.dataset.ticket; })()`)
+	waitTrue(t, ctx, "the last ticket in the pane", `!!document.querySelector('#ticket-pane .ticket-view[data-ticket="`+id+`"]')`, 10*time.Second)
+	if got := eval[float64](t, ctx, `document.querySelector(".inbox-main").scrollTop`); got != scrolled {
+		t.Fatalf("list scroll %v after opening, was %v", got, scrolled)
+	}
+	// k selects the row above, o opens it beside the list.
+	eval[bool](t, ctx, `(document.activeElement && document.activeElement.blur && document.activeElement.blur(), true)`)
+	run(t, ctx, "k o", chromedp.KeyEvent("k"), chromedp.KeyEvent("o"))
+	prev := eval[string](t, ctx, `(function () { var rows = document.querySelectorAll("#ticket-list .ticket-row"); return rows[rows.length - 2].dataset.ticket; })()`)
+	waitTrue(t, ctx, "k o opened the row above", `!!document.querySelector('#ticket-pane .ticket-view[data-ticket="`+prev+`"]') && location.search.indexOf("t=`+prev+`") >= 0`, 10*time.Second)
+	if got := eval[float64](t, ctx, `document.querySelector(".inbox-main").scrollTop`); got < scrolled-200 {
+		t.Fatalf("list scroll %v after k o, was %v", got, scrolled)
+	}
+	screenshot(t, ctx, "split-scrolled-pt-BR")
+}
