@@ -2,9 +2,15 @@ package ui_test
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/atende-helpdesk/atende/internal/directory"
+	"github.com/atende-helpdesk/atende/internal/model"
 )
 
 // TestSplitPaneServer: /inbox?t=ID renders the ticket beside the list
@@ -122,4 +128,50 @@ func wantPaneRedirect(t *testing.T, p page, id int64, ok string) {
 		u.Query().Get("view") != "all" || u.Query().Get("ok") != ok {
 		t.Fatalf("got %d Location %q, want 303 to /inbox?view=all&t=%d&ok=%s", p.status, p.header.Get("Location"), id, ok)
 	}
+}
+
+// TestSplitPaneHeldSnoozeMerge: from the pane, a held reply (another
+// agent answered meanwhile) shows the inbox with the pane, the notice and
+// the agent's text; "send anyway" and a snooze return to the inbox with
+// the ticket; a merge lands on the target ticket in the pane.
+func TestSplitPaneHeldSnoozeMerge(t *testing.T) {
+	e := newEnv(t)
+	c := e.company(t, "acme", "pt-BR")
+	mariana, err := e.dir.CreateAgent(ctx, c.co.ID, directory.AgentInput{Email: "mariana@acme.test", Name: "Mariana Souza",
+		Role: model.RoleAdmin, Password: adminPassword, Language: "pt-BR"})
+	must(t, err)
+	e.deliver(t, c.ch, plainMail("Cliente <cliente@example.com>", "Pedido", "pheld-1@example.com", "Oi"))
+	e.deliver(t, c.ch, plainMail("Outra <outra@example.com>", "Outro pedido", "pheld-2@example.com", "Olá"))
+	must(t, e.st.SetUndoSeconds(ctx, c.co.ID, 0))
+	tks, err := e.st.ListTickets(ctx, c.co.ID, storeAll)
+	must(t, err)
+	id, other := tks[0].ID, tks[1].ID
+	path := fmt.Sprintf("/tickets/%d", id)
+	ret := fmt.Sprintf("/inbox?view=all&t=%d", id)
+	ana := e.client(t, "pt-BR")
+	ana.login("acme", c.admin.Email, adminPassword)
+	mar := e.client(t, "pt-BR")
+	mar.login("acme", mariana.Email, adminPassword)
+	seenRE := regexp.MustCompile(`name="seen_message" value="(\d+)"`)
+	anaPage := ana.get(ret)
+	seen := seenRE.FindStringSubmatch(anaPage.body)[1]
+	wantRedirect(t, mar.post(path, path+"/replies", url.Values{"text": {"Resposta da Mariana"}, "seen_message": {seenRE.FindStringSubmatch(mar.get(path).body)[1]}}), path+"?ok=sent")
+
+	form := url.Values{"text": {"Resposta da Ana"}, "seen_message": {seen}, "csrf_token": {ana.csrf(anaPage)}, "return": {ret}}
+	held := ana.do("POST", path+"/replies", form)
+	wantStatus(t, held, http.StatusConflict)
+	wantContains(t, held, `<body class="inbox split"`, `id="ticket-list"`, `id="held"`, "Resposta da Ana</textarea>", `id="send-anyway"`,
+		`name="return" value="/inbox?view=all&amp;t=`)
+	form.Set("send_anyway", "1")
+	wantPaneRedirect(t, ana.do("POST", path+"/replies", form), id, "sent")
+	if n := outbound(t, e, c.co.ID, id); n != 2 {
+		t.Fatalf("%d replies, want 2", n)
+	}
+
+	snooze := ana.post(ret, path+"/snooze", url.Values{"until": {time.Now().Add(48 * time.Hour).Format("2006-01-02T15:04")}, "return": {ret}})
+	wantPaneRedirect(t, snooze, id, "snoozed")
+	wantContains(t, ana.get(snooze.header.Get("Location")), `id="snoozed-until"`, `class="flash"`)
+
+	merged := ana.post(ret, fmt.Sprintf("/tickets/%d/merge", other), url.Values{"target": {fmt.Sprint(tks[0].Number)}, "return": {ret}})
+	wantPaneRedirect(t, merged, id, "merged")
 }
