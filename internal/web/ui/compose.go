@@ -251,6 +251,9 @@ func (h *handler) undoReply(w http.ResponseWriter, r *http.Request, s *session) 
 	id := pathID(r, "id")
 	_, err := h.Tickets.UndoReply(r.Context(), s.actor(), id, pathID(r, "mid"))
 	if errors.Is(err, ticket.ErrTooLate) {
+		if afterPaneAction(w, r, "too_late", "") {
+			return
+		}
 		http.Redirect(w, r, fmt.Sprintf("/tickets/%d?ok=too_late", id), http.StatusSeeOther)
 		return
 	}
@@ -258,11 +261,17 @@ func (h *handler) undoReply(w http.ResponseWriter, r *http.Request, s *session) 
 		// Taken back already (a second click): back to the ticket, if it
 		// is one the agent may see.
 		if _, gerr := h.Tickets.Get(r.Context(), s.actor(), id); gerr == nil {
+			if afterPaneAction(w, r, "", "#reply-h") {
+				return
+			}
 			http.Redirect(w, r, fmt.Sprintf("/tickets/%d#reply-h", id), http.StatusSeeOther)
 			return
 		}
 	}
 	if !h.handleErr(w, r, s, s.view(""), err) {
+		return
+	}
+	if afterPaneAction(w, r, "undone", "#reply-h") {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d?ok=undone#reply-h", id), http.StatusSeeOther)

@@ -78,6 +78,21 @@
 //     attachment still downloads as application/octet-stream, attachment
 //     disposition, nosniff.
 //
+// The split inbox (split.go, issue 16): /inbox?…&t=ID shows the views,
+// the list and ticket ID beside it from 1200 px (narrower, the ticket
+// takes the whole width; a row still opens /tickets/{id}). The pane is the
+// ticket page's own template (templates/ticket_view.html, "ticket") and
+// data; showing it marks the ticket read. The page script loads a row's
+// ticket into the pane without a reload (GET /tickets/{id}?pane=1, the
+// view alone), pushes the URL (back and forward move between tickets),
+// restarts presence, the live notice and the composer for the new ticket
+// and stops the old ones; Esc closes the pane. The pane's forms carry
+// "return" (a local /inbox URL, checked by returnTarget, else ignored):
+// after the POST the agent is back on that inbox with the ticket, and a
+// form error or a held reply renders the inbox with the pane. The bulk
+// bar is hidden on an empty list (and, beside a ticket, until a row is
+// ticked).
+//
 // The composer (compose.go, static/compose.js, issue 16) works as plain
 // forms: a picker inserts a canned reply (POST /tickets/{id}/canned shows
 // the form again with the filled text and the reply's files as

@@ -43,6 +43,7 @@ type row struct {
 	Priority, PriorityLabel          string        // shown unless normal
 	Tags                             []string
 	Unread                           bool // customer activity since the agent last opened it
+	Current                          bool // shown in the pane beside the list (t=ID)
 }
 
 // viewLink is one inbox view in the left column.
@@ -212,6 +213,7 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ui: read marks: %w", err)
 	}
+	paneID := idParam(q, "t")
 	for _, t := range page.Tickets {
 		last := t.LastMessageAt
 		if last.IsZero() {
@@ -219,7 +221,8 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 		}
 		rw := row{ID: t.ID, Number: t.Number, Subject: t.Subject, Status: string(t.Status), StatusLabel: s.L.Status(t.Status),
 			Contact: contacts[t.ContactID], Team: n.teams[t.TeamID], Assignee: n.agents[t.AssigneeID], Channel: n.channels[t.ChannelID],
-			LastISO: last.UTC().Format(time.RFC3339), LastText: s.when(last).Text, LastMillis: last.UnixMilli(), Tags: t.Tags}
+			LastISO: last.UTC().Format(time.RFC3339), LastText: s.when(last).Text, LastMillis: last.UnixMilli(), Tags: t.Tags,
+			Current: paneID != 0 && t.ID == paneID}
 		if at, ok := reads[t.ID]; !ok || t.ActivityAt.After(at) {
 			rw.Unread = true
 		}
@@ -246,15 +249,44 @@ func contactLabel(c *model.Contact) string {
 }
 
 func (h *handler) inbox(w http.ResponseWriter, r *http.Request, s *session) {
+	h.inboxPage(w, r, s, http.StatusOK, nil)
+}
+
+// inboxPage renders the inbox; with t=ID in the query (or pane, a ticket
+// view already filled) the ticket is shown beside the list (split.go).
+func (h *handler) inboxPage(w http.ResponseWriter, r *http.Request, s *session, status int, pane *view) {
 	v := s.view(s.L.T("inbox.title"))
 	v.Body = "inbox"
+	if id := idParam(r.URL.Query(), "t"); pane == nil && id > 0 {
+		var err error
+		pane, err = h.paneView(r, s, id, paneReturn(r.URL, id))
+		if err != nil && !errors.Is(err, ticket.ErrNotFound) && !errors.Is(err, ticket.ErrForbidden) {
+			h.handleErr(w, r, s, v, err)
+			return
+		}
+		// A ticket the agent may not see (or no longer exists): the
+		// inbox alone, like any unknown ticket.
+	}
+	// The pane's ticket is read before the list is: its row is not unread.
 	p, err := h.inboxData(r, s)
 	if !h.handleErr(w, r, s, v, err) {
 		return
 	}
 	v.Page = p
 	v.Bulk, v.Flash = h.bulkBar(r, s)
-	h.render(w, r, http.StatusOK, "inbox", "layout", v)
+	if pane != nil {
+		v.Pane = pane
+		v.Body = "inbox split"
+		v.Title = pane.Title + " · " + v.Title
+		if v.Flash == "" {
+			v.Flash = pane.Flash
+		}
+		if v.Flash == "" {
+			v.Flash = ticketFlash(s.L, r.URL.Query().Get("ok"))
+		}
+		v.Error = pane.Error
+	}
+	h.render(w, r, status, "inbox", "layout", v)
 }
 
 // inboxList is the list fragment the inbox script swaps in on live events.
@@ -500,10 +532,17 @@ func (h *handler) showTicket(w http.ResponseWriter, r *http.Request, s *session,
 	if !h.handleErr(w, r, s, v, err) {
 		return
 	}
-	// The agent has seen the ticket: unread marks are the agent's, on
-	// every device (store.Reads).
-	if err := h.Store.MarkTicketRead(r.Context(), s.P.CompanyID, s.P.AgentID, p.T.ID); err != nil {
-		h.Log.Warn("ui: mark ticket read", "ticket", p.T.ID, "err", err)
+	h.markRead(r, s, p.T.ID)
+	h.renderTicket(w, r, s, status, v, p)
+}
+
+// renderTicket shows ticket p: its page, or, for a form posted from the
+// inbox pane, the inbox with the ticket beside the list (split.go).
+func (h *handler) renderTicket(w http.ResponseWriter, r *http.Request, s *session, status int, v *view, p *ticketPage) {
+	if ret := postReturn(r); ret != "" {
+		h.fillPane(r, s, v, p, ret)
+		h.inboxWithPane(w, r, s, status, v, ret)
+		return
 	}
 	v.Title = fmt.Sprintf("#%d %s", p.T.Number, p.T.Subject)
 	v.Body = "ticket"
@@ -513,21 +552,12 @@ func (h *handler) showTicket(w http.ResponseWriter, r *http.Request, s *session,
 }
 
 func (h *handler) ticketPage(w http.ResponseWriter, r *http.Request, s *session) {
-	v := s.view("")
-	switch r.URL.Query().Get("ok") {
-	case "saved":
-		v.Flash = s.L.T("ticket.saved")
-	case "sent":
-		v.Flash = s.L.T("ticket.sent")
-	case "forwarded":
-		v.Flash = s.L.T("ticket.forwarded")
-	case "merged":
-		v.Flash = s.L.T("ticket.merged_ok")
-	case "retried":
-		v.Flash = s.L.T("ticket.retried")
-	default:
-		v.Flash = composeFlash(s.L, r.URL.Query().Get("ok"))
+	if r.URL.Query().Get("pane") == "1" {
+		h.ticketPane(w, r, s)
+		return
 	}
+	v := s.view("")
+	v.Flash = ticketFlash(s.L, r.URL.Query().Get("ok"))
 	h.showTicket(w, r, s, http.StatusOK, v)
 }
 
@@ -639,6 +669,9 @@ func (h *handler) afterPost(w http.ResponseWriter, r *http.Request, s *session, 
 		return
 	}
 	if !h.handleErr(w, r, s, s.view(""), err) {
+		return
+	}
+	if afterPaneAction(w, r, ok, anchor) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d?ok=%s%s", id, ok, anchor), http.StatusSeeOther)
@@ -879,6 +912,11 @@ func (h *handler) merge(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	if _, err := h.Tickets.Merge(r.Context(), s.actor(), pathID(r, "id"), target.ID); err != nil {
 		h.afterPost(w, r, s, renameField(err, "target_id", "target"), "", "")
+		return
+	}
+	if ret := postReturn(r); ret != "" {
+		u, _ := url.Parse(ret) // valid: returnTarget parsed it
+		http.Redirect(w, r, withParam(paneReturn(u, target.ID), "ok", "merged"), http.StatusSeeOther)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/tickets/%d?ok=merged", target.ID), http.StatusSeeOther)

@@ -137,10 +137,10 @@ func New(d Deps) http.Handler {
 	for _, p := range []string{"setup", "login", "inbox", "ticket", "error", "me", "contact", "canned"} {
 		files := []string{"templates/layout.html", "templates/" + p + ".html"}
 		if p == "inbox" {
-			files = append(files, "templates/inbox_list.html", "templates/inbox_bulk.html")
+			files = append(files, "templates/inbox_list.html", "templates/inbox_bulk.html", "templates/ticket_view.html", "templates/ticket_snooze.html")
 		}
 		if p == "ticket" {
-			files = append(files, "templates/ticket_snooze.html")
+			files = append(files, "templates/ticket_view.html", "templates/ticket_snooze.html")
 		}
 		h.pages[p] = template.Must(template.New(p).Funcs(funcs).ParseFS(templateFS, files...))
 	}
@@ -257,6 +257,11 @@ type view struct {
 	Bulk *bulkBar
 	// Snooze is the ticket page's "Adiar" box (snooze.go).
 	Snooze *snoozeView
+	// Pane is the ticket shown beside the inbox list (split.go); in that
+	// ticket's view, Return is the inbox URL its forms come back to and
+	// Close the inbox without the pane.
+	Pane          *view
+	Return, Close string
 }
 
 func (h *handler) render(w http.ResponseWriter, r *http.Request, status int, page, tmpl string, v *view) {

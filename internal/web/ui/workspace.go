@@ -262,10 +262,7 @@ func (h *handler) holdReply(w http.ResponseWriter, r *http.Request, s *session) 
 	}
 	p.W.Held = &heldView{Text: s.L.T("held.replied", name, agoText(c.Ago)), MessageID: c.MessageID,
 		Files: r.MultipartForm != nil && len(r.MultipartForm.File["attachments"]) > 0 && r.MultipartForm.File["attachments"][0].Size > 0}
-	v.Title = fmt.Sprintf("#%d %s", p.T.Number, p.T.Subject)
-	v.Body = "ticket"
-	v.Page = p
-	h.render(w, r, http.StatusConflict, "ticket", "layout", v)
+	h.renderTicket(w, r, s, http.StatusConflict, v, p)
 	return true
 }
 
@@ -312,6 +309,9 @@ func (h *handler) renameContact(w http.ResponseWriter, r *http.Request, s *sessi
 		return
 	}
 	if !h.handleErr(w, r, s, s.view(""), err) {
+		return
+	}
+	if afterPaneAction(w, r, "saved", "") {
 		return
 	}
 	http.Redirect(w, r, back+"?ok=saved", http.StatusSeeOther)

@@ -30,6 +30,13 @@
     }
   }
 
+  // The bulk bar is hidden while the list is empty (server-rendered the
+  // same way); a live refresh may fill or empty the list.
+  function showBulk(list) {
+    var bar = document.getElementById("bulk-form");
+    if (bar) bar.hidden = !list.querySelector(".ticket-row");
+  }
+
   function initInbox(list) {
     markUnread(list);
     if (!window.EventSource) return;
@@ -40,7 +47,7 @@
       inflight = true;
       fetch("/inbox/list" + location.search, { credentials: "same-origin", headers: { "Accept": "text/html" } })
         .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
-        .then(function (html) { var picked = keepPicked(list); list.innerHTML = html; picked(); markUnread(list); updateCounts(list); document.body.dataset.refreshed = String(Date.now()); })
+        .then(function (html) { var picked = keepPicked(list); list.innerHTML = html; picked(); markUnread(list); updateCounts(list); showBulk(list); document.body.dataset.refreshed = String(Date.now()); })
         .catch(function () {})
         .then(function () { inflight = false; if (again) { again = false; refresh(); } });
     }
@@ -104,32 +111,39 @@
       fetch(url, { method: "POST", credentials: "same-origin", body: b }).then(done).catch(function () {});
     }
     send(state);
-    setInterval(function () { send(state); }, 10000);
+    var timer = setInterval(function () { send(state); }, 10000);
     view.addEventListener("input", function (ev) {
       if (!ev.target || ev.target.tagName !== "TEXTAREA") return;
       if (state !== "typing") { state = "typing"; send(state); }
       clearTimeout(idle);
       idle = setTimeout(function () { state = "viewing"; send(state); }, 5000);
     });
-    window.addEventListener("pagehide", function () {
+    function gone() {
       if (!navigator.sendBeacon) return;
       var f = new FormData();
       f.set("csrf_token", csrf);
       f.set("state", "gone");
       navigator.sendBeacon(url, f);
-    });
-    return function () {
-      fetch(url, { credentials: "same-origin" }).then(done).catch(function () {});
+    }
+    window.addEventListener("pagehide", gone);
+    return {
+      reread: function () { fetch(url, { credentials: "same-origin" }).then(done).catch(function () {}); },
+      // stop: the ticket left the inbox pane (another one, or closed).
+      stop: function () { clearInterval(timer); clearTimeout(idle); window.removeEventListener("pagehide", gone); gone(); }
     };
   }
 
+  // initTicket starts a ticket view's presence, live notice and frames;
+  // it returns what stops them (the inbox pane swaps tickets).
   function initTicket(view) {
     var notice = document.getElementById("ticket-live");
-    var reread = initPresence(view);
+    var presence = initPresence(view);
+    var reread = presence && presence.reread;
+    var es = null;
     if (notice && window.EventSource) {
       // Tell the agent about new activity without reloading (a reload
       // would lose what they are typing).
-      var es = new EventSource("/api/v1/events");
+      es = new EventSource("/api/v1/events");
       var onEvent = function (ev) {
         try {
           if (String(JSON.parse(ev.data).ticket_id) === view.dataset.ticket) notice.hidden = false;
@@ -174,6 +188,99 @@
         ev.currentTarget.parentNode.hidden = true;
       });
     }
+    return function () {
+      if (es) es.close();
+      if (presence) presence.stop();
+    };
+  }
+
+  // The ticket beside the list (split.go): on a wide screen a row's click
+  // (or Enter, o) loads the ticket into the pane, with its URL in the
+  // history; narrower, the row's link opens the ticket page as before.
+  var WIDE = "(min-width: 1200px)";
+  var stopTicket = null;
+  function startTicket(view) {
+    if (stopTicket) stopTicket();
+    stopTicket = view ? initTicket(view) : null;
+  }
+  var oneTime = ["ok", "bulk", "bulk_n", "bulk_arg", "bulk_status", "bulk_skipped"];
+  function inboxURL(id) {
+    var q = new URLSearchParams(location.search);
+    oneTime.forEach(function (k) { q.delete(k); });
+    if (id) q.set("t", id); else q.delete("t");
+    var s = q.toString();
+    return "/inbox" + (s ? "?" + s : "");
+  }
+  function selectRow(id) {
+    document.querySelectorAll("#ticket-list .ticket-row").forEach(function (r) {
+      var on = id !== null && r.getAttribute("data-ticket") === String(id);
+      r.classList.toggle("kb-current", on);
+      if (on) {
+        r.setAttribute("aria-current", "true");
+        r.removeAttribute("data-unread"); // opening it marks it read on the server
+        r.classList.remove("unread");
+      } else r.removeAttribute("aria-current");
+    });
+    document.dispatchEvent(new CustomEvent("atende:select", { detail: id === null ? null : String(id) }));
+  }
+  function initPane(list, pane) {
+    var inbox = pane.closest(".inbox"), seq = 0;
+    var baseTitle = document.title.replace(/^.* · (?=[^·]+ · [^·]+$)/, "");
+    function shown(on) {
+      pane.hidden = !on;
+      inbox.classList.toggle("has-pane", on);
+      document.body.classList.toggle("split", on);
+    }
+    function open(id, push) {
+      var target = inboxURL(id), n = ++seq;
+      document.body.dataset.paneLoading = String(id);
+      return fetch("/tickets/" + encodeURIComponent(id) + "?pane=1&return=" + encodeURIComponent(target),
+        { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.text(); })
+        .then(function (html) {
+          if (n !== seq) return; // a later click won
+          if (push) history.pushState({ t: String(id) }, "", target);
+          pane.innerHTML = html;
+          shown(true);
+          pane.scrollTop = 0;
+          var view = pane.querySelector(".ticket-view");
+          startTicket(view);
+          if (window.AtendeCompose) window.AtendeCompose();
+          if (view && view.dataset.title) document.title = view.dataset.title + " · " + baseTitle;
+          selectRow(id);
+          document.body.dataset.pane = String(id);
+        })
+        .catch(function () { if (n === seq) location.href = "/tickets/" + encodeURIComponent(id); });
+    }
+    function close(push) {
+      seq++;
+      startTicket(null);
+      pane.innerHTML = "";
+      shown(false);
+      document.title = baseTitle;
+      if (push) history.pushState({ t: null }, "", inboxURL(null));
+      selectRow(null);
+      document.body.dataset.pane = "";
+    }
+    function plain(ev) { return ev.button === 0 && !ev.ctrlKey && !ev.metaKey && !ev.shiftKey && !ev.altKey; }
+    list.addEventListener("click", function (ev) {
+      var a = ev.target.closest ? ev.target.closest(".ticket-row a") : null;
+      if (!a || !plain(ev) || !window.matchMedia(WIDE).matches) return;
+      ev.preventDefault();
+      open(a.closest(".ticket-row").getAttribute("data-ticket"), true);
+    });
+    pane.addEventListener("click", function (ev) {
+      var a = ev.target.closest ? ev.target.closest("#pane-close") : null;
+      if (!a || !plain(ev)) return;
+      ev.preventDefault();
+      close(true);
+    });
+    window.addEventListener("popstate", function () {
+      var t = new URLSearchParams(location.search).get("t");
+      if (t) open(t, false); else close(false);
+    });
+    var cur = list.querySelector(".ticket-row[aria-current]");
+    if (cur) cur.scrollIntoView({ block: "nearest" });
   }
 
   // "/" jumps to the inbox search (unless typing somewhere).
@@ -189,7 +296,9 @@
     var list = document.getElementById("ticket-list");
     if (list) initInbox(list);
     var view = document.querySelector(".ticket-view");
-    if (view) initTicket(view);
+    if (view) startTicket(view);
+    var pane = document.getElementById("ticket-pane");
+    if (list && pane && window.fetch && window.history && history.pushState) initPane(list, pane);
   });
 })();
 

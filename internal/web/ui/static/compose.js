@@ -2,12 +2,16 @@
 // server-kept drafts (autosaved), pasted or dropped images as
 // attachments, and the undo-send countdown. Without JavaScript the
 // composer is a plain form: the picker, the buttons and "Desfazer" work.
+// window.AtendeCompose() starts it again for a ticket put in the inbox
+// pane by app.js.
 (function () {
   "use strict";
+  function init() {
   var form = document.getElementById("reply-form");
   var ta = document.getElementById("reply-text");
   var csrf = document.body.dataset.csrf || "";
-  if (!form || !ta) return;
+  if (!form || !ta || form.dataset.composer) return;
+  form.dataset.composer = "on";
 
   function post(url, params) {
     var body = new URLSearchParams(params);
@@ -203,4 +207,7 @@
     };
     tick();
   }
+  }
+  window.AtendeCompose = init;
+  init();
 })();

@@ -4,7 +4,10 @@
 // oneself. In a ticket j/k move through the messages, r and n go to the
 // reply and the note, e and a submit the status and assignment forms.
 // Nothing fires while typing in a field or with a modifier held; "/"
-// (search) lives in app.js.
+// (search) lives in app.js. In the inbox with a ticket beside the list
+// (split.go), j/k still move in the list, Enter and o open the selected
+// ticket (app.js puts it in the pane on a wide screen), r, n, e and a act
+// on the ticket in the pane, and Esc closes the pane.
 (function () {
   "use strict";
 
@@ -45,6 +48,10 @@
   function moveRow(step) {
     var list = rows();
     if (!list.length) return;
+    if (current === null) {
+      var sel = list.find(function (r) { return r.hasAttribute("aria-current"); });
+      if (sel) current = sel.getAttribute("data-ticket");
+    }
     var i = list.findIndex(function (r) { return r.getAttribute("data-ticket") === current; });
     i = i < 0 ? (step > 0 ? 0 : list.length - 1) : Math.max(0, Math.min(list.length - 1, i + step));
     current = list[i].getAttribute("data-ticket");
@@ -100,6 +107,15 @@
     var ticket = document.querySelector(".ticket-view");
     var me = document.body.getAttribute("data-me");
     switch (ev.key) {
+      case "Escape":
+        var close = document.getElementById("pane-close");
+        if (close) { ev.preventDefault(); close.click(); }
+        return;
+      case "o":
+        var sr = inbox && selectedRow();
+        var link = sr && sr.querySelector("a");
+        if (link) { ev.preventDefault(); link.click(); }
+        return;
       case "j":
       case "k":
         ev.preventDefault();
@@ -132,8 +148,15 @@
     }
   });
 
+  // app.js says which ticket the pane shows (null: closed).
+  document.addEventListener("atende:select", function (ev) {
+    if (ev.detail !== null || current !== null) { current = ev.detail; mark(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var list = document.getElementById("ticket-list");
+    var sel = list && list.querySelector(".ticket-row[aria-current]");
+    if (sel) current = sel.getAttribute("data-ticket");
     if (list && window.MutationObserver) {
       // The list is re-rendered on live events: keep the selection.
       new MutationObserver(function () { if (current) mark(); }).observe(list, { childList: true, subtree: true });
