@@ -210,6 +210,11 @@ func TestBackupDuringIngestAndRestore(t *testing.T) {
 	go func() {
 		done2 <- Run(ctx2, []string{"serve", "--data", restored2, "--http", h2, "--smtp", ""}, IO{Out: io.Discard, Err: &logs2, Getenv: func(string) string { return "" }})
 	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("restored server log:\n%s", logs2.String())
+		}
+	})
 	waitFor(t, 15*time.Second, "the restored server ready", func() bool {
 		resp, err := http.Get("http://" + h2 + "/readyz")
 		if err != nil {

@@ -192,6 +192,9 @@ func Restore(ctx context.Context, snapshot, dataDir string) (*Manifest, error) {
 	if err := copyFile(src, filepath.Join(dataDir, "atende.db")); err != nil {
 		return nil, err
 	}
+	if err := forgetNodes(ctx, filepath.Join(dataDir, "atende.db")); err != nil {
+		return nil, err
+	}
 	keys, err := Referenced(ctx, snap)
 	if err != nil {
 		return nil, err
@@ -213,6 +216,34 @@ func Restore(ctx context.Context, snapshot, dataDir string) (*Manifest, error) {
 		}
 	}
 	return &m, nil
+}
+
+// forgetNodes clears, in a restored database, the processes of the
+// installation the snapshot was taken from: its node heartbeats (a live
+// snapshot holds the running node's, which would make the restored server
+// with the same node ID wait for "another process") and the mailbox leases
+// they held. A lease row keeps its fencing token, so every later owner
+// still gets a larger one.
+func forgetNodes(ctx context.Context, path string) error {
+	db, err := OpenSQLite(path, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('nodes', 'mailbox_leases')`).Scan(&n); err != nil {
+		return fmt.Errorf("restore: read the restored database: %w", err)
+	}
+	if n < 2 {
+		return nil // a snapshot from before several nodes existed
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM nodes`); err != nil {
+		return fmt.Errorf("restore: clear node heartbeats: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE mailbox_leases SET node_id = '', expires_ms = 0`); err != nil {
+		return fmt.Errorf("restore: release mailbox leases: %w", err)
+	}
+	return db.Close()
 }
 
 // emptyDir creates dir, or accepts it when it exists and is empty.
