@@ -4,9 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
-	"path/filepath"
 	"strings"
+	"time"
 )
 
 // CheckKey reports whether key is a well-formed content key
@@ -30,27 +29,7 @@ type Walker interface {
 var _ Walker = (*FS)(nil)
 
 // Walk calls fn for every stored blob, in key order; an error from fn
-// stops the walk and is returned.
+// stops the walk and is returned. It is List without the times.
 func (s *FS) Walk(ctx context.Context, fn func(key string, size int64) error) error {
-	root := filepath.Join(s.dir, "sha256")
-	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return fmt.Errorf("blob: walk %s: %w", p, err)
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		key := "sha256/" + d.Name()
-		if CheckKey(key) != nil {
-			return nil // not ours
-		}
-		info, err := d.Info()
-		if err != nil {
-			return fmt.Errorf("blob: walk %s: %w", p, err)
-		}
-		return fn(key, info.Size())
-	})
+	return s.List(ctx, func(key string, size int64, _ time.Time) error { return fn(key, size) })
 }
