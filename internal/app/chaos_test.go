@@ -585,8 +585,12 @@ func chaosRelay(t *testing.T, bin string, sc chaosScale) chaosRow {
 	bl, err := blob.NewFS(filepath.Join(data, "blobs"))
 	must(t, err)
 	// The replies, queued as the agents' UI does (message + send job in one
-	// transaction); the node's outbox picks them up.
-	for i := 0; i < sc.relayReplies; i++ {
+	// transaction); the node's outbox picks them up. Three quarters before
+	// the flapping; the last quarter once the relay is down for good, so
+	// the outbox has work failing while the admins wait to be told (with
+	// everything delivered in the flaps' up windows nothing would fail and
+	// there would be nothing to tell).
+	queue := func(i int) {
 		raw := fmt.Sprintf("From: suporte@acme.test\r\nTo: c0@example.test\r\nMessage-Id: <reply-%05d@acme.test>\r\nSubject: Re: x\r\n\r\nresposta %d\r\n", i, i)
 		key, size, err := bl.Put(ctx, strings.NewReader(raw), 0)
 		must(t, err)
@@ -599,6 +603,10 @@ func chaosRelay(t *testing.T, bin string, sc chaosScale) chaosRow {
 			}
 			return outbox.Enqueue(ctx, q, m)
 		}))
+	}
+	late := sc.relayReplies * 3 / 4
+	for i := 0; i < late; i++ {
+		queue(i)
 		if i == sc.relayReplies/4 {
 			px.Down() // the flapping starts while replies are queued
 		}
@@ -608,6 +616,9 @@ func chaosRelay(t *testing.T, bin string, sc chaosScale) chaosRow {
 		time.Sleep(sc.relayKillEvery / 4)
 		px.Down()
 		time.Sleep(sc.relayKillEvery * 3 / 4)
+	}
+	for i := late; i < sc.relayReplies; i++ {
+		queue(i)
 	}
 	// Down until the admins are told (or clearly too long).
 	notice := waitForOK(sc.alertAfter+15*time.Second, func() bool { return e.notices("relay") > 0 })

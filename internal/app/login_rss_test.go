@@ -59,9 +59,14 @@ func peakRSS(t *testing.T, pid int) float64 {
 // MaxAccountFailures) and the right password right after is refused; then
 // 100 concurrent logins of 100 different clients (--trust-proxy and one
 // X-Forwarded-For each, so no per-address throttle helps) hash at most 2
-// passwords at a time; through both the server's peak RSS stays under
-// 150 MB. Before the fix every password was hashed at once (argon2id
-// takes 19 MiB each): 60 parallel logins took the server to 1.16 GB.
+// passwords at a time. The bound is on the first burst: peak RSS
+// under 150 MB. Before the fix every password was hashed at once
+// (argon2id takes 19 MiB each): 60 parallel logins took the server to
+// 1.16 GB. The second burst hashes 100 passwords two at a time; its bound
+// is 200 MB: two hashes in flight are 38 MiB live, the GC lets the heap
+// grow to twice the live heap and freed spans go back to the kernel
+// lazily (a loaded CI machine measured 151.5 MB there with hashing
+// bounded), while hashing them all at once would need 1.9 GB.
 func TestLoginBurstMemoryAndThrottle(t *testing.T) {
 	bin := buildAtende(t)
 	data := t.TempDir()
@@ -147,6 +152,10 @@ func TestLoginBurstMemoryAndThrottle(t *testing.T) {
 	if s := post("/api/v1/auth/login", map[string]string{"company": "acme", "email": "ana@acme.test", "password": password}, "203.0.113.7"); s != 429 {
 		t.Fatalf("right password inside the delay: %d, want 429", s)
 	}
+	rssOne := peakRSS(t, cmd.Process.Pid)
+	if rssOne >= 150 {
+		t.Fatalf("peak RSS after 100 logins on one account %.1f MB, want under 150 MB", rssOne)
+	}
 	// 2. 100 clients, 100 accounts, at once: hashing is bounded.
 	codes2 := burst(100, func(i int) (map[string]string, string) {
 		return map[string]string{"company": "acme", "email": fmt.Sprintf("u%d@acme.test", i), "password": "chute"}, fmt.Sprintf("198.51.100.%d", i+1)
@@ -155,8 +164,8 @@ func TestLoginBurstMemoryAndThrottle(t *testing.T) {
 		t.Fatalf("100 clients: %v", codes2)
 	}
 	rss := peakRSS(t, cmd.Process.Pid)
-	t.Logf("peak RSS %.1f MB (after setup %.1f MB); one account: %v; 100 clients: %v", rss, rssBefore, codes, codes2)
-	if rss >= 150 {
-		t.Fatalf("peak RSS %.1f MB, want under 150 MB", rss)
+	t.Logf("peak RSS %.1f MB (after setup %.1f MB, after one account's burst %.1f MB); one account: %v; 100 clients: %v", rss, rssBefore, rssOne, codes, codes2)
+	if rss >= 200 {
+		t.Fatalf("peak RSS after 100 clients' logins %.1f MB, want under 200 MB", rss)
 	}
 }

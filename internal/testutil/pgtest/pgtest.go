@@ -30,7 +30,9 @@ func adminURL() string {
 }
 
 // NewDatabase creates a database named atende_test_<random> and returns
-// its URL; it is dropped in t.Cleanup.
+// its URL; it is dropped in t.Cleanup, unless ATENDE_TEST_KEEP_DB=1 (for
+// looking at a benchmark's seeded database with psql afterwards: the name
+// is logged, and dropping it is up to you).
 func NewDatabase(t testing.TB) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -51,6 +53,10 @@ func NewDatabase(t testing.TB) string {
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
+		if os.Getenv("ATENDE_TEST_KEEP_DB") == "1" {
+			t.Logf("pgtest: kept database %s (ATENDE_TEST_KEEP_DB=1)", name)
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		c, err := pgx.Connect(ctx, admin)
