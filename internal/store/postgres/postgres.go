@@ -35,6 +35,7 @@ func Open(ctx context.Context, url string, clk clock.Clock) (*sqlstore.DB, error
 		Dollar: true,
 		// Serialise concurrent migrations from several processes.
 		MigrationLock: "SELECT pg_advisory_xact_lock(7301947101)",
+		PlanEachTime:  pgx.QueryExecModeCacheDescribe,
 		IsUnique: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && pe.Code == "23505"

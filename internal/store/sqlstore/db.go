@@ -29,6 +29,15 @@ type Dialect struct {
 	IsUnique func(error) bool
 	// CacheStatements keeps prepared statements (see stmtCache).
 	CacheStatements bool
+	// PlanEachTime, when set, goes first in the arguments of a query
+	// whose best plan depends on its values (see queryPlanned). For
+	// PostgreSQL it is pgx.QueryExecModeCacheDescribe: the query runs on
+	// the unnamed statement, which the server plans with the values every
+	// time, instead of on a cached named statement whose generic plan
+	// (taken after five executions) cannot tell a rare word from a common
+	// one: search walked all 1,000,000 messages by id for a rare word
+	// (0.75 s) where the plan for the value reads 200 rows from the index.
+	PlanEachTime any
 }
 
 // DB is a store.Store over database/sql. Reads go to r, writes to w (for
@@ -203,6 +212,16 @@ func (s q) query(ctx context.Context, query string, args ...any) (*sql.Rows, err
 		return st.QueryContext(ctx, args...)
 	}
 	return s.r.QueryContext(ctx, s.d.rebind(query), args...)
+}
+
+// queryPlanned is query for statements that must be planned with their
+// values each time (Dialect.PlanEachTime); it bypasses the statement cache.
+func (s q) queryPlanned(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s.d.PlanEachTime == nil {
+		return s.query(ctx, query, args...)
+	}
+	s.count()
+	return s.r.QueryContext(ctx, s.d.rebind(query), append([]any{s.d.PlanEachTime}, args...)...)
 }
 
 func (s q) row(ctx context.Context, query string, args ...any) *sql.Row {

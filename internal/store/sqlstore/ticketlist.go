@@ -16,8 +16,20 @@ const prioRank = "(CASE priority WHEN 'urgent' THEN 3 WHEN 'high' THEN 2 WHEN 'n
 
 // searchCandidates bounds the matching messages (the most recent ones
 // passing the filters) that a search ranks: ranking every message of a
-// common word would read all of them.
-const searchCandidates = 1000
+// common word would read all of them. Five per ticket of the pages asked
+// for (a ticket has several matching messages), at least 250, at most
+// 5,000: a word in one message in eight costs the first page about 2,000
+// rows read in PostgreSQL, and a later page proportionally more.
+func searchCandidates(f store.TicketFilter) int {
+	return min(max(5*(max(f.Offset, 0)+limitOf(f.Limit)), 250), 5000)
+}
+
+// ticketFiltered reports whether f narrows the company's tickets (what
+// ticketWhere writes beyond the company).
+func ticketFiltered(f store.TicketFilter) bool {
+	return f.Status != "" || len(f.Statuses) > 0 || f.TeamID != 0 || f.TeamIDs != nil || f.AssigneeID != 0 || f.Unassigned ||
+		f.ChannelID != 0 || f.ContactID != 0 || f.Priority != "" || f.Tag != "" || f.Visible != nil
+}
 
 // sqlb builds a query and its arguments in textual order.
 type sqlb struct {
@@ -205,12 +217,26 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 	pg := s.d.Dollar
 	x.w("WITH hits AS (")
 	// Messages.
+	cand := searchCandidates(f)
 	if pg {
-		x.w(`(SELECT m.ticket_id AS tid, -ts_rank_cd(m.search_tsv, query)::float8 AS score, m.id AS mid
-			FROM messages m JOIN tickets t ON t.id = m.ticket_id, to_tsquery('simple', ?) query
-			WHERE m.search_tsv @@ query AND m.company_id = ? AND `, search.TSQuery(terms, prefix), companyID)
-		ticketWhere(x, companyID, f, "t.")
-		x.w(" ORDER BY m.id DESC LIMIT ?)", searchCandidates)
+		// The query is planned with its values (queryPlanned): a rare
+		// word reads its few rows from the GIN index and sorts them, a
+		// common one walks the newest messages until it has enough. The
+		// ticket filters are a per-row lookup (a scalar subquery, which
+		// the planner cannot turn into a join): as a join, a rare word's
+		// estimate (0.5% of the messages, the floor for a word outside the
+		// statistics) made it hash every visible ticket (90 ms) to keep 200
+		// messages.
+		tsq := search.TSQuery(terms, prefix)
+		x.w(`(SELECT m.ticket_id AS tid, -ts_rank_cd(m.search_tsv, to_tsquery('simple', ?))::float8 AS score, m.id AS mid
+			FROM messages m
+			WHERE m.search_tsv @@ to_tsquery('simple', ?) AND m.company_id = ?`, tsq, tsq, companyID)
+		if ticketFiltered(f) {
+			x.w(" AND (SELECT 1 FROM tickets t WHERE t.id = m.ticket_id AND ")
+			ticketWhere(x, companyID, f, "t.")
+			x.w(") IS NOT NULL")
+		}
+		x.w(" ORDER BY m.id DESC LIMIT ?)", cand)
 	} else {
 		// No bm25() here: its IDF reads the whole row list of every word
 		// once per query (0.4 s for a word in each of 1,000,000 messages);
@@ -219,18 +245,18 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 			FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid CROSS JOIN tickets t ON t.id = m.ticket_id
 			WHERE messages_fts MATCH ? AND m.company_id = ? AND `, search.FTS5Query(terms, prefix), companyID)
 		ticketWhere(x, companyID, f, "t.")
-		x.w(" ORDER BY messages_fts.rowid DESC LIMIT ?)", searchCandidates)
+		x.w(" ORDER BY messages_fts.rowid DESC LIMIT ?)", cand)
 	}
 	// Contacts (name or address).
 	x.w(" UNION ALL ")
 	if pg {
 		x.w("(SELECT t.id, -1000.0::float8, 0 FROM tickets t WHERE t.contact_id IN (SELECT c.id FROM contacts c WHERE c.company_id = ?", companyID)
 		for _, term := range terms {
-			x.w(" AND atende_fold(c.name || ' ' || c.email) LIKE ?", "%"+term+"%")
+			x.w(" AND c.search_text LIKE ?", "%"+likeEscape(term)+"%")
 		}
 		x.w(" ORDER BY c.id DESC LIMIT 200) AND ")
 		ticketWhere(x, companyID, f, "t.")
-		x.w(" LIMIT ?)", searchCandidates)
+		x.w(" LIMIT ?)", cand)
 	} else {
 		x.w(`SELECT * FROM (SELECT t.id AS tid, -1000.0 AS score, 0 AS mid FROM tickets t WHERE t.contact_id IN (
 			SELECT c.id FROM contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid
@@ -238,20 +264,20 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 		ticketWhere(x, companyID, f, "t.")
 		// No ORDER BY: it would walk the company's tickets by id instead
 		// of looking up the few contacts' tickets by index.
-		x.w(" LIMIT ?)", searchCandidates)
+		x.w(" LIMIT ?)", cand)
 	}
 	// The ticket's subject.
 	x.w(" UNION ALL ")
 	if pg {
 		x.w(`(SELECT t.id, -100.0::float8, 0 FROM tickets t
-			WHERE to_tsvector('simple'::regconfig, atende_fold(t.subject)) @@ to_tsquery('simple', ?) AND `, search.TSQuery(terms, prefix))
+			WHERE t.subject_tsv @@ to_tsquery('simple', ?) AND `, search.TSQuery(terms, prefix))
 		ticketWhere(x, companyID, f, "t.")
-		x.w(" ORDER BY t.id DESC LIMIT ?)", searchCandidates)
+		x.w(" ORDER BY t.id DESC LIMIT ?)", cand)
 	} else {
 		x.w(`SELECT * FROM (SELECT t.id AS tid, -100.0 AS score, 0 AS mid FROM tickets_fts CROSS JOIN tickets t ON t.id = tickets_fts.rowid
 			WHERE tickets_fts MATCH ? AND `, search.FTS5Query(terms, prefix))
 		ticketWhere(x, companyID, f, "t.")
-		x.w(" ORDER BY tickets_fts.rowid DESC LIMIT ?)", searchCandidates)
+		x.w(" ORDER BY tickets_fts.rowid DESC LIMIT ?)", cand)
 	}
 	if isNum {
 		x.w(" UNION ALL SELECT t.id, -1000000.0, 0 FROM tickets t WHERE t.number = ? AND ", num)
@@ -264,7 +290,7 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 	x.w(`) SELECT `+tcols+`, b.mid, COALESCE(substr(m.text_body, 1, 4000), '')
 		FROM best b JOIN tickets t ON t.id = b.tid LEFT JOIN messages m ON m.id = b.mid AND m.company_id = ?
 		ORDER BY b.score, t.activity_at DESC, t.id DESC LIMIT ? OFFSET ?`, companyID, limitOf(f.Limit), max(f.Offset, 0))
-	rows, err := s.query(ctx, x.b.String(), x.args...)
+	rows, err := s.queryPlanned(ctx, x.b.String(), x.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search tickets: %w", err)
 	}
