@@ -275,7 +275,7 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 		x.w(`WITH hits AS (SELECT * FROM (SELECT m.ticket_id AS tid, -1.0 AS score, m.id AS mid
 			FROM messages_fts CROSS JOIN messages m ON m.id = messages_fts.rowid CROSS JOIN tickets t ON t.id = m.ticket_id
 			WHERE messages_fts MATCH ? AND m.company_id = ? AND `, search.FTS5Query(terms, prefix), companyID)
-		ticketWhere(x, companyID, f, "t.")
+		ticketWhereD(x, companyID, f, "t.", true)
 		x.w(" ORDER BY messages_fts.rowid DESC LIMIT ?)", cand)
 	}
 	// Contacts (name or address).
@@ -292,7 +292,7 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 		x.w(`SELECT * FROM (SELECT t.id AS tid, -1000.0 AS score, 0 AS mid FROM tickets t WHERE t.contact_id IN (
 			SELECT c.id FROM contacts_fts CROSS JOIN contacts c ON c.id = contacts_fts.rowid
 			WHERE contacts_fts MATCH ? AND c.company_id = ? ORDER BY contacts_fts.rowid DESC LIMIT 200) AND `, search.FTS5Query(terms, prefix), companyID)
-		ticketWhere(x, companyID, f, "t.")
+		ticketWhereD(x, companyID, f, "t.", true)
 		// No ORDER BY: it would walk the company's tickets by id instead
 		// of looking up the few contacts' tickets by index.
 		x.w(" LIMIT ?)", cand)
@@ -304,12 +304,12 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 	} else {
 		x.w(`SELECT * FROM (SELECT t.id AS tid, -100.0 AS score, 0 AS mid FROM tickets_fts CROSS JOIN tickets t ON t.id = tickets_fts.rowid
 			WHERE tickets_fts MATCH ? AND `, search.FTS5Query(terms, prefix))
-		ticketWhere(x, companyID, f, "t.")
+		ticketWhereD(x, companyID, f, "t.", true)
 		x.w(" ORDER BY tickets_fts.rowid DESC LIMIT ?)", cand)
 	}
 	if isNum {
 		x.w(" UNION ALL SELECT t.id, -1000000.0, 0 FROM tickets t WHERE t.number = ? AND ", num)
-		ticketWhere(x, companyID, f, "t.")
+		ticketWhereD(x, companyID, f, "t.", !pg)
 	}
 	x.w("), best AS (")
 	// The best score ranks the ticket; the snippet comes from its most
