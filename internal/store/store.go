@@ -65,6 +65,7 @@ type Queries interface {
 	ContactEdits
 	Compose
 	Reads
+	TicketGroups
 }
 
 // Companies are tenants.

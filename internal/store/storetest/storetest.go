@@ -68,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, filterTests()...)
 	tests = append(tests, readTests()...)
 	tests = append(tests, composeTests()...)
+	tests = append(tests, ticketGroupTests()...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := testclock.New(t)

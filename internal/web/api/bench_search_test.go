@@ -31,7 +31,8 @@ import (
 //	go test ./internal/web/api -run '^$' -bench Search -benchtime 1x -timeout 60m
 //
 // ATENDE_BENCH_DIALECT=sqlite|postgres runs one; ATENDE_BENCH_TICKETS
-// changes the size.
+// changes the size; ATENDE_BENCH_WEB_ONLY=1 keeps only the API rare-word
+// row and the web rows (no 50-client mix), for iterating on the web page.
 func BenchmarkSearch(b *testing.B) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		if only := os.Getenv("ATENDE_BENCH_DIALECT"); only != "" && only != dialect {
@@ -82,6 +83,10 @@ func searchTable(b *testing.B, e *env, dialect string) {
 		{"two words (nao chegou)", "nao+chegou"},
 	}
 	const n = 300
+	webOnly := os.Getenv("ATENDE_BENCH_WEB_ONLY") != ""
+	if webOnly {
+		single = single[:1]
+	}
 	for _, s := range single {
 		for _, tok := range []struct{ who, tok string }{{"admin", e.a.adminTok}, {"agent", e.a.agentTok}} {
 			var lat []time.Duration
@@ -102,8 +107,16 @@ func searchTable(b *testing.B, e *env, dialect string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The inbox's view counts are kept between changes, told of each by
+	// the hub as in the app (ATENDE_BENCH_VIEWCOUNTS=0: counted per view).
+	var counts *ui.ViewCounts
+	if os.Getenv("ATENDE_BENCH_VIEWCOUNTS") != "0" {
+		counts = ui.NewViewCounts(time.Minute)
+		e.hub.SetRelay(func(ev ticket.Event) { counts.Publish(ctx, ev) })
+		defer e.hub.SetRelay(nil)
+	}
 	web := httptest.NewServer(ui.New(ui.Deps{Log: log, Store: e.st, Auth: &auth.HTTP{Svc: e.auth}, Directory: e.dir,
-		Tickets: ticket.New(e.st, bl, nil, e.hub, e.clk, log), Blobs: bl}))
+		Tickets: ticket.New(e.st, bl, nil, e.hub, e.clk, log), Blobs: bl, ViewCounts: counts}))
 	defer web.Close()
 	raw, _, _, err := e.auth.Login(ctx, auth.LoginInput{Company: e.a.co.Slug, Email: e.a.admin.Email, Password: "admin password", IP: "127.0.0.1"})
 	if err != nil {
@@ -121,6 +134,9 @@ func searchTable(b *testing.B, e *env, dialect string) {
 		out("web %-32s       single-client  p50 %6.2f ms  p99 %6.2f ms", p, pctMS(lat, .5), pctMS(lat, .99))
 	}
 
+	if webOnly {
+		return
+	}
 	// 50 clients on the list-and-search mix.
 	paths := []string{
 		"/api/v1/tickets",

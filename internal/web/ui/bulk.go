@@ -33,22 +33,16 @@ type bulkBar struct {
 // bulkBar builds the bar and, after a bulk action, the summary (from
 // the redirect's query: counts, ids and numbers only, names looked up
 // here, so a crafted link cannot put text on the page).
-func (h *handler) bulkBar(r *http.Request, s *session) (*bulkBar, string) {
+// The agents and teams are the inbox's own (names), not read again.
+func (h *handler) bulkBar(r *http.Request, s *session, names *directoryNames) (*bulkBar, string) {
 	b := &bulkBar{Back: r.URL.RequestURI(), Statuses: []model.TicketStatus{model.StatusOpen, model.StatusPending, model.StatusResolved, model.StatusClosed}}
-	agents, err := h.Directory.ListAgents(r.Context(), s.P.CompanyID)
-	if err != nil {
-		h.Log.Warn("ui: bulk bar agents", "err", err)
-		return nil, ""
-	}
+	agents := names.agentList
 	for _, a := range agents {
 		if !a.Disabled {
 			b.Agents = append(b.Agents, a)
 		}
 	}
-	if b.Teams, err = h.Directory.ListTeams(r.Context(), s.P.CompanyID); err != nil {
-		h.Log.Warn("ui: bulk bar teams", "err", err)
-		return nil, ""
-	}
+	b.Teams = names.teamList
 	q := r.URL.Query()
 	action := q.Get("bulk")
 	if action == "" {

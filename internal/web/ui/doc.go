@@ -93,6 +93,14 @@
 // bar is hidden on an empty list (and, beside a ticket, until a row is
 // ticked).
 //
+// The inbox's view counts (counts.go, issue 19) come from the company's
+// open and pending tickets grouped by status, assignee and team
+// (store.CountOpenTicketGroups, one answer for every agent); with
+// Deps.ViewCounts set that answer is kept until the company's next change
+// (ViewCounts.Changed, called by the app from the event hub), so a page
+// view does not count every open ticket. The page runs a fixed number of
+// queries, list and search alike (TestPageQueries).
+//
 // The composer (compose.go, static/compose.js, issue 16) works as plain
 // forms: a picker inserts a canned reply (POST /tickets/{id}/canned shows
 // the form again with the filled text and the reply's files as

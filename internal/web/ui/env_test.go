@@ -49,6 +49,13 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvWith(t, nil)
+}
+
+// newEnvWith is newEnv with the inbox's view counts kept in counts
+// between changes, told of them by the hub (as the app does).
+func newEnvWith(t testing.TB, counts *ui.ViewCounts) *env {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clock.System{})
 	must(t, err)
@@ -60,11 +67,14 @@ func newEnv(t testing.TB) *env {
 	e.auth = auth.New(st, clock.System{}, log, auth.Config{Params: fast, MaxAccountFailures: 3})
 	e.dir = directory.New(st, e.auth.HashPassword, log)
 	e.hub = api.NewHub(st, clock.System{}, log)
+	if counts != nil {
+		e.hub.SetRelay(func(ev ticket.Event) { counts.Publish(ctx, ev) })
+	}
 	e.tickets = ticket.New(st, bl, nil, e.hub, clock.System{}, log)
 	e.ingest = ingest.New(st, bl, clock.System{}, log, ingest.Config{AuthServID: authServID})
 	ah := &auth.HTTP{Svc: e.auth}
 	apiH := api.Handler(api.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Hub: e.hub, Heartbeat: 200 * time.Millisecond})
-	uiH := ui.New(ui.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Blobs: bl})
+	uiH := ui.New(ui.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Blobs: bl, ViewCounts: counts})
 	e.srv = httptest.NewServer(ui.Combine(apiH, uiH))
 	t.Cleanup(e.srv.Close)
 	return e

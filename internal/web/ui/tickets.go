@@ -68,6 +68,9 @@ type inboxPage struct {
 	Rows         []row
 	Older        string // URL of the next page, "" on the last
 	Searching    bool
+	// names are the directory lists the page was built with (the bulk
+	// bar reuses them instead of reading them again).
+	names *directoryNames
 }
 
 // directoryNames are the names of a company's teams, agents and channels.
@@ -134,11 +137,11 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	counts, err := h.Tickets.Counts(r.Context(), s.actor())
+	counts, err := h.viewCounts(r, s)
 	if err != nil {
 		return nil, err
 	}
-	p := &inboxPage{Query: f.Query, View: string(f.View), Searching: strings.TrimSpace(f.Query) != ""}
+	p := &inboxPage{Query: f.Query, View: string(f.View), Searching: strings.TrimSpace(f.Query) != "", names: n}
 	for _, v := range ticket.Views {
 		l := viewLink{View: string(v), Label: s.L.T("inbox.view." + string(v)), URL: "/inbox?view=" + string(v), Current: v == f.View, Counted: true}
 		switch v {
@@ -273,7 +276,7 @@ func (h *handler) inboxPage(w http.ResponseWriter, r *http.Request, s *session, 
 		return
 	}
 	v.Page = p
-	v.Bulk, v.Flash = h.bulkBar(r, s)
+	v.Bulk, v.Flash = h.bulkBar(r, s, p.names)
 	if pane != nil {
 		v.Pane = pane
 		v.Body = "inbox split"

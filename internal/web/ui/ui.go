@@ -92,6 +92,10 @@ type Deps struct {
 	// BaseURL is the public URL links in mail start with ("" = the
 	// request's origin).
 	BaseURL string
+	// ViewCounts keeps the inbox's view counts per company between
+	// changes (counts.go); nil counts them on every page view. Set it only
+	// with its Changed calls wired to every ticket change.
+	ViewCounts *ViewCounts
 }
 
 // UploadRoutes are the UI routes that take files (the server's body
