@@ -280,8 +280,15 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		SendingStatus:     out.ChannelStatus,
 		RegenerateAddress: regenerateAddress,
 		NoticeText:        ui.APINoticeText})
+	// The inbox's view counts are kept per company until the hub sees an
+	// event of that company (here or from another node) or a resync; 30 s
+	// at most, for a change that published no event (another process on
+	// the same database: the CLI, a restore).
+	viewCounts := ui.NewViewCounts(30 * time.Second)
+	hub.Observe(viewCounts)
 	uiHandler := ui.New(ui.Deps{Log: log.With("component", "ui"), Store: st, Auth: authHTTP, Directory: dir, Tickets: tickets, Blobs: bl,
-		Secrets: box, InboundDomain: cfg.InboundDomain, ChannelChanged: channelChanged, CheckConnection: checkConnection,
+		ViewCounts: viewCounts,
+		Secrets:    box, InboundDomain: cfg.InboundDomain, ChannelChanged: channelChanged, CheckConnection: checkConnection,
 		SendingStatus: out.ChannelStatus, OAuthProviders: oauthProviders, OAuth: oauthTokens, RegenerateAddress: regenerateAddress,
 		Hosts: guard, Identities: identities, SendingDNS: sendingDNS, CheckRelay: checkRelay,
 		SystemMail: sysMail.Queue, BaseURL: cfg.BaseURL})

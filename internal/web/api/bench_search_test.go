@@ -111,9 +111,8 @@ func searchTable(b *testing.B, e *env, dialect string) {
 	// the hub as in the app (ATENDE_BENCH_VIEWCOUNTS=0: counted per view).
 	var counts *ui.ViewCounts
 	if os.Getenv("ATENDE_BENCH_VIEWCOUNTS") != "0" {
-		counts = ui.NewViewCounts(time.Minute)
-		e.hub.SetRelay(func(ev ticket.Event) { counts.Publish(ctx, ev) })
-		defer e.hub.SetRelay(nil)
+		counts = ui.NewViewCounts(30 * time.Second)
+		e.hub.Observe(counts)
 	}
 	web := httptest.NewServer(ui.New(ui.Deps{Log: log, Store: e.st, Auth: &auth.HTTP{Svc: e.auth}, Directory: e.dir,
 		Tickets: ticket.New(e.st, bl, nil, e.hub, e.clk, log), Blobs: bl, ViewCounts: counts}))

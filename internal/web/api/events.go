@@ -30,9 +30,10 @@ type Hub struct {
 	log   *slog.Logger
 	now   func() time.Time
 
-	mu    sync.Mutex
-	subs  map[int64]map[chan ticket.Event]struct{} // company → subscribers
-	relay func(ticket.Event)                       // to the other nodes (SetRelay)
+	mu        sync.Mutex
+	subs      map[int64]map[chan ticket.Event]struct{} // company → subscribers
+	relay     func(ticket.Event)                       // to the other nodes (SetRelay)
+	observers []ChangeObserver                         // Observe
 	// lagged marks subscribers that missed an event (their buffer was
 	// full): they get a stream.resync as soon as they read again.
 	lagged map[chan ticket.Event]bool
@@ -69,8 +70,9 @@ func (h *Hub) Publish(ctx context.Context, ev ticket.Event) {
 	for ch := range h.subs[ev.CompanyID] {
 		h.send(ch, ev)
 	}
-	relay := h.relay
+	relay, obs := h.relay, h.observers
 	h.mu.Unlock()
+	changed(obs, ev.CompanyID)
 	if relay != nil {
 		relay(ev)
 	}

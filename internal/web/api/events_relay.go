@@ -21,20 +21,52 @@ func (h *Hub) SetRelay(relay func(ticket.Event)) {
 // live subscribers only: its webhooks were queued where it happened.
 func (h *Hub) Deliver(ev ticket.Event) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for ch := range h.subs[ev.CompanyID] {
 		h.send(ch, ev)
 	}
+	obs := h.observers
+	h.mu.Unlock()
+	changed(obs, ev.CompanyID)
 }
 
 // Resync tells every live subscriber to re-read its state.
 func (h *Hub) Resync() {
 	at := h.now().UTC()
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for _, subs := range h.subs {
 		for ch := range subs {
 			h.send(ch, ticket.Event{Type: EventResync, At: at})
+		}
+	}
+	obs := h.observers
+	h.mu.Unlock()
+	for _, o := range obs {
+		o.ChangedAll()
+	}
+}
+
+// ChangeObserver is told the company of every event, local (Publish) or
+// from another node (Deliver), and that anything may have changed when
+// events may have been missed (Resync): what keeps answers derived from a
+// company's tickets (the inbox's view counts) forgets them.
+type ChangeObserver interface {
+	Changed(companyID int64)
+	ChangedAll()
+}
+
+// Observe adds o to the hub's change observers. Call it before serving.
+func (h *Hub) Observe(o ChangeObserver) {
+	h.mu.Lock()
+	h.observers = append(h.observers, o)
+	h.mu.Unlock()
+}
+
+func changed(obs []ChangeObserver, companyID int64) {
+	for _, o := range obs {
+		if companyID == 0 {
+			o.ChangedAll()
+		} else {
+			o.Changed(companyID)
 		}
 	}
 }
