@@ -262,11 +262,19 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 			msgs(" AND (SELECT n FROM probe) <= 2000", "m.id + 0")
 			x.w("))")
 		}
-		// The ticket's subject, planned the same way.
+		// The ticket's subject, planned the same way; a prefix is always
+		// read from the index (id + 0: no walk), as a walk for a prefix no
+		// subject has reads every ticket (58 ms at 100,000 for an agent)
+		// and the index's worst case is bounded by the tickets, not the
+		// messages.
 		x.w(`, sc AS MATERIALIZED (SELECT t.id AS tid, -100.0::float8 AS score, 0::bigint AS mid FROM tickets t
 			WHERE t.subject_tsv @@ to_tsquery('simple', ?) AND `, tsq)
 		ticketWhere(x, companyID, f, "t.")
-		x.w(" ORDER BY t.id DESC LIMIT ?)", max(cand, 1000))
+		order := "t.id"
+		if prefix {
+			order = "t.id + 0"
+		}
+		x.w(" ORDER BY "+order+" DESC LIMIT ?)", max(cand, 1000))
 		x.w(", hits AS ((SELECT * FROM mc LIMIT ?)", cand)
 	} else {
 		// No bm25() here: its IDF reads the whole row list of every word
