@@ -103,7 +103,7 @@ func (g *storeCommit) loop(ctx context.Context) {
 // acceptWait bounds how long an accepted row waits in a transaction that
 // goes on with processing writes: once a row of Accept is in, the
 // transaction takes no new processing writes after this long and commits.
-const acceptWait = 3 * time.Millisecond
+const acceptWait = 5 * time.Millisecond
 
 // next takes the request to run next in a transaction that has run nacc
 // accepts (the first joined at firstAccept) and nproc processing writes:

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/url"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -316,7 +317,7 @@ func (s *Service) parse(ctx context.Context, rawKey string, tee *dedupeTee, opts
 		return nil, nil, fmt.Errorf("open raw message: %w", err)
 	}
 	h := sha256.New()
-	src := io.TeeReader(rc, io.MultiWriter(tee, h))
+	src := io.TeeReader(&yieldReader{r: rc}, io.MultiWriter(tee, h))
 	var crash any
 	func() {
 		defer func() {
@@ -348,6 +349,30 @@ func (s *Service) parse(ctx context.Context, rawKey string, tee *dedupeTee, opts
 		return nil, nil, fmt.Errorf("read raw message: %w", err)
 	}
 	return pm, h.Sum(nil), nil
+}
+
+// yieldReader lets other goroutines run every yieldEvery bytes read.
+// Parsing is CPU work that runs for milliseconds without blocking; with
+// as many workers as cores, a goroutine back from a blocking system call
+// (an Accept's fsync, the committer's commit: the work a sender waits
+// for) finds no free processor and waits in the global run queue until
+// a worker is preempted, up to 10 ms later. The parser reads as it goes,
+// so yielding between reads bounds that wait by the work of one chunk.
+type yieldReader struct {
+	r io.Reader
+	n int
+}
+
+const yieldEvery = 32 << 10
+
+func (y *yieldReader) Read(p []byte) (int, error) {
+	if y.n >= yieldEvery {
+		y.n = 0
+		runtime.Gosched()
+	}
+	n, err := y.r.Read(p)
+	y.n += n
+	return n, err
 }
 
 // cidURL is where the UI serves an inline part, relative to the
