@@ -26,7 +26,7 @@ type groupCommit struct {
 func (g *groupCommit) insert(ctx context.Context, in *model.Inbound, queued func()) (dup bool, err error) {
 	done := make(chan error, 1)
 	g.sc.enqueue(ctx, &storeReq{
-		fn: func(ctx context.Context, q store.Queries) error {
+		fn: func(ctx context.Context, q store.Queries, _ bool) error {
 			dup = false
 			err := q.InsertInbound(ctx, in)
 			if errors.Is(err, store.ErrConflict) {

@@ -15,8 +15,8 @@ import (
 // workers' path: a worker parses a message (CPU), submits its writes and
 // goes on to parse the next one while a committer goroutine (started when
 // work arrives, gone when the queue is empty) writes the queued messages
-// in one transaction, each in its own savepoint so one message's error
-// rolls back that message only. A message's continuation (finish the row,
+// in one transaction; one message's error rolls back that message only
+// (see commit). A message's continuation (finish the row,
 // tell the notifier, or record the failure) runs only after its
 // transaction committed, so the exactly-once contract is the same as with
 // one transaction per message: a crash before the commit leaves the rows
@@ -43,25 +43,28 @@ type storeCommit struct {
 const maxAccepts = 256
 
 type storeReq struct {
-	fn   func(ctx context.Context, q store.Queries) error
+	// fn runs the writes; safe says it runs in a savepoint of its own
+	// (a failure rolls back its writes only), else an error rolls back
+	// the whole transaction and the batch runs again in savepoint mode.
+	fn   func(ctx context.Context, q store.Queries, safe bool) error
 	err  error
 	done func(error)
 }
 
 // call runs the request's writes; a panic in them (a bug) fails this
 // message only, never the leader that runs other workers' writes.
-func (r *storeReq) call(ctx context.Context, q store.Queries) (err error) {
+func (r *storeReq) call(ctx context.Context, q store.Queries, safe bool) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = permanentError{fmt.Errorf("panic while storing: %v\n%s", p, debug.Stack())}
 		}
 	}()
-	return r.fn(ctx, q)
+	return r.fn(ctx, q, safe)
 }
 
 // submit queues fn; done gets its result once the transaction that ran
 // it committed (or failed).
-func (g *storeCommit) submit(ctx context.Context, fn func(ctx context.Context, q store.Queries) error, done func(error)) {
+func (g *storeCommit) submit(ctx context.Context, fn func(ctx context.Context, q store.Queries, safe bool) error, done func(error)) {
 	g.enqueue(ctx, &storeReq{fn: fn, done: done}, false, nil)
 }
 
@@ -92,43 +95,100 @@ func (g *storeCommit) loop(ctx context.Context) {
 			g.mu.Unlock()
 			return
 		}
-		// Accepts first (a sender waits to be acknowledged), then up to
-		// maxBatch messages' writes.
-		a := min(len(g.accepts), maxAccepts)
-		batch := append([]*storeReq(nil), g.accepts[:a]...)
-		g.accepts = g.accepts[a:]
-		n := min(len(g.queue), g.maxBatch)
-		batch = append(batch, g.queue[:n]...)
-		g.queue = g.queue[n:]
 		g.mu.Unlock()
-		g.commit(ctx, batch)
+		g.commit(ctx)
 	}
 }
 
-func (g *storeCommit) commit(ctx context.Context, batch []*storeReq) {
+// acceptWait bounds how long an accepted row waits in a transaction that
+// goes on with processing writes: once a row of Accept is in, the
+// transaction takes no new processing writes after this long and commits.
+const acceptWait = 5 * time.Millisecond
+
+// next takes the request to run next in a transaction that has run nacc
+// accepts (the first joined at firstAccept) and nproc processing writes:
+// an accept when one waits (it joins the running transaction at once, so
+// it waits for the processing write being run and a commit, never for a
+// whole batch), else a processing write while the batch has room and no
+// accept in it has waited for acceptWait. nil ends the transaction.
+func (g *storeCommit) next(nacc, nproc int, firstAccept time.Time) (r *storeReq, accept bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.accepts) > 0 && nacc < maxAccepts {
+		r, g.accepts = g.accepts[0], g.accepts[1:]
+		return r, true
+	}
+	if len(g.queue) == 0 || nproc >= g.maxBatch {
+		return nil, false
+	}
+	if nacc > 0 && time.Since(firstAccept) >= acceptWait {
+		return nil, false
+	}
+	r, g.queue = g.queue[0], g.queue[1:]
+	return r, false
+}
+
+// commit runs one transaction: the accepts waiting and the queued
+// processing writes, taken one at a time while it runs (see next); every
+// request's done runs once it committed or failed.
+//
+// The requests run without savepoints first: a savepoint costs two
+// statements (round trips on PostgreSQL) and makes SQLite's FTS5 flush its
+// pending index entries as a new segment per message. Requests fail
+// rarely; when one does, the transaction is rolled back and the same
+// requests run again, each in its own savepoint, so the failure stays
+// that request's only (savepoint mode, what every batch did before).
+func (g *storeCommit) commit(ctx context.Context) {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 	defer cancel()
-	if len(batch) == 1 {
-		batch[0].done(g.st.Tx(cctx, func(q store.Queries) error { return batch[0].call(cctx, q) }))
-		return
-	}
+	var batch []*storeReq
+	failed := false // a request failed in the run without savepoints
 	err := g.st.Tx(cctx, func(q store.Queries) error {
-		sp, ok := q.(store.Savepointer)
-		for _, r := range batch {
-			if !ok {
-				// No savepoints: the first error fails the batch and
-				// each message is retried on its own.
-				if r.err = r.call(cctx, q); r.err != nil {
-					return r.err
-				}
-				continue
+		_, sp := q.(store.Savepointer)
+		var nacc, nproc int
+		var firstAccept time.Time
+		for {
+			r, accept := g.next(nacc, nproc, firstAccept)
+			if r == nil {
+				return nil
 			}
-			r.err = sp.Savepoint(cctx, func(q store.Queries) error { return r.call(cctx, q) })
+			if accept {
+				if nacc == 0 {
+					firstAccept = time.Now()
+				}
+				nacc++
+			} else {
+				nproc++
+			}
+			batch = append(batch, r)
+			if r.err = r.call(cctx, q, false); r.err != nil {
+				// Without savepoints the first error fails the batch: with
+				// them it runs again in savepoint mode, without them each
+				// message is retried on its own.
+				failed = sp
+				return r.err
+			}
 		}
-		return nil
 	})
+	if err != nil && failed {
+		err = g.st.Tx(cctx, func(q store.Queries) error {
+			sp := q.(store.Savepointer)
+			for _, r := range batch {
+				r.err = sp.Savepoint(cctx, func(q store.Queries) error { return r.call(cctx, q, true) })
+			}
+			return nil
+		})
+	}
 	for _, r := range batch {
-		if err != nil {
+		switch {
+		case err == nil:
+		case failed && r.err != nil:
+			// Savepoint mode: this request's own failure.
+		case r.err == nil && !failed:
+			// Rolled back with another request (no savepoints) or the
+			// commit failed: retried, not that request's error.
+			r.err = fmt.Errorf("ingest: transaction rolled back: %v", err)
+		default:
 			r.err = err
 		}
 		r.done(r.err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/url"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -196,12 +197,13 @@ func (s *Service) ProcessPending(ctx context.Context, cfg WorkerConfig) (int, er
 	// the next row is parsed while they commit. Return once all of this
 	// batch's rows are stored or failed.
 	var wg sync.WaitGroup
+	chans := channelCache{}
 	for _, in := range rows {
 		if work.Err() != nil {
 			break // the lease returns the rest to the queue
 		}
 		wg.Add(1)
-		s.safeProcess(work, in, func(ev Event, err error) {
+		s.safeProcess(work, in, chans, func(ev Event, err error) {
 			defer wg.Done()
 			s.finishOne(work, cfg, in, ev, err)
 		})
@@ -252,16 +254,16 @@ func backoff(attempt int) time.Duration {
 // exactly once, when the writes committed or the row failed. A panic in
 // parsing becomes a permanent error for this row instead of a crashed
 // process.
-func (s *Service) safeProcess(ctx context.Context, in model.Inbound, finish func(Event, error)) {
-	write, err := s.safePrepare(ctx, in)
+func (s *Service) safeProcess(ctx context.Context, in model.Inbound, chans channelCache, finish func(Event, error)) {
+	write, err := s.safePrepare(ctx, in, chans)
 	if err != nil {
 		finish(Event{}, err)
 		return
 	}
 	var ev Event
-	s.stores.submit(ctx, func(ctx context.Context, q store.Queries) error {
+	s.stores.submit(ctx, func(ctx context.Context, q store.Queries, safe bool) error {
 		var err error
-		ev, err = write(ctx, q)
+		ev, err = write(ctx, q, safe)
 		return err
 	}, func(err error) {
 		var dup errDuplicateNewTicket
@@ -277,13 +279,30 @@ func (s *Service) safeProcess(ctx context.Context, in model.Inbound, finish func
 	})
 }
 
-func (s *Service) safePrepare(ctx context.Context, in model.Inbound) (write func(context.Context, store.Queries) (Event, error), err error) {
+func (s *Service) safePrepare(ctx context.Context, in model.Inbound, chans channelCache) (write writeFunc, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = permanentError{fmt.Errorf("panic while processing: %v\n%s", p, debug.Stack())}
 		}
 	}()
-	return s.prepare(ctx, in)
+	return s.prepare(ctx, in, chans)
+}
+
+// channelCache holds the channels one claimed batch's rows came in
+// through (read once per batch, not once per message); one worker's, no
+// locking.
+type channelCache map[int64]*model.Channel
+
+func (c channelCache) get(ctx context.Context, st store.Store, companyID, id int64) (*model.Channel, error) {
+	if ch, ok := c[id]; ok && ch.CompanyID == companyID {
+		return ch, nil
+	}
+	ch, err := st.GetChannel(ctx, companyID, id)
+	if err != nil {
+		return nil, err
+	}
+	c[id] = ch
+	return ch, nil
 }
 
 // parse reads the stored raw message. The parser fails only when the bytes
@@ -298,7 +317,7 @@ func (s *Service) parse(ctx context.Context, rawKey string, tee *dedupeTee, opts
 		return nil, nil, fmt.Errorf("open raw message: %w", err)
 	}
 	h := sha256.New()
-	src := io.TeeReader(rc, io.MultiWriter(tee, h))
+	src := io.TeeReader(&yieldReader{r: rc}, io.MultiWriter(tee, h))
 	var crash any
 	func() {
 		defer func() {
@@ -332,14 +351,42 @@ func (s *Service) parse(ctx context.Context, rawKey string, tee *dedupeTee, opts
 	return pm, h.Sum(nil), nil
 }
 
+// yieldReader lets other goroutines run every yieldEvery bytes read.
+// Parsing is CPU work that runs for milliseconds without blocking; with
+// as many workers as cores, a goroutine back from a blocking system call
+// (an Accept's fsync, the committer's commit: the work a sender waits
+// for) finds no free processor and waits in the global run queue until
+// a worker is preempted, up to 10 ms later. The parser reads as it goes,
+// so yielding between reads bounds that wait by the work of one chunk.
+type yieldReader struct {
+	r io.Reader
+	n int
+}
+
+const yieldEvery = 32 << 10
+
+func (y *yieldReader) Read(p []byte) (int, error) {
+	if y.n >= yieldEvery {
+		y.n = 0
+		runtime.Gosched()
+	}
+	n, err := y.r.Read(p)
+	y.n += n
+	return n, err
+}
+
 // cidURL is where the UI serves an inline part, relative to the
 // message's body URL (…/messages/{id}/body → …/messages/{id}/cid/{cid}).
 func cidURL(cid string) string { return "cid/" + url.PathEscape(cid) }
 
+// writeFunc writes a prepared message inside the committer's
+// transaction; safe says it runs in a savepoint of its own (storeReq).
+type writeFunc func(ctx context.Context, q store.Queries, safe bool) (Event, error)
+
 // prepare reads and parses the row's raw message (storing its
 // attachments) and returns the writes that turn it into a ticket message.
-func (s *Service) prepare(ctx context.Context, in model.Inbound) (func(context.Context, store.Queries) (Event, error), error) {
-	ch, err := s.store.GetChannel(ctx, in.CompanyID, in.ChannelID)
+func (s *Service) prepare(ctx context.Context, in model.Inbound, chans channelCache) (writeFunc, error) {
+	ch, err := chans.get(ctx, s.store, in.CompanyID, in.ChannelID)
 	if err != nil {
 		return nil, fmt.Errorf("load channel: %w", err)
 	}
@@ -364,7 +411,7 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound) (func(context.C
 		},
 	})
 	if errors.Is(err, blob.ErrNotFound) {
-		return s.unavailable(ctx, in, "missing")
+		return s.unavailable(ctx, in, chans, "missing")
 	}
 	if err != nil {
 		// Only reading the stored bytes can fail: worth a retry.
@@ -372,7 +419,7 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound) (func(context.C
 	}
 	// The key is the content's hash: a blob damaged on disk is caught here.
 	if got := "sha256/" + hex.EncodeToString(sum); got != in.RawKey && strings.HasPrefix(in.RawKey, "sha256/") {
-		return s.unavailable(ctx, in, "damaged")
+		return s.unavailable(ctx, in, chans, "damaged")
 	}
 	keyed = true
 	dkey, err := tee.Key()
@@ -383,9 +430,11 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound) (func(context.C
 		return nil, fmt.Errorf("store attachment: %w", sinkErr)
 	}
 
-	return func(ctx context.Context, q store.Queries) (Event, error) {
+	return func(ctx context.Context, q store.Queries, safe bool) (Event, error) {
 		sp, ok := q.(store.Savepointer)
-		if !ok {
+		if !ok || !safe {
+			// A duplicate that opened a ticket fails the transaction
+			// (errDuplicateNewTicket); it runs again in savepoint mode.
 			return s.store1(ctx, q, ch, in, pm, dkey)
 		}
 		var ev Event
@@ -544,8 +593,11 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 			return ev, err
 		}
 	}
-	if err := q.TouchTicket(ctx, in.CompanyID, ticket.ID, now); err != nil {
-		return ev, err
+	if !ev.NewTicket {
+		// A ticket opened just now already has this message's time.
+		if err := q.TouchTicket(ctx, in.CompanyID, ticket.ID, now); err != nil {
+			return ev, err
+		}
 	}
 	if ev.NewTicket && ev.SendInitialMessage && m.Flags&(model.FlagAutoSubmitted|model.FlagBulk|model.FlagBounce) == 0 {
 		// The decision is durable with the ticket; autoreply applies the
@@ -596,7 +648,7 @@ const NoticeBlobUnavailable = "blob_unavailable"
 // the blob store into a ticket message saying so ("mensagem original
 // indisponível") and an admin notice, instead of retrying it for hours: no
 // retry can bring the bytes back.
-func (s *Service) unavailable(ctx context.Context, in model.Inbound, why string) (func(context.Context, store.Queries) (Event, error), error) {
+func (s *Service) unavailable(ctx context.Context, in model.Inbound, chans channelCache, why string) (writeFunc, error) {
 	s.log.Error("ingest: the raw mail is "+why+" in the blob store; stored as an unavailable message", "inbound", in.ID, "raw", in.RawKey)
 	raw := fmt.Sprintf("From: =?utf-8?q?remetente_desconhecido?= <unknown@invalid>\r\nSubject: =?utf-8?q?mensagem_original_indispon=C3=ADvel?=\r\n"+
 		"Message-ID: <unavailable-%d-%d@atende.invalid>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"+
@@ -614,5 +666,5 @@ func (s *Service) unavailable(ctx context.Context, in model.Inbound, why string)
 		return nil, fmt.Errorf("notice of an unavailable message: %w", err)
 	}
 	in.RawKey = key
-	return s.prepare(ctx, in)
+	return s.prepare(ctx, in, chans)
 }

@@ -320,16 +320,47 @@ func scanContact(sc interface{ Scan(...any) error }) (*model.Contact, error) {
 // UpsertContact finds or creates the contact with this email.
 func (s q) UpsertContact(ctx context.Context, companyID int64, email, name string) (*model.Contact, error) {
 	email = model.NormalizeEmail(email)
-	if _, err := s.exec(ctx, "INSERT INTO contacts (company_id, email, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		companyID, email, name, s.now()); err != nil {
+	// Most mail comes from a contact already known: one read and no
+	// write (ingest runs this for every new ticket). Read through the
+	// writer: inside or right after an insert.
+	c, err := scanContact(s.wrow(ctx, "SELECT "+contactCols+" FROM contacts WHERE company_id = ? AND email = ?", companyID, email))
+	if err == nil {
+		if name == "" || c.Name != "" {
+			return c, nil
+		}
+		res, err := s.exec(ctx, "UPDATE contacts SET name = ? WHERE company_id = ? AND id = ? AND name = ''", name, companyID, c.ID)
+		if err != nil {
+			return nil, fmt.Errorf("store: upsert contact name: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 1 {
+			c.Name = name
+			return c, nil
+		}
+		// Named meanwhile by another writer: read what it stored.
+		return s.readContact(ctx, companyID, email)
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("store: upsert contact: %w", err)
 	}
+	c, err = scanContact(s.wrow(ctx, "INSERT INTO contacts (company_id, email, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING "+contactCols,
+		companyID, email, name, s.now()))
+	if err == nil {
+		return c, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("store: upsert contact: %w", err)
+	}
+	// Inserted meanwhile by another writer (another node's transaction):
+	// fill in the name as above.
 	if name != "" {
 		if _, err := s.exec(ctx, "UPDATE contacts SET name = ? WHERE company_id = ? AND email = ? AND name = ''", name, companyID, email); err != nil {
 			return nil, fmt.Errorf("store: upsert contact name: %w", err)
 		}
 	}
-	// Read through the writer: inside or right after the insert.
+	return s.readContact(ctx, companyID, email)
+}
+
+func (s q) readContact(ctx context.Context, companyID int64, email string) (*model.Contact, error) {
 	c, err := scanContact(s.wrow(ctx, "SELECT "+contactCols+" FROM contacts WHERE company_id = ? AND email = ?", companyID, email))
 	if err != nil {
 		return nil, notFound(err, "upsert contact")

@@ -1,0 +1,72 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
+)
+
+// A request that fails in a batch rolls back its own writes only: the
+// batch runs without savepoints first, then again in savepoint mode, and
+// the others commit.
+func TestStoreCommitFailureStaysWithItsRequest(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "atende.db"), testclock.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	g := &storeCommit{st: st, maxBatch: 16}
+	boom := errors.New("boom")
+	var safeRuns [3]int
+	results := make([]error, 3)
+	var doneCount int
+	create := func(i int, slug string, fail bool) *storeReq {
+		return &storeReq{
+			fn: func(ctx context.Context, q store.Queries, safe bool) error {
+				if safe {
+					safeRuns[i]++
+				}
+				if err := q.CreateCompany(ctx, &model.Company{Slug: slug, Name: slug}); err != nil {
+					return err
+				}
+				if fail {
+					return boom
+				}
+				return nil
+			},
+			done: func(err error) { results[i] = err; doneCount++ },
+		}
+	}
+	// Queued together: the first transaction takes them in order and
+	// stops at the failure; the rest goes in the next one (as loop does).
+	g.queue = []*storeReq{create(0, "a", false), create(1, "b", true), create(2, "c", false)}
+	for len(g.queue) > 0 {
+		g.commit(ctx)
+	}
+	if doneCount != 3 || results[0] != nil || results[2] != nil || !errors.Is(results[1], boom) {
+		t.Fatalf("%d done, results = %v, want nil, boom, nil", doneCount, results)
+	}
+	if safeRuns != [3]int{1, 1, 0} {
+		t.Fatalf("savepoint-mode runs = %v, want the failed batch's two only", safeRuns)
+	}
+	for slug, want := range map[string]bool{"a": true, "b": false, "c": true} {
+		_, err := st.GetCompanyBySlug(ctx, slug)
+		if got := err == nil; got != want {
+			t.Errorf("company %s stored = %v, want %v (err %v)", slug, got, want, err)
+		}
+	}
+	// A batch without failures runs once, without savepoints.
+	safeRuns, doneCount = [3]int{}, 0
+	g.queue = []*storeReq{create(0, "d", false), create(2, "e", false)}
+	g.commit(ctx)
+	if doneCount != 2 || results[0] != nil || results[2] != nil || safeRuns != [3]int{} {
+		t.Fatalf("%d done, results = %v, savepoint-mode runs = %v", doneCount, results, safeRuns)
+	}
+}
