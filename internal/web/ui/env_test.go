@@ -68,7 +68,7 @@ func newEnvWith(t testing.TB, counts *ui.ViewCounts) *env {
 	e.dir = directory.New(st, e.auth.HashPassword, log)
 	e.hub = api.NewHub(st, clock.System{}, log)
 	if counts != nil {
-		e.hub.SetRelay(func(ev ticket.Event) { counts.Publish(ctx, ev) })
+		e.hub.Observe(counts) // as the app wires it
 	}
 	e.tickets = ticket.New(st, bl, nil, e.hub, clock.System{}, log)
 	e.ingest = ingest.New(st, bl, clock.System{}, log, ingest.Config{AuthServID: authServID})
