@@ -427,25 +427,10 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	return true, nil
 }
 
-// Walk calls fn for every stored blob, in key order.
+// Walk calls fn for every stored blob, in key order (List without the
+// times).
 func (s *Store) Walk(ctx context.Context, fn func(key string, size int64) error) error {
-	p := s3.NewListObjectsV2Paginator(s.c, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: aws.String(s.prefix + "sha256/")})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("blob: list: %w", err)
-		}
-		for _, o := range page.Contents {
-			key := strings.TrimPrefix(aws.ToString(o.Key), s.prefix)
-			if blob.CheckKey(key) != nil {
-				continue
-			}
-			if err := fn(key, aws.ToInt64(o.Size)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s.List(ctx, func(key string, size int64, _ time.Time) error { return fn(key, size) })
 }
 
 // CreateBucket creates the bucket when it does not exist (tests, first

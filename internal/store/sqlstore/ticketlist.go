@@ -24,11 +24,12 @@ func searchCandidates(f store.TicketFilter) int {
 	return min(max(5*(max(f.Offset, 0)+limitOf(f.Limit)), 250), 5000)
 }
 
-// ticketFiltered reports whether f narrows the company's tickets (what
-// ticketWhere writes beyond the company).
+// ticketFiltered reports whether f narrows the company's tickets: whether
+// ticketWhere writes anything beyond the company.
 func ticketFiltered(f store.TicketFilter) bool {
-	return f.Status != "" || len(f.Statuses) > 0 || f.TeamID != 0 || f.TeamIDs != nil || f.AssigneeID != 0 || f.Unassigned ||
-		f.ChannelID != 0 || f.ContactID != 0 || f.Priority != "" || f.Tag != "" || f.Visible != nil
+	var x sqlb
+	ticketWhere(&x, 0, f, "")
+	return x.b.Len() > len("company_id = ?")
 }
 
 // sqlb builds a query and its arguments in textual order.
@@ -356,29 +357,12 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 
 // CountTicketViews counts the open and pending tickets of each inbox view.
 func (s q) CountTicketViews(ctx context.Context, companyID int64, me store.TicketScope, admin bool) (*store.TicketCounts, error) {
-	x := &sqlb{}
-	x.w(`SELECT COALESCE(SUM(CASE WHEN assignee_id = ? THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN assignee_id IS NULL THEN 1 ELSE 0 END), 0), `, me.AssigneeID)
-	if len(me.TeamIDs) > 0 {
-		x.w("COALESCE(SUM(CASE WHEN team_id IN (")
-		for i, id := range me.TeamIDs {
-			if i > 0 {
-				x.w(", ")
-			}
-			x.w("?", id)
-		}
-		x.w(") THEN 1 ELSE 0 END), 0), ")
-	} else {
-		x.w("0, ")
-	}
-	x.w(`COUNT(*), COALESCE(SUM(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0)
-		FROM tickets WHERE company_id = ? AND status IN ('open', 'pending')`, companyID)
-	if !admin {
-		visibleWhere(x, &me, "")
-	}
-	var c store.TicketCounts
-	if err := s.row(ctx, x.b.String(), x.args...).Scan(&c.Mine, &c.Unassigned, &c.Teams, &c.Open, &c.Pending); err != nil {
+	// The company's groups, then the agent's share of them: one query
+	// shape for every agent (and half the time of summing per-row CASEs).
+	groups, err := s.CountOpenTicketGroups(ctx, companyID)
+	if err != nil {
 		return nil, fmt.Errorf("store: count ticket views: %w", err)
 	}
+	c := store.ViewCounts(groups, me, admin)
 	return &c, nil
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/store"
-	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
 // ViewCounts keeps, per company, the open and pending ticket groups the
@@ -44,8 +43,6 @@ func NewViewCounts(maxAge time.Duration) *ViewCounts {
 	return &ViewCounts{MaxAge: maxAge, gen: map[int64]uint64{}, entries: map[int64]countsEntry{}}
 }
 
-var _ ticket.Publisher = (*ViewCounts)(nil)
-
 // Changed forgets company's counts: call it after a change to its
 // tickets is committed.
 func (c *ViewCounts) Changed(companyID int64) {
@@ -61,17 +58,6 @@ func (c *ViewCounts) ChangedAll() {
 	c.all++
 	clear(c.entries)
 	c.mu.Unlock()
-}
-
-// Publish implements ticket.Publisher: any event of a company (ticket
-// created, assigned, status, message...) may change its counts; an event
-// of no company forgets all.
-func (c *ViewCounts) Publish(_ context.Context, ev ticket.Event) {
-	if ev.CompanyID == 0 {
-		c.ChangedAll()
-		return
-	}
-	c.Changed(ev.CompanyID)
 }
 
 // groups returns companyID's groups, from the cache when no change came
