@@ -23,6 +23,10 @@ type GCReport struct {
 	RemovedBytes int64    `json:"removed_bytes"`
 	Keys         []string `json:"keys,omitempty"` // the first 100 removed keys
 	DryRun       bool     `json:"dry_run"`
+	// What crashed uploads left (S3: temporary objects and unfinished
+	// multipart uploads older than the grace period), when the store
+	// keeps such things.
+	StaleTemps *blob.TempReport `json:"stale_temps,omitempty"`
 }
 
 // GC removes from st (the filesystem store or S3) every blob db does not
@@ -66,6 +70,13 @@ func GC(ctx context.Context, db *sql.DB, st blob.Collectable, now time.Time, gra
 		return nil, err
 	}
 	refs = nil
+	if tc, ok := st.(blob.TempCollector); ok {
+		tr, err := tc.RemoveStaleTemps(ctx, cutoff, dryRun)
+		if err != nil {
+			return nil, err
+		}
+		r.StaleTemps = &tr
+	}
 	sort.Slice(cands, func(i, j int) bool { return cands[i].key < cands[j].key })
 	for _, c := range cands {
 		r.Unreferenced++

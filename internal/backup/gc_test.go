@@ -139,6 +139,11 @@ func TestGCOnS3(t *testing.T) {
 			dry.RemovedBytes != int64(len(oldData)+len(dupData)) || !slices.Equal(dry.Keys, want) || !dry.DryRun {
 			t.Fatalf("dry run %+v, want removed %v", dry, want)
 		}
+		// S3 is asked for what crashed uploads left (s3blob's
+		// TestRemoveStaleTemps leaves and removes some); here none.
+		if dry.StaleTemps == nil || *dry.StaleTemps != (blob.TempReport{}) {
+			t.Fatalf("stale temporaries: %+v", dry.StaleTemps)
+		}
 		for _, d := range [][]byte{refData, oldData, dupData, youngData} {
 			if !exists(t, st, d) {
 				t.Fatalf("dry run removed %q", d)

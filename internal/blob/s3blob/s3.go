@@ -22,8 +22,9 @@
 //     them before upload too, but needs local disk the size of the
 //     largest attachment on every node and doubles the local I/O; the
 //     copy costs the object store one internal copy instead. A temporary
-//     object left by a crash is garbage (nothing references it; a bucket
-//     lifecycle rule on tmp/ removes it);
+//     object or an unfinished upload left by a crash is garbage:
+//     `atende admin gc-blobs` removes it once older than its grace period
+//     (RemoveStaleTemps; a bucket lifecycle rule on tmp/ would do too);
 //   - a blob over the Put's limit aborts the upload and returns
 //     blob.ErrTooLarge; Open of a missing key returns blob.ErrNotFound.
 //
@@ -177,9 +178,10 @@ type Store struct {
 }
 
 var (
-	_ blob.Store       = (*Store)(nil)
-	_ blob.Walker      = (*Store)(nil)
-	_ blob.Collectable = (*Store)(nil)
+	_ blob.Store         = (*Store)(nil)
+	_ blob.Walker        = (*Store)(nil)
+	_ blob.Collectable   = (*Store)(nil)
+	_ blob.TempCollector = (*Store)(nil)
 )
 
 // New connects (lazily: the first request opens a connection) to the bucket.
@@ -515,3 +517,59 @@ func (s *Store) RemoveIfOlder(ctx context.Context, key string, t time.Time) (boo
 // this store: a Put of content already stored writes the object again
 // (refreshing its LastModified) only when it is older than TouchAfter.
 func (s *Store) MinGrace() time.Duration { return s.touch }
+
+// RemoveStaleTemps removes what a node killed in the middle of a large
+// Put leaves behind: the unfinished multipart upload under tmp/ (its
+// parts are stored, invisible to List, and billed) or the completed
+// temporary object not yet copied and deleted. Only those older than
+// before go: a Put in progress is as young as the ingest holding it, and
+// garbage collection passes a cutoff at least MinGrace in the past. It
+// pages through both listings; a dry run removes nothing.
+func (s *Store) RemoveStaleTemps(ctx context.Context, before time.Time, dryRun bool) (blob.TempReport, error) {
+	var r blob.TempReport
+	prefix := s.prefix + "tmp/"
+	p := s3.NewListObjectsV2Paginator(s.c, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &prefix, MaxKeys: aws.Int32(s.page)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return r, fmt.Errorf("blob: list temporary objects: %w", err)
+		}
+		for _, o := range page.Contents {
+			if o.LastModified == nil || !o.LastModified.Before(before) {
+				continue
+			}
+			if !dryRun {
+				if _, err := s.c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: &s.bucket, Key: o.Key}); err != nil && !notFound(err) {
+					return r, fmt.Errorf("blob: delete temporary object: %w", err)
+				}
+			}
+			r.Objects++
+			r.Bytes += aws.ToInt64(o.Size)
+		}
+	}
+	in := &s3.ListMultipartUploadsInput{Bucket: &s.bucket, Prefix: &prefix, MaxUploads: aws.Int32(s.page)}
+	for {
+		out, err := s.c.ListMultipartUploads(ctx, in)
+		if err != nil {
+			return r, fmt.Errorf("blob: list unfinished uploads: %w", err)
+		}
+		for _, u := range out.Uploads {
+			if u.Initiated == nil || !u.Initiated.Before(before) {
+				continue
+			}
+			if !dryRun {
+				if _, err := s.c.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: &s.bucket, Key: u.Key, UploadId: u.UploadId}); err != nil && !notFound(err) {
+					var ae smithy.APIError
+					if !errors.As(err, &ae) || ae.ErrorCode() != "NoSuchUpload" {
+						return r, fmt.Errorf("blob: abort unfinished upload: %w", err)
+					}
+				}
+			}
+			r.Uploads++
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			return r, nil
+		}
+		in.KeyMarker, in.UploadIdMarker = out.NextKeyMarker, out.NextUploadIdMarker
+	}
+}
