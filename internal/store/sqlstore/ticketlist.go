@@ -214,6 +214,7 @@ func (s q) SearchTickets(ctx context.Context, companyID int64, f store.TicketFil
 func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFilter, terms []string, prefix bool) ([]store.TicketHit, error) {
 	num, isNum := search.Number(f.Query)
 	tcols := "t." + strings.ReplaceAll(ticketCols, ", ", ", t.")
+	pcols := "p." + strings.ReplaceAll(ticketCols, ", ", ", p.")
 	x := &sqlb{}
 	pg := s.d.Dollar
 	// Messages.
@@ -324,9 +325,15 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 	// The best score ranks the ticket; the snippet comes from its most
 	// recent matching message.
 	x.w("SELECT tid, MIN(score) AS score, MAX(mid) AS mid FROM hits GROUP BY tid")
-	x.w(`) SELECT `+tcols+`, b.mid, COALESCE(substr(m.text_body, 1, 4000), '')
-		FROM best b JOIN tickets t ON t.id = b.tid LEFT JOIN messages m ON m.id = b.mid AND m.company_id = ?
-		ORDER BY b.score, t.activity_at DESC, t.id DESC LIMIT ? OFFSET ?`, companyID, limitOf(f.Limit), max(f.Offset, 0))
+	// The page first, then the snippets' messages for its rows only (the
+	// hits can be 250 tickets; reading a body for each was half of a
+	// common word's search).
+	x.w(`), page AS (SELECT `+tcols+`, b.mid AS mid, b.score AS score
+		FROM best b JOIN tickets t ON t.id = b.tid
+		ORDER BY b.score, t.activity_at DESC, t.id DESC LIMIT ? OFFSET ?)
+		SELECT `+pcols+`, p.mid, COALESCE(substr(m.text_body, 1, 4000), '')
+		FROM page p LEFT JOIN messages m ON m.id = p.mid AND m.company_id = ?
+		ORDER BY p.score, p.activity_at DESC, p.id DESC`, limitOf(f.Limit), max(f.Offset, 0), companyID)
 	rows, err := s.queryPlanned(ctx, x.b.String(), x.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: search tickets: %w", err)
