@@ -128,3 +128,46 @@ func TestUnreadIsPerAgentOnTheServer(t *testing.T) {
 		t.Fatal("a new customer message did not make the ticket unread again")
 	}
 }
+
+// A search from the inbox runs in the current view (the default one
+// leaves resolved tickets out); the results say so and link to the same
+// search over every ticket, which finds the resolved one. In "Todos" there
+// is nothing wider to offer.
+func TestInboxSearchEverywhereLink(t *testing.T) {
+	for _, tc := range []struct{ lang, scope, all string }{
+		{"pt-BR", "Busca em “Todos abertos”.", "Buscar em todos os atendimentos"},
+		{"en", "Searched in “All open”.", "Search all tickets"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			e := newEnv(t)
+			co := e.company(t, "acme", tc.lang)
+			e.deliver(t, co.ch, plainMail("Ana <ana@cliente.test>", "Boleto de outubro", "boleto1@cliente.test", "O boleto de outubro venceu."))
+			e.deliver(t, co.ch, plainMail("Bia <bia@cliente.test>", "Boleto de novembro", "boleto2@cliente.test", "Preciso do boleto de novembro."))
+			tk, err := e.st.GetTicket(ctx, co.co.ID, 1)
+			must(t, err)
+			tk.Status = model.StatusResolved
+			must(t, e.st.UpdateTicket(ctx, tk))
+			c := e.client(t, tc.lang)
+			c.login("acme", co.admin.Email, adminPassword)
+
+			p := c.get("/inbox?view=open&q=boleto")
+			wantStatus(t, p, 200)
+			if n := strings.Count(p.body, `class="ticket-row`); n != 1 || strings.Contains(p.body, "Boleto de outubro") {
+				t.Fatalf("search in the open view: %d rows (want only the open ticket)", n)
+			}
+			wantContains(t, p, tc.scope, `id="search-all"`, `href="/inbox?q=boleto&amp;view=all"`, tc.all)
+
+			p = c.get("/inbox?q=boleto&view=all")
+			if n := strings.Count(p.body, `class="ticket-row`); n != 2 || !strings.Contains(p.body, "Boleto de outubro") {
+				t.Fatalf("search everywhere: %d rows, want both tickets", n)
+			}
+			if strings.Contains(p.body, `id="search-all"`) {
+				t.Fatal("the search over every ticket offers to widen itself")
+			}
+			// Not searching: no link.
+			if strings.Contains(c.get("/inbox").body, `id="search-all"`) {
+				t.Fatal("search link without a search")
+			}
+		})
+	}
+}

@@ -68,6 +68,10 @@ type inboxPage struct {
 	Rows         []row
 	Older        string // URL of the next page, "" on the last
 	Searching    bool
+	// SearchScope names the view a search ran in and SearchAll links to
+	// the same search over every ticket the agent can see, when the view
+	// narrowed it (the default view leaves resolved tickets out).
+	SearchScope, SearchAll string
 	// names are the directory lists the page was built with (the bulk
 	// bar reuses them instead of reading them again).
 	names *directoryNames
@@ -159,6 +163,10 @@ func (h *handler) inboxData(r *http.Request, s *session) (*inboxPage, error) {
 			l.Counted = false
 		}
 		p.Views = append(p.Views, l)
+	}
+	if p.Searching && f.View != ticket.ViewAll {
+		p.SearchScope = s.L.T("inbox.view." + string(f.View))
+		p.SearchAll = "/inbox?" + url.Values{"view": {string(ticket.ViewAll)}, "q": {f.Query}}.Encode()
 	}
 	p.Sorts = nil
 	for _, so := range []store.TicketSort{store.SortActivity, store.SortNewest, store.SortOldest, store.SortPriority} {
