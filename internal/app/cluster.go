@@ -82,6 +82,9 @@ func newCluster(cfg config.Config, st store.Store, hub *api.Hub, sync *imapsync.
 		},
 		Stopped: sync.Wait,
 		OnLease: mx.Lease,
+		// A node killed between a commit and its event took the event
+		// with it: this node's browsers re-read their lists.
+		OnPeerGone: func(string) { hub.Resync() },
 	})
 	sync.SetOwnership(p.coord, st)
 	mx.GaugeFunc("mailbox_leases_held", "Mailbox leases this node holds.", func() float64 { return float64(len(p.coord.Held())) })

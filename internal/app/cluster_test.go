@@ -267,8 +267,9 @@ func TestClusterThreeNodes(t *testing.T) {
 		at time.Time
 	}
 	var evMu sync.Mutex
-	var resyncs atomic.Int64   // "re-read": events were dropped for this client
-	events := map[int64]seen{} // message ID → first message.received on B
+	var resyncs atomic.Int64    // "re-read": events were dropped for this client
+	var lastResync atomic.Int64 // when the last one arrived (Unix ns)
+	events := map[int64]seen{}  // message ID → first message.received on B
 	sseCtx, sseCancel := context.WithCancel(ctx)
 	defer sseCancel()
 	sseDone := make(chan struct{})
@@ -290,6 +291,7 @@ func TestClusterThreeNodes(t *testing.T) {
 				typ = strings.TrimPrefix(line, "event: ")
 				if typ == "stream.resync" {
 					resyncs.Add(1)
+					lastResync.Store(time.Now().UnixNano())
 				}
 			case strings.HasPrefix(line, "data: ") && typ == "message.received":
 				var ev struct {
@@ -651,6 +653,13 @@ func TestClusterThreeNodes(t *testing.T) {
 	// run at load average 12 once saw a 1.6 s maximum with p99 569 ms).
 	if p99 > time.Second {
 		t.Errorf("p99 of events reaching node B is %v after storing, want within 1 s", p99)
+	}
+	// What node C stored and never told (lostAtKill) is re-read: node B
+	// tells its clients to once it sees C gone (OnPeerGone).
+	if at := time.Unix(0, lastResync.Load()); !at.After(killTime) || at.Sub(killTime) > 30*time.Second {
+		t.Errorf("node B's clients were not told to re-read after node C died (last resync %v, kill %v)", at, killTime)
+	} else {
+		t.Logf("node B's clients told to re-read %v after the kill", at.Sub(killTime).Round(time.Millisecond))
 	}
 	if worst > 5*time.Second {
 		t.Errorf("an event reached node B %v after its message was stored", worst)

@@ -67,6 +67,13 @@ type Config struct {
 	Stopped func()
 	// OnLease observes lease changes (metrics); optional.
 	OnLease func(kind string, channelID int64)
+	// OnPeerGone is called, on the coordinator's goroutine, when a node
+	// that was live at the last balance is not any more (its heartbeat
+	// went stale, it stopped, or another process took its ID). A node
+	// killed between committing a change and publishing its event never
+	// tells anyone: the app has this node's live clients re-read their
+	// state. Optional.
+	OnPeerGone func(nodeID string)
 }
 
 func (c Config) withDefaults() Config {
@@ -136,6 +143,9 @@ type Coordinator struct {
 	// taken right then rather than at the next Balance tick
 	nextExpiry time.Time
 	err        error // last database error (readiness)
+	// peers: the other live nodes at the last balance (ID → instance);
+	// nil before the first
+	peers map[string]string
 }
 
 // New makes a Coordinator; call Run.
@@ -358,11 +368,13 @@ func (c *Coordinator) balance(ctx context.Context, changed bool) (bool, error) {
 	live := 0
 	now := time.Now()
 	var next time.Time // when another node's heartbeat goes stale: look again then
+	peers := map[string]string{}
 	for _, n := range nodes {
 		if n.ID == c.cfg.NodeID || (!n.Stopped && n.HeartbeatAge < c.cfg.TTL) {
 			live++
 		}
 		if n.ID != c.cfg.NodeID && !n.Stopped && n.HeartbeatAge < c.cfg.TTL {
+			peers[n.ID] = n.Instance
 			if at := now.Add(c.cfg.TTL - n.HeartbeatAge + 20*time.Millisecond); next.IsZero() || at.Before(next) {
 				next = at
 			}
@@ -370,7 +382,17 @@ func (c *Coordinator) balance(ctx context.Context, changed bool) (bool, error) {
 	}
 	c.mu.Lock()
 	c.nextExpiry = next
+	before := c.peers
+	c.peers = peers
 	c.mu.Unlock()
+	if c.cfg.OnPeerGone != nil {
+		for id, inst := range before {
+			if peers[id] != inst {
+				c.log.Info("cluster: node gone", "peer", id)
+				c.cfg.OnPeerGone(id)
+			}
+		}
+	}
 	live = max(live, 1)
 	mbs, err := c.cfg.Mailboxes(ctx)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,6 +84,14 @@ type node struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	syncs  atomic.Int64 // OnChange calls
+	mu     sync.Mutex
+	gone   []string // OnPeerGone calls
+}
+
+func (n *node) peersGone() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]string(nil), n.gone...)
 }
 
 func startNode(t *testing.T, url string, clk clock.Clock, id string, mbs []cluster.Mailbox, ttl time.Duration) *node {
@@ -94,8 +103,9 @@ func startNode(t *testing.T, url string, clk clock.Clock, id string, mbs []clust
 	t.Cleanup(func() { db.Close() })
 	n := &node{st: &stallStore{Store: db}, done: make(chan struct{})}
 	n.co = cluster.New(n.st, nil, cluster.Config{NodeID: id, TTL: ttl, Balance: ttl / 6,
-		Mailboxes: func(context.Context) ([]cluster.Mailbox, error) { return mbs, nil },
-		OnChange:  func(context.Context) { n.syncs.Add(1) }})
+		Mailboxes:  func(context.Context) ([]cluster.Mailbox, error) { return mbs, nil },
+		OnChange:   func(context.Context) { n.syncs.Add(1) },
+		OnPeerGone: func(peer string) { n.mu.Lock(); n.gone = append(n.gone, peer); n.mu.Unlock() }})
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	go func() { defer close(n.done); n.co.Run(ctx) }()
@@ -224,6 +234,10 @@ func TestFailoverAndRebalance(t *testing.T) {
 	even := func() bool { return len(a.owned(mbs)) == 3 && len(b.owned(mbs)) == 3 && len(c.owned(mbs)) == 3 }
 	waitFor(t, 10*time.Second, even)
 
+	if g := append(a.peersGone(), b.peersGone()...); len(g) != 0 {
+		t.Fatalf("peers gone while all live: %v", g)
+	}
+
 	// c dies: its three mailboxes go to a and b within TTL + balance.
 	c.st.stalled.Store(true)
 	died := time.Now()
@@ -232,6 +246,13 @@ func TestFailoverAndRebalance(t *testing.T) {
 	})
 	if took := time.Since(died); took > 3*ttl {
 		t.Fatalf("failover took %v (lease %v)", took, ttl)
+	}
+	// Both survivors were told c is gone (their live clients re-read
+	// what c may have stored without telling anyone), once each.
+	for _, n := range []*node{a, b} {
+		if g := n.peersGone(); !slices.Equal(g, []string{"c"}) {
+			t.Fatalf("peers gone: %v, want [c]", g)
+		}
 	}
 	// c comes back: shares even out again.
 	c.st.stalled.Store(false)
