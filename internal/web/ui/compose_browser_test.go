@@ -364,4 +364,3 @@ func screenshotPNG(t *testing.T) []byte {
 	must(t, png.Encode(&b, img))
 	return b.Bytes()
 }
-
