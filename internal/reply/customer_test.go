@@ -15,7 +15,7 @@ import (
 
 // mimePart is one leaf of a parsed message.
 type mimePart struct {
-	path        string // content types from the root, "multipart/alternative>multipart/related>image/png"
+	path        string // content types from the root, "multipart/related>image/png"
 	contentType string
 	header      message.Header
 	body        []byte
@@ -94,7 +94,7 @@ func TestQuotedInlineImageIsARelatedPart(t *testing.T) {
 	if htmlPart == nil || img == nil {
 		t.Fatalf("parts: %+v", ps)
 	}
-	if htmlPart.path != "multipart/alternative>multipart/related>text/html" || img.path != "multipart/alternative>multipart/related>image/png" {
+	if htmlPart.path != "multipart/related>multipart/alternative>text/html" || img.path != "multipart/related>image/png" {
 		t.Fatalf("structure: html %s, image %s", htmlPart.path, img.path)
 	}
 	if got := img.header.Get("Content-ID"); got != "<caixa.01@cliente.com>" {

@@ -107,6 +107,11 @@ type Output struct {
 	HTML string
 	// Inline are the quoted images the raw mail carries (related parts).
 	Inline []Inline
+	// Embedded are the attachments the agent placed in the text
+	// (![alt](attachment:name)): the raw mail carries them as related
+	// parts under these Content-IDs instead of as attachments, and HTML
+	// shows them through the message's cid/<id> URLs.
+	Embedded []Embedded
 	// Recipients is the SMTP envelope: To + Cc + Bcc, deduplicated.
 	Recipients []string
 }
@@ -211,13 +216,16 @@ func Compose(in Input) (*Output, error) {
 	out.MessageID = newMessageID(in.Now, domain)
 
 	// Body.
-	b, err := body(in, last)
+	b, err := body(in, last, domain)
 	if err != nil {
 		return nil, err
 	}
 	out.Text, out.HTML = b.text, b.display
 	for _, p := range b.parts {
 		out.Inline = append(out.Inline, p.Inline)
+	}
+	for _, e := range b.embedded {
+		out.Embedded = append(out.Embedded, e.Embedded)
 	}
 
 	raw, err := write(in, out, b)
@@ -377,10 +385,14 @@ func boundRefs(refs []string) []string {
 }
 
 func newMessageID(now time.Time, domain string) string {
+	return fmt.Sprintf("atende.%d.%s@%s", now.Unix(), randomToken(), domain)
+}
+
+// randomToken is 96 random bits in lower-case base32.
+func randomToken() string {
 	var b [12]byte
 	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("atende.%d.%s@%s", now.Unix(),
-		strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])), domain)
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
 }
 
 // md renders the agent's Markdown; a single newline is a line break, as
@@ -399,9 +411,11 @@ var sanitizer = func() *bluemonday.Policy {
 // composed is the body in its three forms and the images it carries.
 type composed struct {
 	text    string
-	mail    string // HTML of the raw mail (cid: sources)
-	display string // HTML for the ticket view (cid/<id> sources)
-	parts   []relatedPart
+	mail    string        // HTML of the raw mail (cid: sources)
+	display string        // HTML for the ticket view (cid/<id> sources)
+	parts   []relatedPart // quoted images
+	// embedded are the agent's own images shown inline.
+	embedded []embedded
 }
 
 type relatedPart struct {
@@ -409,7 +423,7 @@ type relatedPart struct {
 	data []byte
 }
 
-func body(in Input, last *model.Message) (*composed, error) {
+func body(in Input, last *model.Message, domain string) (*composed, error) {
 	if strings.ContainsRune(in.Markdown, 0) {
 		return nil, invalid("the message text contains a NUL byte")
 	}
@@ -417,14 +431,24 @@ func body(in Input, last *model.Message) (*composed, error) {
 	if err := md.Convert([]byte(in.Markdown), &h); err != nil {
 		return nil, fmt.Errorf("reply: render markdown: %w", err)
 	}
-	htmlBody := sanitizer.Sanitize(h.String())
-	c := &composed{text: strings.TrimRight(markdownText(in.Markdown), "\n ") + "\n"}
+	// The agent's images are described in the agent's language (the
+	// company's when the agent has none set).
+	lang := in.Language
+	if in.Agent != nil && in.Agent.Language != "" {
+		lang = in.Agent.Language
+	}
+	mailBody, displayBody, used, err := embedImages(bodySanitizer.Sanitize(h.String()), in, lang, domain)
+	if err != nil {
+		return nil, fmt.Errorf("reply: place images: %w", err)
+	}
+	c := &composed{text: strings.TrimRight(markdownText(in.Markdown, lang), "\n ") + "\n", embedded: used}
 
 	if sig := signature(in); sig != "" {
-		htmlBody += `<div class="atende-signature">` + sig + `</div>`
+		mailBody += `<div class="atende-signature">` + sig + `</div>`
+		displayBody += `<div class="atende-signature">` + sig + `</div>`
 		c.text += "\n-- \n" + SignatureText(sig) + "\n"
 	}
-	c.mail, c.display = htmlBody, htmlBody
+	c.mail, c.display = mailBody, displayBody
 
 	quote := in.Channel.Settings.ShowQuote
 	if in.Quote != nil {
@@ -560,29 +584,54 @@ func write(in Input, out *Output, b *composed) ([]byte, error) {
 	h.Set("X-Atende-Ticket", fmt.Sprint(in.Ticket.Number))
 	h.Set("MIME-Version", "1.0")
 
-	// multipart/mixed (attachments) > multipart/alternative > text/plain,
-	// then text/html or multipart/related (text/html + quoted images).
+	// mixed( related( alternative(text, html), inline images ),
+	// attachments ), each level only when it has something to hold:
+	// the quoted images and the agent's own (embedded) ones are the
+	// related parts; an embedded attachment is not attached again.
 	for _, a := range in.Attachments {
 		if strings.ContainsAny(a.Filename, "\r\n") {
 			return nil, invalid("attachment name %q must be one line", a.Filename)
 		}
 	}
+	inlined := map[int]bool{}
+	related := append([]relatedPart(nil), b.parts...)
+	for _, e := range b.embedded {
+		inlined[e.Index] = true
+		related = append(related, e.part)
+	}
+	var attach []Attachment
+	for i, a := range in.Attachments {
+		if !inlined[i] {
+			attach = append(attach, a)
+		}
+	}
 	var buf bytes.Buffer
 	root := h.Header
-	if len(in.Attachments) > 0 {
+	switch {
+	case len(attach) > 0:
 		root.SetContentType("multipart/mixed", nil)
-	} else {
+	case len(related) > 0:
+		root.SetContentType("multipart/related", map[string]string{"type": "multipart/alternative"})
+	default:
 		root.SetContentType("multipart/alternative", nil)
 	}
 	w, err := message.CreateWriter(&buf, root)
 	if err != nil {
 		return nil, fmt.Errorf("reply: write headers: %w", err)
 	}
-	alt := w
-	if len(in.Attachments) > 0 {
+	rel := w
+	if len(attach) > 0 && len(related) > 0 {
+		var rh message.Header
+		rh.SetContentType("multipart/related", map[string]string{"type": "multipart/alternative"})
+		if rel, err = w.CreatePart(rh); err != nil {
+			return nil, err
+		}
+	}
+	alt := rel
+	if len(attach) > 0 || len(related) > 0 {
 		var ah message.Header
 		ah.SetContentType("multipart/alternative", nil)
-		if alt, err = w.CreatePart(ah); err != nil {
+		if alt, err = rel.CreatePart(ah); err != nil {
 			return nil, err
 		}
 	}
@@ -590,43 +639,35 @@ func write(in Input, out *Output, b *composed) ([]byte, error) {
 		return nil, err
 	}
 	htmlDoc := []byte("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>" + b.mail + "</body></html>")
-	if len(b.parts) == 0 {
-		if err := leaf(alt, "text/html", map[string]string{"charset": "utf-8"}, "quoted-printable", nil, htmlDoc); err != nil {
-			return nil, err
-		}
-	} else {
-		var rh message.Header
-		rh.SetContentType("multipart/related", map[string]string{"type": "text/html"})
-		rel, err := alt.CreatePart(rh)
-		if err != nil {
-			return nil, err
-		}
-		if err := leaf(rel, "text/html", map[string]string{"charset": "utf-8"}, "quoted-printable", nil, htmlDoc); err != nil {
-			return nil, err
-		}
-		for _, p := range b.parts {
-			extra := map[string]string{"Content-ID": "<" + p.ContentID + ">"}
-			params := map[string]string{}
-			disp := "inline"
-			if p.Filename != "" {
-				params["name"] = p.Filename
-				disp = mime.FormatMediaType("inline", map[string]string{"filename": p.Filename})
-			}
-			extra["Content-Disposition"] = disp
-			if err := leaf(rel, p.ContentType, params, "base64", extra, p.data); err != nil {
-				return nil, err
-			}
-		}
-		if err := rel.Close(); err != nil {
-			return nil, err
-		}
+	if err := leaf(alt, "text/html", map[string]string{"charset": "utf-8"}, "quoted-printable", nil, htmlDoc); err != nil {
+		return nil, err
 	}
-	if alt != w {
+	if alt != rel {
 		if err := alt.Close(); err != nil {
 			return nil, err
 		}
 	}
-	for _, a := range in.Attachments {
+	for _, p := range related {
+		extra := map[string]string{"Content-ID": "<" + p.ContentID + ">"}
+		params := map[string]string{}
+		disp := "inline"
+		if p.Filename != "" {
+			params["name"] = p.Filename
+			if disp = mime.FormatMediaType("inline", map[string]string{"filename": p.Filename}); disp == "" {
+				disp = "inline"
+			}
+		}
+		extra["Content-Disposition"] = disp
+		if err := leaf(rel, p.ContentType, params, "base64", extra, p.data); err != nil {
+			return nil, err
+		}
+	}
+	if rel != w {
+		if err := rel.Close(); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range attach {
 		ct := a.ContentType
 		if ct == "" {
 			ct = mime.TypeByExtension(extOf(a.Filename))

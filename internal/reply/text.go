@@ -58,7 +58,8 @@ func htmlToText(s string) string {
 
 // Markdown → plain text for the text/plain part: the agent's lines as
 // typed, without the emphasis markers; links as "text <url>", images as
-// their description; headings without "#". Lists ("- ", "1. ") and
+// "[imagem: description]" in lang (the file's name for one of the
+// reply's own files without a description); headings without "#". Lists ("- ", "1. ") and
 // quotes ("> ") read well as they are and stay; indented and fenced code
 // (a forwarded conversation) is left untouched.
 var (
@@ -71,7 +72,7 @@ var (
 	mdEscape = regexp.MustCompile(`\\([\\*_\[\]()#!>` + "`" + `-])`)
 )
 
-func markdownText(md string) string {
+func markdownText(md, lang string) string {
 	lines := strings.Split(strings.ReplaceAll(md, "\r\n", "\n"), "\n")
 	fenced := false
 	for i, l := range lines {
@@ -88,11 +89,12 @@ func markdownText(md string) string {
 		l = mdEscape.ReplaceAllStringFunc(l, func(m string) string { return string(rune(0xE000) + rune(m[1])) })
 		l = mdHead.ReplaceAllString(l, "")
 		l = mdImage.ReplaceAllStringFunc(l, func(m string) string {
-			alt := mdImage.FindStringSubmatch(m)[1]
-			if alt == "" {
-				alt = "image"
+			p := mdImage.FindStringSubmatch(m)
+			alt := p[1]
+			if alt == "" && hasScheme(p[2], AttachmentScheme) {
+				alt = attachmentName(p[2])
 			}
-			return "[" + alt + "]"
+			return imagePlaceholder(lang, alt)
 		})
 		l = mdLink.ReplaceAllStringFunc(l, func(m string) string {
 			p := mdLink.FindStringSubmatch(m)

@@ -65,6 +65,37 @@ func TestReplyCarriesQuotedInlineImage(t *testing.T) {
 	})
 }
 
+// Issue 16: a file the agent placed in the text is stored as an inline
+// attachment row under the Content-ID the mail references (the ticket
+// view shows it through cid/<id>); a file not referenced stays a plain
+// attachment row.
+func TestReplyEmbedsPastedImage(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		agent := ticket.Actor{CompanyID: e.co.ID, AgentID: e.agent.ID, TeamIDs: []int64{e.team.ID}}
+		tk := e.ticket(t, "Erro na tela", e.team.ID)
+		shot := []byte("\x89PNG\r\n\x1a\nscreenshot bytes")
+		m, err := e.svc.Reply(ctx, agent, tk.ID, ticket.ReplyInput{Text: "Veja:\n\n![image-1.png](attachment:image-1.png)\n\nObrigado.",
+			Attachments: []ticket.Attachment{{Filename: "image-1.png", ContentType: "image/png", Data: shot},
+				{Filename: "other.png", ContentType: "image/png", Data: shot}}})
+		must(t, err)
+		atts, err := e.st.ListAttachments(ctx, e.co.ID, m.ID)
+		must(t, err)
+		if len(atts) != 2 || !atts[0].Inline || atts[0].ContentID == "" || atts[0].Filename != "image-1.png" || atts[1].Inline || atts[1].ContentID != "" {
+			t.Fatalf("reply attachments = %+v", atts)
+		}
+		rc, err := e.bl.Open(ctx, m.RawKey)
+		must(t, err)
+		raw, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Contains(raw, []byte("Content-Id: <"+atts[0].ContentID+">")) || !bytes.Contains(raw, []byte("cid:"+atts[0].ContentID)) {
+			t.Fatalf("raw:\n%s", raw)
+		}
+		if !strings.Contains(m.HTML, `src="cid/`+atts[0].ContentID+`"`) || strings.Contains(m.HTML, "attachment:") {
+			t.Fatalf("stored html %s", m.HTML)
+		}
+	})
+}
+
 // Issue 15 item 9: "Tentar novamente" requeues a failed message once.
 func TestRetryFailedMessage(t *testing.T) {
 	dialects(t, func(t *testing.T, e *env) {

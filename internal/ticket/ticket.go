@@ -958,6 +958,10 @@ func (s *Service) outboundHeld(ctx context.Context, a Actor, id int64, fill func
 		return nil, fmt.Errorf("ticket: store outbound raw: %w", err)
 	}
 	atts := make([]*model.Attachment, 0, len(files))
+	embedded := map[int]string{} // file index → Content-ID of a file shown in the text
+	for _, e := range out.Embedded {
+		embedded[e.Index] = e.ContentID
+	}
 	for i, f := range files {
 		bk, n, err := s.blobs.Put(ctx, bytes.NewReader(f.Data), 0)
 		if err != nil {
@@ -967,7 +971,13 @@ func (s *Service) outboundHeld(ctx context.Context, a Actor, id int64, fill func
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		atts = append(atts, &model.Attachment{CompanyID: a.CompanyID, BlobKey: bk, Filename: f.Filename, ContentType: ct, Size: n})
+		at := &model.Attachment{CompanyID: a.CompanyID, BlobKey: bk, Filename: f.Filename, ContentType: ct, Size: n}
+		if cid, ok := embedded[i]; ok {
+			// Shown in the text (the ticket view's cid/<id> URL), as the
+			// customer sees it.
+			at.ContentID, at.Inline = cid, true
+		}
+		atts = append(atts, at)
 	}
 	for _, in := range out.Inline {
 		// The reply's copy of each quoted image, for the ticket view's

@@ -1,10 +1,16 @@
 package ui_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
+	"mime"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,21 +54,28 @@ func (s *countingSender) count() int { s.mu.Lock(); defer s.mu.Unlock(); return 
 // in a ticket, typing "/" offers it and Enter inserts it filled in on the
 // server (an unknown variable stays as is); the toolbar writes Markdown;
 // the draft is saved while typing and survives a reload; a pasted image
-// becomes an attachment; "Enviar e resolver" holds the reply for the
+// is placed in the text at the cursor (![name](attachment:name)) and
+// shown under it; "Enviar e resolver" holds the reply for the
 // undo delay and "Desfazer" takes it back (the relay receives nothing,
 // the text returns to the draft, the status is restored); sent again and
 // left alone, it reaches the customer's Dovecot mailbox exactly once with
-// the right values, the HTML rendered from the Markdown, the canned file
-// and the pasted image as MIME parts.
+// the right values, the HTML rendered from the Markdown, the image pasted
+// mid-text as a multipart/related part referenced by cid: at that place
+// (the text part names it), the canned file as an attachment; the ticket
+// view shows the agent's message with the image inline.
 func TestBrowserComposer(t *testing.T) {
 	ms := mailstack.StartT(t, mailstack.Options{})
 	bob := ms.Address("bob")
-	type texts struct{ lang, accept, held, undone, resolved string }
+	type texts struct{ lang, accept, held, undone, resolved, image, imageText string }
 	for _, tc := range []texts{
-		{"pt-BR", "pt-BR,pt;q=0.9", "Resposta na fila de envio. Ainda dá para desfazer.", "Envio desfeito. O texto voltou para o rascunho.", "Resolvido"},
-		{"en", "en-US,en;q=0.9", "Reply queued for sending. You can still undo it.", "Sending undone. The text is back in your draft.", "Resolved"},
+		{"pt-BR", "pt-BR,pt;q=0.9", "Resposta na fila de envio. Ainda dá para desfazer.", "Envio desfeito. O texto voltou para o rascunho.", "Resolvido",
+			"imagem-colada-1.png", "[imagem: imagem-colada-1.png]"},
+		{"en", "en-US,en;q=0.9", "Reply queued for sending. You can still undo it.", "Sending undone. The text is back in your draft.", "Resolved",
+			"pasted-image-1.png", "[image: pasted-image-1.png]"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
+			shot := screenshotPNG(t)
+			shotB64 := base64.StdEncoding.EncodeToString(shot)
 			e := newCustomerEnv(t)
 			c := e.company(t, "acme", tc.lang)
 			c.ch.Settings.FromEmail, c.ch.Settings.FromName = ms.Address("support"), "Loja Exemplo"
@@ -165,14 +178,26 @@ func TestBrowserComposer(t *testing.T) {
 				chromedp.WithPollingTimeout(5*time.Second)))
 			must(t, err)
 			// A pasted image becomes an attachment.
-			ok := eval[bool](t, bctx, `(function(){var b=atob("`+pngB64+`"), a=new Uint8Array(b.length); for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);
+			ok := eval[bool](t, bctx, `(function(){var b=atob("`+shotB64+`"), a=new Uint8Array(b.length); for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);
 				var dt=new DataTransfer(); dt.items.add(new File([a],"image.png",{type:"image/png"}));
 				var ev=new ClipboardEvent("paste",{clipboardData:dt,bubbles:true,cancelable:true});
 				document.getElementById("reply-text").dispatchEvent(ev); return document.getElementById("attachments").files.length===1})()`)
 			if !ok {
-				t.Fatal("the pasted image is not in the attachments")
+				t.Fatal("the pasted image is not in the form's files")
 			}
+			ref := "![" + tc.image + "](attachment:" + tc.image + ")"
 			text := eval[string](t, bctx, `document.getElementById("reply-text").value`)
+			if !strings.Contains(text, "{{desconhecida}}"+ref) { // the cursor was after the inserted canned reply
+				t.Fatalf("the pasted image is not placed at the cursor: %q", text)
+			}
+			// The pending image shows under the text.
+			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`(function(){var i=document.querySelector("#pending-images img");
+				return !!i && !document.getElementById("pending-images").hidden && i.complete && i.naturalWidth===160 && i.alt===`+fmt.Sprintf("%q", tc.image)+`})()`,
+				chromedp.WithPollingTimeout(5*time.Second)))
+			if err != nil {
+				t.Fatalf("the pending image is not shown: %v", err)
+			}
+			screenshot(t, bctx, "composer-pasted-"+tc.lang)
 
 			// "Enviar e resolver", then "Desfazer" within the delay.
 			run(t, bctx, "send and resolve", chromedp.Click(chromedp.ID("send-resolve")), chromedp.WaitVisible(chromedp.CSS("form.undo-held button.undo")))
@@ -212,9 +237,14 @@ func TestBrowserComposer(t *testing.T) {
 			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelectorAll("#canned-files input:checked").length === 1 && document.getElementById("reply-text").value.indexOf("Olá") === 0`,
 				chromedp.WithPollingTimeout(5*time.Second)))
 			must(t, err)
-			eval[bool](t, bctx, `(function(){var b=atob("`+pngB64+`"), a=new Uint8Array(b.length); for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);
+			// This time the image is pasted mid-text: after the first line.
+			eval[bool](t, bctx, `(function(){var b=atob("`+shotB64+`"), a=new Uint8Array(b.length); for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);
+				var ta=document.getElementById("reply-text"), at=ta.value.indexOf("\n"); ta.focus(); ta.setSelectionRange(at, at);
 				var dt=new DataTransfer(); dt.items.add(new File([a],"image.png",{type:"image/png"}));
-				document.getElementById("reply-text").dispatchEvent(new ClipboardEvent("paste",{clipboardData:dt,bubbles:true,cancelable:true})); return true})()`)
+				ta.dispatchEvent(new ClipboardEvent("paste",{clipboardData:dt,bubbles:true,cancelable:true})); return true})()`)
+			if v := eval[string](t, bctx, `document.getElementById("reply-text").value`); !strings.HasPrefix(v, want+ref+"\n") {
+				t.Fatalf("the image is not where it was pasted: %q", v)
+			}
 			run(t, bctx, "send and resolve again", chromedp.Click(chromedp.ID("send-resolve")), chromedp.WaitVisible(chromedp.CSS("form.undo-held")))
 			e.clk.Advance(11 * time.Second)
 			drain()
@@ -227,16 +257,29 @@ func TestBrowserComposer(t *testing.T) {
 			}
 			raw := box[len(box)-1].Raw
 			parts := mimeLeaves(t, raw)
-			plain := parts["/multipart/mixed/multipart/alternative/text/plain"]
-			htmls := parts["/multipart/mixed/multipart/alternative/text/html"]
+			// mixed( related( alternative(text, html), the pasted image ), the canned PDF )
+			plain := parts["/multipart/mixed/multipart/related/multipart/alternative/text/plain"]
+			htmls := parts["/multipart/mixed/multipart/related/multipart/alternative/text/html"]
+			pngs := parts["/multipart/mixed/multipart/related/image/png"]
 			pdfs := parts["/multipart/mixed/application/pdf"]
-			pngs := parts["/multipart/mixed/image/png"]
-			if len(plain) != 1 || len(htmls) != 1 || len(pdfs) != 1 || len(pngs) != 1 {
+			if len(plain) != 1 || len(htmls) != 1 || len(pdfs) != 1 || len(pngs) != 1 || len(parts) != 4 {
 				t.Fatalf("structure of the reply in the mailbox: %v\n%s", keys(parts), raw)
 			}
 			p, h := body(plain[0]), body(htmls[0])
 			if !strings.Contains(p, want) || !strings.Contains(p, "{{desconhecida}}") || !strings.Contains(p, "Ana Admin") {
 				t.Fatalf("text part:\n%s", p)
+			}
+			if !strings.Contains(p, want+tc.imageText+"\n") || strings.Contains(p, "attachment:") || strings.Contains(p, "![") {
+				t.Fatalf("the text part does not name the image where it was pasted:\n%s", p)
+			}
+			cid := strings.Trim(pngs[0].header.Get("Content-Id"), "<>")
+			disp, dparams, _ := mime.ParseMediaType(pngs[0].header.Get("Content-Disposition"))
+			if cid == "" || disp != "inline" || dparams["filename"] != tc.image {
+				t.Fatalf("inline image part: %v", pngs[0].header)
+			}
+			at, img, list := strings.Index(h, want), strings.Index(h, `src="cid:`+cid+`"`), strings.Index(h, "<li>prazo: 3 dias</li>")
+			if at < 0 || img < at || list < img || strings.Count(h, "<img") != 1 || strings.Contains(h, "attachment:") {
+				t.Fatalf("the HTML does not show the image (cid:%s) where it was pasted:\n%s", cid, h)
 			}
 			if !strings.Contains(h, "Olá Bob Cliente, seu atendimento é o #"+fmt.Sprint(tk.Number)) || !strings.Contains(h, "<strong>Ana Admin</strong>, ACME {{desconhecida}}") ||
 				!strings.Contains(h, "<li>prazo: 3 dias</li>") || strings.Contains(h, "/tickets/") || strings.Contains(h, e.srv.URL) {
@@ -245,7 +288,7 @@ func TestBrowserComposer(t *testing.T) {
 			if string(pdfs[0].body) != "%PDF-1.4\n% prazos de entrega\n" || !strings.Contains(pdfs[0].header.Get("Content-Disposition"), "prazos.pdf") {
 				t.Fatalf("canned file part %q %q", pdfs[0].header.Get("Content-Disposition"), pdfs[0].body)
 			}
-			if string(pngs[0].body) != string(pngPixel) {
+			if string(pngs[0].body) != string(shot) {
 				t.Fatal("pasted image part differs")
 			}
 			if _, err := e.st.GetDraft(ctx, c.co.ID, tk.ID, c.admin.ID); !errors.Is(err, store.ErrNotFound) {
@@ -257,6 +300,18 @@ func TestBrowserComposer(t *testing.T) {
 			}
 			if got := text2(t, bctx, ".badge.status-resolved"); got != tc.resolved {
 				t.Fatalf("status badge %q", got)
+			}
+			// The agent's own message shows the image inline (the message's
+			// cid/ URL, loaded), and lists only the PDF as a file.
+			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`(function(){var fs=document.querySelectorAll(".msg-out iframe.msg-frame");
+				var f=fs[fs.length-1]; var i=f&&f.contentDocument&&f.contentDocument.querySelector("img");
+				return !!(i&&i.complete&&i.naturalWidth===160&&i.getAttribute("src").indexOf("cid/")===0)})()`,
+				chromedp.WithPollingTimeout(5*time.Second)))
+			if err != nil {
+				t.Fatalf("the pasted image does not show in the sent message: %v", err)
+			}
+			if got := eval[string](t, bctx, `(function(){var ms=document.querySelectorAll(".msg-out"); return ms[ms.length-1].textContent})()`); !strings.Contains(got, "prazos.pdf") || strings.Contains(got, tc.image) {
+				t.Fatalf("files listed with the sent message: %q", got)
 			}
 			screenshot(t, bctx, "composer-sent-"+tc.lang)
 		})
@@ -285,4 +340,27 @@ func text2(t *testing.T, ctx context.Context, sel string) string {
 	return strings.Join(strings.Fields(text(t, ctx, sel)), " ")
 }
 
-const pngB64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+// screenshotPNG is a 160×90 PNG standing in for a pasted screenshot:
+// a window with a title bar and a button, big enough to be seen in the
+// artifacts.
+func screenshotPNG(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 160, 90))
+	for y := 0; y < 90; y++ {
+		for x := 0; x < 160; x++ {
+			c := color.RGBA{0xf5, 0xf7, 0xfa, 0xff}
+			switch {
+			case y < 16:
+				c = color.RGBA{0x10, 0x2a, 0x43, 0xff}
+			case x >= 100 && x < 148 && y >= 62 && y < 80:
+				c = color.RGBA{0x1d, 0x4e, 0xd8, 0xff}
+			case x < 2 || x >= 158 || y >= 88:
+				c = color.RGBA{0xcb, 0xd2, 0xd9, 0xff}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	must(t, png.Encode(&b, img))
+	return b.Bytes()
+}

@@ -300,9 +300,9 @@ func TestBrowserCustomerMail(t *testing.T) {
 			must(t, err)
 			raw := box[len(box)-1].Raw
 			parts := mimeLeaves(t, raw)
-			htmls := parts["/multipart/alternative/multipart/related/text/html"]
-			imgs := parts["/multipart/alternative/multipart/related/image/png"]
-			texts := parts["/multipart/alternative/text/plain"]
+			htmls := parts["/multipart/related/multipart/alternative/text/html"]
+			imgs := parts["/multipart/related/image/png"]
+			texts := parts["/multipart/related/multipart/alternative/text/plain"]
 			if len(htmls) != 1 || len(imgs) != 1 || len(texts) != 1 {
 				t.Fatalf("structure of the reply in the customer's mailbox: %v\n%s", keys(parts), raw)
 			}

@@ -155,8 +155,10 @@ func mediaType(ct string) string {
 // viewAttachment serves an image or PDF attachment inline, with its own
 // type, for the ticket's thumbnails and the browser's PDF viewer: still
 // nosniff (edge), and a CSP sandbox so a PDF (or an image opened as a
-// page) runs no script with the app's origin. Images whose header says
-// they are larger than maxThumbPixels are refused.
+// page) runs no script with the app's origin. Chromium's PDF viewer
+// still renders under that sandbox (TestBrowserPDFViewer, Chromium 156
+// headless). Images whose header says they are larger than
+// maxThumbPixels are refused.
 func (h *handler) viewAttachment(w http.ResponseWriter, r *http.Request, s *session) {
 	aid, _ := strconv.ParseInt(r.PathValue("aid"), 10, 64)
 	a, err := h.findAttachment(r, s, pathID(r, "id"), 0, aid, "")

@@ -1,6 +1,6 @@
 // The reply composer (issue 16): Markdown toolbar, "/" canned replies,
-// server-kept drafts (autosaved), pasted or dropped images as
-// attachments, and the undo-send countdown. Without JavaScript the
+// server-kept drafts (autosaved), pasted or dropped images placed in the
+// text (inline in the mail), and the undo-send countdown. Without JavaScript the
 // composer is a plain form: the picker, the buttons and "Desfazer" work.
 // window.AtendeCompose() starts it again for a ticket put in the inbox
 // pane by app.js.
@@ -161,24 +161,68 @@
     ta.addEventListener("blur", function () { setTimeout(function () { if (document.activeElement !== ta) closeMenu(); }, 150); });
   }
 
-  // Pasted or dropped images become attachments of the reply.
+  // Pasted or dropped images go where the cursor is: the file rides in
+  // the form's file input and the text gets ![name](attachment:name),
+  // which the server sends as an inline image (cid:) at that place.
+  // Removing the reference leaves the file an ordinary attachment.
   var input = document.getElementById("attachments");
+  var pending = document.getElementById("pending-images");
   var pasted = 0;
+  // uniqueName keeps each reference pointing at one file.
+  function uniqueName(name, names) {
+    if (names.indexOf(name) < 0) return name;
+    var dot = name.lastIndexOf("."), base = dot > 0 ? name.slice(0, dot) : name, ext = dot > 0 ? name.slice(dot) : "";
+    for (var i = 2; ; i++) { if (names.indexOf(base + "-" + i + ext) < 0) return base + "-" + i + ext; }
+  }
+  function imageRef(name) {
+    var alt = name.replace(/[\\\[\]]/g, "\\$&");
+    var url = encodeURIComponent(name).replace(/[()!'*]/g, function (c) { return "%" + c.charCodeAt(0).toString(16).toUpperCase(); });
+    return "![" + alt + "](attachment:" + url + ")";
+  }
+  // The pending images, as thumbnails under the text (data: URLs: the
+  // page's CSP allows no blob:).
+  function showPending() {
+    if (!pending || !input) return;
+    pending.textContent = "";
+    Array.prototype.forEach.call(input.files, function (f) {
+      if (!/^image\/(png|jpeg|gif|webp)$/.test(f.type)) return;
+      var li = document.createElement("li"), img = document.createElement("img"), cap = document.createElement("span");
+      img.alt = f.name;
+      cap.textContent = f.name;
+      li.appendChild(img);
+      li.appendChild(cap);
+      pending.appendChild(li);
+      var rd = new FileReader();
+      rd.onload = function () { img.src = rd.result; };
+      rd.readAsDataURL(f);
+    });
+    pending.hidden = pending.children.length === 0;
+  }
   function addFiles(list) {
     if (!input || typeof DataTransfer === "undefined") return false;
-    var dt = new DataTransfer(), added = false;
-    Array.prototype.forEach.call(input.files, function (f) { dt.items.add(f); });
+    var dt = new DataTransfer(), refs = [], names = [];
+    Array.prototype.forEach.call(input.files, function (f) { dt.items.add(f); names.push(f.name); });
     Array.prototype.forEach.call(list, function (f) {
       if (!/^image\//.test(f.type)) return;
       pasted++;
       var ext = (f.type.split("/")[1] || "png").replace(/[^a-z0-9]/g, "");
       var name = f.name && f.name !== "image.png" ? f.name : (ta.dataset.imageName || "image") + "-" + pasted + "." + ext;
+      name = uniqueName(name.replace(/[\r\n]+/g, " "), names);
+      names.push(name);
       dt.items.add(new File([f], name, { type: f.type }));
-      added = true;
+      refs.push(imageRef(name));
     });
-    if (added) input.files = dt.files;
-    return added;
+    if (!refs.length) return false;
+    input.files = dt.files;
+    var s = ta.selectionStart, e = ta.selectionEnd, v = ta.value, text = refs.join("\n");
+    ta.value = v.slice(0, s) + text + v.slice(e);
+    ta.focus();
+    ta.setSelectionRange(s + text.length, s + text.length);
+    changed();
+    showPending();
+    return true;
   }
+  if (input) input.addEventListener("change", showPending);
   ta.addEventListener("paste", function (ev) {
     var cd = ev.clipboardData;
     if (cd && cd.files && cd.files.length && addFiles(cd.files)) ev.preventDefault();
