@@ -160,6 +160,28 @@ func (d Deps) routes() []route {
 		{"POST", "/api/v1/tickets/{id}/assign", agentOnly, d.assign},
 		{"POST", "/api/v1/tickets/{id}/status", agentOnly, d.setStatus},
 		{"POST", "/api/v1/tickets/{id}/merge", agentOnly, d.merge},
+		{"POST", "/api/v1/tickets/{id}/replies/{message_id}/cancel", agentOnly, d.cancelReply},
+		{"GET", "/api/v1/tickets/{id}/draft", agentOnly, d.getDraft},
+		{"PUT", "/api/v1/tickets/{id}/draft", agentOnly, d.putDraft},
+		{"DELETE", "/api/v1/tickets/{id}/draft", agentOnly, d.deleteDraft},
+		{"PUT", "/api/v1/tickets/{id}/snooze", agentOnly, d.snoozeTicket},
+		{"DELETE", "/api/v1/tickets/{id}/snooze", agentOnly, d.unsnoozeTicket},
+		{"GET", "/api/v1/tickets/{id}/activity", agentOnly, d.timeline},
+		{"GET", "/api/v1/tickets/{id}/canned-replies/{canned_id}", agentOnly, d.renderCanned},
+		{"POST", "/api/v1/tickets/bulk", agentOnly, d.bulk},
+
+		{"GET", "/api/v1/canned-replies", agentOnly, d.listCanned},
+		{"POST", "/api/v1/canned-replies", agentOnly, d.createCanned},
+		{"GET", "/api/v1/canned-replies/{id}", agentOnly, d.getCanned},
+		{"PATCH", "/api/v1/canned-replies/{id}", agentOnly, d.updateCanned},
+		{"DELETE", "/api/v1/canned-replies/{id}", agentOnly, d.deleteCanned},
+		{"GET", "/api/v1/canned-replies/{id}/attachments/{attachment_id}", agentOnly, d.cannedAttachment},
+
+		{"GET", "/api/v1/contacts", agentOnly, d.listContacts},
+		{"GET", "/api/v1/contacts/{id}", agentOnly, d.getContact},
+		{"PATCH", "/api/v1/contacts/{id}", agentOnly, d.updateContact},
+
+		{"GET", "/api/v1/reports", adminOnly, d.report},
 
 		{"GET", "/api/v1/identities", adminOnly, d.listIdentities},
 		{"POST", "/api/v1/identities", adminOnly, d.createIdentity},
