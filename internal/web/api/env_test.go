@@ -60,6 +60,10 @@ type tenant struct {
 	noticeID           int64
 	identityID         int64
 	contact            *model.Contact
+	// cannedID is the company's canned reply with one file (cannedAttID);
+	// heldID the admin's reply on mine held for the undo delay.
+	cannedID, cannedAttID int64
+	heldID                int64
 }
 
 type env struct {
@@ -83,6 +87,10 @@ type env struct {
 	mail *codeMailbox
 	a, b *tenant
 	now  time.Time
+	// tickets is the API's ticket service and bl its blob store (the
+	// outbox of the undo test reads attachments from it).
+	tickets *ticket.Service
+	bl      blob.Store
 	clk  *clock.Fake // the clock of the store and every service
 }
 
@@ -128,6 +136,7 @@ func newEnvWith(t testing.TB, st store.Store, clk *clock.Fake) *env {
 	bl, err := blob.NewFS(filepath.Join(t.TempDir(), "blobs"))
 	must(t, err)
 	tickets := ticket.New(st, bl, nil, e.hub, clk, log)
+	e.tickets, e.bl = tickets, bl
 	box, err := secrets.NewBox(secrets.NewKey())
 	must(t, err)
 	e.box = box
@@ -256,6 +265,15 @@ func (e *env) tenant(t testing.TB, slug string) *tenant {
 	idn := &store.Identity{CompanyID: tn.co.ID, Kind: store.IdentityDomain, Value: slug + ".test", Token: "tok" + slug}
 	must(t, e.st.CreateIdentity(ctx, idn))
 	tn.identityID = idn.ID
+	admin := ticket.Actor{CompanyID: tn.co.ID, AgentID: tn.admin.ID, Admin: true}
+	c, err := e.tickets.CreateCanned(ctx, admin, ticket.CannedInput{Title: "Boas-vindas", Scope: ticket.CannedCompany,
+		Body:        "Olá {{contato.nome}}, ticket {{ticket.numero}}.",
+		Attachments: []ticket.Attachment{{Filename: "guia.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 " + slug)}}})
+	must(t, err)
+	tn.cannedID, tn.cannedAttID = c.ID, c.Attachments[0].ID
+	held, err := e.tickets.Reply(ctx, admin, tn.mine.ID, ticket.ReplyInput{Text: "Já vai", Hold: true})
+	must(t, err)
+	tn.heldID = held.ID
 	return tn
 }
 
