@@ -60,10 +60,8 @@ type tenant struct {
 	noticeID           int64
 	identityID         int64
 	contact            *model.Contact
-	// cannedID is the company's canned reply with one file (cannedAttID);
-	// heldID the admin's reply on mine held for the undo delay.
+	// cannedID is the company's canned reply with one file (cannedAttID).
 	cannedID, cannedAttID int64
-	heldID                int64
 }
 
 type env struct {
@@ -91,7 +89,7 @@ type env struct {
 	// outbox of the undo test reads attachments from it).
 	tickets *ticket.Service
 	bl      blob.Store
-	clk  *clock.Fake // the clock of the store and every service
+	clk     *clock.Fake // the clock of the store and every service
 }
 
 func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -271,9 +269,6 @@ func (e *env) tenant(t testing.TB, slug string) *tenant {
 		Attachments: []ticket.Attachment{{Filename: "guia.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 " + slug)}}})
 	must(t, err)
 	tn.cannedID, tn.cannedAttID = c.ID, c.Attachments[0].ID
-	held, err := e.tickets.Reply(ctx, admin, tn.mine.ID, ticket.ReplyInput{Text: "Já vai", Hold: true})
-	must(t, err)
-	tn.heldID = held.ID
 	return tn
 }
 

@@ -53,9 +53,10 @@ func viewReportRow(x reports.Row) reportRowView {
 		FirstResponse: viewStats(x.FirstResponse), Resolution: viewStats(x.Resolution)}
 }
 
-// csvLabels are the API's CSV header (machine names; times in minutes).
-var csvLabels = reports.CSVLabels{AllTeams: "all", Header: [8]string{"day", "team", "opened", "resolved",
-	"first_response_median_minutes", "first_response_p90_minutes", "resolution_median_minutes", "resolution_p90_minutes"}}
+// csvLabels are the API's CSV header and "every team" label: those of
+// the UI's English CSV (/reports.csv), so both files read the same.
+var csvLabels = reports.CSVLabels{AllTeams: "All teams", Header: [8]string{"day", "team", "opened", "resolved",
+	"first_response_median_min", "first_response_p90_min", "resolution_median_min", "resolution_p90_min"}}
 
 // wantsCSV: format=csv, or an Accept preferring text/csv (format=json
 // wins over Accept).
@@ -102,7 +103,7 @@ func (d Deps) report(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	names := map[int64]string{0: "none"}
+	names := map[int64]string{0: "No team"}
 	var ids []int64
 	for _, t := range teams {
 		names[t.ID] = t.Name

@@ -23,7 +23,7 @@ func concrete(path string, tn *tenant) string {
 		attachment = 0
 	}
 	return strings.NewReplacer("{id}", strconv.FormatInt(id, 10), "{agent_id}", strconv.FormatInt(tn.agent.ID, 10),
-		"{canned_id}", strconv.FormatInt(tn.cannedID, 10), "{message_id}", strconv.FormatInt(tn.heldID, 10),
+		"{canned_id}", strconv.FormatInt(tn.cannedID, 10), "{message_id}", strconv.FormatInt(tn.mine.ID, 10), /* any id: refusals only */
 		"{attachment_id}", strconv.FormatInt(attachment, 10)).Replace(path)
 }
 
