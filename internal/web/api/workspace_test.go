@@ -765,3 +765,50 @@ func TestAPIReports(t *testing.T) {
 		wantProblem(t, e.do(t, "GET", "/api/v1/reports?"+q, nil, bearer(agentTok)), 403, "forbidden", "")
 	})
 }
+
+// workspaceFlow calls each workspace route once successfully (details in
+// the TestAPI* tests) and returns the routes it exercised.
+func workspaceFlow(t *testing.T, e *env, a *tenant) []string {
+	t.Helper()
+	ag, ad := bearer(a.agentTok), bearer(a.adminTok)
+	var out []string
+	ok := func(route, path string, body any, opt reqOpt, status int) resp {
+		t.Helper()
+		method, _, _ := strings.Cut(route, " ")
+		r := e.do(t, method, path, body, opt)
+		if r.status != status {
+			t.Fatalf("%s: %d %s, want %d", route, r.status, r.body, status)
+		}
+		out = append(out, route)
+		return r
+	}
+	tk := fmt.Sprintf("/api/v1/tickets/%d", a.mine.ID)
+	var c struct{ ID int64 }
+	ok("POST /api/v1/canned-replies", "/api/v1/canned-replies", map[string]any{"title": "Minha", "body": "Oi {{contato.nome}}"}, ag, 201).json(t, &c)
+	ok("GET /api/v1/canned-replies", "/api/v1/canned-replies", nil, ag, 200)
+	ok("GET /api/v1/canned-replies/{id}", fmt.Sprintf("/api/v1/canned-replies/%d", c.ID), nil, ag, 200)
+	ok("PATCH /api/v1/canned-replies/{id}", fmt.Sprintf("/api/v1/canned-replies/%d", c.ID), map[string]any{"body": "Olá"}, ag, 200)
+	ok("GET /api/v1/canned-replies/{id}/attachments/{attachment_id}", fmt.Sprintf("/api/v1/canned-replies/%d/attachments/%d", a.cannedID, a.cannedAttID), nil, ag, 200)
+	ok("GET /api/v1/tickets/{id}/canned-replies/{canned_id}", fmt.Sprintf("%s/canned-replies/%d", tk, c.ID), nil, ag, 200)
+	ok("DELETE /api/v1/canned-replies/{id}", fmt.Sprintf("/api/v1/canned-replies/%d", c.ID), nil, ag, 204)
+	ok("PUT /api/v1/tickets/{id}/draft", tk+"/draft", map[string]any{"text": "rascunho"}, ag, 200)
+	ok("GET /api/v1/tickets/{id}/draft", tk+"/draft", nil, ag, 200)
+	ok("DELETE /api/v1/tickets/{id}/draft", tk+"/draft", nil, ag, 204)
+	var m struct{ ID int64 }
+	if r := e.do(t, "POST", tk+"/replies", map[string]any{"text": "Já vai", "undo": true}, ag); r.status != 202 {
+		t.Fatalf("held reply: %d %s", r.status, r.body)
+	} else {
+		r.json(t, &m)
+	}
+	ok("POST /api/v1/tickets/{id}/replies/{message_id}/cancel", fmt.Sprintf("%s/replies/%d/cancel", tk, m.ID), nil, ag, 200)
+	ok("DELETE /api/v1/tickets/{id}/draft", tk+"/draft", nil, ag, 204)
+	ok("PUT /api/v1/tickets/{id}/snooze", tk+"/snooze", map[string]any{"until": e.clk.Now().Add(time.Hour).Format(time.RFC3339)}, ag, 200)
+	ok("DELETE /api/v1/tickets/{id}/snooze", tk+"/snooze", nil, ag, 200)
+	ok("GET /api/v1/tickets/{id}/activity", tk+"/activity", nil, ag, 200)
+	ok("POST /api/v1/tickets/bulk", "/api/v1/tickets/bulk", map[string]any{"ids": []int64{a.mine.ID}, "action": "status", "status": "open"}, ag, 200)
+	ok("GET /api/v1/contacts", "/api/v1/contacts?q=cliente", nil, ag, 200)
+	ok("GET /api/v1/contacts/{id}", fmt.Sprintf("/api/v1/contacts/%d", a.contact.ID), nil, ag, 200)
+	ok("PATCH /api/v1/contacts/{id}", fmt.Sprintf("/api/v1/contacts/%d", a.contact.ID), map[string]any{"name": "Cliente"}, ag, 200)
+	ok("GET /api/v1/reports", "/api/v1/reports", nil, ad, 200)
+	return out
+}
