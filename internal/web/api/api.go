@@ -175,6 +175,7 @@ func (d Deps) routes() []route {
 		{"GET", "/api/v1/canned-replies/{id}", agentOnly, d.getCanned},
 		{"PATCH", "/api/v1/canned-replies/{id}", agentOnly, d.updateCanned},
 		{"DELETE", "/api/v1/canned-replies/{id}", agentOnly, d.deleteCanned},
+		{"POST", "/api/v1/canned-replies/{id}/attachments", agentOnly, d.addCannedFiles},
 		{"GET", "/api/v1/canned-replies/{id}/attachments/{attachment_id}", agentOnly, d.cannedAttachment},
 
 		{"GET", "/api/v1/contacts", agentOnly, d.listContacts},

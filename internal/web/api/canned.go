@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"mime"
 	"net/http"
@@ -195,6 +196,42 @@ func (d Deps) cannedAttachment(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Filename}))
 	w.Header().Set("Content-Length", strconv.Itoa(len(f.Data)))
 	w.Write(f.Data)
+}
+
+// addCannedFiles: POST /api/v1/canned-replies/{id}/attachments, a
+// multipart/form-data body with one or more "file" parts (at most 25 MB
+// together, as the UI's form), added to the canned reply.
+func (d Deps) addCannedFiles(w http.ResponseWriter, r *http.Request) {
+	c, ok := d.editableCanned(w, r)
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, ticket.MaxAttachmentBytes+1<<20)
+	if err := r.ParseMultipartForm(32 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			d.fail(w, r, directory.Invalid("file", "attachments exceed 25 MB"))
+			return
+		}
+		d.fail(w, r, fmt.Errorf("%w: send multipart/form-data with one or more \"file\" parts (%v)", errBadJSON, err))
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	files, err := ticket.FormAttachments(r.MultipartForm, "file")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if len(files) == 0 {
+		d.fail(w, r, directory.Invalid("file", "required: one or more file parts"))
+		return
+	}
+	c, err = d.Tickets.UpdateCanned(r.Context(), actor(r), c.ID, ticket.CannedInput{Title: c.Title, Body: c.Body, Attachments: files}, nil)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	reply(w, http.StatusCreated, viewCanned(actor(r), c, true))
 }
 
 type renderedCannedView struct {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -122,6 +124,31 @@ func TestAPICannedReplies(t *testing.T) {
 			t.Fatalf("file: %d %q %v", file.status, file.body, file.header)
 		}
 		wantProblem(t, e.do(t, "GET", fmt.Sprintf("/api/v1/canned-replies/%d/attachments/%d", a.cannedID, e.b.cannedAttID), nil, ag), 404, "not_found", "")
+
+		// Files: uploaded as multipart "file" parts by whoever may edit.
+		up, ct := multipartFiles(t, map[string]string{"a.txt": "primeiro", "b.txt": "segundo"})
+		upPath := fmt.Sprintf("/api/v1/canned-replies/%d/attachments", own.ID)
+		wantProblem(t, e.do(t, "POST", upPath, up, ad), 404, "not_found", "")
+		r = e.do(t, "POST", upPath, up, ag, multipartType(ct))
+		wantStatus(t, r, 201)
+		var withFiles cannedJSON
+		r.json(t, &withFiles)
+		if len(withFiles.Attachments) != 2 {
+			t.Fatalf("after upload %s", r.body)
+		}
+		for _, f := range withFiles.Attachments {
+			want := map[string]string{"a.txt": "primeiro", "b.txt": "segundo"}[f.Filename]
+			if got := e.do(t, "GET", f.URL, nil, ag); got.status != 200 || string(got.body) != want {
+				t.Fatalf("uploaded %s: %d %q", f.Filename, got.status, got.body)
+			}
+		}
+		up, ct = multipartFiles(t, map[string]string{"c.txt": "x"})
+		wantProblem(t, e.do(t, "POST", fmt.Sprintf("/api/v1/canned-replies/%d/attachments", a.cannedID), up, ag, multipartType(ct)), 403, "forbidden", "")
+		empty, ect := multipartFiles(t, nil)
+		wantProblem(t, e.do(t, "POST", upPath, empty, ag, multipartType(ect)), 422, "validation_failed", "file")
+		wantProblem(t, e.do(t, "POST", upPath, map[string]any{"file": "x"}, ag), 400, "bad_request", "")
+		big, bct := multipartFiles(t, map[string]string{"big.bin": strings.Repeat("x", ticket.MaxAttachmentBytes+1)})
+		wantProblem(t, e.do(t, "POST", upPath, big, ag, multipartType(bct)), 422, "validation_failed", "file")
 
 		// Admin edits the company's: the title only, body kept.
 		wantProblem(t, e.do(t, "PATCH", coPath, map[string]any{"title": strings.Repeat("x", 121)}, ad), 422, "validation_failed", "title")
@@ -772,10 +799,10 @@ func workspaceFlow(t *testing.T, e *env, a *tenant) []string {
 	t.Helper()
 	ag, ad := bearer(a.agentTok), bearer(a.adminTok)
 	var out []string
-	ok := func(route, path string, body any, opt reqOpt, status int) resp {
+	ok := func(route, path string, body any, opt reqOpt, status int, more ...reqOpt) resp {
 		t.Helper()
 		method, _, _ := strings.Cut(route, " ")
-		r := e.do(t, method, path, body, opt)
+		r := e.do(t, method, path, body, append([]reqOpt{opt}, more...)...)
 		if r.status != status {
 			t.Fatalf("%s: %d %s, want %d", route, r.status, r.body, status)
 		}
@@ -788,6 +815,8 @@ func workspaceFlow(t *testing.T, e *env, a *tenant) []string {
 	ok("GET /api/v1/canned-replies", "/api/v1/canned-replies", nil, ag, 200)
 	ok("GET /api/v1/canned-replies/{id}", fmt.Sprintf("/api/v1/canned-replies/%d", c.ID), nil, ag, 200)
 	ok("PATCH /api/v1/canned-replies/{id}", fmt.Sprintf("/api/v1/canned-replies/%d", c.ID), map[string]any{"body": "Olá"}, ag, 200)
+	up, ct := multipartFiles(t, map[string]string{"tabela.csv": "a,b\n"})
+	ok("POST /api/v1/canned-replies/{id}/attachments", fmt.Sprintf("/api/v1/canned-replies/%d/attachments", c.ID), up, ag, 201, multipartType(ct))
 	ok("GET /api/v1/canned-replies/{id}/attachments/{attachment_id}", fmt.Sprintf("/api/v1/canned-replies/%d/attachments/%d", a.cannedID, a.cannedAttID), nil, ag, 200)
 	ok("GET /api/v1/tickets/{id}/canned-replies/{canned_id}", fmt.Sprintf("%s/canned-replies/%d", tk, c.ID), nil, ag, 200)
 	ok("DELETE /api/v1/canned-replies/{id}", fmt.Sprintf("/api/v1/canned-replies/%d", c.ID), nil, ag, 204)
@@ -812,3 +841,25 @@ func workspaceFlow(t *testing.T, e *env, a *tenant) []string {
 	ok("GET /api/v1/reports", "/api/v1/reports", nil, ad, 200)
 	return out
 }
+
+// multipartFiles is a multipart/form-data body with one "file" part per
+// name, and its content type.
+func multipartFiles(t *testing.T, files map[string]string) (string, string) {
+	t.Helper()
+	var b strings.Builder
+	mw := multipart.NewWriter(&b)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		w, err := mw.CreateFormFile("file", n)
+		must(t, err)
+		io.WriteString(w, files[n])
+	}
+	must(t, mw.Close())
+	return b.String(), mw.FormDataContentType()
+}
+
+func multipartType(ct string) reqOpt { return header("Content-Type", ct) }
