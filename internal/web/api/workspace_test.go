@@ -392,6 +392,26 @@ func TestAPIUndoSend(t *testing.T) {
 			t.Fatalf("deliveries = %d", rl.count())
 		}
 		wantProblem(t, cancel(m.ID, ag), 409, "too_late", "")
+
+		// Claimed by a worker (the delay over, the send job taken but not
+		// finished): cancel is too late, and the reply still leaves once.
+		r = e.do(t, "POST", replies, map[string]any{"text": "Em envio.", "undo": true}, ag)
+		wantStatus(t, r, 202)
+		r.json(t, &m)
+		e.clk.Advance(10 * time.Second)
+		jobs, err := e.st.ClaimJobs(ctx, []string{outbox.JobKind}, time.Minute, 10)
+		must(t, err)
+		if len(jobs) != 1 {
+			t.Fatalf("claimed %d jobs", len(jobs))
+		}
+		wantProblem(t, cancel(m.ID, ag), 409, "too_late", "")
+		e.clk.Advance(2 * time.Minute) // the lease ends; a worker sends it
+		drain()
+		stored, err = e.st.GetMessage(ctx, a.co.ID, m.ID)
+		must(t, err)
+		if rl.count() != 3 || rl.delivered(stored.MessageID) != 1 {
+			t.Fatalf("deliveries = %d after a claimed cancel", rl.count())
+		}
 	})
 }
 
