@@ -262,6 +262,3 @@ func (d Deps) renderCanned(w http.ResponseWriter, r *http.Request) {
 	}
 	reply(w, http.StatusOK, renderedCannedView{ID: rc.ID, Title: rc.Title, Body: rc.Text, Attachments: cannedFiles(rc.ID, rc.Attachments)})
 }
-
-// badQuery is a validation error of a query parameter.
-func badQuery(name, msg string) error { return directory.Invalid(name, msg) }

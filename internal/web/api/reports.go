@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"github.com/atende-helpdesk/atende/internal/directory"
 	"mime"
 	"net/http"
 	"strconv"
@@ -68,7 +69,7 @@ func wantsCSV(r *http.Request) (bool, error) {
 		return false, nil
 	case "":
 	default:
-		return false, badQuery("format", "must be json or csv")
+		return false, directory.Invalid("format", "must be json or csv")
 	}
 	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
 		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
@@ -113,13 +114,13 @@ func (d Deps) report(w http.ResponseWriter, r *http.Request) {
 	per, err := reports.ParsePeriod(q.Get("from"), q.Get("to"), q.Get("team"), d.Auth.Svc.Now(), loc, ids)
 	switch {
 	case errors.Is(err, reports.ErrDate):
-		d.fail(w, r, badQuery("from", "from and to must be dates (yyyy-mm-dd)"))
+		d.fail(w, r, directory.Invalid("from", "from and to must be dates (yyyy-mm-dd)"))
 		return
 	case errors.Is(err, reports.ErrTeam):
-		d.fail(w, r, badQuery("team", "must be one of the company's team ids (0 or absent: every team)"))
+		d.fail(w, r, directory.Invalid("team", "must be one of the company's team ids (0 or absent: every team)"))
 		return
 	case errors.Is(err, reports.ErrRange):
-		d.fail(w, r, badQuery("to", fmt.Sprintf("the range must run forward and span at most %d days", reports.MaxDays)))
+		d.fail(w, r, directory.Invalid("to", fmt.Sprintf("the range must run forward and span at most %d days", reports.MaxDays)))
 		return
 	case err != nil:
 		d.fail(w, r, err)
@@ -157,7 +158,7 @@ func queryInt(s, name string, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
-		return 0, badQuery(name, fmt.Sprintf("must be an integer from %d to %d", lo, hi))
+		return 0, directory.Invalid(name, fmt.Sprintf("must be an integer from %d to %d", lo, hi))
 	}
 	return n, nil
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
@@ -104,7 +105,7 @@ func (d Deps) snoozeTicket(w http.ResponseWriter, r *http.Request) {
 	}) (any, error) {
 		until, err := time.Parse(time.RFC3339, in.Until)
 		if err != nil {
-			return nil, badQuery("until", "must be a date and time in RFC 3339 (2026-12-07T09:00:00-03:00)")
+			return nil, directory.Invalid("until", "must be a date and time in RFC 3339 (2026-12-07T09:00:00-03:00)")
 		}
 		t, err := d.Tickets.Snooze(r.Context(), actor(r), id, until)
 		if err != nil {
@@ -262,7 +263,7 @@ func (d Deps) updateContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.Name == nil {
-		d.fail(w, r, badQuery("name", "required (\"\" clears it)"))
+		d.fail(w, r, directory.Invalid("name", "required (\"\" clears it)"))
 		return
 	}
 	if _, err := d.Tickets.RenameContact(r.Context(), actor(r), id, *in.Name); err != nil {
