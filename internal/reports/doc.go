@@ -14,4 +14,8 @@
 // Percentiles use the nearest-rank method (the smallest value with at
 // least p% of the values at or below it); the median is the 50th
 // percentile by the same rule, so it is always one of the measured times.
+//
+// ParsePeriod (the filters: from/to days with their defaults, the team)
+// and WriteCSV are shared by the UI's /reports and GET /api/v1/reports,
+// so both read the same period and write the same CSV.
 package reports

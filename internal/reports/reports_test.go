@@ -72,3 +72,40 @@ func TestBuildDaysInZone(t *testing.T) {
 		t.Fatalf("by team %+v", r.ByTeam)
 	}
 }
+
+func TestParsePeriod(t *testing.T) {
+	loc := time.FixedZone("BRT", -3*3600)
+	now := time.Date(2026, 12, 6, 1, 30, 0, 0, time.UTC) // Dec 5 22:30 in loc
+	for _, tc := range []struct {
+		name, from, to, team string
+		teams                []int64
+		wantFrom, wantTo     string
+		wantTeam             int64
+		err                  error
+	}{
+		{"defaults: the last 7 days up to today in loc", "", "", "", nil, "2026-11-29", "2026-12-05", 0, nil},
+		{"one team", "2026-12-01", "2026-12-02", "7", []int64{7}, "2026-12-01", "2026-12-02", 7, nil},
+		{"team 0 is every team", "2026-12-01", "2026-12-01", "0", nil, "2026-12-01", "2026-12-01", 0, nil},
+		{"bad date", "2026-13-01", "", "", nil, "2026-13-01", "2026-12-05", 0, ErrDate},
+		{"reversed", "2026-12-02", "2026-12-01", "", nil, "", "", 0, ErrRange},
+		{"too long", "2024-01-01", "2026-01-01", "", nil, "", "", 0, ErrRange},
+		{"another company's team", "", "", "9", []int64{7}, "", "", 9, ErrTeam},
+		{"not a team id", "", "", "-1", []int64{7}, "", "", 0, ErrTeam},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := ParsePeriod(tc.from, tc.to, tc.team, now, loc, tc.teams)
+			if !errors.Is(err, tc.err) || (tc.err == nil && err != nil) {
+				t.Fatalf("err %v, want %v", err, tc.err)
+			}
+			if tc.wantFrom != "" && (p.From != tc.wantFrom || p.To != tc.wantTo) {
+				t.Fatalf("period %s..%s", p.From, p.To)
+			}
+			if p.TeamID != tc.wantTeam {
+				t.Fatalf("team %d", p.TeamID)
+			}
+			if tc.err == nil && (!p.Start.Equal(time.Date(p.Start.Year(), p.Start.Month(), p.Start.Day(), 0, 0, 0, 0, loc)) || p.Start.Format(time.DateOnly) != p.From) {
+				t.Fatalf("start %v", p.Start)
+			}
+		})
+	}
+}

@@ -116,8 +116,11 @@ func (s *Service) SaveDraft(ctx context.Context, a Actor, id int64, text string)
 	return s.store.SaveDraft(ctx, &store.Draft{CompanyID: a.CompanyID, TicketID: id, AgentID: a.AgentID, Body: text, UpdatedAt: s.clk.Now().UTC()})
 }
 
-// Draft is the agent's draft on a ticket ("" when none).
+// Draft is the agent's draft on a ticket they may work ("" when none).
 func (s *Service) Draft(ctx context.Context, a Actor, id int64) (string, error) {
+	if _, err := s.load(ctx, s.store, a, id); err != nil {
+		return "", fmt.Errorf("ticket: draft: %w", err)
+	}
 	d, err := s.store.GetDraft(ctx, a.CompanyID, id, a.AgentID)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil

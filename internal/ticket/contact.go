@@ -78,3 +78,40 @@ func (s *Service) RenameContact(ctx context.Context, a Actor, id int64, name str
 	}
 	return c, nil
 }
+
+// MaxContactsListed bounds one page of SearchContacts.
+const MaxContactsListed = 200
+
+// SearchContacts lists the company's contacts whose address or name
+// contains query (case-insensitive; "" lists all), by address, at most
+// limit (default 50, at most MaxContactsListed), oldest first, after the
+// first offset matches; more says whether others follow. The store
+// reads every contact of the company: fine for the thousands a
+// helpdesk's company has, a store query when that grows.
+func (s *Service) SearchContacts(ctx context.Context, a Actor, query string, offset, limit int) (out []model.Contact, more bool, err error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, MaxContactsListed)
+	all, err := s.store.ListContacts(ctx, a.CompanyID)
+	if err != nil {
+		return nil, false, fmt.Errorf("ticket: search contacts: %w", err)
+	}
+	q := strings.ToLower(strings.TrimSpace(query))
+	out = []model.Contact{}
+	skipped := 0
+	for _, c := range all {
+		if q != "" && !strings.Contains(c.Email, q) && !strings.Contains(strings.ToLower(c.Name), q) {
+			continue
+		}
+		if skipped < offset {
+			skipped++
+			continue
+		}
+		if len(out) == limit {
+			return out, true, nil
+		}
+		out = append(out, c)
+	}
+	return out, false, nil
+}

@@ -28,7 +28,8 @@
 //
 // The agent's composer (compose.go, issue 16): a reply with Hold waits in
 // the outbox for the company's undo-send delay (store.UndoSeconds,
-// default 10 s, 0 = none; API replies never wait); UndoReply takes it
+// default 10 s, 0 = none; API replies wait only when they ask, with
+// "undo": true); UndoReply takes it
 // back while no worker has claimed its send job (the message is deleted,
 // its Markdown returns to the agent's draft, a status set with it is
 // restored), else ErrTooLate. ReplyInput.Status sets the ticket's status
@@ -37,4 +38,11 @@
 // company's (admins manage them) or an agent's own; RenderCanned fills
 // their {{variables}} (Portuguese and English names) on the server and
 // leaves any unknown {{...}} as it is.
+//
+// Bulk (bulk.go) applies one action (assign, team, status, merge) to
+// many tickets through Assign, SetStatus and Merge, with per-ticket
+// outcomes; the inbox's bulk bar and POST /api/v1/tickets/bulk both call
+// it. Unsnooze ends a snooze now; SearchContacts lists a company's
+// contacts by address or name; FormAttachments reads a multipart form's
+// files for the UI's forms and the API's canned reply upload.
 package ticket

@@ -99,6 +99,24 @@ func (s *Service) SnoozedUntil(ctx context.Context, a Actor, id int64) (time.Tim
 	return s.store.TicketSnoozedUntil(ctx, a.CompanyID, t.ID)
 }
 
+// Unsnooze ends a ticket's snooze now: a snoozed ticket opens again (the
+// status change clears the snooze in the database, and its job then
+// changes nothing); a ticket that is not snoozed is left as it is.
+func (s *Service) Unsnooze(ctx context.Context, a Actor, id int64) (*model.Ticket, error) {
+	t, err := s.load(ctx, s.store, a, id)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: unsnooze: %w", err)
+	}
+	until, err := s.store.TicketSnoozedUntil(ctx, a.CompanyID, t.ID)
+	if err != nil {
+		return nil, fmt.Errorf("ticket: unsnooze: %w", err)
+	}
+	if until.IsZero() || t.Status != model.StatusPending {
+		return t, nil
+	}
+	return s.SetStatus(ctx, a, id, model.StatusOpen)
+}
+
 // WakeSnoozed claims due snooze jobs (up to limit) and reopens their
 // tickets; it returns how many jobs it finished.
 func (s *Service) WakeSnoozed(ctx context.Context, limit int) (int, error) {

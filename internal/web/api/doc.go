@@ -6,6 +6,16 @@
 // Google / Microsoft" — GET /api/v1/channels/{id}/oauth/start (admin; sets
 // the sealed state cookie, Path=/oauth) and the public GET /oauth/callback).
 //
+// The agent workspace of issue 16 is here too, over the same services the
+// UI calls (no rule of its own): canned.go (canned replies: the company's,
+// managed by admins, and the caller's own; rendered for a ticket by
+// ticket.Service.RenderCanned; files uploaded as multipart "file" parts),
+// workspace.go (the caller's draft, replies held for the undo delay with
+// "undo": true and cancelled by POST .../replies/{message_id}/cancel — 409
+// too_late once a worker claimed it —, snooze, bulk actions through
+// ticket.Service.Bulk, the activity timeline, contacts) and reports.go
+// (reports.ParsePeriod and reports.WriteCSV, as the UI's /reports).
+//
 // Authentication is internal/auth (bearer API token or session cookie with
 // CSRF); every route declares public, agent or admin access in the table.
 // Every read and write is scoped to the caller's company: another

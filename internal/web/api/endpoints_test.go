@@ -553,6 +553,11 @@ func TestEndpoints(t *testing.T) {
 		for _, k := range identityFlow(t, e, a) {
 			done[k] = true
 		}
+		// The agent workspace: canned replies, drafts, undo, snooze, bulk,
+		// timeline, contacts, reports.
+		for _, k := range workspaceFlow(t, e, a) {
+			done[k] = true
+		}
 		for _, rt := range api.RouteTable() {
 			k := rt.Method + " " + rt.Path
 			if !done[k] && k != "POST /api/v1/auth/login" && k != "GET /api/v1/events" && k != "POST /api/v1/setup" {

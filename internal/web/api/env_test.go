@@ -60,6 +60,8 @@ type tenant struct {
 	noticeID           int64
 	identityID         int64
 	contact            *model.Contact
+	// cannedID is the company's canned reply with one file (cannedAttID).
+	cannedID, cannedAttID int64
 }
 
 type env struct {
@@ -83,7 +85,11 @@ type env struct {
 	mail *codeMailbox
 	a, b *tenant
 	now  time.Time
-	clk  *clock.Fake // the clock of the store and every service
+	// tickets is the API's ticket service and bl its blob store (the
+	// outbox of the undo test reads attachments from it).
+	tickets *ticket.Service
+	bl      blob.Store
+	clk     *clock.Fake // the clock of the store and every service
 }
 
 func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -128,6 +134,7 @@ func newEnvWith(t testing.TB, st store.Store, clk *clock.Fake) *env {
 	bl, err := blob.NewFS(filepath.Join(t.TempDir(), "blobs"))
 	must(t, err)
 	tickets := ticket.New(st, bl, nil, e.hub, clk, log)
+	e.tickets, e.bl = tickets, bl
 	box, err := secrets.NewBox(secrets.NewKey())
 	must(t, err)
 	e.box = box
@@ -256,6 +263,12 @@ func (e *env) tenant(t testing.TB, slug string) *tenant {
 	idn := &store.Identity{CompanyID: tn.co.ID, Kind: store.IdentityDomain, Value: slug + ".test", Token: "tok" + slug}
 	must(t, e.st.CreateIdentity(ctx, idn))
 	tn.identityID = idn.ID
+	admin := ticket.Actor{CompanyID: tn.co.ID, AgentID: tn.admin.ID, Admin: true}
+	c, err := e.tickets.CreateCanned(ctx, admin, ticket.CannedInput{Title: "Boas-vindas", Scope: ticket.CannedCompany,
+		Body:        "Olá {{contato.nome}}, ticket {{ticket.numero}}.",
+		Attachments: []ticket.Attachment{{Filename: "guia.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.4 " + slug)}}})
+	must(t, err)
+	tn.cannedID, tn.cannedAttID = c.ID, c.Attachments[0].ID
 	return tn
 }
 

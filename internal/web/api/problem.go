@@ -61,6 +61,8 @@ func (d Deps) fail(w http.ResponseWriter, r *http.Request, err error) {
 		problem(w, http.StatusNotFound, "not_found", "No such resource.", nil)
 	case errors.Is(err, auth.ErrForbidden):
 		problem(w, http.StatusForbidden, "forbidden", "Not allowed.", nil)
+	case errors.Is(err, ticket.ErrTooLate):
+		problem(w, http.StatusConflict, "too_late", "The reply was already sent or is being sent; it can no longer be cancelled.", nil)
 	case errors.Is(err, directory.ErrSetupDone):
 		problem(w, http.StatusConflict, "setup_done", "Atende is already set up.", nil)
 	case errors.Is(err, errBadJSON):

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atende-helpdesk/atende/internal/web/api"
 )
@@ -15,9 +16,15 @@ import (
 func concrete(path string, tn *tenant) string {
 	kind := strings.Split(strings.TrimPrefix(path, "/api/v1/"), "/")[0]
 	id := map[string]int64{"tokens": tn.tokenID, "agents": tn.agent.ID, "teams": tn.team.ID, "channels": tn.ch.ID,
-		"tickets": tn.mine.ID, "webhooks": tn.webhookID, "notices": tn.noticeID, "identities": tn.identityID}[kind]
-	path = strings.ReplaceAll(path, "{id}", strconv.FormatInt(id, 10))
-	return strings.ReplaceAll(path, "{agent_id}", strconv.FormatInt(tn.agent.ID, 10))
+		"tickets": tn.mine.ID, "webhooks": tn.webhookID, "notices": tn.noticeID, "identities": tn.identityID,
+		"canned-replies": tn.cannedID, "contacts": tn.contact.ID}[kind]
+	attachment := tn.cannedAttID
+	if kind == "tickets" {
+		attachment = 0
+	}
+	return strings.NewReplacer("{id}", strconv.FormatInt(id, 10), "{agent_id}", strconv.FormatInt(tn.agent.ID, 10),
+		"{canned_id}", strconv.FormatInt(tn.cannedID, 10), "{message_id}", strconv.FormatInt(tn.mine.ID, 10), /* any id: refusals only */
+		"{attachment_id}", strconv.FormatInt(attachment, 10)).Replace(path)
 }
 
 // validBodies are well-formed bodies, so a refusal is about who asks.
@@ -42,6 +49,12 @@ func validBodies(e *env, tn *tenant) map[string]any {
 		"POST /api/v1/identities":               map[string]any{"kind": "domain", "value": "novo.test"},
 		"POST /api/v1/identities/{id}/confirm":  map[string]any{"code": "12345678"},
 		"POST /api/v1/auth/logout":              nil,
+		"PUT /api/v1/tickets/{id}/draft":        map[string]any{"text": "rascunho"},
+		"PUT /api/v1/tickets/{id}/snooze":       map[string]any{"until": e.now.Add(24 * time.Hour).Format(time.RFC3339)},
+		"POST /api/v1/tickets/bulk":             map[string]any{"ids": []int64{tn.mine.ID}, "action": "status", "status": "pending"},
+		"POST /api/v1/canned-replies":           map[string]any{"title": "T", "body": "B"},
+		"PATCH /api/v1/canned-replies/{id}":     map[string]any{"title": "T2"},
+		"PATCH /api/v1/contacts/{id}":           map[string]any{"name": "N"},
 	}
 }
 

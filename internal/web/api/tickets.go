@@ -95,9 +95,14 @@ func (d Deps) addNote(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// reply: POST /api/v1/tickets/{id}/replies. The reply is queued at once
+// unless "undo": true, which holds it for the company's undo delay (as
+// the UI's composer; undo_until in the answer, POST
+// .../replies/{message_id}/cancel meanwhile).
 func (d Deps) reply(w http.ResponseWriter, r *http.Request) {
-	ticketAction(d, w, r, http.StatusAccepted, func(id int64, in ticket.ReplyInput) (any, error) {
-		m, err := d.Tickets.Reply(r.Context(), actor(r), id, in)
+	ticketAction(d, w, r, http.StatusAccepted, func(id int64, in replyInput) (any, error) {
+		in.Hold = in.Undo
+		m, err := d.Tickets.Reply(r.Context(), actor(r), id, in.ReplyInput)
 		if err != nil {
 			return nil, err
 		}

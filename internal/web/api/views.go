@@ -90,6 +90,10 @@ type messageView struct {
 	Error       string              `json:"error,omitempty"`
 	Attachments []attachmentView    `json:"attachments"`
 	CreatedAt   time.Time           `json:"created_at"`
+	// UndoUntil is when a reply held for the undo delay leaves (POST
+	// .../replies with "undo": true); until then POST
+	// .../replies/{message_id}/cancel takes it back.
+	UndoUntil time.Time `json:"undo_until,omitzero"`
 }
 
 func viewMessage(m *model.Message, atts []model.Attachment) messageView {
@@ -102,6 +106,9 @@ func viewMessage(m *model.Message, atts []model.Attachment) messageView {
 	v := messageView{ID: m.ID, TicketID: m.TicketID, Direction: m.Direction, Status: m.Status, AuthorID: m.AuthorID, From: m.From,
 		To: nz(m.To), Cc: nz(m.Cc), Subject: m.Subject, Date: m.Date, Text: m.Text, HTML: m.HTML, ReplyText: m.ReplyText,
 		DMARCFail: m.Flags.Has(model.FlagDMARCFail), Error: m.Error, Attachments: []attachmentView{}, CreatedAt: m.CreatedAt}
+	if m.Status == model.MsgQueued {
+		v.UndoUntil = ticket.UndoUntil(m)
+	}
 	for _, a := range atts {
 		v.Attachments = append(v.Attachments, attachmentView{a.ID, a.Filename, a.ContentType, a.Size, a.ContentID, a.Inline})
 	}

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
-	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
@@ -18,9 +18,6 @@ import (
 // or merge the selected tickets. Each ticket goes through the ticket
 // service on its own, with the same company and permission checks as on
 // its page; the summary says what changed and which were left alone.
-
-// maxBulk bounds one bulk action.
-const maxBulk = 200
 
 // bulkBar is what the bar shows.
 type bulkBar struct {
@@ -102,7 +99,8 @@ func numberList(s string) string {
 	return strings.Join(out, ", ")
 }
 
-// bulk applies one action to the selected tickets.
+// bulk applies one action to the selected tickets (ticket.Service.Bulk,
+// as POST /api/v1/tickets/bulk) and redirects back with the summary.
 func (h *handler) bulk(w http.ResponseWriter, r *http.Request, s *session) {
 	back := safeNext(r.PostFormValue("back"))
 	if !strings.HasPrefix(back, "/inbox") {
@@ -112,119 +110,77 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request, s *session) {
 		h.errorPage(w, r, s.L, http.StatusBadRequest, "err.form")
 		return
 	}
-	var ids []int64
-	seen := map[int64]bool{}
+	in := ticket.BulkInput{Action: r.PostFormValue("action")}
 	for _, v := range r.PostForm["ids"] {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
 			h.errorPage(w, r, s.L, http.StatusUnprocessableEntity, "bulk.bad_selection")
 			return
 		}
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) > maxBulk {
-		h.errorPage(w, r, s.L, http.StatusUnprocessableEntity, "bulk.too_many")
-		return
+		in.IDs = append(in.IDs, id)
 	}
 	res := url.Values{}
-	if len(ids) == 0 {
+	if len(in.IDs) == 0 {
 		res.Set("bulk", "none")
 		http.Redirect(w, r, withQuery(back, res), http.StatusSeeOther)
 		return
 	}
-	action := r.PostFormValue("action")
-	var apply func(id int64) error
-	switch action {
-	case "assign":
-		agent, err := strconv.ParseInt(r.PostFormValue("assignee"), 10, 64)
-		if err != nil || agent < 0 {
-			h.errorPage(w, r, s.L, http.StatusUnprocessableEntity, "err.no_agent")
-			return
+	// A form value that is not a number is passed on as -1 (invalid), so
+	// the service names the field.
+	arg := func(name string) *int64 {
+		n, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue(name)), "#"), 10, 64)
+		if err != nil {
+			n = -1
 		}
-		res.Set("bulk_arg", strconv.FormatInt(agent, 10))
-		apply = func(id int64) error {
-			_, err := h.Tickets.Assign(r.Context(), s.actor(), id, ticket.AssignInput{AssigneeID: &agent})
-			return err
+		return &n
+	}
+	switch in.Action {
+	case ticket.BulkAssign:
+		in.AssigneeID = arg("assignee")
+	case ticket.BulkTeam:
+		in.TeamID = arg("team")
+	case ticket.BulkStatus:
+		in.Status = model.TicketStatus(r.PostFormValue("status"))
+	case ticket.BulkMerge:
+		in.TargetNumber = *arg("target")
+	}
+	out, err := h.Tickets.Bulk(r.Context(), s.actor(), in)
+	var ve directory.ValidationError
+	if errors.As(err, &ve) && len(ve) > 0 {
+		key := map[string]string{"ids": "bulk.too_many", "assignee_id": "err.no_agent", "team_id": "err.no_team",
+			"status": "err.status", "target_number": "ticket.err_no_ticket"}[ve[0].Field]
+		if key == "" {
+			key = "bulk.bad_action"
 		}
-	case "team":
-		team, err := strconv.ParseInt(r.PostFormValue("team"), 10, 64)
-		if err != nil || team < 0 {
-			h.errorPage(w, r, s.L, http.StatusUnprocessableEntity, "err.no_team")
-			return
-		}
-		res.Set("bulk_arg", strconv.FormatInt(team, 10))
-		apply = func(id int64) error {
-			_, err := h.Tickets.Assign(r.Context(), s.actor(), id, ticket.AssignInput{TeamID: &team})
-			return err
-		}
-	case "status":
-		st := model.TicketStatus(r.PostFormValue("status"))
-		if !st.Valid() {
-			h.errorPage(w, r, s.L, http.StatusUnprocessableEntity, "err.status")
-			return
-		}
-		res.Set("bulk_status", string(st))
-		apply = func(id int64) error {
-			_, err := h.Tickets.SetStatus(r.Context(), s.actor(), id, st)
-			return err
-		}
-	case "merge":
-		num, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("target")), "#"), 10, 64)
-		var target *model.Ticket
-		if err == nil && num > 0 {
-			target, err = h.Store.GetTicketByNumber(r.Context(), s.P.CompanyID, num)
-		}
-		if err != nil || num <= 0 {
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				h.Log.Error("ui: bulk merge target", "err", err)
-			}
-			h.errorPage(w, r, s.L, http.StatusUnprocessableEntity, "ticket.err_no_ticket")
-			return
-		}
-		res.Set("bulk_arg", strconv.FormatInt(target.Number, 10))
-		apply = func(id int64) error {
-			if id == target.ID {
-				return errSkipTarget
-			}
-			_, err := h.Tickets.Merge(r.Context(), s.actor(), id, target.ID)
-			return err
-		}
-	default:
-		h.errorPage(w, r, s.L, http.StatusUnprocessableEntity, "bulk.bad_action")
+		h.errorPage(w, r, s.L, http.StatusUnprocessableEntity, key)
 		return
 	}
-	done := 0
-	var skipped []string
-	for _, id := range ids {
-		err := apply(id)
-		switch {
-		case err == nil:
-			done++
-		case errors.Is(err, errSkipTarget):
-		default:
-			// Not found, another company's, not the agent's, invalid for
-			// this ticket: left alone and listed (by number when the
-			// company's, else not at all: another company's id says nothing).
-			if t, gerr := h.Store.GetTicket(r.Context(), s.P.CompanyID, id); gerr == nil {
-				skipped = append(skipped, strconv.FormatInt(t.Number, 10))
-			}
-			if !errors.Is(err, ticket.ErrNotFound) && !errors.Is(err, ticket.ErrForbidden) {
-				h.Log.Info("ui: bulk action left a ticket alone", "action", action, "ticket", id, "err", err)
-			}
-		}
+	if err != nil {
+		h.Log.Error("ui: bulk action", "err", err)
+		h.errorPage(w, r, s.L, http.StatusInternalServerError, "err.internal")
+		return
 	}
-	res.Set("bulk", action)
-	res.Set("bulk_n", strconv.Itoa(done))
-	if len(skipped) > 0 {
+	switch in.Action {
+	case ticket.BulkAssign:
+		res.Set("bulk_arg", strconv.FormatInt(*in.AssigneeID, 10))
+	case ticket.BulkTeam:
+		res.Set("bulk_arg", strconv.FormatInt(*in.TeamID, 10))
+	case ticket.BulkStatus:
+		res.Set("bulk_status", string(in.Status))
+	case ticket.BulkMerge:
+		res.Set("bulk_arg", strconv.FormatInt(out.Target, 10))
+	}
+	res.Set("bulk", in.Action)
+	res.Set("bulk_n", strconv.Itoa(out.Done))
+	if len(out.Skipped) > 0 {
+		var skipped []string
+		for _, n := range out.Skipped {
+			skipped = append(skipped, strconv.FormatInt(n, 10))
+		}
 		res.Set("bulk_skipped", strings.Join(skipped, ","))
 	}
 	http.Redirect(w, r, withQuery(back, res), http.StatusSeeOther)
 }
-
-var errSkipTarget = errors.New("ui: the merge target itself")
 
 // withQuery adds res to path's query, replacing an earlier summary.
 func withQuery(path string, res url.Values) string {

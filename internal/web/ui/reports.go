@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"html/template"
@@ -46,67 +45,45 @@ type reportRow struct {
 	FRMedian, FRP90, ResMed, ResP90 string
 }
 
-// reportQuery reads the filters: from/to (yyyy-mm-dd, default the last 7
-// days up to today in the company's zone) and team (0: every team).
-func (h *handler) reportQuery(r *http.Request, s *session) (v *reportsView, from, to time.Time, loc *time.Location, errKey string) {
-	loc = time.UTC
+// loadReport reads the filters (reports.ParsePeriod: from/to, default
+// the last 7 days up to today in the company's zone; team, 0 for every
+// team) and runs the report; on bad filters it renders the page with the
+// error and reports false.
+func (h *handler) loadReport(w http.ResponseWriter, r *http.Request, s *session) (*reportsView, map[int64]string, bool) {
+	loc := time.UTC
 	if co, err := h.Store.GetCompany(r.Context(), s.P.CompanyID); err == nil {
 		loc = co.Location()
 	}
-	today := s.Now().In(loc)
-	q := r.URL.Query()
-	v = &reportsView{From: q.Get("from"), To: q.Get("to"), Zone: loc.String()}
-	if v.To == "" {
-		v.To = today.Format(time.DateOnly)
-	}
-	if v.From == "" {
-		v.From = today.AddDate(0, 0, -6).Format(time.DateOnly)
-	}
-	first, err1 := time.Parse(time.DateOnly, v.From)
-	last, err2 := time.Parse(time.DateOnly, v.To)
-	if err1 != nil || err2 != nil {
-		return v, from, to, loc, "reports.err_date"
-	}
-	if t := q.Get("team"); t != "" {
-		id, err := strconv.ParseInt(t, 10, 64)
-		if err != nil || id < 0 {
-			return v, from, to, loc, "reports.err_team"
-		}
-		v.TeamID = id
-	}
-	from, to, err := reports.DayRange(first, last, loc)
-	if errors.Is(err, reports.ErrRange) {
-		return v, from, to, loc, "reports.err_range"
-	}
-	return v, from, to, loc, ""
-}
-
-func (h *handler) loadReport(w http.ResponseWriter, r *http.Request, s *session) (*reportsView, map[int64]string, bool) {
-	v, from, to, loc, errKey := h.reportQuery(r, s)
 	teams, err := h.Directory.ListTeams(r.Context(), s.P.CompanyID)
 	if err != nil {
 		h.Log.Error("ui: reports: teams", "err", err)
 		h.errorPage(w, r, s.L, http.StatusInternalServerError, "err.internal")
 		return nil, nil, false
 	}
-	v.Teams = teams
 	names := map[int64]string{0: s.L.T("reports.no_team")}
-	known := v.TeamID == 0
+	var ids []int64
 	for _, t := range teams {
 		names[t.ID] = t.Name
-		known = known || t.ID == v.TeamID
+		ids = append(ids, t.ID)
 	}
-	if errKey == "" && !known {
-		errKey = "reports.err_team" // another company's team, or none
-	}
-	if errKey != "" {
+	q := r.URL.Query()
+	per, err := reports.ParsePeriod(q.Get("from"), q.Get("to"), q.Get("team"), s.Now(), loc, ids)
+	v := &reportsView{From: per.From, To: per.To, TeamID: per.TeamID, Teams: teams, Zone: loc.String()}
+	if err != nil {
+		errKey := "reports.err_date"
+		switch {
+		case errors.Is(err, reports.ErrTeam):
+			errKey = "reports.err_team"
+		case errors.Is(err, reports.ErrRange):
+			errKey = "reports.err_range"
+		}
 		page := s.view(s.L.T("reports.title"))
 		page.Error = s.L.T(errKey)
 		page.Page = v
 		h.render(w, r, http.StatusUnprocessableEntity, "reports", "layout", page)
 		return nil, nil, false
 	}
-	rep, err := reports.Run(r.Context(), h.Store, s.P.CompanyID, v.TeamID, from, to, loc)
+	rep, err := reports.Run(r.Context(), h.Store, s.P.CompanyID, v.TeamID, per.Start, per.End, loc)
 	if err != nil {
 		h.Log.Error("ui: reports", "err", err)
 		h.errorPage(w, r, s.L, http.StatusInternalServerError, "err.internal")
@@ -163,22 +140,6 @@ func fmtDur(d time.Duration, n int) string {
 	}
 }
 
-// minutes is a duration in minutes for CSV ("" when nothing was measured).
-func minutes(d time.Duration, n int) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.FormatFloat(d.Minutes(), 'f', 1, 64)
-}
-
-// csvCell keeps a spreadsheet from reading a cell as a formula.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 func (h *handler) reportsCSV(w http.ResponseWriter, r *http.Request, s *session) {
 	v, names, ok := h.loadReport(w, r, s)
 	if !ok {
@@ -186,28 +147,11 @@ func (h *handler) reportsCSV(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="atende-report-%s-%s.csv"`, v.From, v.To))
-	cw := csv.NewWriter(w)
-	cw.Write([]string{s.L.T("reports.csv.day"), s.L.T("reports.csv.team"), s.L.T("reports.csv.opened"), s.L.T("reports.csv.resolved"),
-		s.L.T("reports.csv.fr_median"), s.L.T("reports.csv.fr_p90"), s.L.T("reports.csv.res_median"), s.L.T("reports.csv.res_p90")})
-	line := func(x reports.Row, team string) {
-		cw.Write([]string{x.Day.Format(time.DateOnly), csvCell(team), strconv.Itoa(x.Opened), strconv.Itoa(x.Resolved),
-			minutes(x.FirstResponse.Median, x.FirstResponse.Count), minutes(x.FirstResponse.P90, x.FirstResponse.Count),
-			minutes(x.Resolution.Median, x.Resolution.Count), minutes(x.Resolution.P90, x.Resolution.Count)})
+	l := reports.CSVLabels{AllTeams: s.L.T("reports.all_teams")}
+	for i, k := range []string{"day", "team", "opened", "resolved", "fr_median", "fr_p90", "res_median", "res_p90"} {
+		l.Header[i] = s.L.T("reports.csv." + k)
 	}
-	all := s.L.T("reports.all_teams")
-	if v.TeamID != 0 {
-		all = names[v.TeamID]
-	}
-	for _, d := range v.Report.Days {
-		line(d, all)
-	}
-	if v.TeamID == 0 {
-		for _, d := range v.Report.ByTeam {
-			line(d, names[d.TeamID])
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := reports.WriteCSV(w, v.Report, v.TeamID, names, l); err != nil {
 		h.Log.Warn("ui: reports CSV", "err", err)
 	}
 }

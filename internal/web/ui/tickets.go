@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -877,32 +876,7 @@ func replyAttachments(r *http.Request) ([]ticket.Attachment, error) {
 			return nil, fmt.Errorf("ui: read reply form: %w", err)
 		}
 	}
-	var out []ticket.Attachment
-	var total int64
-	for _, fh := range r.MultipartForm.File["attachments"] {
-		if fh.Filename == "" && fh.Size == 0 {
-			continue // empty file input
-		}
-		total += fh.Size
-		if total > ticket.MaxAttachmentBytes {
-			return nil, directory.Invalid("attachments", "attachments exceed 25 MB")
-		}
-		f, err := fh.Open()
-		if err != nil {
-			return nil, fmt.Errorf("ui: open attachment %q: %w", fh.Filename, err)
-		}
-		data, err := io.ReadAll(io.LimitReader(f, ticket.MaxAttachmentBytes+1))
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("ui: read attachment %q: %w", fh.Filename, err)
-		}
-		ct := fh.Header.Get("Content-Type")
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
-		out = append(out, ticket.Attachment{Filename: fh.Filename, ContentType: ct, Data: data})
-	}
-	return out, nil
+	return ticket.FormAttachments(r.MultipartForm, "attachments")
 }
 
 // merge merges this ticket into the one numbered "target" and shows that
