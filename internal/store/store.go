@@ -122,6 +122,11 @@ type Contacts interface {
 	// query for a page of tickets; unknown IDs are left out).
 	GetContacts(ctx context.Context, companyID int64, ids []int64) ([]model.Contact, error)
 	ListContacts(ctx context.Context, companyID int64) ([]model.Contact, error)
+	// SearchContacts lists, by ID, up to limit of the company's contacts
+	// after the first offset, those whose name or address has every word
+	// of query (accents and case folded; a word may be the start of one:
+	// "ang" finds Ângela); an empty query lists them all.
+	SearchContacts(ctx context.Context, companyID int64, query string, offset, limit int) ([]model.Contact, error)
 }
 
 // TicketFilter narrows ListTickets. Zero values mean "any".

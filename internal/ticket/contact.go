@@ -82,36 +82,25 @@ func (s *Service) RenameContact(ctx context.Context, a Actor, id int64, name str
 // MaxContactsListed bounds one page of SearchContacts.
 const MaxContactsListed = 200
 
-// SearchContacts lists the company's contacts whose address or name
-// contains query (case-insensitive; "" lists all), by address, at most
-// limit (default 50, at most MaxContactsListed), oldest first, after the
-// first offset matches; more says whether others follow. The store
-// reads every contact of the company: fine for the thousands a
-// helpdesk's company has, a store query when that grows.
+// SearchContacts lists the company's contacts whose name or address has
+// every word of query (store.SearchContacts: accents and case folded, a
+// word's start enough; "" lists all), oldest first, at most limit
+// (default 50, at most MaxContactsListed) after the first offset
+// matches; more says whether others follow. One indexed query a page.
 func (s *Service) SearchContacts(ctx context.Context, a Actor, query string, offset, limit int) (out []model.Contact, more bool, err error) {
 	if limit <= 0 {
 		limit = 50
 	}
 	limit = min(limit, MaxContactsListed)
-	all, err := s.store.ListContacts(ctx, a.CompanyID)
+	out, err = s.store.SearchContacts(ctx, a.CompanyID, query, max(offset, 0), limit+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("ticket: search contacts: %w", err)
 	}
-	q := strings.ToLower(strings.TrimSpace(query))
-	out = []model.Contact{}
-	skipped := 0
-	for _, c := range all {
-		if q != "" && !strings.Contains(c.Email, q) && !strings.Contains(strings.ToLower(c.Name), q) {
-			continue
-		}
-		if skipped < offset {
-			skipped++
-			continue
-		}
-		if len(out) == limit {
-			return out, true, nil
-		}
-		out = append(out, c)
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	if out == nil {
+		out = []model.Contact{}
 	}
 	return out, false, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/search"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
 
@@ -395,4 +396,26 @@ func (s q) GetContacts(ctx context.Context, companyID int64, ids []int64) ([]mod
 // ListContacts of a company.
 func (s q) ListContacts(ctx context.Context, companyID int64) ([]model.Contact, error) {
 	return list(ctx, s, "list contacts", scanContact, "SELECT "+contactCols+" FROM contacts WHERE company_id = ? ORDER BY id", companyID)
+}
+
+// SearchContacts reads the index the ticket search's contact branch
+// reads: the folded name-and-address column (trigram index) on
+// PostgreSQL, contacts_fts on SQLite.
+func (s q) SearchContacts(ctx context.Context, companyID int64, query string, offset, limit int) ([]model.Contact, error) {
+	terms := search.Terms(query)
+	x := &sqlb{}
+	switch {
+	case len(terms) == 0:
+		x.w("SELECT "+contactCols+" FROM contacts WHERE company_id = ?", companyID)
+	case s.d.Dollar:
+		x.w("SELECT "+contactCols+" FROM contacts WHERE company_id = ?", companyID)
+		for _, t := range terms {
+			x.w(" AND search_text LIKE ?", "%"+likeEscape(t)+"%")
+		}
+	default:
+		x.w("SELECT "+contactCols+" FROM contacts WHERE company_id = ? AND id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)",
+			companyID, search.FTS5Query(terms, true))
+	}
+	x.w(" ORDER BY id LIMIT ? OFFSET ?", max(limit, 0), max(offset, 0))
+	return list(ctx, s, "search contacts", scanContact, x.b.String(), x.args...)
 }

@@ -17,6 +17,57 @@ func searchTests() []Case {
 		{"Unrouted tickets are visible", testUnroutedVisible},
 		{"Ticket search", testTicketSearch},
 		{"Ticket view counts", testTicketViewCounts},
+		{"Contact search", testContactSearch},
+	}
+}
+
+// testContactSearch: every word of the query, accents and case folded,
+// a word's start enough; paged by ID; one company's contacts only.
+func testContactSearch(t *testing.T, s store.Store, _ *clock.Fake) {
+	f := newFixture(t, s, "acme") // has cliente@example.com "Cliente"
+	other := newFixture(t, s, "beta")
+	_, err := s.UpsertContact(ctx, other.co.ID, "angela@beta.test", "Ângela Beta")
+	must(t, err)
+	var ids []int64
+	for _, c := range [][2]string{{"angela.souza@loja.com.br", "Ângela Souza"}, {"bruno@loja.com.br", "Bruno Lima"}, {"carla@outra.org", "Carla Ângelo"}} {
+		got, err := s.UpsertContact(ctx, f.co.ID, c[0], c[1])
+		must(t, err)
+		ids = append(ids, got.ID)
+	}
+	names := func(q string, offset, limit int) []string {
+		t.Helper()
+		cs, err := s.SearchContacts(ctx, f.co.ID, q, offset, limit)
+		must(t, err)
+		out := []string{}
+		for _, c := range cs {
+			if c.CompanyID != f.co.ID {
+				t.Fatalf("%q: contact of company %d", q, c.CompanyID)
+			}
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"angela", []string{"Ângela Souza"}},
+		{"ÂNGEL", []string{"Ângela Souza", "Carla Ângelo"}},
+		{"souza angela", []string{"Ângela Souza"}},
+		{"loja", []string{"Ângela Souza", "Bruno Lima"}},
+		{"bruno@loja.com.br", []string{"Bruno Lima"}},
+		{"zzz", []string{}},
+		{"", []string{"Cliente", "Ângela Souza", "Bruno Lima", "Carla Ângelo"}},
+	} {
+		if got := names(tc.q, 0, 10); !slices.Equal(got, tc.want) {
+			t.Errorf("search %q: %v, want %v", tc.q, got, tc.want)
+		}
+	}
+	if got := names("", 1, 2); !slices.Equal(got, []string{"Ângela Souza", "Bruno Lima"}) {
+		t.Errorf("page 2 of 2: %v", got)
+	}
+	if got := names("", 4, 2); len(got) != 0 {
+		t.Errorf("past the end: %v", got)
 	}
 }
 
