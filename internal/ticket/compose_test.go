@@ -6,67 +6,27 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbound/smtpout"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/testutil/smtprelay"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
-// relay is a real SMTP server (go-smtp on loopback) keeping every message.
-type relay struct {
-	mu  sync.Mutex
-	got [][]byte
-}
-
-func (r *relay) NewSession(*smtp.Conn) (smtp.Session, error) { return &relaySession{r: r}, nil }
-
-type relaySession struct{ r *relay }
-
-func (s *relaySession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *relaySession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *relaySession) Data(rd io.Reader) error {
-	b, err := io.ReadAll(rd)
-	if err != nil {
-		return err
-	}
-	s.r.mu.Lock()
-	s.r.got = append(s.r.got, b)
-	s.r.mu.Unlock()
-	return nil
-}
-func (s *relaySession) Reset()        {}
-func (s *relaySession) Logout() error { return nil }
-
-func (r *relay) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.got) }
-
-// relaySender sends every channel's mail through the relay (smtpout).
+// relaySender sends every channel's mail through the test relay (smtpout).
 type relaySender struct{ s *smtpout.Sender }
 
 func (r relaySender) Send(ctx context.Context, ch *model.Channel, from string, to []string, raw io.Reader) error {
 	return r.s.Send(ctx, from, to, raw)
 }
 
-func startRelay(t *testing.T) (*relay, *smtpout.Sender) {
-	r := &relay{}
-	srv := smtp.NewServer(r)
-	srv.Domain = "relay.test"
-	srv.AllowInsecureAuth = true
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	port := l.Addr().(*net.TCPAddr).Port
-	return r, smtpout.New(smtpout.Config{Server: model.ServerConf{Host: "127.0.0.1", Port: port, Encryption: "none"}, AllowInsecure: true},
-		slog.New(slog.DiscardHandler))
+func startRelay(t *testing.T) (*smtprelay.Relay, *smtpout.Sender) {
+	r := smtprelay.Start(t)
+	return r, smtpout.New(smtpout.Config{Server: r.Server(), AllowInsecure: true}, slog.New(slog.DiscardHandler))
 }
 
 // Undo send (issue 16): a reply from the composer waits in the outbox for
@@ -106,7 +66,7 @@ func TestUndoSend(t *testing.T) {
 		}
 		e.clk.Advance(9 * time.Second)
 		drain()
-		if rl.count() != 0 {
+		if rl.Count() != 0 {
 			t.Fatal("the reply left before the delay ended")
 		}
 		other := ticket.Actor{CompanyID: e.co.ID, AgentID: 999, Admin: true}
@@ -127,8 +87,8 @@ func TestUndoSend(t *testing.T) {
 		}
 		e.clk.Advance(time.Minute)
 		drain()
-		if rl.count() != 0 {
-			t.Fatalf("an undone reply reached the relay (%d)", rl.count())
+		if rl.Count() != 0 {
+			t.Fatalf("an undone reply reached the relay (%d)", rl.Count())
 		}
 
 		// Left alone: delivered exactly once, after the delay.
@@ -137,15 +97,15 @@ func TestUndoSend(t *testing.T) {
 		drain()
 		e.clk.Advance(5 * time.Second)
 		drain()
-		if rl.count() != 0 {
+		if rl.Count() != 0 {
 			t.Fatal("the reply left before the delay ended")
 		}
 		e.clk.Advance(5 * time.Second)
 		drain()
 		e.clk.Advance(time.Hour)
 		drain()
-		if rl.count() != 1 || !strings.Contains(string(rl.got[0]), "<"+m2.MessageID+">") {
-			t.Fatalf("deliveries = %d", rl.count())
+		if rl.Count() != 1 || rl.Delivered(m2.MessageID) != 1 {
+			t.Fatalf("deliveries = %d", rl.Count())
 		}
 		if _, err := e.svc.UndoReply(ctx, agent, tk.ID, m2.ID); !errors.Is(err, ticket.ErrTooLate) {
 			t.Fatalf("undo after delivery: %v", err)
@@ -159,8 +119,8 @@ func TestUndoSend(t *testing.T) {
 		m3, err := e.svc.Reply(ctx, agent, tk.ID, ticket.ReplyInput{Text: "Sem espera.", Hold: true})
 		must(t, err)
 		drain()
-		if rl.count() != 2 || !ticket.UndoUntil(m3).IsZero() {
-			t.Fatalf("delay 0: deliveries = %d", rl.count())
+		if rl.Count() != 2 || !ticket.UndoUntil(m3).IsZero() {
+			t.Fatalf("delay 0: deliveries = %d", rl.Count())
 		}
 		if _, err := e.svc.UndoReply(ctx, agent, tk.ID, m3.ID); !errors.Is(err, ticket.ErrTooLate) {
 			t.Fatalf("undo of an unheld reply: %v", err)

@@ -7,14 +7,10 @@ import (
 	"io"
 	"log/slog"
 	"mime/multipart"
-	"net"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/atende-helpdesk/atende/internal/auth"
 	"github.com/atende-helpdesk/atende/internal/directory"
@@ -23,6 +19,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/reports"
 	"github.com/atende-helpdesk/atende/internal/store/storetest"
+	"github.com/atende-helpdesk/atende/internal/testutil/smtprelay"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
@@ -224,64 +221,16 @@ func TestAPIDrafts(t *testing.T) {
 	})
 }
 
-// relay is a real SMTP server (go-smtp on loopback) keeping every message.
-type relay struct {
-	mu  sync.Mutex
-	got []string
-}
-
-func (r *relay) NewSession(*smtp.Conn) (smtp.Session, error) { return &relaySession{r: r}, nil }
-
-type relaySession struct{ r *relay }
-
-func (s *relaySession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *relaySession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *relaySession) Data(rd io.Reader) error {
-	b, err := io.ReadAll(rd)
-	if err != nil {
-		return err
-	}
-	s.r.mu.Lock()
-	s.r.got = append(s.r.got, string(b))
-	s.r.mu.Unlock()
-	return nil
-}
-func (s *relaySession) Reset()        {}
-func (s *relaySession) Logout() error { return nil }
-
-func (r *relay) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.got) }
-
-func (r *relay) delivered(messageID string) int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := 0
-	for _, m := range r.got {
-		if strings.Contains(m, "<"+messageID+">") {
-			n++
-		}
-	}
-	return n
-}
-
-// relaySender sends every channel's mail through the relay (smtpout).
+// relaySender sends every channel's mail through the test relay (smtpout).
 type relaySender struct{ s *smtpout.Sender }
 
 func (r relaySender) Send(ctx context.Context, ch *model.Channel, from string, to []string, raw io.Reader) error {
 	return r.s.Send(ctx, from, to, raw)
 }
 
-func startRelay(t *testing.T) (*relay, relaySender) {
-	r := &relay{}
-	srv := smtp.NewServer(r)
-	srv.Domain = "relay.test"
-	srv.AllowInsecureAuth = true
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	must(t, err)
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	port := l.Addr().(*net.TCPAddr).Port
-	return r, relaySender{smtpout.New(smtpout.Config{Server: model.ServerConf{Host: "127.0.0.1", Port: port, Encryption: "none"}, AllowInsecure: true},
-		slog.New(slog.DiscardHandler))}
+func startRelay(t *testing.T) (*smtprelay.Relay, relaySender) {
+	r := smtprelay.Start(t)
+	return r, relaySender{smtpout.New(smtpout.Config{Server: r.Server(), AllowInsecure: true}, slog.New(slog.DiscardHandler))}
 }
 
 type msgJSON struct {
@@ -329,7 +278,7 @@ func TestAPIUndoSend(t *testing.T) {
 		}
 		e.clk.Advance(9 * time.Second)
 		drain()
-		if rl.count() != 0 {
+		if rl.Count() != 0 {
 			t.Fatal("the reply left before the delay ended")
 		}
 		wantProblem(t, cancel(m.ID, ad), 404, "not_found", "") // another agent's reply
@@ -354,8 +303,8 @@ func TestAPIUndoSend(t *testing.T) {
 		}
 		e.clk.Advance(time.Minute)
 		drain()
-		if rl.count() != 0 {
-			t.Fatalf("a cancelled reply reached the relay (%d)", rl.count())
+		if rl.Count() != 0 {
+			t.Fatalf("a cancelled reply reached the relay (%d)", rl.Count())
 		}
 
 		// Left alone: exactly one delivery, after the delay; cancel is too late.
@@ -367,15 +316,15 @@ func TestAPIUndoSend(t *testing.T) {
 		drain()
 		e.clk.Advance(5 * time.Second)
 		drain()
-		if rl.count() != 0 {
+		if rl.Count() != 0 {
 			t.Fatal("the reply left before the delay ended")
 		}
 		e.clk.Advance(5 * time.Second)
 		drain()
 		e.clk.Advance(time.Hour)
 		drain()
-		if rl.count() != 1 || rl.delivered(stored.MessageID) != 1 {
-			t.Fatalf("deliveries = %d", rl.count())
+		if rl.Count() != 1 || rl.Delivered(stored.MessageID) != 1 {
+			t.Fatalf("deliveries = %d", rl.Count())
 		}
 		wantProblem(t, cancel(m.ID, ag), 409, "too_late", "")
 
@@ -388,8 +337,8 @@ func TestAPIUndoSend(t *testing.T) {
 			t.Fatalf("reply without undo held until %v", m.UndoUntil)
 		}
 		drain()
-		if rl.count() != 2 {
-			t.Fatalf("deliveries = %d", rl.count())
+		if rl.Count() != 2 {
+			t.Fatalf("deliveries = %d", rl.Count())
 		}
 		wantProblem(t, cancel(m.ID, ag), 409, "too_late", "")
 
@@ -409,8 +358,8 @@ func TestAPIUndoSend(t *testing.T) {
 		drain()
 		stored, err = e.st.GetMessage(ctx, a.co.ID, m.ID)
 		must(t, err)
-		if rl.count() != 3 || rl.delivered(stored.MessageID) != 1 {
-			t.Fatalf("deliveries = %d after a claimed cancel", rl.count())
+		if rl.Count() != 3 || rl.Delivered(stored.MessageID) != 1 {
+			t.Fatalf("deliveries = %d after a claimed cancel", rl.Count())
 		}
 	})
 }
