@@ -84,13 +84,8 @@ func embedImages(s string, in Input, lang, domain string) (mailHTML, displayHTML
 		if !embeddableTypes[ct] || a.Open == nil {
 			return nil
 		}
-		rc, err := a.Open()
-		if err != nil {
-			return nil
-		}
-		data, err := io.ReadAll(io.LimitReader(rc, int64(MaxEmbeddedBytes-total)+1))
-		rc.Close()
-		if err != nil || len(data) == 0 || total+len(data) > MaxEmbeddedBytes {
+		data, ok := readWithin(a.Open, MaxEmbeddedBytes-total)
+		if !ok {
 			return nil
 		}
 		total += len(data)
@@ -218,4 +213,20 @@ func mediaTypeOf(a Attachment) string {
 		return ""
 	}
 	return strings.ToLower(mt)
+}
+
+// readWithin reads a file whole when it is not empty and fits in budget
+// bytes; ok is false otherwise (or when it cannot be read): the caller
+// leaves it out of the mail's inline parts.
+func readWithin(open func() (io.ReadCloser, error), budget int) (data []byte, ok bool) {
+	rc, err := open()
+	if err != nil {
+		return nil, false
+	}
+	defer rc.Close()
+	data, err = io.ReadAll(io.LimitReader(rc, int64(budget)+1))
+	if err != nil || len(data) == 0 || len(data) > budget {
+		return nil, false
+	}
+	return data, true
 }

@@ -2,7 +2,6 @@ package reply
 
 import (
 	"fmt"
-	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -155,13 +154,8 @@ func quoteImages(quoted string, inline []Inline, lang string) (mailHTML, display
 		if !ok || inline[i].Open == nil {
 			return nil
 		}
-		rc, err := inline[i].Open()
-		if err != nil {
-			return nil
-		}
-		data, err := io.ReadAll(io.LimitReader(rc, int64(MaxInlineBytes-total)+1))
-		rc.Close()
-		if err != nil || len(data) == 0 || total+len(data) > MaxInlineBytes {
+		data, ok := readWithin(inline[i].Open, MaxInlineBytes-total)
+		if !ok {
 			return nil
 		}
 		total += len(data)
