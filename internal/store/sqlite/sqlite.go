@@ -48,6 +48,12 @@ func Open(ctx context.Context, path string, clk clock.Clock) (*sqlstore.DB, erro
 		wq[k] = v
 	}
 	wq.Set("_txlock", "immediate")
+	// The writer's transactions are large (a group commit of many
+	// messages, each with FTS5 index entries written by triggers): their
+	// statement journals stay in memory instead of spilling to a temporary
+	// file past 64 KiB (a write syscall per page; 0.12 ms of CPU per 5 KB
+	// message in the ingest profile).
+	wq.Add("_pragma", "temp_store(MEMORY)")
 	w, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
