@@ -1,7 +1,6 @@
 package ingest_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -33,7 +32,7 @@ func BenchmarkIngestPhases(b *testing.B) {
 						if i >= b.N {
 							return
 						}
-						if _, err := e.svc.Accept(ctx, e.ch, fmt.Sprintf("bench:%d", i), bytes.NewReader(unique(pool, i))); err != nil {
+						if _, err := e.svc.Accept(ctx, e.ch, fmt.Sprintf("bench:%d", i), first(unique(pool, i))); err != nil {
 							b.Error(err)
 							return
 						}
