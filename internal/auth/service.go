@@ -413,7 +413,12 @@ func (s *Service) principal(ctx context.Context, a *model.Agent) (*Principal, er
 	if err != nil {
 		return nil, fmt.Errorf("auth: load teams: %w", err)
 	}
-	return &Principal{CompanyID: a.CompanyID, AgentID: a.ID, Role: a.Role, Name: a.Name, Email: a.Email, TeamIDs: teams}, nil
+	return principalOf(a, teams), nil
+}
+
+// principalOf is the principal acting as agent a, member of teams.
+func principalOf(a *model.Agent, teams []int64) *Principal {
+	return &Principal{CompanyID: a.CompanyID, AgentID: a.ID, Role: a.Role, Name: a.Name, Email: a.Email, TeamIDs: teams}
 }
 
 // activeAgent loads an agent that may act (exists, not disabled).
@@ -438,7 +443,8 @@ func (s *Service) Session(ctx context.Context, token string) (*Principal, error)
 	if token == "" {
 		return nil, ErrUnauthenticated
 	}
-	se, err := s.store.GetSessionByHash(ctx, HashToken(token))
+	// One query: the session, its agent and the agent's teams.
+	se, a, teams, err := s.store.GetSessionAuth(ctx, HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrUnauthenticated
 	}
@@ -450,9 +456,8 @@ func (s *Service) Session(ctx context.Context, token string) (*Principal, error)
 		_ = s.store.DeleteSession(ctx, se.TokenHash)
 		return nil, ErrUnauthenticated
 	}
-	a, err := s.activeAgent(ctx, se.CompanyID, se.AgentID)
-	if err != nil {
-		return nil, err
+	if a.Disabled {
+		return nil, ErrUnauthenticated
 	}
 	if now.Sub(se.LastSeenAt) >= time.Minute {
 		se.LastSeenAt, se.ExpiresAt = now, now.Add(s.cfg.SessionIdle)
@@ -460,10 +465,7 @@ func (s *Service) Session(ctx context.Context, token string) (*Principal, error)
 			s.log.Warn("auth: touch session", "err", err)
 		}
 	}
-	p, err := s.principal(ctx, a)
-	if err != nil {
-		return nil, err
-	}
+	p := principalOf(a, teams)
 	p.Session = se
 	return p, nil
 }
@@ -489,19 +491,16 @@ func (s *Service) Bearer(ctx context.Context, token string) (*Principal, error) 
 	if !strings.HasPrefix(token, APITokenPrefix) {
 		return nil, ErrUnauthenticated
 	}
-	t, err := s.store.GetAPITokenByHash(ctx, HashToken(token))
+	// One query: the token, its agent and the agent's teams.
+	t, a, teams, err := s.store.GetAPITokenAuth(ctx, HashToken(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, ErrUnauthenticated
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: bearer: %w", err)
 	}
-	if !t.RevokedAt.IsZero() {
+	if !t.RevokedAt.IsZero() || a.Disabled {
 		return nil, ErrUnauthenticated
-	}
-	a, err := s.activeAgent(ctx, t.CompanyID, t.AgentID)
-	if err != nil {
-		return nil, err
 	}
 	now := s.Now().UTC()
 	if now.Sub(t.LastUsedAt) >= time.Minute {
@@ -509,10 +508,7 @@ func (s *Service) Bearer(ctx context.Context, token string) (*Principal, error) 
 			s.log.Warn("auth: touch API token", "err", err)
 		}
 	}
-	p, err := s.principal(ctx, a)
-	if err != nil {
-		return nil, err
-	}
+	p := principalOf(a, teams)
 	p.TokenID = t.ID
 	return p, nil
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/atende-helpdesk/atende/internal/model"
 )
 
 // Session is one logged-in browser. Only the SHA-256 hash of the cookie
@@ -58,6 +60,10 @@ type Auth interface {
 	// GetSessionByHash crosses companies: it resolves a cookie token's
 	// hash to its session (expired ones included; the caller checks).
 	GetSessionByHash(ctx context.Context, tokenHash string) (*Session, error)
+	// GetSessionAuth crosses companies: the session of a token hash with
+	// its agent and the agent's team IDs (ascending), in one query, for
+	// resolving every request. ErrNotFound without the session or agent.
+	GetSessionAuth(ctx context.Context, tokenHash string) (*Session, *model.Agent, []int64, error)
 	TouchSession(ctx context.Context, id int64, lastSeen, expiresAt time.Time) error
 	// DeleteSession removes one session by its token hash (logout).
 	DeleteSession(ctx context.Context, tokenHash string) error
@@ -69,6 +75,10 @@ type Auth interface {
 	CreateAPIToken(ctx context.Context, t *APIToken) error
 	// GetAPITokenByHash crosses companies: it resolves a bearer token's hash.
 	GetAPITokenByHash(ctx context.Context, tokenHash string) (*APIToken, error)
+	// GetAPITokenAuth is GetAPITokenByHash with the token's agent and the
+	// agent's team IDs (ascending), in one query. ErrNotFound without the
+	// token or agent.
+	GetAPITokenAuth(ctx context.Context, tokenHash string) (*APIToken, *model.Agent, []int64, error)
 	GetAPIToken(ctx context.Context, companyID, id int64) (*APIToken, error)
 	ListAPITokens(ctx context.Context, companyID int64) ([]APIToken, error)
 	// RevokeAPIToken sets RevokedAt once; ErrNotFound for another company's token.

@@ -2,9 +2,14 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
 
@@ -12,8 +17,66 @@ const sessionCols = "id, company_id, agent_id, token_hash, csrf_token, created_a
 
 func scanSession(sc interface{ Scan(...any) error }) (*store.Session, error) {
 	var s store.Session
-	err := sc.Scan(&s.ID, &s.CompanyID, &s.AgentID, &s.TokenHash, &s.CSRFToken, tsv{&s.CreatedAt}, tsv{&s.LastSeenAt}, tsv{&s.ExpiresAt})
+	err := sc.Scan(sessionDest(&s)...)
 	return &s, err
+}
+
+// sessionDest is where the columns of sessionCols scan to.
+func sessionDest(s *store.Session) []any {
+	return []any{&s.ID, &s.CompanyID, &s.AgentID, &s.TokenHash, &s.CSRFToken, tsv{&s.CreatedAt}, tsv{&s.LastSeenAt}, tsv{&s.ExpiresAt}}
+}
+
+// GetSessionAuth is the session, its agent and the agent's teams in one
+// query (one round trip per request instead of three).
+func (s q) GetSessionAuth(ctx context.Context, tokenHash string) (*store.Session, *model.Agent, []int64, error) {
+	var se store.Session
+	a, teams, err := s.authRow(ctx, "get session", "sessions", sessionCols, sessionDest(&se), tokenHash)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return &se, a, teams, nil
+}
+
+// authRow reads the row of table (a session or an API token: cols
+// scanned into dest) whose token_hash is hash, joined with its agent, and
+// the agent's team IDs aggregated in the same query.
+func (s q) authRow(ctx context.Context, what, table, cols string, dest []any, hash string) (*model.Agent, []int64, error) {
+	agg := "group_concat(m.team_id)"
+	if s.d.Name == "postgres" {
+		agg = "string_agg(m.team_id::text, ',')"
+	}
+	query := "SELECT " + prefixCols("x.", cols) + ", " + prefixCols("a.", agentCols) +
+		", (SELECT " + agg + " FROM team_members m WHERE m.company_id = a.company_id AND m.agent_id = a.id)" +
+		" FROM " + table + " x JOIN agents a ON a.company_id = x.company_id AND a.id = x.agent_id WHERE x.token_hash = ?"
+	var a model.Agent
+	var role string
+	var teams sql.NullString
+	if err := s.row(ctx, query, hash).Scan(append(append(dest, agentDest(&a, &role)...), &teams)...); err != nil {
+		return nil, nil, notFound(err, what)
+	}
+	a.Role = model.Role(role)
+	var ids []int64
+	for _, f := range strings.Split(teams.String, ",") {
+		if f == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: %s: team id %q: %w", what, f, err)
+		}
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return &a, ids, nil
+}
+
+// prefixCols qualifies each column of a column list with prefix.
+func prefixCols(prefix, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i, c := range parts {
+		parts[i] = prefix + c
+	}
+	return strings.Join(parts, ", ")
 }
 
 // CreateSession inserts a session; a duplicate token hash is ErrConflict.
@@ -77,8 +140,24 @@ const apiTokenCols = "id, company_id, agent_id, name, token_hash, created_at, la
 
 func scanAPIToken(sc interface{ Scan(...any) error }) (*store.APIToken, error) {
 	var t store.APIToken
-	err := sc.Scan(&t.ID, &t.CompanyID, &t.AgentID, &t.Name, &t.TokenHash, tsv{&t.CreatedAt}, tsv{&t.LastUsedAt}, tsv{&t.RevokedAt})
+	err := sc.Scan(apiTokenDest(&t)...)
 	return &t, err
+}
+
+// apiTokenDest is where the columns of apiTokenCols scan to.
+func apiTokenDest(t *store.APIToken) []any {
+	return []any{&t.ID, &t.CompanyID, &t.AgentID, &t.Name, &t.TokenHash, tsv{&t.CreatedAt}, tsv{&t.LastUsedAt}, tsv{&t.RevokedAt}}
+}
+
+// GetAPITokenAuth is the token, its agent and the agent's teams in one
+// query.
+func (s q) GetAPITokenAuth(ctx context.Context, tokenHash string) (*store.APIToken, *model.Agent, []int64, error) {
+	var t store.APIToken
+	a, teams, err := s.authRow(ctx, "get API token", "api_tokens", apiTokenCols, apiTokenDest(&t), tokenHash)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return &t, a, teams, nil
 }
 
 // CreateAPIToken inserts t.

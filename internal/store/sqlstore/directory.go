@@ -118,9 +118,14 @@ const agentCols = "id, company_id, email, name, role, password_hash, signature, 
 func scanAgent(sc interface{ Scan(...any) error }) (*model.Agent, error) {
 	var a model.Agent
 	var role string
-	err := sc.Scan(&a.ID, &a.CompanyID, &a.Email, &a.Name, &role, &a.PasswordHash, &a.Signature, &a.Language, &a.TimeZone, &a.Disabled, tsv{&a.CreatedAt})
+	err := sc.Scan(agentDest(&a, &role)...)
 	a.Role = model.Role(role)
 	return &a, err
+}
+
+// agentDest is where the columns of agentCols scan to (the role as text).
+func agentDest(a *model.Agent, role *string) []any {
+	return []any{&a.ID, &a.CompanyID, &a.Email, &a.Name, role, &a.PasswordHash, &a.Signature, &a.Language, &a.TimeZone, &a.Disabled, tsv{&a.CreatedAt}}
 }
 
 // GetAgent by ID within a company.

@@ -18,6 +18,7 @@ func authTests() []Case {
 		{"Auth API tokens", testAPITokens},
 		{"Auth login throttle", testLoginThrottle},
 		{"Auth agent teams", testAgentTeamIDs},
+		{"Auth resolve in one query", testAuthResolve},
 		{"Auth webhooks", testWebhooks},
 		{"TicketList query and scope", testTicketQueryScope},
 		{"Ticket merge", testTicketMerge},
@@ -177,6 +178,81 @@ func testAgentTeamIDs(t *testing.T, s store.Store, clk *clock.Fake) {
 	if len(ids) != 0 {
 		t.Fatalf("other company sees %v", ids)
 	}
+}
+
+// testAuthResolve: GetSessionAuth and GetAPITokenAuth give the session or
+// token, its agent (role, disabled) and the agent's teams ascending, as
+// the separate reads do; unknown hashes are ErrNotFound.
+func testAuthResolve(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	g := newFixture(t, s, "beta")
+	a := agentOf(t, s, f, "ana@acme.test")
+	lone := &model.Agent{CompanyID: g.co.ID, Email: "bia@beta.test", Name: "Bia", Role: model.RoleAdmin, Language: "pt-BR", Disabled: true}
+	must(t, s.CreateAgent(ctx, lone))
+	var teams []*model.Team
+	for _, name := range []string{"A", "B", "C"} {
+		tm := &model.Team{CompanyID: f.co.ID, Name: name}
+		must(t, s.CreateTeam(ctx, tm))
+		teams = append(teams, tm)
+	}
+	// Added out of order; team B stays without her.
+	must(t, s.AddTeamMember(ctx, f.co.ID, teams[2].ID, a.ID))
+	must(t, s.AddTeamMember(ctx, f.co.ID, teams[0].ID, a.ID))
+	other := &model.Team{CompanyID: g.co.ID, Name: "Beta team"}
+	must(t, s.CreateTeam(ctx, other))
+	must(t, s.AddTeamMember(ctx, g.co.ID, other.ID, lone.ID))
+
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	must(t, s.CreateSession(ctx, &store.Session{CompanyID: f.co.ID, AgentID: a.ID, TokenHash: "sa", CSRFToken: "c", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}))
+	must(t, s.CreateSession(ctx, &store.Session{CompanyID: g.co.ID, AgentID: lone.ID, TokenHash: "sb", CSRFToken: "c", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}))
+	tok := &store.APIToken{CompanyID: f.co.ID, AgentID: a.ID, Name: "CI", TokenHash: "ta", CreatedAt: now}
+	must(t, s.CreateAPIToken(ctx, tok))
+	must(t, s.RevokeAPIToken(ctx, f.co.ID, tok.ID, now.Add(time.Minute)))
+
+	wantAgent := func(got *model.Agent, want *model.Agent, gotTeams []int64, wantTeams ...int64) {
+		t.Helper()
+		if got.ID != want.ID || got.CompanyID != want.CompanyID || got.Email != want.Email || got.Role != want.Role || got.Disabled != want.Disabled || got.Language != want.Language {
+			t.Fatalf("agent = %+v, want %+v", got, want)
+		}
+		if len(gotTeams) != len(wantTeams) {
+			t.Fatalf("teams = %v, want %v", gotTeams, wantTeams)
+		}
+		for i := range gotTeams {
+			if gotTeams[i] != wantTeams[i] {
+				t.Fatalf("teams = %v, want %v", gotTeams, wantTeams)
+			}
+		}
+	}
+	se, ag, ids, err := s.GetSessionAuth(ctx, "sa")
+	must(t, err)
+	if se.AgentID != a.ID || se.CompanyID != f.co.ID || !se.ExpiresAt.Equal(now.Add(time.Hour)) || se.TokenHash != "sa" {
+		t.Fatalf("session = %+v", se)
+	}
+	wantAgent(ag, a, ids, teams[0].ID, teams[2].ID)
+	se, ag, ids, err = s.GetSessionAuth(ctx, "sb")
+	must(t, err)
+	wantAgent(ag, lone, ids, other.ID)
+	if se.CompanyID != g.co.ID {
+		t.Fatalf("session = %+v", se)
+	}
+	tk, ag, ids, err := s.GetAPITokenAuth(ctx, "ta")
+	must(t, err)
+	if tk.ID != tok.ID || !tk.RevokedAt.Equal(now.Add(time.Minute)) || tk.Name != "CI" {
+		t.Fatalf("token = %+v", tk)
+	}
+	wantAgent(ag, a, ids, teams[0].ID, teams[2].ID)
+	// No teams: none.
+	must(t, s.RemoveTeamMember(ctx, f.co.ID, teams[0].ID, a.ID))
+	must(t, s.RemoveTeamMember(ctx, f.co.ID, teams[2].ID, a.ID))
+	_, _, ids, err = s.GetAPITokenAuth(ctx, "ta")
+	must(t, err)
+	if len(ids) != 0 {
+		t.Fatalf("teams after removal = %v", ids)
+	}
+	_, _, _, err = s.GetSessionAuth(ctx, "nope")
+	wantErr(t, err, store.ErrNotFound)
+	_, _, _, err = s.GetAPITokenAuth(ctx, "sa") // a session's hash is no token
+	wantErr(t, err, store.ErrNotFound)
 }
 
 func testWebhooks(t *testing.T, s store.Store, clk *clock.Fake) {
