@@ -6,15 +6,8 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
-	"github.com/atende-helpdesk/atende/internal/reports"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
-
-// reportsTests are the conformance cases of store.Reports: the report's
-// numbers against a seeded set of tickets with known times.
-func reportsTests() []Case {
-	return []Case{{"Reports", testReports}}
-}
 
 // ReportSeed is the seeded set of tickets the reports are checked
 // against (also used by the UI's report test): two days in São Paulo
@@ -106,53 +99,4 @@ func SeedReports(t testing.TB, s store.Store, clk *clock.Fake, co *model.Company
 	t7 := ticket(ta.ID, 50*time.Hour) // after the range
 	status(t7, model.StatusResolved, 51*time.Hour)
 	return ReportSeed{Base: base, TeamA: ta.ID, TeamB: tb.ID, Loc: loc}
-}
-
-func testReports(t *testing.T, s store.Store, clk *clock.Fake) {
-	f := newFixture(t, s, "acme")
-	a := agentOf(t, s, f, "ana@acme.test")
-	seed := SeedReports(t, s, clk, f.co, f.ch.ID, f.contact.ID, a.ID)
-	// Another company's tickets never count.
-	g := newFixture(t, s, "other")
-	b := agentOf(t, s, g, "ana@other.test")
-	clk.Set(seed.Base)
-	SeedReports(t, s, clk, g.co, g.ch.ID, g.contact.ID, b.ID)
-
-	from, to, err := reports.DayRange(seed.Base, seed.Base.AddDate(0, 0, 1), seed.Loc)
-	must(t, err)
-	r, err := reports.Run(ctx, s, f.co.ID, 0, from, to, seed.Loc)
-	must(t, err)
-	type want struct {
-		opened, resolved         int
-		frMed, frP90, resMed, rp time.Duration
-	}
-	check := func(name string, row reports.Row, w want) {
-		t.Helper()
-		got := want{row.Opened, row.Resolved, row.FirstResponse.Median, row.FirstResponse.P90, row.Resolution.Median, row.Resolution.P90}
-		if got != w {
-			t.Errorf("%s = %+v, want %+v", name, got, w)
-		}
-	}
-	if len(r.Days) != 2 {
-		t.Fatalf("%d days, want 2", len(r.Days))
-	}
-	check("day 0", r.Days[0], want{4, 3, 30 * time.Minute, 90 * time.Minute, 2 * time.Hour, 15 * time.Hour})
-	check("day 1", r.Days[1], want{1, 2, 4 * time.Hour, 4 * time.Hour, 6 * time.Hour, 24 * time.Hour})
-	check("total", r.Total, want{5, 5, 30 * time.Minute, 4 * time.Hour, 6 * time.Hour, 24 * time.Hour})
-	if !r.Days[1].Day.Equal(seed.Base.AddDate(0, 0, 1)) {
-		t.Errorf("day 1 is %v", r.Days[1].Day)
-	}
-	byTeam := map[[2]int64]reports.Row{}
-	for _, row := range r.ByTeam {
-		byTeam[[2]int64{row.Day.Unix(), row.TeamID}] = row
-	}
-	d0, d1 := seed.Base.Unix(), seed.Base.AddDate(0, 0, 1).Unix()
-	check("day 0 team A", byTeam[[2]int64{d0, seed.TeamA}], want{2, 2, 30 * time.Minute, 90 * time.Minute, 2 * time.Hour, 15 * time.Hour})
-	check("day 0 no team", byTeam[[2]int64{d0, 0}], want{1, 1, 0, 0, time.Hour, time.Hour})
-	check("day 1 team B", byTeam[[2]int64{d1, seed.TeamB}], want{1, 1, 4 * time.Hour, 4 * time.Hour, 6 * time.Hour, 6 * time.Hour})
-
-	rb, err := reports.Run(ctx, s, f.co.ID, seed.TeamB, from, to, seed.Loc)
-	must(t, err)
-	check("team B day 0", rb.Days[0], want{1, 0, 10 * time.Minute, 10 * time.Minute, 0, 0})
-	check("team B day 1", rb.Days[1], want{1, 1, 4 * time.Hour, 4 * time.Hour, 6 * time.Hour, 6 * time.Hour})
 }

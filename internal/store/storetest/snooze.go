@@ -1,21 +1,18 @@
 package storetest
 
 import (
-	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
-	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
-// snoozeTests are the conformance cases of store.Snoozes, and of snoozed
-// tickets reopening once when two nodes' workers race for the job.
+// snoozeTests are the conformance cases of store.Snoozes (snoozed tickets
+// reopening once when two nodes race: ticket.TestSnoozeWakesOnceAcrossNodes).
 func snoozeTests() []Case {
-	return []Case{{"Snooze", testSnooze}, {"Snooze wakes once across nodes", testSnoozeAcrossNodes}}
+	return []Case{{"Snooze", testSnooze}}
 }
 
 func testSnooze(t *testing.T, s store.Store, clk *clock.Fake) {
@@ -64,61 +61,5 @@ func testSnooze(t *testing.T, s store.Store, clk *clock.Fake) {
 	must(t, s.UpdateTicket(ctx, tt))
 	if ok, _ := s.WakeSnoozedTicket(ctx, f.co.ID, tk.ID, until, until); ok {
 		t.Fatal("a cleared snooze woke the ticket")
-	}
-}
-
-func testSnoozeAcrossNodes(t *testing.T, s store.Store, clk *clock.Fake) {
-	f := newFixture(t, s, "acme")
-	a := agentOf(t, s, f, "ana@acme.test")
-	log := slog.New(slog.DiscardHandler)
-	nodes := []*ticket.Service{ticket.New(s, nil, nil, nil, clk, log), ticket.New(s, nil, nil, nil, clk, log)}
-	actor := ticket.Actor{CompanyID: f.co.ID, AgentID: a.ID, Admin: true}
-	var tks []*model.Ticket
-	for i := 0; i < 6; i++ {
-		tk := f.ticket(t, s, "snooze"+string(rune('a'+i)))
-		if _, err := nodes[i%2].Snooze(ctx, actor, tk.ID, clk.Now().Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-		tks = append(tks, tk)
-	}
-	if n, err := nodes[0].WakeSnoozed(ctx, 50); err != nil || n != 0 {
-		t.Fatalf("woke %d before the time (%v)", n, err)
-	}
-	clk.Advance(time.Hour)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	total := 0
-	for _, n := range nodes {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 3; i++ {
-				k, err := n.WakeSnoozed(ctx, 2)
-				if err != nil {
-					t.Error(err)
-				}
-				mu.Lock()
-				total += k
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if total != len(tks) {
-		t.Fatalf("%d jobs done, want %d", total, len(tks))
-	}
-	for _, tk := range tks {
-		got, _ := s.GetTicket(ctx, f.co.ID, tk.ID)
-		msgs, err := s.ListMessages(ctx, f.co.ID, tk.ID)
-		must(t, err)
-		ended := 0
-		for _, m := range msgs {
-			if m.Meta["event"] == "snooze_ended" {
-				ended++
-			}
-		}
-		if got.Status != model.StatusOpen || ended != 1 {
-			t.Fatalf("ticket %d: %s, %d reopening notes", tk.ID, got.Status, ended)
-		}
 	}
 }

@@ -61,7 +61,6 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, savepointTests()...)
 	tests = append(tests, identitiesTests()...)
 	tests = append(tests, passwordResetTests()...)
-	tests = append(tests, reportsTests()...)
 	tests = append(tests, snoozeTests()...)
 	tests = append(tests, activityTests()...)
 	tests = append(tests, searchTests()...)
