@@ -2,7 +2,6 @@ package reports_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -10,11 +9,9 @@ import (
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/reports"
 	"github.com/atende-helpdesk/atende/internal/store"
-	"github.com/atende-helpdesk/atende/internal/store/postgres"
-	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/store/storetest"
-	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
+	"github.com/atende-helpdesk/atende/internal/testutil/teststore"
 )
 
 var ctx = context.Background()
@@ -24,19 +21,10 @@ var ctx = context.Background()
 // two teams) on SQLite and PostgreSQL; another company's identical
 // tickets never count.
 func TestRunOnSeededTickets(t *testing.T) {
-	for _, d := range []string{"sqlite", "postgres"} {
+	for _, d := range teststore.Dialects {
 		t.Run(d, func(t *testing.T) {
 			clk := testclock.New(t)
-			var s store.Store
-			var err error
-			if d == "sqlite" {
-				s, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "r.db"), clk)
-			} else {
-				s, err = postgres.Open(ctx, pgtest.NewDatabase(t), clk)
-			}
-			must(t, err)
-			t.Cleanup(func() { s.Close() })
-			testReports(t, s, clk)
+			testReports(t, teststore.Open(t, d, clk), clk)
 		})
 	}
 }
@@ -44,14 +32,7 @@ func TestRunOnSeededTickets(t *testing.T) {
 // company is a company with a channel, a contact and an agent.
 func company(t *testing.T, s store.Store, slug string) (*model.Company, *model.Channel, *model.Contact, *model.Agent) {
 	t.Helper()
-	co := &model.Company{Slug: slug, Name: "Company " + slug}
-	must(t, s.CreateCompany(ctx, co))
-	ch := &model.Channel{CompanyID: co.ID, Slug: "support", Name: "Suporte", Enabled: true,
-		Incoming: model.ConnInternal, Outgoing: model.ConnInternal, InboundToken: "tok-" + slug,
-		Settings: model.ChannelSettings{PrimaryEmail: "suporte@" + slug + ".test"}}
-	must(t, s.CreateChannel(ctx, ch))
-	ct, err := s.UpsertContact(ctx, co.ID, "cliente@example.com", "Cliente")
-	must(t, err)
+	co, ch, ct := storetest.Company(t, s, slug)
 	a := &model.Agent{CompanyID: co.ID, Email: "ana@" + slug + ".test", Name: "Ana", Role: model.RoleAgent, Language: "en"}
 	must(t, s.CreateAgent(ctx, a))
 	return co, ch, ct, a

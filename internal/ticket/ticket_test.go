@@ -19,10 +19,8 @@ import (
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
-	"github.com/atende-helpdesk/atende/internal/store/postgres"
-	"github.com/atende-helpdesk/atende/internal/store/sqlite"
-	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
+	"github.com/atende-helpdesk/atende/internal/testutil/teststore"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
@@ -53,18 +51,9 @@ type env struct {
 }
 
 func newEnv(t *testing.T, dialect string) *env {
-	var st store.Store
-	var err error
 	clk := testclock.New(t)
-	if dialect == "sqlite" {
-		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clk)
-	} else {
-		st, err = postgres.Open(ctx, pgtest.NewDatabase(t), clk)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := teststore.Open(t, dialect, clk)
+	var err error
 	e := &env{st: st, pub: &pub{}, clk: clk}
 	e.co = &model.Company{Slug: "acme", Name: "ACME"}
 	e.other = &model.Company{Slug: "beta", Name: "Beta"}

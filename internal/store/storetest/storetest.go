@@ -101,6 +101,14 @@ type fixture struct {
 	contact *model.Contact
 }
 
+// Company creates a company with a channel and a contact, as the
+// conformance cases do, for other packages' tests on both databases.
+func Company(t *testing.T, s store.Store, slug string) (*model.Company, *model.Channel, *model.Contact) {
+	t.Helper()
+	f := newFixture(t, s, slug)
+	return f.co, f.ch, f.contact
+}
+
 func newFixture(t *testing.T, s store.Store, slug string) fixture {
 	t.Helper()
 	co := &model.Company{Slug: slug, Name: "Company " + slug}
