@@ -20,10 +20,9 @@ import (
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
-	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
-	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
+	"github.com/atende-helpdesk/atende/internal/testutil/teststore"
 )
 
 var ctx = context.Background()
@@ -34,19 +33,8 @@ var fast = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 func dialects(t *testing.T, fn func(t *testing.T, st store.Store, c *clock.Fake)) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		t.Run(d, func(t *testing.T) {
-			var st store.Store
-			var err error
 			c := testclock.New(t)
-			if d == "sqlite" {
-				st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), c)
-			} else {
-				st, err = postgres.Open(ctx, pgtest.NewDatabase(t), c)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			fn(t, st, c)
+			fn(t, teststore.Open(t, d, c), c)
 		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -13,9 +12,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
-	"github.com/atende-helpdesk/atende/internal/store/postgres"
-	"github.com/atende-helpdesk/atende/internal/store/sqlite"
-	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
+	"github.com/atende-helpdesk/atende/internal/testutil/teststore"
 )
 
 var ctx = context.Background()
@@ -23,17 +20,7 @@ var ctx = context.Background()
 func dialects(t *testing.T, fn func(t *testing.T, st store.Store, d *directory.Service)) {
 	for _, name := range []string{"sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
-			var st store.Store
-			var err error
-			if name == "sqlite" {
-				st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clock.System{})
-			} else {
-				st, err = postgres.Open(ctx, pgtest.NewDatabase(t), clock.System{})
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
+			st := teststore.Open(t, name, clock.System{})
 			hash := func(pw string) (string, error) { return "hashed:" + pw, nil }
 			fn(t, st, directory.New(st, hash, slog.New(slog.NewTextHandler(io.Discard, nil))))
 		})

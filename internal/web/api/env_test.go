@@ -33,11 +33,9 @@ import (
 	"github.com/atende-helpdesk/atende/internal/resolver"
 	"github.com/atende-helpdesk/atende/internal/secrets"
 	"github.com/atende-helpdesk/atende/internal/store"
-	"github.com/atende-helpdesk/atende/internal/store/postgres"
-	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/testutil/dnstest"
-	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
+	"github.com/atende-helpdesk/atende/internal/testutil/teststore"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 	"github.com/atende-helpdesk/atende/internal/web/api"
 	"github.com/atende-helpdesk/atende/internal/web/ui"
@@ -100,18 +98,7 @@ func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
 
 func openStore(t testing.TB, dialect string, clk clock.Clock) store.Store {
 	t.Helper()
-	var st store.Store
-	var err error
-	if dialect == "sqlite" {
-		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "a.db"), clk)
-	} else {
-		st, err = postgres.Open(ctx, pgtest.NewDatabase(t), clk)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
+	return teststore.Open(t, dialect, clk)
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
