@@ -14,11 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbound/smtpout"
 	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/testutil/smtprelay"
 )
 
 // relaySender adapts one smtpout.Sender (a relay) to outbox.Sender.
@@ -26,50 +25,6 @@ type relaySender struct{ s *smtpout.Sender }
 
 func (r relaySender) Send(ctx context.Context, ch *model.Channel, from string, to []string, raw io.Reader) error {
 	return r.s.Send(ctx, from, to, raw)
-}
-
-// sink is a real SMTP server (go-smtp) that counts deliveries by Message-ID.
-type sink struct {
-	mu   sync.Mutex
-	got  map[string]int
-	srv  *smtp.Server
-	addr string
-}
-
-func (k *sink) NewSession(*smtp.Conn) (smtp.Session, error) { return &sinkSession{k: k}, nil }
-
-type sinkSession struct{ k *sink }
-
-func (s *sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s *sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	i := strings.Index(string(b), "Message-Id: <")
-	id := string(b[i : i+30])
-	s.k.mu.Lock()
-	s.k.got[id]++
-	s.k.mu.Unlock()
-	return nil
-}
-func (s *sinkSession) Reset()        {}
-func (s *sinkSession) Logout() error { return nil }
-
-func startSink(t *testing.T, addr string) *sink {
-	k := &sink{got: map[string]int{}}
-	k.srv = smtp.NewServer(k)
-	k.srv.Domain = "sink.test"
-	k.srv.AllowInsecureAuth = true
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.addr = l.Addr().String()
-	go k.srv.Serve(l)
-	t.Cleanup(func() { k.srv.Close() })
-	return k
 }
 
 func relayTo(addr string) relaySender {
@@ -94,7 +49,7 @@ func TestRelayDownThenBackDeliversExactlyOnce(t *testing.T) {
 	if got.Status != model.MsgQueued || !strings.Contains(got.Error, "refused") {
 		t.Fatalf("while the relay is down: %s %q", got.Status, got.Error)
 	}
-	k := startSink(t, addr)
+	k := smtprelay.StartAt(t, addr)
 	for i := 0; i < 5; i++ {
 		e.clk.Advance(time.Hour)
 		e.run(t)
@@ -102,15 +57,8 @@ func TestRelayDownThenBackDeliversExactlyOnce(t *testing.T) {
 	if got := e.status(t, m.ID); got.Status != model.MsgSent {
 		t.Fatalf("after the relay returned: %s %q", got.Status, got.Error)
 	}
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if len(k.got) != 1 {
-		t.Fatalf("deliveries = %v", k.got)
-	}
-	for id, n := range k.got {
-		if n != 1 {
-			t.Fatalf("%s delivered %d times", id, n)
-		}
+	if n := k.Count(); n != 1 {
+		t.Fatalf("%d deliveries of the one reply, want exactly 1", n)
 	}
 }
 

@@ -26,11 +26,18 @@ type Relay struct {
 // takes any sender and recipient and needs no authentication or TLS.
 func Start(t testing.TB) *Relay {
 	t.Helper()
+	return StartAt(t, "127.0.0.1:0")
+}
+
+// StartAt is Start on a given address (a test that saw the relay down
+// there starts it again).
+func StartAt(t testing.TB, addr string) *Relay {
+	t.Helper()
 	r := &Relay{}
 	srv := smtp.NewServer(r)
 	srv.Domain = "relay.test"
 	srv.AllowInsecureAuth = true
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
