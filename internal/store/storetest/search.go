@@ -16,6 +16,7 @@ func searchTests() []Case {
 		{"Ticket sorts and keyset pages", testTicketSorts},
 		{"Unrouted tickets are visible", testUnroutedVisible},
 		{"Ticket search", testTicketSearch},
+		{"Ticket search: one word's matches by recency", testSearchOneWordRecency},
 		{"Ticket view counts", testTicketViewCounts},
 		{"Contact search", testContactSearch},
 	}
@@ -77,6 +78,34 @@ func inbound(t *testing.T, s store.Store, tk *model.Ticket, from model.Address, 
 		Subject: subject, From: from, Text: body}
 	must(t, s.Tx(ctx, func(q store.Queries) error { return q.CreateMessage(ctx, m) }))
 	return m
+}
+
+// testSearchOneWordRecency: the message matches of a one-word search
+// rank by last activity on both databases, however often each message
+// says the word (a long newsletter repeating it does not come before the
+// customer who wrote it once, later).
+func testSearchOneWordRecency(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	older := f.ticket(t, s, "Boletim")
+	inbound(t, s, older, model.Address{Address: "news@loja.test"}, "Boletim",
+		strings.Repeat("Garantia estendida, garantia total, garantia de fábrica: ofertas da semana. ", 12))
+	clk.Advance(time.Hour)
+	newer := f.ticket(t, s, "Dúvida")
+	inbound(t, s, newer, model.Address{Address: "cliente@example.com"}, "Dúvida", "Qual é a garantia do produto que comprei?")
+	for _, q := range []string{"garantia", "GARANTIA", "garanti"} {
+		got, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Query: q})
+		must(t, err)
+		if ids := ticketIDs(got); !slices.Equal(ids, []int64{newer.ID, older.ID}) {
+			t.Errorf("%q = %v, want the newer ticket %d first, then %d", q, ids, newer.ID, older.ID)
+		}
+	}
+	// Several words: both are found (PostgreSQL ranks them by how close
+	// the words stand, SQLite by recency).
+	got, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Query: "garantia produto"})
+	must(t, err)
+	if ids := ticketIDs(got); !slices.Equal(ids, []int64{newer.ID}) {
+		t.Errorf("garantia produto = %v, want [%d]", ids, newer.ID)
+	}
 }
 
 func testTicketSorts(t *testing.T, s store.Store, clk *clock.Fake) {
