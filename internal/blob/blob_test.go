@@ -101,9 +101,14 @@ func (zeroReader) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func BenchmarkPut20KB(b *testing.B) {
+func BenchmarkPut20KB(b *testing.B) { benchPut20KB(b, false) }
+
+// benchPut20KB puts distinct 20 KB blobs, with named temporary files when
+// named is set.
+func benchPut20KB(b *testing.B, named bool) {
 	ctx := context.Background()
 	s, _ := NewFS(b.TempDir())
+	s.noTmpfile.Store(named)
 	buf := make([]byte, 20<<10)
 	b.SetBytes(int64(len(buf)))
 	for i := 0; b.Loop(); i++ {

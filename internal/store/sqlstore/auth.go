@@ -30,24 +30,32 @@ func sessionDest(s *store.Session) []any {
 // query (one round trip per request instead of three).
 func (s q) GetSessionAuth(ctx context.Context, tokenHash string) (*store.Session, *model.Agent, []int64, error) {
 	var se store.Session
-	a, teams, err := s.authRow(ctx, "get session", "sessions", sessionCols, sessionDest(&se), tokenHash)
+	a, teams, err := s.authRow(ctx, "get session", sessionAuthSQL, sessionDest(&se), tokenHash)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return &se, a, teams, nil
 }
 
-// authRow reads the row of table (a session or an API token: cols
-// scanned into dest) whose token_hash is hash, joined with its agent, and
-// the agent's team IDs aggregated in the same query.
-func (s q) authRow(ctx context.Context, what, table, cols string, dest []any, hash string) (*model.Agent, []int64, error) {
-	agg := "group_concat(m.team_id)"
-	if s.d.Name == "postgres" {
-		agg = "string_agg(m.team_id::text, ',')"
-	}
-	query := "SELECT " + prefixCols("x.", cols) + ", " + prefixCols("a.", agentCols) +
-		", (SELECT " + agg + " FROM team_members m WHERE m.company_id = a.company_id AND m.agent_id = a.id)" +
+// authQuery reads the row of table (a session or an API token, its cols)
+// whose token_hash is the argument, joined with its agent, and the agent's
+// team IDs aggregated in the same query (string_agg: PostgreSQL, and
+// SQLite since 3.44). Built once: it runs on every request.
+func authQuery(table, cols string) string {
+	return "SELECT " + prefixCols("x.", cols) + ", " + prefixCols("a.", agentCols) +
+		", (SELECT string_agg(CAST(m.team_id AS TEXT), ',') FROM team_members m WHERE m.company_id = a.company_id AND m.agent_id = a.id)" +
 		" FROM " + table + " x JOIN agents a ON a.company_id = x.company_id AND a.id = x.agent_id WHERE x.token_hash = ?"
+}
+
+var (
+	sessionAuthSQL  = authQuery("sessions", sessionCols)
+	apiTokenAuthSQL = authQuery("api_tokens", apiTokenCols)
+)
+
+// authRow runs query (sessionAuthSQL or apiTokenAuthSQL) for hash,
+// scanning the session's or token's columns into dest, and returns the
+// agent and its team IDs.
+func (s q) authRow(ctx context.Context, what, query string, dest []any, hash string) (*model.Agent, []int64, error) {
 	var a model.Agent
 	var role string
 	var teams sql.NullString
@@ -153,7 +161,7 @@ func apiTokenDest(t *store.APIToken) []any {
 // query.
 func (s q) GetAPITokenAuth(ctx context.Context, tokenHash string) (*store.APIToken, *model.Agent, []int64, error) {
 	var t store.APIToken
-	a, teams, err := s.authRow(ctx, "get API token", "api_tokens", apiTokenCols, apiTokenDest(&t), tokenHash)
+	a, teams, err := s.authRow(ctx, "get API token", apiTokenAuthSQL, apiTokenDest(&t), tokenHash)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -204,7 +204,7 @@ func (s q) ListAttachments(ctx context.Context, companyID, messageID int64) ([]m
 // ListTicketAttachments of every message of a ticket, in one query.
 func (s q) ListTicketAttachments(ctx context.Context, companyID, ticketID int64) ([]model.Attachment, error) {
 	return list(ctx, s, "list ticket attachments", scanAttachment,
-		"SELECT a."+strings.ReplaceAll(attachmentCols, ", ", ", a.")+` FROM attachments a JOIN messages m ON m.id = a.message_id AND m.company_id = a.company_id
+		"SELECT "+prefixCols("a.", attachmentCols)+` FROM attachments a JOIN messages m ON m.id = a.message_id AND m.company_id = a.company_id
 		WHERE a.company_id = ? AND m.ticket_id = ? ORDER BY a.message_id, a.id`, companyID, ticketID)
 }
 

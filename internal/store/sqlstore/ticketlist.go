@@ -237,8 +237,8 @@ func (s q) SearchTickets(ctx context.Context, companyID int64, f store.TicketFil
 
 func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFilter, terms []string, prefix bool) ([]store.TicketHit, error) {
 	num, isNum := search.Number(f.Query)
-	tcols := "t." + strings.ReplaceAll(ticketCols, ", ", ", t.")
-	pcols := "p." + strings.ReplaceAll(ticketCols, ", ", ", p.")
+	tcols := prefixCols("t.", ticketCols)
+	pcols := prefixCols("p.", ticketCols)
 	x := &sqlb{}
 	pg := s.d.Dollar
 	// Messages.
