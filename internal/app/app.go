@@ -16,6 +16,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/config"
+	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/ratelog"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
@@ -148,7 +149,8 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 // openStores opens the database (PostgreSQL when configured, else the
-// SQLite file in the data directory) and the blob store.
+// SQLite file in the data directory) and the blob store, which also reads
+// the small raw messages ingest keeps in the database (ingest.Blobs).
 func openStores(ctx context.Context, cfg config.Config, clk clock.Clock) (store.Store, blob.Store, error) {
 	st, bl, _, err := openAll(ctx, cfg, clk)
 	return st, bl, err
@@ -171,5 +173,5 @@ func openAll(ctx context.Context, cfg config.Config, clk clock.Clock) (store.Sto
 		st.Close()
 		return nil, nil, nil, err
 	}
-	return st, bl, check, nil
+	return st, ingest.Blobs(st, bl), check, nil
 }

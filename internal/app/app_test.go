@@ -48,8 +48,13 @@ func freePort(t *testing.T) string {
 }
 
 func writeMail(t *testing.T, dir, name, subject string) string {
+	return writeMailBody(t, dir, name, subject, "Corpo\r\n")
+}
+
+// writeMailBody is writeMail with the given body.
+func writeMailBody(t *testing.T, dir, name, subject, body string) string {
 	p := filepath.Join(dir, name)
-	raw := fmt.Sprintf("From: Ana <ana@example.com>\r\nTo: suporte@acme.test\r\nSubject: %s\r\nMessage-ID: <%s@x>\r\n\r\nCorpo\r\n", subject, name)
+	raw := fmt.Sprintf("From: Ana <ana@example.com>\r\nTo: suporte@acme.test\r\nSubject: %s\r\nMessage-ID: <%s@x>\r\n\r\n%s", subject, name, body)
 	if err := os.WriteFile(p, []byte(raw), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -66,8 +66,12 @@ func backupCmd(ctx context.Context, args []string, sys IO) error {
 	if len(m.Missing) > 0 {
 		fmt.Fprintf(sys.Err, "warning: %d referenced blobs are missing or damaged in the blob store (listed in manifest.json)\n", len(m.Missing))
 	}
-	fmt.Fprintf(sys.Out, "Snapshot in %s: %d tickets, %d messages, %d blobs (%d bytes)%s, in %v.\nRestore with: atende restore --data NEWDIR %s\n",
-		out, m.Tickets, m.Messages, m.Blobs, m.BlobBytes, map[bool]string{true: ", the secret key", false: ""}[m.SecretKey],
+	inline := ""
+	if m.InlineBlobs > 0 {
+		inline = fmt.Sprintf(" (and %d small raw messages inside the database)", m.InlineBlobs)
+	}
+	fmt.Fprintf(sys.Out, "Snapshot in %s: %d tickets, %d messages, %d blobs (%d bytes)%s%s, in %v.\nRestore with: atende restore --data NEWDIR %s\n",
+		out, m.Tickets, m.Messages, m.Blobs, m.BlobBytes, inline, map[bool]string{true: ", the secret key", false: ""}[m.SecretKey],
 		time.Since(start).Round(time.Millisecond), out)
 	return nil
 }

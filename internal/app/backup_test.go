@@ -19,6 +19,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/blob"
 	"github.com/atende-helpdesk/atende/internal/clock"
+	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
@@ -43,8 +44,9 @@ func checkInstallation(t *testing.T, data string) (tickets, messages, attachment
 	st, err := sqlite.Open(ctx, filepath.Join(data, "atende.db"), clock.System{})
 	must(t, err)
 	defer st.Close()
-	bl, err := blob.NewFS(filepath.Join(data, "blobs"))
+	fs, err := blob.NewFS(filepath.Join(data, "blobs"))
 	must(t, err)
+	bl := ingest.Blobs(st, fs) // small raw messages are in the database
 	co, err := st.GetCompanyBySlug(ctx, "acme")
 	must(t, err)
 	list, err := st.ListTickets(ctx, co.ID, store.TicketFilter{Limit: 1000})
@@ -159,6 +161,11 @@ func TestBackupDuringIngestAndRestore(t *testing.T) {
 		t.Fatalf("backup: %d %s %s", code, out, stderr)
 	}
 	t.Log(strings.TrimSpace(out))
+	// The raw messages kept in the database travel with it: not copied
+	// as blobs, not reported missing.
+	if strings.Contains(stderr, "missing") || !strings.Contains(out, "small raw messages inside the database") {
+		t.Fatalf("backup of inline raw messages: %s %s", out, stderr)
+	}
 	wg.Wait()
 	close(errs)
 	for err := range errs {
@@ -234,7 +241,10 @@ func TestBackupDuringIngestAndRestore(t *testing.T) {
 func TestGCBlobs(t *testing.T) {
 	data := t.TempDir()
 	dir := t.TempDir()
-	if code, out, stderr := run(t, nil, "import", "--data", data, "--company", "acme", "--channel", "suporte", "--create", writeMail(t, dir, "a.eml", "Oi")); code != 0 {
+	// A small message (kept in the database) and one over 64 KiB (a blob
+	// file the database references).
+	if code, out, stderr := run(t, nil, "import", "--data", data, "--company", "acme", "--channel", "suporte", "--create",
+		writeMail(t, dir, "a.eml", "Oi"), writeMailBody(t, dir, "b.eml", "Grande", strings.Repeat("linha de texto\r\n", 5000))); code != 0 {
 		t.Fatalf("import: %s %s", out, stderr)
 	}
 	bl, err := blob.NewFS(filepath.Join(data, "blobs"))
@@ -247,7 +257,8 @@ func TestGCBlobs(t *testing.T) {
 	p := filepath.Join(data, "blobs", "sha256", orphan[7:9], orphan[9:11], orphan[7:])
 	must(t, os.Chtimes(p, old, old))
 	code, out, _ := run(t, nil, "admin", "gc-blobs", "--data", data, "--dry-run")
-	if code != 0 || !strings.Contains(out, `"removed": 1`) || !strings.Contains(out, `"young": 1`) || !strings.Contains(out, orphan) {
+	if code != 0 || !strings.Contains(out, `"blobs": 3`) || !strings.Contains(out, `"referenced": 1`) || !strings.Contains(out, `"removed": 1`) ||
+		!strings.Contains(out, `"young": 1`) || !strings.Contains(out, orphan) {
 		t.Fatalf("dry run: %d %s", code, out)
 	}
 	if ok, _ := bl.Exists(context.Background(), orphan); !ok {
@@ -263,7 +274,7 @@ func TestGCBlobs(t *testing.T) {
 		}
 	}
 	// Everything the imported message references is still there.
-	if _, m, _ := checkInstallation(t, data); m != 1 {
+	if _, m, _ := checkInstallation(t, data); m != 2 {
 		t.Fatalf("messages after gc: %d", m)
 	}
 }

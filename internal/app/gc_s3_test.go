@@ -22,7 +22,7 @@ func TestGCBlobsS3(t *testing.T) {
 	}
 	data, dir := t.TempDir(), t.TempDir()
 	if code, out, stderr := run(t, nil, "import", "--data", data, "--blobs", srv.URL(), "--company", "acme", "--channel", "suporte", "--create",
-		writeMail(t, dir, "a.eml", "Oi")); code != 0 {
+		writeMail(t, dir, "a.eml", "Oi"), writeMailBody(t, dir, "b.eml", "Grande", strings.Repeat("linha de texto\r\n", 5000))); code != 0 {
 		t.Fatalf("import: %s %s", out, stderr)
 	}
 	st, err := s3blob.New(context.Background(), srv.Config())

@@ -51,7 +51,7 @@ func importCmd(ctx context.Context, args []string, sys IO) error {
 	if err != nil {
 		return err
 	}
-	svc := ingest.New(st, bl, sys.Clock, log, ingest.Config{MaxSize: cfg.MaxMessageSize})
+	svc := ingest.New(st, bl, sys.Clock, log, ingest.Config{MaxSize: cfg.MaxMessageSize, InlineMax: ingest.DefaultInlineMax})
 	im := &importer.Importer{Acceptor: svc, Channel: ch}
 	start := time.Now()
 	if isTerminal(sys.Err) {

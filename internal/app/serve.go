@@ -114,7 +114,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	sender.tokens = oauthTokens
 	// Headroom for the trace headers our SMTP server prepends, so a
 	// message right at the limit is not refused after DATA.
-	svc := ingest.New(st, bl, clk, log, ingest.Config{MaxSize: cfg.MaxMessageSize + 64<<10, AuthServID: authServID(cfg)})
+	svc := ingest.New(st, bl, clk, log, ingest.Config{MaxSize: cfg.MaxMessageSize + 64<<10, AuthServID: authServID(cfg), InlineMax: ingest.DefaultInlineMax})
 	out := outbox.New(st, bl, clk, log.With("component", "outbox"), outbox.Config{Sender: metrics.CountingSender{Sender: sender, M: mx}, Batch: 1})
 	auto := autoreply.New(st, bl, clk, log.With("component", "autoreply"), autoreply.Config{Wake: out.Wake})
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))

@@ -25,9 +25,20 @@ UNION SELECT blob_key FROM attachments WHERE blob_key <> ''
 UNION SELECT raw_key FROM inbound WHERE raw_key <> ''
 UNION SELECT raw_key FROM notices WHERE raw_key <> ''`
 
-// Referenced returns every blob key db references.
+// inlineExcept leaves out the raw messages the database keeps itself
+// (migration 0024): they are backed up with it, not in the blob store.
+const inlineExcept = `
+EXCEPT SELECT key FROM inline_blobs`
+
+// Referenced returns every blob key db references that the blob store
+// holds: the raw messages kept in the database itself (ingest's inline
+// blobs) are left out.
 func Referenced(ctx context.Context, db *sql.DB) (map[string]struct{}, error) {
-	rows, err := db.QueryContext(ctx, refQuery)
+	query := refQuery
+	if hasInline(ctx, db) {
+		query += inlineExcept
+	}
+	rows, err := db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("backup: list referenced blobs: %w", err)
 	}
@@ -41,6 +52,17 @@ func Referenced(ctx context.Context, db *sql.DB) (map[string]struct{}, error) {
 		keys[k] = struct{}{}
 	}
 	return keys, rows.Err()
+}
+
+// hasInline says whether db has the inline_blobs table (a snapshot taken
+// before migration 0024 has not).
+func hasInline(ctx context.Context, db *sql.DB) bool {
+	rows, err := db.QueryContext(ctx, `SELECT key FROM inline_blobs WHERE 1 = 0`)
+	if err != nil {
+		return false
+	}
+	rows.Close()
+	return true
 }
 
 // OpenSQLite opens a SQLite file for the backup's own queries.
@@ -64,9 +86,11 @@ type Manifest struct {
 	Version   string    `json:"version"`
 	Blobs     int       `json:"blobs"`
 	BlobBytes int64     `json:"blob_bytes"`
-	Messages  int64     `json:"messages"`
-	Tickets   int64     `json:"tickets"`
-	SecretKey bool      `json:"secret_key"`
+	// InlineBlobs: raw messages kept in the database (in atende.db).
+	InlineBlobs int64 `json:"inline_blobs,omitempty"`
+	Messages    int64 `json:"messages"`
+	Tickets     int64 `json:"tickets"`
+	SecretKey   bool  `json:"secret_key"`
 	// Missing lists referenced blobs that were missing or damaged in the
 	// live store (their messages already read "mensagem original
 	// indisponível").
@@ -109,6 +133,9 @@ func Backup(ctx context.Context, o Options) (*Manifest, error) {
 	m := &Manifest{CreatedAt: o.Now().UTC(), Version: o.Version}
 	_ = snap.QueryRowContext(ctx, `SELECT count(*) FROM messages`).Scan(&m.Messages)
 	_ = snap.QueryRowContext(ctx, `SELECT count(*) FROM tickets`).Scan(&m.Tickets)
+	if hasInline(ctx, snap) {
+		_ = snap.QueryRowContext(ctx, `SELECT count(*) FROM inline_blobs`).Scan(&m.InlineBlobs)
+	}
 	keys, err := Referenced(ctx, snap)
 	if err != nil {
 		return nil, err

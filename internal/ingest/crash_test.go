@@ -3,8 +3,11 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -26,9 +29,15 @@ import (
 
 const crashTotal = 2000
 
-// crashMail is message i of the crash test: distinct content, distinct sender.
+// crashMail is message i of the crash test: distinct content, distinct
+// sender; every tenth is over DefaultInlineMax (a blob file, the others are
+// kept in the database, as `serve` stores them).
 func crashMail(i int) []byte {
-	body := bytes.Repeat([]byte(fmt.Sprintf("linha %d do pedido; ", i)), 40)
+	n := 40
+	if i%10 == 0 {
+		n = ingest.DefaultInlineMax/20 + 1
+	}
+	body := bytes.Repeat([]byte(fmt.Sprintf("linha %d do pedido; ", i)), n)
 	return mail(fmt.Sprintf("cliente%d@example.com", i), fmt.Sprintf("Pedido %d", i), fmt.Sprintf("crash-%d@example.com", i), "", string(body))
 }
 
@@ -79,7 +88,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	// Wall clock, like the store: the leases of the killed process must
 	// really run out for the restarted one.
-	svc := ingest.New(st, bl, clock.System{}, slog.New(slog.DiscardHandler), ingest.Config{})
+	svc := ingest.New(st, bl, clock.System{}, slog.New(slog.DiscardHandler), ingest.Config{InlineMax: ingest.DefaultInlineMax})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan struct{})
@@ -182,6 +191,25 @@ func TestCrashMidIngest(t *testing.T) {
 			if msgs != crashTotal || tickets != crashTotal || doneRows != crashTotal || failed != 0 {
 				t.Fatalf("after restart: messages=%d tickets=%d done=%d failed=%d, want %d each and 0 failed",
 					msgs, tickets, doneRows, failed, crashTotal)
+			}
+			// Every message's raw bytes are there to download, whether the
+			// database or the blob store keeps them.
+			_, bl, _, err := openCrashEnv(dir, pgURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			blobs := ingest.Blobs(st, bl)
+			for i := 0; i < crashTotal; i++ {
+				sum := sha256.Sum256(crashMail(i))
+				rc, err := blobs.Open(ctx, "sha256/"+hex.EncodeToString(sum[:]))
+				if err != nil {
+					t.Fatalf("message %d: raw bytes lost: %v", i, err)
+				}
+				b, err := io.ReadAll(rc)
+				rc.Close()
+				if err != nil || !bytes.Equal(b, crashMail(i)) {
+					t.Fatalf("message %d: raw bytes differ (%d bytes, %v)", i, len(b), err)
+				}
 			}
 		})
 	}

@@ -1,9 +1,12 @@
 // Package ingest is Atende's one durable pipeline for incoming mail.
 //
 // The contract, modelled on a mail server's delivery (maddy's
-// Start/Body/Commit): Accept stores the raw bytes in the blob store (fsync,
-// rename) and then an inbound row with a UNIQUE (channel, source key) in
-// one transaction, and only then returns. A caller acknowledges the sender
+// Start/Body/Commit): Accept stores the raw bytes under their content
+// address and an inbound row with a UNIQUE (channel, source key), and only
+// then returns. Small messages (Config.InlineMax, 64 KiB in `serve`) go
+// into the database with the row, in its transaction (the accepts' group
+// commit); larger ones into the blob store first (fsync, rename). Readers
+// open raw messages through Blobs, which looks in both. A caller acknowledges the sender
 // (advances an IMAP checkpoint, answers SMTP 250) only after Accept
 // returned nil. Accepting the same source key again is a no-op that
 // reports Duplicate.

@@ -23,12 +23,15 @@ import (
 var ctx = context.Background()
 
 type env struct {
-	st  store.Store
-	bl  *blob.FS
-	svc *ingest.Service
-	co  *model.Company
-	ch  *model.Channel
-	clk *clock.Fake
+	st store.Store
+	bl *blob.FS
+	// blobs reads what bl has and what the store keeps inline (small raw
+	// messages, as `serve` runs ingest).
+	blobs blob.Store
+	svc   *ingest.Service
+	co    *model.Company
+	ch    *model.Channel
+	clk   *clock.Fake
 }
 
 // dialects runs fn once on SQLite and once on PostgreSQL.
@@ -74,7 +77,8 @@ func newEnv(t testing.TB, dialect string, maxSize int64) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return &env{st: st, bl: bl, co: co, ch: ch, clk: clk, svc: ingest.New(st, bl, clk, log, ingest.Config{MaxSize: maxSize})}
+	return &env{st: st, bl: bl, blobs: ingest.Blobs(st, bl), co: co, ch: ch, clk: clk,
+		svc: ingest.New(st, bl, clk, log, ingest.Config{MaxSize: maxSize, InlineMax: ingest.DefaultInlineMax})}
 }
 
 type testWriter struct{ t testing.TB }

@@ -22,7 +22,7 @@ func TestAcceptCreatesTicketAndMessage(t *testing.T) {
 			t.Fatalf("accept = %+v", res)
 		}
 		// Stored durably before any processing: the raw bytes and a pending row.
-		rc, err := e.bl.Open(ctx, res.RawKey)
+		rc, err := e.blobs.Open(ctx, res.RawKey)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +201,7 @@ func TestBadInput(t *testing.T) {
 	if in.State != model.InboundFailed && in.State != model.InboundDone {
 		t.Fatalf("garbage row state = %s", in.State)
 	}
-	if ok, _ := e.bl.Exists(ctx, in.RawKey); !ok {
+	if ok, _ := e.blobs.Exists(ctx, in.RawKey); !ok {
 		t.Fatal("raw bytes of a failed message lost")
 	}
 	if _, msgs := e.counts(t); msgs < 1 {

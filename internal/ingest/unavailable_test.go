@@ -20,8 +20,11 @@ func TestMissingOrDamagedBlob(t *testing.T) {
 		h := strings.TrimPrefix(key, "sha256/")
 		return filepath.Join(e.bl.Dir(), "sha256", h[:2], h[2:4], h)
 	}
-	missing := e.accept(t, "missing", []byte("From: a@example.test\r\nSubject: Sumiu\r\nMessage-ID: <m1@x>\r\n\r\nCorpo\r\n"))
-	damaged := e.accept(t, "damaged", []byte("From: b@example.test\r\nSubject: Danificada\r\nMessage-ID: <m2@x>\r\n\r\nCorpo\r\n"))
+	// Bodies over DefaultInlineMax: these raw messages are blob files
+	// (smaller ones are kept in the database).
+	body := strings.Repeat("Corpo da mensagem.\r\n", ingest.DefaultInlineMax/20+1)
+	missing := e.accept(t, "missing", []byte("From: a@example.test\r\nSubject: Sumiu\r\nMessage-ID: <m1@x>\r\n\r\n"+body))
+	damaged := e.accept(t, "damaged", []byte("From: b@example.test\r\nSubject: Danificada\r\nMessage-ID: <m2@x>\r\n\r\n"+body))
 	if err := os.Remove(blobPath(missing.RawKey)); err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func TestUnreadableMailBecomesTicketMessage(t *testing.T) {
 			if !strings.Contains(m.Meta["partial"], c.warning) {
 				t.Errorf("%s: meta partial = %q, want it to mention %q", c.name, m.Meta["partial"], c.warning)
 			}
-			if ok, _ := e.bl.Exists(ctx, m.RawKey); !ok || m.RawKey != in.RawKey {
+			if ok, _ := e.blobs.Exists(ctx, m.RawKey); !ok || m.RawKey != in.RawKey {
 				t.Errorf("%s: raw message not kept for download", c.name)
 			}
 			if m.TicketID == 0 {

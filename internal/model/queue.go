@@ -15,11 +15,15 @@ const (
 // Inbound is one raw message durably accepted from a source (IMAP UID,
 // SMTP transaction, import file). SourceKey is unique per channel.
 type Inbound struct {
-	ID          int64
-	CompanyID   int64
-	ChannelID   int64
-	SourceKey   string
-	RawKey      string
+	ID        int64
+	CompanyID int64
+	ChannelID int64
+	SourceKey string
+	RawKey    string
+	// Raw, when set on insert, is the raw message itself (small ones):
+	// the store keeps it under RawKey in the same transaction as the row
+	// (store.InboundQueue.InsertInbound). Rows read back leave it nil.
+	Raw         []byte
 	Size        int64
 	State       InboundState
 	Attempts    int

@@ -306,8 +306,13 @@ type Messages interface {
 type InboundQueue interface {
 	// InsertInbound stores a new inbound row. If a row with the same
 	// channel and source key exists it returns ErrConflict and fills in
-	// the existing row.
+	// the existing row (and stores nothing). When in.Raw is set, the raw
+	// bytes are kept in the database under in.RawKey, in the same
+	// transaction (GetInlineBlob); the same key stored before is kept.
 	InsertInbound(ctx context.Context, in *model.Inbound) error
+	// GetInlineBlob returns the bytes InsertInbound kept under key, or
+	// ErrNotFound (the blob is in the blob store, or nowhere).
+	GetInlineBlob(ctx context.Context, key string) ([]byte, error)
 	GetInbound(ctx context.Context, companyID, id int64) (*model.Inbound, error)
 	// ClaimInbound leases, for lease, up to limit pending rows whose lease
 	// expired by the store's clock (crosses companies: the ingest worker

@@ -43,9 +43,29 @@ func (s q) InsertInbound(ctx context.Context, in *model.Inbound) error {
 		*in = *old
 		return err
 	}
+	if err != nil {
+		return err
+	}
 	in.ID = id
 	in.LeaseUntil = in.ReceivedAt
-	return err
+	if in.Raw != nil {
+		// After the row: a duplicate (above) stores nothing. The same
+		// content under the same key may be there already (another
+		// source's copy): the bytes are equal, keep the old row.
+		if _, err := s.exec(ctx, `INSERT INTO inline_blobs (key, data) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, in.RawKey, in.Raw); err != nil {
+			return fmt.Errorf("store: insert inbound: keep the raw message: %w", err)
+		}
+	}
+	return nil
+}
+
+// GetInlineBlob reads the raw bytes InsertInbound kept under key.
+func (s q) GetInlineBlob(ctx context.Context, key string) ([]byte, error) {
+	var b []byte
+	if err := s.row(ctx, "SELECT data FROM inline_blobs WHERE key = ?", key).Scan(&b); err != nil {
+		return nil, notFound(err, "get inline blob")
+	}
+	return b, nil
 }
 
 // GetInbound by ID within a company.

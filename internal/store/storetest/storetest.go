@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"Threading lookups", testThreadingLookups},
 		{"Attachments", testAttachments},
 		{"Inbound", testInbound},
+		{"Inbound raw kept inline", testInboundInline},
 		{"Jobs", testJobs},
 		{"Tx rollback", testTxRollback},
 		{"Company isolation", testIsolation},
@@ -495,6 +496,68 @@ func testAttachments(t *testing.T, s store.Store, clk *clock.Fake) {
 	must(t, err)
 	if *got != *a {
 		t.Fatalf("get = %+v", got)
+	}
+}
+
+// testInboundInline: InsertInbound with Raw keeps the bytes under RawKey
+// in the row's transaction; a duplicate stores nothing; the same content
+// from two sources is one copy; a rolled-back insert leaves no bytes.
+func testInboundInline(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	raw := []byte("From: a@b.test\r\nSubject: oi\r\n\r\nol\xc3\xa1\x00\xff\r\n") // any bytes, NUL and invalid UTF-8 too
+	in := &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "smtp:1", RawKey: "sha256/inline1", Size: int64(len(raw)), Raw: raw}
+	must(t, s.InsertInbound(ctx, in))
+	got, err := s.GetInlineBlob(ctx, "sha256/inline1")
+	must(t, err)
+	if string(got) != string(raw) {
+		t.Fatalf("inline blob = %q, want %q", got, raw)
+	}
+	// The row read back does not carry the bytes.
+	back, err := s.GetInbound(ctx, f.co.ID, in.ID)
+	must(t, err)
+	if back.Raw != nil || back.RawKey != "sha256/inline1" || back.Size != int64(len(raw)) {
+		t.Fatalf("row = %+v", back)
+	}
+	// A duplicate source key stores nothing, not even new bytes.
+	dup := &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "smtp:1", RawKey: "sha256/inline2", Size: 3, Raw: []byte("new")}
+	wantErr(t, s.InsertInbound(ctx, dup), store.ErrConflict)
+	_, err = s.GetInlineBlob(ctx, "sha256/inline2")
+	wantErr(t, err, store.ErrNotFound)
+	// The same content from another source (another channel, another
+	// company): a second row, one copy of the bytes, unchanged.
+	g := newFixture(t, s, "globex")
+	other := &model.Inbound{CompanyID: g.co.ID, ChannelID: g.ch.ID, SourceKey: "smtp:1", RawKey: "sha256/inline1", Size: int64(len(raw)), Raw: raw}
+	must(t, s.InsertInbound(ctx, other))
+	if other.ID == in.ID {
+		t.Fatal("second source got the first row")
+	}
+	got, err = s.GetInlineBlob(ctx, "sha256/inline1")
+	must(t, err)
+	if string(got) != string(raw) {
+		t.Fatalf("after the second source: %q", got)
+	}
+	// Rolled back with its transaction: neither row nor bytes.
+	boom := errors.New("boom")
+	err = s.Tx(ctx, func(q store.Queries) error {
+		must(t, q.InsertInbound(ctx, &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "smtp:2", RawKey: "sha256/inline3", Size: 1, Raw: []byte("x")}))
+		// Visible inside its transaction (the worker of a later batch
+		// reads it only after the commit, but the same transaction may).
+		if b, err := q.GetInlineBlob(ctx, "sha256/inline3"); err != nil || string(b) != "x" {
+			t.Errorf("inside the transaction: %q, %v", b, err)
+		}
+		return boom
+	})
+	wantErr(t, err, boom)
+	_, err = s.GetInlineBlob(ctx, "sha256/inline3")
+	wantErr(t, err, store.ErrNotFound)
+	// Rows without Raw keep their bytes in the blob store: nothing here.
+	must(t, s.InsertInbound(ctx, &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "smtp:3", RawKey: "sha256/file", Size: 1}))
+	_, err = s.GetInlineBlob(ctx, "sha256/file")
+	wantErr(t, err, store.ErrNotFound)
+	// An empty message is still kept (Raw set, zero bytes).
+	must(t, s.InsertInbound(ctx, &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "smtp:4", RawKey: "sha256/empty", Size: 0, Raw: []byte{}}))
+	if b, err := s.GetInlineBlob(ctx, "sha256/empty"); err != nil || len(b) != 0 {
+		t.Fatalf("empty inline blob: %q, %v", b, err)
 	}
 }
 
