@@ -38,6 +38,9 @@ type Dialect struct {
 	// one: search walked all 1,000,000 messages by id for a rare word
 	// (0.75 s) where the plan for the value reads 200 rows from the index.
 	PlanEachTime any
+	// deferFTS: the SQLite full-text indexes are written at the end of
+	// each transaction (ftsdefer.go); set once the schema has fts_pending.
+	deferFTS bool
 }
 
 // DB is a store.Store over database/sql. Reads go to r, writes to w (for
@@ -158,6 +161,14 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Queries) error) (err error) 
 		_ = tx.Rollback()
 		db.prepareMissed(ctx, inner.tx)
 		return err
+	}
+	if db.d.deferFTS {
+		// The full-text rows of what the transaction wrote, in one
+		// statement per index just before the commit (ftsdefer.go).
+		if err := inner.indexPending(ctx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
@@ -308,7 +319,7 @@ func (db *DB) Migrate(ctx context.Context, files embed.FS, dir string) error {
 			return fmt.Errorf("store: migration %s: %w", m.name, err)
 		}
 	}
-	return nil
+	return db.startDeferredFTS(ctx)
 }
 
 // SchemaVersion is the highest applied migration.

@@ -418,6 +418,9 @@ func (s q) SearchContacts(ctx context.Context, companyID int64, query string, of
 			x.w(" AND search_text LIKE ?", "%"+likeEscape(t)+"%")
 		}
 	default:
+		if err := s.ftsFresh(ctx); err != nil {
+			return nil, err
+		}
 		x.w("SELECT "+contactCols+" FROM contacts WHERE company_id = ? AND id IN (SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH ?)",
 			companyID, search.FTS5Query(terms, true))
 	}

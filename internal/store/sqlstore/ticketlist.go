@@ -217,6 +217,9 @@ func (s q) ListTickets(ctx context.Context, companyID int64, f store.TicketFilte
 // Whole words are searched first, and word prefixes ("curitib") only when
 // whole words find nothing (see search.FTS5Query).
 func (s q) SearchTickets(ctx context.Context, companyID int64, f store.TicketFilter) ([]store.TicketHit, error) {
+	if err := s.ftsFresh(ctx); err != nil {
+		return nil, err
+	}
 	terms := search.Terms(f.Query)
 	if len(terms) == 0 {
 		return nil, nil

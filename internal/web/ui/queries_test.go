@@ -73,11 +73,17 @@ func TestPageQueries(t *testing.T) {
 	}
 	// The search page: the same queries, the search in one statement (as
 	// the API's), whatever the number of hits; a prefix search ("pedid")
-	// runs the whole-word search first, then the prefix one.
+	// runs the whole-word search first, then the prefix one. On SQLite a
+	// search first asks whether rows written outside a transaction wait
+	// for the full-text index (sqlstore/ftsdefer.go): one more.
+	fresh := int64(0)
+	if e.st.Dialect() == "sqlite" {
+		fresh = 1
+	}
 	search := queriesOf(t, e, c, "/inbox?q=pedido", "Pedido b59")
 	prefix := queriesOf(t, e, c, "/inbox?q=pedid", "Pedido b59")
 	t.Logf("search: %d queries for 2 hits, %d for 50, %d for a prefix", searchSmall, search, prefix)
-	if search != searchSmall || search != big || prefix != big+1 {
+	if search != searchSmall || search != big+fresh || prefix != big+fresh+1 {
 		t.Errorf("search: %d queries for 2 hits, %d for 50, %d for a prefix (list: %d)", searchSmall, search, prefix, big)
 	}
 
