@@ -26,7 +26,10 @@ import (
 // transaction commits; searches index such leftovers first (ftsFresh), and
 // a store opening indexes whatever a stopped process left.
 
-const ftsIndexSQL = `INSERT INTO messages_fts (rowid, subject, from_name, from_address, text_body)
+// FTSIndexPendingSQL indexes the rows fts_pending notes and clears it: what
+// each transaction runs before its commit, for tools that write rows with
+// their own SQL (the search benchmark's bulk seed).
+const FTSIndexPendingSQL = `INSERT INTO messages_fts (rowid, subject, from_name, from_address, text_body)
 	SELECT m.id, m.subject, m.from_name, m.from_address, m.text_body
 	  FROM fts_pending p CROSS JOIN messages m ON m.id = p.id WHERE p.tbl = 1 ORDER BY p.id;
 INSERT INTO contacts_fts (rowid, name, email)
@@ -46,7 +49,7 @@ func (s q) indexPending(ctx context.Context) error {
 		return nil
 	}
 	s.count()
-	if _, err := s.w.ExecContext(ctx, ftsIndexSQL); err != nil {
+	if _, err := s.w.ExecContext(ctx, FTSIndexPendingSQL); err != nil {
 		return fmt.Errorf("store: full-text index: %w", err)
 	}
 	return nil
