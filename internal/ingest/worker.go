@@ -429,18 +429,28 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound, chans channelCa
 	if sinkErr != nil {
 		return nil, fmt.Errorf("store attachment: %w", sinkErr)
 	}
+	oneLineHeaders(pm)
+	// The full-text work of the message's insert, done here by this
+	// worker instead of in the committer's transaction (PostgreSQL; no-op
+	// on SQLite). Without it the insert computes it: a failure only costs
+	// speed.
+	probe := &model.Message{Subject: pm.Subject, From: model.Address{Name: pm.From.Name, Address: senderOf(pm)}, Text: pm.TextBody}
+	if err := s.store.PrecomputeSearch(ctx, probe); err != nil {
+		s.log.Warn("ingest: full-text vector not computed ahead", "inbound", in.ID, "err", err)
+	}
+	search := probe.Search
 
 	return func(ctx context.Context, q store.Queries, safe bool) (Event, error) {
 		sp, ok := q.(store.Savepointer)
 		if !ok || !safe {
 			// A duplicate that opened a ticket fails the transaction
 			// (errDuplicateNewTicket); it runs again in savepoint mode.
-			return s.store1(ctx, q, ch, in, pm, dkey)
+			return s.store1(ctx, q, ch, in, pm, dkey, search)
 		}
 		var ev Event
 		err := sp.Savepoint(ctx, func(q store.Queries) error {
 			var err error
-			ev, err = s.store1(ctx, q, ch, in, pm, dkey)
+			ev, err = s.store1(ctx, q, ch, in, pm, dkey, search)
 			return err
 		})
 		var dup errDuplicateNewTicket
@@ -453,11 +463,9 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound, chans channelCa
 	}, nil
 }
 
-// store1 writes one parsed message inside the transaction.
-func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel, in model.Inbound, pm *mailparse.Message, dkey string) (Event, error) {
-	now := s.now().UTC()
-	ev := Event{CompanyID: in.CompanyID, ChannelID: ch.ID}
-	oneLineHeaders(pm)
+// senderOf is the address a message is from: From, else the first
+// Reply-To, else an address that is never deliverable.
+func senderOf(pm *mailparse.Message) string {
 	from := pm.From.Address
 	if from == "" && len(pm.ReplyTo) > 0 {
 		from = pm.ReplyTo[0].Address
@@ -465,6 +473,17 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 	if from == "" {
 		from = "unknown@invalid" // RFC 2606: never deliverable
 	}
+	return from
+}
+
+// store1 writes one parsed message (its headers made one-line by
+// prepare) inside the transaction; search is its full-text vector
+// computed ahead, or nil.
+func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel, in model.Inbound, pm *mailparse.Message, dkey string,
+	search *model.SearchVector) (Event, error) {
+	now := s.now().UTC()
+	ev := Event{CompanyID: in.CompanyID, ChannelID: ch.ID}
+	from := senderOf(pm)
 	ev.From = model.NormalizeEmail(from)
 
 	recipients := pm.DeliveredTo
@@ -516,7 +535,7 @@ func (s *Service) store1(ctx context.Context, q store.Queries, ch *model.Channel
 		From: model.Address{Name: pm.From.Name, Address: from}, To: addrs(pm.To), Cc: addrs(pm.Cc), Bcc: addrs(pm.Bcc),
 		Subject: pm.Subject, MessageID: pm.MessageID, References: pm.References, Date: pm.Date,
 		Text: pm.TextBody, HTML: pm.HTMLBody, ReplyText: pm.ReplyVisibleText, RawKey: in.RawKey, Size: in.Size,
-		DedupeKey: dkey, InboundID: in.ID, CreatedAt: now, Meta: map[string]string{}}
+		DedupeKey: dkey, InboundID: in.ID, CreatedAt: now, Meta: map[string]string{}, Search: search}
 	if len(pm.InReplyTo) > 0 {
 		m.InReplyTo = pm.InReplyTo[0]
 	}

@@ -239,6 +239,18 @@ type Message struct {
 	Error     string
 	Meta      map[string]string // small extras (auth results, bounce status...)
 	CreatedAt time.Time
+	// Search is the full-text vector computed ahead of the insert
+	// (store.Messages.PrecomputeSearch, PostgreSQL), so the writing
+	// transaction does not compute it; nil: computed by the insert.
+	Search *SearchVector
+}
+
+// SearchVector is a message's full-text vector (PostgreSQL tsvector text)
+// and a hash of the fields it was computed from: the store uses it only
+// when the message it inserts still has exactly those fields.
+type SearchVector struct {
+	Of     [32]byte
+	Vector string
 }
 
 // Attachment is a file on a message; bytes live in the blob store.

@@ -284,6 +284,13 @@ type Messages interface {
 	// that key exists in the company, it returns ErrConflict and sets m.ID
 	// to the existing message's ID.
 	CreateMessage(ctx context.Context, m *model.Message) error
+	// PrecomputeSearch does, outside any transaction, the full-text work
+	// m's insert would do (PostgreSQL: the tsvector of its subject, sender
+	// and text, with unaccent) and keeps it in m.Search, so the writing
+	// transaction, on ingest the single committer's, does less. Nothing to
+	// do on SQLite (its index is written at the commit). CreateMessage
+	// uses m.Search only while those fields are unchanged.
+	PrecomputeSearch(ctx context.Context, m *model.Message) error
 	GetMessage(ctx context.Context, companyID, id int64) (*model.Message, error)
 	ListMessages(ctx context.Context, companyID, ticketID int64) ([]model.Message, error)
 	// TicketsByMessageIDs maps each given Message-ID header value that a

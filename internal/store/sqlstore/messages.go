@@ -2,8 +2,11 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -25,15 +28,23 @@ func (s q) CreateMessage(ctx context.Context, m *model.Message) error {
 	if refs == nil {
 		refs = []string{}
 	}
-	id, err := s.insertReturningID(ctx, "create message",
-		`INSERT INTO messages (company_id, ticket_id, channel_id, direction, status, author_id, from_name, from_address,
-			to_json, cc_json, bcc_json, subject, message_id, in_reply_to, refs_json, sent_date, text_body, html_body,
-			reply_text, raw_key, size, flags, dedupe_key, inbound_id, error, meta_json, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.CompanyID, m.TicketID, m.ChannelID, string(m.Direction), string(m.Status), nullID(m.AuthorID), m.From.Name,
-		model.NormalizeEmail(m.From.Address), js(addrs(m.To)), js(addrs(m.Cc)), js(addrs(m.Bcc)), m.Subject, m.MessageID,
+	from := model.NormalizeEmail(m.From.Address)
+	args := []any{m.CompanyID, m.TicketID, m.ChannelID, string(m.Direction), string(m.Status), nullID(m.AuthorID), m.From.Name,
+		from, js(addrs(m.To)), js(addrs(m.Cc)), js(addrs(m.Bcc)), m.Subject, m.MessageID,
 		m.InReplyTo, js(refs), nullTime(m.Date), m.Text, m.HTML, m.ReplyText, m.RawKey, m.Size, int64(m.Flags),
-		nullStr(m.DedupeKey), nullID(m.InboundID), m.Error, js(m.Meta), m.CreatedAt)
+		nullStr(m.DedupeKey), nullID(m.InboundID), m.Error, js(m.Meta), m.CreatedAt}
+	query := createMessageSQL
+	if s.d.Dollar {
+		// PostgreSQL: the tsvector computed ahead (PrecomputeSearch) when
+		// it is still this message's; NULL makes the insert trigger
+		// compute it (migration 0026).
+		var vec any
+		if m.Search != nil && m.Search.Of == searchSum(m.Subject, m.From.Name, from, m.Text) {
+			vec = m.Search.Vector
+		}
+		query, args = createMessagePGSQL, append(args, vec)
+	}
+	id, err := s.insertReturningID(ctx, "create message", query, args...)
 	if errors.Is(err, store.ErrConflict) && m.DedupeKey != "" {
 		if err2 := s.wrow(ctx, "SELECT id FROM messages WHERE company_id = ? AND dedupe_key = ?", m.CompanyID, m.DedupeKey).Scan(&m.ID); err2 != nil {
 			return fmt.Errorf("store: create message: find duplicate: %w", err2)
@@ -42,6 +53,50 @@ func (s q) CreateMessage(ctx context.Context, m *model.Message) error {
 	}
 	m.ID = id
 	return err
+}
+
+const createMessageCols = `company_id, ticket_id, channel_id, direction, status, author_id, from_name, from_address,
+	to_json, cc_json, bcc_json, subject, message_id, in_reply_to, refs_json, sent_date, text_body, html_body,
+	reply_text, raw_key, size, flags, dedupe_key, inbound_id, error, meta_json, created_at`
+
+const createMessageSQL = `INSERT INTO messages (` + createMessageCols + `)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+const createMessagePGSQL = `INSERT INTO messages (` + createMessageCols + `, search_tsv)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS tsvector))`
+
+// searchVectorSQL computes a message's tsvector with the same expression
+// as the insert trigger (PostgreSQL migration 0026).
+const searchVectorSQL = `SELECT CAST(to_tsvector('simple'::regconfig,
+	atende_fold(CAST(? AS text) || ' ' || CAST(? AS text) || ' ' || CAST(? AS text) || ' ' || left(CAST(? AS text), 262144))) AS text)`
+
+// PrecomputeSearch computes m's tsvector on PostgreSQL (a read on the
+// pool, outside any transaction); SQLite has nothing to do ahead.
+func (s q) PrecomputeSearch(ctx context.Context, m *model.Message) error {
+	if !s.d.Dollar {
+		return nil
+	}
+	from := model.NormalizeEmail(m.From.Address)
+	var vec string
+	if err := s.row(ctx, searchVectorSQL, m.Subject, m.From.Name, from, m.Text).Scan(&vec); err != nil {
+		return fmt.Errorf("store: full-text vector: %w", err)
+	}
+	m.Search = &model.SearchVector{Of: searchSum(m.Subject, m.From.Name, from, m.Text), Vector: vec}
+	return nil
+}
+
+// searchSum identifies the searched fields of a message.
+func searchSum(subject, fromName, fromAddress, text string) [32]byte {
+	h := sha256.New()
+	for _, f := range []string{subject, fromName, fromAddress, text} {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(f)))
+		h.Write(n[:])
+		io.WriteString(h, f)
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 func addrs(a []model.Address) []model.Address {

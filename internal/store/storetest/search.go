@@ -17,6 +17,7 @@ func searchTests() []Case {
 		{"Unrouted tickets are visible", testUnroutedVisible},
 		{"Ticket search", testTicketSearch},
 		{"Ticket search: one word's matches by recency", testSearchOneWordRecency},
+		{"Ticket search: vectors computed ahead", testSearchVectorAhead},
 		{"Ticket view counts", testTicketViewCounts},
 		{"Contact search", testContactSearch},
 	}
@@ -78,6 +79,58 @@ func inbound(t *testing.T, s store.Store, tk *model.Ticket, from model.Address, 
 		Subject: subject, From: from, Text: body}
 	must(t, s.Tx(ctx, func(q store.Queries) error { return q.CreateMessage(ctx, m) }))
 	return m
+}
+
+// testSearchVectorAhead: a message whose full-text vector was computed
+// before its insert (PrecomputeSearch, as ingest's workers do) is found by
+// its words, accents and case folded, like one indexed by the insert; a
+// vector computed for other fields (the text changed after) is not used:
+// the message is found by what it says, never by the stale vector.
+func testSearchVectorAhead(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	find := func(q string) []int64 {
+		t.Helper()
+		got, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Query: q})
+		must(t, err)
+		return ticketIDs(got)
+	}
+	create := func(tk *model.Ticket, m *model.Message, text string) {
+		t.Helper()
+		m.CompanyID, m.TicketID, m.ChannelID, m.Direction, m.Status = tk.CompanyID, tk.ID, tk.ChannelID, model.DirIn, model.MsgReceived
+		m.Text = text
+		must(t, s.Tx(ctx, func(q store.Queries) error { return q.CreateMessage(ctx, m) }))
+	}
+	ahead := f.ticket(t, s, "Ahead")
+	m := &model.Message{Subject: "Orçamento", From: model.Address{Name: "Conceição Araújo", Address: "Conceicao@Example.com"},
+		Text: "O ORÇAMENTO da instalação elétrica chegou pela metade."}
+	must(t, s.PrecomputeSearch(ctx, m))
+	if s.Dialect() == "postgres" && (m.Search == nil || m.Search.Vector == "") {
+		t.Fatal("PostgreSQL computed no vector ahead")
+	}
+	create(ahead, m, m.Text)
+	stale := f.ticket(t, s, "Stale")
+	m2 := &model.Message{Subject: "Pedido", From: model.Address{Address: "bruno@example.com"}, Text: "palavra antiga xilofone"}
+	must(t, s.PrecomputeSearch(ctx, m2))
+	create(stale, m2, "palavra nova trombone") // changed after the vector was computed
+	plain := f.ticket(t, s, "Plain")
+	create(plain, &model.Message{Subject: "Sem vetor", From: model.Address{Address: "carla@example.com"}}, "computado na inserção: clarinete")
+	for _, c := range []struct {
+		q    string
+		want []int64
+	}{
+		{"orcamento", []int64{ahead.ID}},
+		{"eletrica", []int64{ahead.ID}},
+		{"conceicao", []int64{ahead.ID}},
+		{"araujo", []int64{ahead.ID}},
+		{"trombone", []int64{stale.ID}},
+		{"xilofone", []int64{}},
+		{"clarinete", []int64{plain.ID}},
+		{"insercao", []int64{plain.ID}},
+	} {
+		if got := find(c.q); !slices.Equal(got, c.want) && (len(got) != 0 || len(c.want) != 0) {
+			t.Errorf("search %q = %v, want %v", c.q, got, c.want)
+		}
+	}
 }
 
 // testSearchOneWordRecency: the message matches of a one-word search
