@@ -152,18 +152,19 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 // SQLite file in the data directory) and the blob store, which also reads
 // the small raw messages ingest keeps in the database (ingest.Blobs).
 func openStores(ctx context.Context, cfg config.Config, clk clock.Clock) (store.Store, blob.Store, error) {
-	st, bl, _, err := openAll(ctx, cfg, clk)
+	st, bl, _, err := openAll(ctx, cfg, clk, sqlite.Options{})
 	return st, bl, err
 }
 
-// openAll is openStores with the blob store's readiness check.
-func openAll(ctx context.Context, cfg config.Config, clk clock.Clock) (store.Store, blob.Store, func(context.Context) error, error) {
+// openAll is openStores with the blob store's readiness check and the
+// SQLite store's options.
+func openAll(ctx context.Context, cfg config.Config, clk clock.Clock, so sqlite.Options) (store.Store, blob.Store, func(context.Context) error, error) {
 	var st store.Store
 	var err error
 	if cfg.DatabaseURL != "" {
 		st, err = postgres.Open(ctx, cfg.DatabaseURL, clk)
 	} else {
-		st, err = sqlite.Open(ctx, cfg.SQLitePath(), clk)
+		st, err = sqlite.OpenWith(ctx, cfg.SQLitePath(), clk, so)
 	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("open database: %w", err)

@@ -31,6 +31,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/oauth"
 	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 	"github.com/atende-helpdesk/atende/internal/web/api"
 	"github.com/atende-helpdesk/atende/internal/web/ui"
@@ -57,7 +58,7 @@ func serve(ctx context.Context, args []string, sys IO) error {
 		return fmt.Errorf("--allow-private-hosts: %w", err)
 	}
 	guard := netguard.New(dns, allow)
-	st, bl, blobsReady, err := openAll(ctx, cfg, clk)
+	st, bl, blobsReady, err := openAll(ctx, cfg, clk, sqlite.Options{})
 	if err != nil {
 		return err
 	}

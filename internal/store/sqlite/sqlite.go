@@ -25,9 +25,23 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// Options tune a store for what a command does with it.
+type Options struct {
+	// ReaderCacheKiB bounds the page cache of each reader connection (0:
+	// SQLite's default, 2,000 KiB each, up to 8 readers). `atende import`
+	// reads each small raw message once and serves no searches: 256 keeps
+	// its memory under its bound.
+	ReaderCacheKiB int
+}
+
 // Open opens (creating if needed) the database file at path and migrates
 // it. clk is the program's one clock (see package store's doc).
 func Open(ctx context.Context, path string, clk clock.Clock) (*sqlstore.DB, error) {
+	return OpenWith(ctx, path, clk, Options{})
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, path string, clk clock.Clock, o Options) (*sqlstore.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: create directory for %s: %w", path, err)
 	}
@@ -64,6 +78,9 @@ func Open(ctx context.Context, path string, clk clock.Clock) (*sqlstore.DB, erro
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
+	if o.ReaderCacheKiB > 0 {
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", o.ReaderCacheKiB))
+	}
 	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		w.Close()
