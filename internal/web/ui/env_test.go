@@ -60,8 +60,12 @@ func newEnvWith(t testing.TB, counts *ui.ViewCounts) *env {
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clock.System{})
 	must(t, err)
 	t.Cleanup(func() { st.Close() })
-	bl, err := blob.NewFS(filepath.Join(dir, "blobs"))
+	files, err := blob.NewFS(filepath.Join(dir, "blobs"))
 	must(t, err)
+	// As serve wires it: small raw messages are kept in the database and
+	// every reader (the .eml download, the ticket service) reads through
+	// ingest.Blobs.
+	bl := ingest.Blobs(st, files)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{st: st}
 	e.auth = auth.New(st, clock.System{}, log, auth.Config{Params: fast, MaxAccountFailures: 3})
@@ -71,7 +75,7 @@ func newEnvWith(t testing.TB, counts *ui.ViewCounts) *env {
 		e.hub.Observe(counts) // as the app wires it
 	}
 	e.tickets = ticket.New(st, bl, nil, e.hub, clock.System{}, log)
-	e.ingest = ingest.New(st, bl, clock.System{}, log, ingest.Config{AuthServID: authServID})
+	e.ingest = ingest.New(st, bl, clock.System{}, log, ingest.Config{AuthServID: authServID, InlineMax: ingest.DefaultInlineMax})
 	ah := &auth.HTTP{Svc: e.auth}
 	apiH := api.Handler(api.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Hub: e.hub, Heartbeat: 200 * time.Millisecond})
 	uiH := ui.New(ui.Deps{Log: log, Store: st, Auth: ah, Directory: e.dir, Tickets: e.tickets, Blobs: bl, ViewCounts: counts})
