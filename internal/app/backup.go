@@ -92,8 +92,12 @@ func restoreCmd(ctx context.Context, args []string, sys IO) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(sys.Out, "Restored the snapshot of %s (%d tickets, %d messages, %d blobs) into %s.\nStart it with: atende serve --data %s\n",
-		m.CreatedAt.Format(time.RFC3339), m.Tickets, m.Messages, m.Blobs, cfg.DataDir, cfg.DataDir)
+	inline := ""
+	if m.InlineBlobs > 0 {
+		inline = fmt.Sprintf(", %d small raw messages inside the database", m.InlineBlobs)
+	}
+	fmt.Fprintf(sys.Out, "Restored the snapshot of %s (%d tickets, %d messages, %d blobs%s) into %s.\nStart it with: atende serve --data %s\n",
+		m.CreatedAt.Format(time.RFC3339), m.Tickets, m.Messages, m.Blobs, inline, cfg.DataDir, cfg.DataDir)
 	return nil
 }
 
