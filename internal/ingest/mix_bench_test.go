@@ -137,6 +137,19 @@ func BenchmarkIngestText(b *testing.B) {
 	}
 }
 
+// BenchmarkIngestSignatures is end-to-end ingest (SQLite, 2 workers) of
+// replies in Outlook's mould: a short text with a 6 KB signature logo
+// (cid) and a 20 KB attached receipt, the small attachments most business
+// mail carries.
+func BenchmarkIngestSignatures(b *testing.B) {
+	pool := make([][]byte, mixPool)
+	for i := range pool {
+		pool[i] = attachmentMail(fmt.Sprintf("mix-%d.sig@cliente.test", i), randomBytes(uint64(i), 6<<10),
+			map[string][]byte{"comprovante.pdf": randomBytes(uint64(i)+1000, 20<<10)}, []string{"comprovante.pdf"})
+	}
+	runServe(b, newEnv(b, "sqlite", 0), pool, 2)
+}
+
 // BenchmarkAcceptSaturated measures the latency callers wait on before
 // acknowledging (Accept of a 20 KB message, 10 concurrent senders) while 2
 // workers are busy with a backlog of the mix: p50/p99 in ms. b.N is the

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -400,10 +401,11 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound, chans channelCa
 			tee.Abort(errRestart) // error or panic before the key: end its goroutine
 		}
 	}()
+	var small smallBlobs
 	pm, sum, err := s.parse(ctx, in.RawKey, tee, mailparse.Options{
 		AttachmentURL: cidURL,
 		Sink: func(meta mailparse.Attachment, r io.Reader) (string, int64, error) {
-			key, n, err := s.blobs.Put(ctx, r, 0)
+			key, n, err := s.keepAttachment(ctx, r, &small)
 			if err != nil && sinkErr == nil {
 				sinkErr = err
 			}
@@ -440,17 +442,26 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound, chans channelCa
 	}
 	search := probe.Search
 
+	small = small.referenced(pm)
+	write := func(q store.Queries) (Event, error) {
+		for _, b := range small {
+			if err := q.PutInlineBlob(ctx, b.key, b.data); err != nil {
+				return Event{}, fmt.Errorf("keep attachment: %w", err)
+			}
+		}
+		return s.store1(ctx, q, ch, in, pm, dkey, search)
+	}
 	return func(ctx context.Context, q store.Queries, safe bool) (Event, error) {
 		sp, ok := q.(store.Savepointer)
 		if !ok || !safe {
 			// A duplicate that opened a ticket fails the transaction
 			// (errDuplicateNewTicket); it runs again in savepoint mode.
-			return s.store1(ctx, q, ch, in, pm, dkey, search)
+			return write(q)
 		}
 		var ev Event
 		err := sp.Savepoint(ctx, func(q store.Queries) error {
 			var err error
-			ev, err = s.store1(ctx, q, ch, in, pm, dkey, search)
+			ev, err = write(q)
 			return err
 		})
 		var dup errDuplicateNewTicket
@@ -461,6 +472,74 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound, chans channelCa
 		}
 		return ev, err
 	}, nil
+}
+
+// Small attachments (signature logos, inline images of a few KB: most
+// attachments by count) are kept in the database like small raw messages,
+// written by the message's own transaction, instead of as blob files: no
+// file to create and two fsyncs per attachment on the worker's path.
+const (
+	// attachInlineMax is the largest attachment kept so.
+	attachInlineMax = 64 << 10
+	// attachInlineTotal bounds what one message keeps so (it is held in
+	// memory until its transaction commits); the rest go to blob files.
+	attachInlineTotal = 256 << 10
+)
+
+type smallBlob struct {
+	key  string
+	data []byte
+}
+
+// smallBlobs are the attachments of one message waiting for its
+// transaction.
+type smallBlobs []smallBlob
+
+func (sb smallBlobs) size() int {
+	n := 0
+	for _, b := range sb {
+		n += len(b.data)
+	}
+	return n
+}
+
+// referenced keeps the blobs pm's attachments name (a parser that gave up
+// half-way falls back to a message without them: nothing to keep).
+func (sb smallBlobs) referenced(pm *mailparse.Message) smallBlobs {
+	keys := map[string]bool{}
+	for _, a := range pm.Attachments {
+		keys[a.BlobKey] = true
+	}
+	var out smallBlobs
+	seen := map[string]bool{}
+	for _, b := range sb {
+		if keys[b.key] && !seen[b.key] {
+			seen[b.key] = true
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// keepAttachment stores one decoded attachment: a small one (with inlining
+// on and room left in the message's share) in memory for the message's
+// transaction, else in the blob store.
+func (s *Service) keepAttachment(ctx context.Context, r io.Reader, small *smallBlobs) (string, int64, error) {
+	if s.inlineMax > 0 {
+		room := min(attachInlineMax, attachInlineTotal-small.size())
+		head, err := io.ReadAll(io.LimitReader(r, int64(room)+1))
+		if err != nil {
+			return "", 0, fmt.Errorf("read attachment: %w", err)
+		}
+		if len(head) <= room {
+			sum := sha256.Sum256(head)
+			key := "sha256/" + hex.EncodeToString(sum[:])
+			*small = append(*small, smallBlob{key, head})
+			return key, int64(len(head)), nil
+		}
+		r = io.MultiReader(bytes.NewReader(head), r)
+	}
+	return s.blobs.Put(ctx, r, 0)
 }
 
 // senderOf is the address a message is from: From, else the first

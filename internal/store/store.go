@@ -320,6 +320,10 @@ type InboundQueue interface {
 	// GetInlineBlob returns the bytes InsertInbound kept under key, or
 	// ErrNotFound (the blob is in the blob store, or nowhere).
 	GetInlineBlob(ctx context.Context, key string) ([]byte, error)
+	// PutInlineBlob keeps data under key in the database, like
+	// InsertInbound's Raw (ingest keeps small attachments so, in the
+	// message's transaction); a key already kept is left as it is.
+	PutInlineBlob(ctx context.Context, key string, data []byte) error
 	GetInbound(ctx context.Context, companyID, id int64) (*model.Inbound, error)
 	// ClaimInbound leases, for lease, up to limit pending rows whose lease
 	// expired by the store's clock (crosses companies: the ingest worker

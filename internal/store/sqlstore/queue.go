@@ -73,9 +73,20 @@ func (s q) InsertInbound(ctx context.Context, in *model.Inbound) error {
 		// After the row: a duplicate (above) stores nothing. The same
 		// content under the same key may be there already (another
 		// source's copy): the bytes are equal, keep the old row.
-		if _, err := s.exec(ctx, `INSERT INTO inline_blobs (key, data) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, in.RawKey, in.Raw); err != nil {
+		if err := s.PutInlineBlob(ctx, in.RawKey, in.Raw); err != nil {
 			return fmt.Errorf("store: insert inbound: keep the raw message: %w", err)
 		}
+	}
+	return nil
+}
+
+// PutInlineBlob keeps data under key unless the key is kept already.
+func (s q) PutInlineBlob(ctx context.Context, key string, data []byte) error {
+	if data == nil {
+		data = []byte{}
+	}
+	if _, err := s.exec(ctx, `INSERT INTO inline_blobs (key, data) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, key, data); err != nil {
+		return fmt.Errorf("store: keep inline blob: %w", err)
 	}
 	return nil
 }

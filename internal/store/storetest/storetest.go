@@ -554,6 +554,28 @@ func testInboundInline(t *testing.T, s store.Store, clk *clock.Fake) {
 	must(t, s.InsertInbound(ctx, &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "smtp:3", RawKey: "sha256/file", Size: 1}))
 	_, err = s.GetInlineBlob(ctx, "sha256/file")
 	wantErr(t, err, store.ErrNotFound)
+	// PutInlineBlob (ingest's small attachments): kept, readable inside
+	// and after its transaction; an existing key keeps its bytes; rolled
+	// back with its transaction.
+	must(t, s.Tx(ctx, func(q store.Queries) error {
+		if err := q.PutInlineBlob(ctx, "sha256/logo", []byte("PNG\x00logo")); err != nil {
+			return err
+		}
+		return q.PutInlineBlob(ctx, "sha256/inline1", []byte("other bytes"))
+	}))
+	if b, err := s.GetInlineBlob(ctx, "sha256/logo"); err != nil || string(b) != "PNG\x00logo" {
+		t.Fatalf("put inline blob: %q, %v", b, err)
+	}
+	if b, err := s.GetInlineBlob(ctx, "sha256/inline1"); err != nil || string(b) != string(raw) {
+		t.Fatalf("an existing key was overwritten: %q, %v", b, err)
+	}
+	err = s.Tx(ctx, func(q store.Queries) error {
+		must(t, q.PutInlineBlob(ctx, "sha256/gone", []byte("x")))
+		return boom
+	})
+	wantErr(t, err, boom)
+	_, err = s.GetInlineBlob(ctx, "sha256/gone")
+	wantErr(t, err, store.ErrNotFound)
 	// An empty message is still kept (Raw set, zero bytes).
 	must(t, s.InsertInbound(ctx, &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "smtp:4", RawKey: "sha256/empty", Size: 0, Raw: []byte{}}))
 	if b, err := s.GetInlineBlob(ctx, "sha256/empty"); err != nil || len(b) != 0 {
