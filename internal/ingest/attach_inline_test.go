@@ -3,31 +3,21 @@ package ingest_test
 import (
 	"bytes"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"strings"
 	"testing"
 
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/testutil/mailmix"
 )
 
 // attachmentMail is a message from Outlook's mould: text, HTML with an
 // inline signature logo (cid), and the given attached files.
 func attachmentMail(msgID string, logo []byte, files map[string][]byte, order []string) []byte {
 	var b bytes.Buffer
-	b64 := func(data []byte) string {
-		s := base64.StdEncoding.EncodeToString(data)
-		var out strings.Builder
-		for len(s) > 76 {
-			out.WriteString(s[:76] + "\r\n")
-			s = s[76:]
-		}
-		out.WriteString(s + "\r\n")
-		return out.String()
-	}
+	b64 := mailmix.Base64Lines
 	fmt.Fprintf(&b, "From: Marta Lima <marta@cliente.test>\r\nTo: suporte@acme.test\r\nSubject: Nota e comprovante\r\nMessage-ID: <%s>\r\n"+
 		"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"mix\"\r\n\r\n"+
 		"--mix\r\nContent-Type: multipart/related; boundary=\"rel\"\r\n\r\n"+

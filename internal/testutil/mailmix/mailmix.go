@@ -235,15 +235,25 @@ func build(i int, k Kind) []byte {
 			"--mix-%[1]d\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n%s\r\n"+
 			"--mix-%[1]d\r\nContent-Type: application/pdf; name=\"nota-fiscal-%[1]d.pdf\"\r\nContent-Disposition: attachment; filename=\"nota-fiscal-%[1]d.pdf\"\r\n"+
 			"Content-Transfer-Encoding: base64\r\n\r\n", i, crlf(g.paragraphs(1<<10)))
-		enc := base64.StdEncoding.EncodeToString(g.pdf(AttachmentSize))
-		for len(enc) > 76 {
-			b.WriteString(enc[:76])
-			b.WriteString("\r\n")
-			enc = enc[76:]
-		}
-		fmt.Fprintf(&b, "%s\r\n--mix-%d--\r\n", enc, i)
+		fmt.Fprintf(&b, "%s--mix-%d--\r\n", Base64Lines(g.pdf(AttachmentSize)), i)
 	}
 	return b.Bytes()
+}
+
+// Base64Lines is data in base64 as mail carries it: lines of 76
+// characters, each ending in CRLF (the last one too).
+func Base64Lines(data []byte) string {
+	enc := base64.StdEncoding.EncodeToString(data)
+	var b strings.Builder
+	b.Grow(len(enc) + len(enc)/76*2 + 2)
+	for len(enc) > 76 {
+		b.WriteString(enc[:76])
+		b.WriteString("\r\n")
+		enc = enc[76:]
+	}
+	b.WriteString(enc)
+	b.WriteString("\r\n")
+	return b.String()
 }
 
 // quoted is an earlier message quoted below the reply, Gmail style.

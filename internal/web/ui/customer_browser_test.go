@@ -28,6 +28,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/testutil/mailmix"
 	"github.com/atende-helpdesk/atende/internal/testutil/mailstack"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 	"github.com/atende-helpdesk/atende/internal/ticket"
@@ -75,15 +76,7 @@ var pngPixel, _ = base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAA
 // htmlMailWithImage is a customer's HTML mail with an inline image (cid:)
 // and a PDF, the way Gmail or Outlook send it.
 func htmlMailWithImage(from, to, subject, msgID string, date time.Time) []byte {
-	b64 := func(b []byte) string {
-		s := base64.StdEncoding.EncodeToString(b)
-		var out strings.Builder
-		for len(s) > 76 {
-			out.WriteString(s[:76] + "\r\n")
-			s = s[76:]
-		}
-		return out.String() + s + "\r\n"
-	}
+	b64 := mailmix.Base64Lines
 	return []byte("From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\nDate: " + date.Format(time.RFC1123Z) +
 		"\r\nMessage-ID: <" + msgID + ">\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"mix\"\r\n\r\n" +
 		"--mix\r\nContent-Type: multipart/related; boundary=\"rel\"\r\n\r\n" +

@@ -2,7 +2,6 @@ package ui_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -19,6 +18,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/testutil/mailmix"
 )
 
 var storeAll = store.TicketFilter{}
@@ -55,18 +55,9 @@ const testPDF = "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</
 
 // mailWithAttachments carries an image, a PDF and an HTML file.
 func mailWithAttachments(from, subject, msgID string) []byte {
-	b64 := func(p []byte) string {
-		s := base64.StdEncoding.EncodeToString(p)
-		var out strings.Builder
-		for len(s) > 76 {
-			out.WriteString(s[:76] + "\r\n")
-			s = s[76:]
-		}
-		return out.String() + s
-	}
 	part := func(ct, name string, data []byte) string {
 		return "--b1\r\nContent-Type: " + ct + "; name=\"" + name + "\"\r\nContent-Disposition: attachment; filename=\"" + name +
-			"\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + b64(data) + "\r\n"
+			"\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" + mailmix.Base64Lines(data)
 	}
 	return []byte("From: " + from + "\r\nTo: Suporte <suporte@acme.test>\r\nSubject: " + subject + "\r\nDate: " +
 		time.Now().UTC().Format(time.RFC1123Z) + "\r\nMessage-ID: <" + msgID + ">\r\nMIME-Version: 1.0\r\n" +
