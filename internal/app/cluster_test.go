@@ -35,6 +35,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/testutil/dnstest"
+	"github.com/atende-helpdesk/atende/internal/testutil/mailmix"
 	"github.com/atende-helpdesk/atende/internal/testutil/mailstack"
 	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
 	"github.com/atende-helpdesk/atende/internal/testutil/s3test"
@@ -425,7 +426,7 @@ func TestClusterThreeNodes(t *testing.T) {
 						"Message-ID: <smtp-0@example.net>\r\nDate: Sat, 21 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n" +
 						"Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSegue a fatura.\r\n" +
 						"--b1\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=\"fatura.pdf\"\r\n" +
-						"Content-Transfer-Encoding: base64\r\n\r\n" + wrap76(base64.StdEncoding.EncodeToString(attachment)) + "--b1--\r\n")
+						"Content-Transfer-Encoding: base64\r\n\r\n" + mailmix.Base64Lines(attachment) + "--b1--\r\n")
 				} else {
 					raw = clusterMail(fmt.Sprintf("remetente%d@example.net", i), fmt.Sprintf("SMTP pedido %d", i),
 						fmt.Sprintf("smtp-%d@example.net", i), strings.Repeat(fmt.Sprintf("Texto %d. ", i), 30))
@@ -711,18 +712,6 @@ func sendOne(c *smtp.Client, from, to string, raw []byte) error {
 		return err
 	}
 	return w.Close()
-}
-
-func wrap76(s string) string {
-	var b strings.Builder
-	for len(s) > 76 {
-		b.WriteString(s[:76])
-		b.WriteString("\r\n")
-		s = s[76:]
-	}
-	b.WriteString(s)
-	b.WriteString("\r\n")
-	return b.String()
 }
 
 // scrapeSum adds up the samples of a metric (name, or name{label...

@@ -167,7 +167,7 @@ func (s *FS) Put(ctx context.Context, r io.Reader, max int64) (string, int64, er
 		return "", 0, fmt.Errorf("blob: %w: more than %d bytes", ErrTooLarge, max)
 	}
 	sum := h.Sum(nil)
-	key := "sha256/" + hex.EncodeToString(sum)
+	key := KeyOfSum(sum)
 	dst, _ := s.path(key)
 	leaf := filepath.Dir(dst)
 	if s.exists(dst) {

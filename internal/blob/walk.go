@@ -2,11 +2,21 @@ package blob
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
 )
+
+// KeyOfSum is the content key of bytes whose SHA-256 is sum.
+func KeyOfSum(sum []byte) string { return "sha256/" + hex.EncodeToString(sum) }
+
+// KeyOf is the content key of data (what Put of the same bytes returns).
+func KeyOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return KeyOfSum(sum[:])
+}
 
 // CheckKey reports whether key is a well-formed content key
 // ("sha256/<64 lowercase hex digits>"); every Store refuses other keys.

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -192,19 +190,32 @@ func (s *Service) keep(ctx context.Context, raw io.Reader) (key string, size int
 		key, size, err = s.blobs.Put(ctx, raw, s.maxSize)
 		return key, size, nil, err
 	}
-	head, err := io.ReadAll(io.LimitReader(raw, s.inlineMax+1))
+	head, rest, err := readSmall(raw, s.inlineMax)
 	if err != nil {
-		return "", 0, nil, fmt.Errorf("read: %w", err)
+		return "", 0, nil, err
 	}
-	if int64(len(head)) > s.inlineMax {
-		key, size, err = s.blobs.Put(ctx, io.MultiReader(bytes.NewReader(head), raw), s.maxSize)
+	if rest != nil {
+		key, size, err = s.blobs.Put(ctx, rest, s.maxSize)
 		return key, size, nil, err
 	}
 	if int64(len(head)) > s.maxSize {
 		return "", 0, nil, fmt.Errorf("%w: more than %d bytes", blob.ErrTooLarge, s.maxSize)
 	}
-	sum := sha256.Sum256(head)
-	return "sha256/" + hex.EncodeToString(sum[:]), int64(len(head)), head, nil
+	return blob.KeyOf(head), int64(len(head)), head, nil
+}
+
+// readSmall reads r whole when it holds at most max bytes (rest is nil);
+// else rest reads all of r's bytes again from the start, for the blob
+// store.
+func readSmall(r io.Reader, max int64) (data []byte, rest io.Reader, err error) {
+	head, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read: %w", err)
+	}
+	if int64(len(head)) > max {
+		return nil, io.MultiReader(bytes.NewReader(head), r), nil
+	}
+	return head, nil, nil
 }
 
 // Wake nudges the workers to look for pending rows now.

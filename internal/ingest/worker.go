@@ -1,10 +1,8 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -420,7 +418,7 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound, chans channelCa
 		return nil, fmt.Errorf("parse: %w", err)
 	}
 	// The key is the content's hash: a blob damaged on disk is caught here.
-	if got := "sha256/" + hex.EncodeToString(sum); got != in.RawKey && strings.HasPrefix(in.RawKey, "sha256/") {
+	if got := blob.KeyOfSum(sum); got != in.RawKey && strings.HasPrefix(in.RawKey, "sha256/") {
 		return s.unavailable(ctx, in, chans, "damaged")
 	}
 	keyed = true
@@ -526,18 +524,16 @@ func (sb smallBlobs) referenced(pm *mailparse.Message) smallBlobs {
 // transaction, else in the blob store.
 func (s *Service) keepAttachment(ctx context.Context, r io.Reader, small *smallBlobs) (string, int64, error) {
 	if s.inlineMax > 0 {
-		room := min(attachInlineMax, attachInlineTotal-small.size())
-		head, err := io.ReadAll(io.LimitReader(r, int64(room)+1))
+		head, rest, err := readSmall(r, int64(min(attachInlineMax, attachInlineTotal-small.size())))
 		if err != nil {
-			return "", 0, fmt.Errorf("read attachment: %w", err)
+			return "", 0, fmt.Errorf("attachment: %w", err)
 		}
-		if len(head) <= room {
-			sum := sha256.Sum256(head)
-			key := "sha256/" + hex.EncodeToString(sum[:])
+		if rest == nil {
+			key := blob.KeyOf(head)
 			*small = append(*small, smallBlob{key, head})
 			return key, int64(len(head)), nil
 		}
-		r = io.MultiReader(bytes.NewReader(head), r)
+		r = rest
 	}
 	return s.blobs.Put(ctx, r, 0)
 }

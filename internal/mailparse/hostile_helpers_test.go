@@ -3,13 +3,8 @@ package mailparse
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/base64"
 	"testing"
 )
-
-func appendBase64(dst, src []byte) []byte {
-	return base64.StdEncoding.AppendEncode(dst, src)
-}
 
 // zipOfBytes returns a zip holding one file of n zero bytes.
 func zipOfBytes(t *testing.T, name string, n int) string {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/atende-helpdesk/atende/internal/testutil/mailmix"
 )
 
 const (
@@ -145,9 +147,9 @@ func TestHostile(t *testing.T) {
 				b.WriteString(header("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"z\"\r\n\r\n"))
 				b.WriteString("--z\r\nContent-Type: text/plain\r\n\r\nsee attachments\r\n")
 				b.WriteString("--z\r\nContent-Type: application/gzip; name=\"bomb.gz\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-				b.WriteString(wrap76(bomb.Bytes()))
+				b.WriteString(mailmix.Base64Lines(bomb.Bytes()))
 				b.WriteString("--z\r\nContent-Type: application/zip; name=\"bomb.zip\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-				b.WriteString(wrap76(zipBytes))
+				b.WriteString(mailmix.Base64Lines(zipBytes))
 				b.WriteString("--z--\r\n")
 				return []byte(b.String())
 			},
@@ -261,18 +263,4 @@ func TestHostile(t *testing.T) {
 			tc.check(t, m, stored)
 		})
 	}
-}
-
-func wrap76(b []byte) string {
-	var out strings.Builder
-	enc := make([]byte, 0, len(b)*4/3+4)
-	enc = appendBase64(enc, b)
-	for len(enc) > 76 {
-		out.Write(enc[:76])
-		out.WriteString("\r\n")
-		enc = enc[76:]
-	}
-	out.Write(enc)
-	out.WriteString("\r\n")
-	return out.String()
 }

@@ -285,7 +285,7 @@ func (s *Store) putSmall(ctx context.Context, data []byte, max int64) (string, i
 		return "", 0, fmt.Errorf("blob: %w: more than %d bytes", blob.ErrTooLarge, max)
 	}
 	sum := sha256.Sum256(data)
-	key := "sha256/" + hex.EncodeToString(sum[:])
+	key := blob.KeyOfSum(sum[:])
 	if ok, err := s.fresh(ctx, key); err != nil {
 		return "", 0, err
 	} else if ok {
@@ -371,7 +371,7 @@ func (s *Store) putLarge(ctx context.Context, first []byte, src io.Reader, max i
 		return "", 0, fmt.Errorf("blob: complete upload: %w", err)
 	}
 	completed = true
-	key = "sha256/" + hex.EncodeToString(h.Sum(nil))
+	key = blob.KeyOfSum(h.Sum(nil))
 	if ok, err := s.fresh(ctx, key); err != nil {
 		return "", 0, err
 	} else if ok {
