@@ -20,7 +20,10 @@ import (
 
 	"log/slog"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/outbox"
@@ -134,7 +137,7 @@ func TestBrowserComposer(t *testing.T) {
 				chromedp.SendKeys(chromedp.ID("reply-text"), "/praz"),
 				chromedp.WaitVisible(chromedp.CSS("#canned-menu li")))
 			screenshot(t, bctx, "composer-slash-"+tc.lang)
-			run(t, bctx, "insert", chromedp.KeyEvent("\r"))
+			run(t, bctx, "insert", enterKey())
 			want := fmt.Sprintf("Olá Bob Cliente, seu atendimento é o #%d.", tk.Number)
 			_, err = chromedp.Run(bctx, chromedp.Poll[bool](fmt.Sprintf(`document.getElementById("reply-text").value.indexOf(%q) === 0`, want),
 				chromedp.WithPollingTimeout(5*time.Second)))
@@ -173,7 +176,7 @@ func TestBrowserComposer(t *testing.T) {
 			// (The canned file is in the form again only while the form is
 			// shown; after a reload the agent inserts it again.)
 			run(t, bctx, "insert again for the file", chSetField("reply-text", ""), chromedp.SendKeys(chromedp.ID("reply-text"), "/prazo"),
-				chromedp.WaitVisible(chromedp.CSS("#canned-menu li")), chromedp.KeyEvent("\r"))
+				chromedp.WaitVisible(chromedp.CSS("#canned-menu li")), enterKey())
 			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelectorAll("#canned-files input:checked").length === 1 && document.getElementById("reply-text").value.indexOf("Olá") === 0`,
 				chromedp.WithPollingTimeout(5*time.Second)))
 			must(t, err)
@@ -233,7 +236,7 @@ func TestBrowserComposer(t *testing.T) {
 
 			// Sent again (insert for the file, paste the image) and left alone.
 			run(t, bctx, "insert once more", chSetField("reply-text", ""), chromedp.SendKeys(chromedp.ID("reply-text"), "/prazo"),
-				chromedp.WaitVisible(chromedp.CSS("#canned-menu li")), chromedp.KeyEvent("\r"))
+				chromedp.WaitVisible(chromedp.CSS("#canned-menu li")), enterKey())
 			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelectorAll("#canned-files input:checked").length === 1 && document.getElementById("reply-text").value.indexOf("Olá") === 0`,
 				chromedp.WithPollingTimeout(5*time.Second)))
 			must(t, err)
@@ -363,4 +366,23 @@ func screenshotPNG(t *testing.T) []byte {
 	var b bytes.Buffer
 	must(t, png.Encode(&b, img))
 	return b.Bytes()
+}
+
+// enterKey presses Enter as a keyboard does, down and up. chromedp's
+// KeyEvent("\r") also sends a separate "char" event, which types a newline
+// even when the page prevented the keydown; racing the canned reply's
+// asynchronous insert, that stray newline landed before or after the
+// inserted text (and the pasted image after it, one run in several).
+func enterKey() chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		for _, k := range kb.Encode('\r') {
+			if k.Type == kb.KeyChar {
+				continue
+			}
+			if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, *k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
