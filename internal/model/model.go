@@ -178,7 +178,8 @@ const (
 	MsgFailed   MessageStatus = "failed"
 )
 
-// Flags are facts about a message other features act on.
+// Flags are facts about a message other features act on. Bits 24 and
+// up are the store's own (how it keeps the row), never a message's.
 type Flags uint32
 
 // Message flags.

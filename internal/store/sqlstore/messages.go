@@ -29,9 +29,14 @@ func (s q) CreateMessage(ctx context.Context, m *model.Message) error {
 		refs = []string{}
 	}
 	from := model.NormalizeEmail(m.From.Address)
+	replyText, flags := m.ReplyText, int64(m.Flags)&^flagReplyIsText
+	if replyText != "" && replyText == m.Text {
+		// Nothing quoted: one copy of the text, not two.
+		replyText, flags = "", flags|flagReplyIsText
+	}
 	args := []any{m.CompanyID, m.TicketID, m.ChannelID, string(m.Direction), string(m.Status), nullID(m.AuthorID), m.From.Name,
 		from, js(addrs(m.To)), js(addrs(m.Cc)), js(addrs(m.Bcc)), m.Subject, m.MessageID,
-		m.InReplyTo, js(refs), nullTime(m.Date), m.Text, m.HTML, m.ReplyText, m.RawKey, m.Size, int64(m.Flags),
+		m.InReplyTo, js(refs), nullTime(m.Date), m.Text, m.HTML, replyText, m.RawKey, m.Size, flags,
 		nullStr(m.DedupeKey), nullID(m.InboundID), m.Error, js(m.Meta), m.CreatedAt}
 	query := createMessageSQL
 	if s.d.Dollar {
@@ -99,6 +104,12 @@ func searchSum(subject, fromName, fromAddress, text string) [32]byte {
 	return sum
 }
 
+// flagReplyIsText in a row's flags says its reply text is its text (most
+// mail quotes nothing): reply_text is left empty instead of holding a
+// second copy. A bit of the store's own (model.Flags leaves bits 24 and
+// up to it); scanMessage turns it back into ReplyText.
+const flagReplyIsText int64 = 1 << 24
+
 func addrs(a []model.Address) []model.Address {
 	if a == nil {
 		return []model.Address{}
@@ -118,7 +129,10 @@ func scanMessage(sc interface{ Scan(...any) error }) (*model.Message, error) {
 		jsonv{&m.To}, jsonv{&m.Cc}, jsonv{&m.Bcc}, &m.Subject, &m.MessageID, &m.InReplyTo, jsonv{&m.References}, tsv{&m.Date},
 		&m.Text, &m.HTML, &m.ReplyText, &m.RawKey, &m.Size, &flags, strv{&m.DedupeKey}, idv{&m.InboundID}, &m.Error,
 		jsonv{&m.Meta}, tsv{&m.CreatedAt})
-	m.Direction, m.Status, m.Flags = model.Direction(dir), model.MessageStatus(status), model.Flags(flags)
+	if flags&flagReplyIsText != 0 {
+		m.ReplyText = m.Text
+	}
+	m.Direction, m.Status, m.Flags = model.Direction(dir), model.MessageStatus(status), model.Flags(flags&^flagReplyIsText)
 	return &m, err
 }
 

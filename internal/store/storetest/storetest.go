@@ -439,6 +439,33 @@ func testMessages(t *testing.T, s store.Store, clk *clock.Fake) {
 	if n != 3 {
 		t.Fatalf("count = %d", n)
 	}
+	if got, _ := s.GetMessage(ctx, f.co.ID, m.ID); got.Text != "Oi" || got.ReplyText != "Oi" {
+		t.Fatalf("text %q, reply text %q; want both \"Oi\"", got.Text, got.ReplyText)
+	}
+	// The reply text is kept whatever it is: the whole text (one copy
+	// underneath), a part of it, nothing at all, or a text of its own;
+	// no flag of the store's own shows through.
+	for i, c := range []struct{ text, reply string }{
+		{"Obrigado!\n\n> Em 5 de jun., Ana escreveu:\n> Oi", "Obrigado!"},
+		{"Só o texto", ""},
+		{"", "visível no HTML"},
+		{"igual", "igual"},
+		{"", ""},
+	} {
+		mm := &model.Message{CompanyID: f.co.ID, TicketID: tk.ID, ChannelID: f.ch.ID, Direction: model.DirIn, Status: model.MsgReceived,
+			Text: c.text, ReplyText: c.reply, Flags: model.FlagBounce, DedupeKey: fmt.Sprintf("reply-%d", i)}
+		must(t, s.CreateMessage(ctx, mm))
+		got, err := s.GetMessage(ctx, f.co.ID, mm.ID)
+		must(t, err)
+		if got.Text != c.text || got.ReplyText != c.reply || got.Flags != model.FlagBounce {
+			t.Fatalf("case %d: text %q reply %q flags %b; want %q %q %b", i, got.Text, got.ReplyText, got.Flags, c.text, c.reply, model.FlagBounce)
+		}
+		list, err := s.ListMessages(ctx, f.co.ID, tk.ID)
+		must(t, err)
+		if last := list[len(list)-1]; last.ID != mm.ID || last.ReplyText != c.reply || last.Flags != model.FlagBounce {
+			t.Fatalf("case %d listed: reply %q flags %b", i, last.ReplyText, last.Flags)
+		}
+	}
 }
 
 func testThreadingLookups(t *testing.T, s store.Store, clk *clock.Fake) {
