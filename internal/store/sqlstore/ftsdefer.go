@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 )
 
 // Deferred full-text indexing (SQLite, migration 0025).
@@ -26,17 +27,23 @@ import (
 // transaction commits; searches index such leftovers first (ftsFresh), and
 // a store opening indexes whatever a stopped process left.
 
-// FTSIndexPendingSQL indexes the rows fts_pending notes and clears it: what
-// each transaction runs before its commit, for tools that write rows with
-// their own SQL (the search benchmark's bulk seed).
-const FTSIndexPendingSQL = `INSERT INTO messages_fts (rowid, subject, from_name, from_address, text_body)
+// ftsIndexPending indexes the rows fts_pending notes and clears it, one
+// statement at a time (each is prepared once, in the statement cache).
+var ftsIndexPending = []string{
+	`INSERT INTO messages_fts (rowid, subject, from_name, from_address, text_body)
 	SELECT m.id, m.subject, m.from_name, m.from_address, m.text_body
-	  FROM fts_pending p CROSS JOIN messages m ON m.id = p.id WHERE p.tbl = 1 ORDER BY p.id;
-INSERT INTO contacts_fts (rowid, name, email)
-	SELECT c.id, c.name, c.email FROM fts_pending p CROSS JOIN contacts c ON c.id = p.id WHERE p.tbl = 2 ORDER BY p.id;
-INSERT INTO tickets_fts (rowid, subject)
-	SELECT t.id, t.subject FROM fts_pending p CROSS JOIN tickets t ON t.id = p.id WHERE p.tbl = 3 ORDER BY p.id;
-DELETE FROM fts_pending;`
+	  FROM fts_pending p CROSS JOIN messages m ON m.id = p.id WHERE p.tbl = 1 ORDER BY p.id`,
+	`INSERT INTO contacts_fts (rowid, name, email)
+	SELECT c.id, c.name, c.email FROM fts_pending p CROSS JOIN contacts c ON c.id = p.id WHERE p.tbl = 2 ORDER BY p.id`,
+	`INSERT INTO tickets_fts (rowid, subject)
+	SELECT t.id, t.subject FROM fts_pending p CROSS JOIN tickets t ON t.id = p.id WHERE p.tbl = 3 ORDER BY p.id`,
+	`DELETE FROM fts_pending`,
+}
+
+// FTSIndexPendingSQL is what each transaction runs before its commit, as
+// one script, for tools that write rows with their own SQL (the search
+// benchmark's bulk seed).
+var FTSIndexPendingSQL = strings.Join(ftsIndexPending, ";\n") + ";"
 
 // indexPending indexes the rows fts_pending notes, on s's writer (a
 // transaction's, when s is one).
@@ -49,8 +56,16 @@ func (s q) indexPending(ctx context.Context) error {
 		return nil
 	}
 	s.count()
-	if _, err := s.w.ExecContext(ctx, FTSIndexPendingSQL); err != nil {
-		return fmt.Errorf("store: full-text index: %w", err)
+	for _, query := range ftsIndexPending {
+		var err error
+		if st := s.statement(ctx, s.w, query); st != nil {
+			_, err = st.ExecContext(ctx)
+		} else {
+			_, err = s.w.ExecContext(ctx, query)
+		}
+		if err != nil {
+			return fmt.Errorf("store: full-text index: %w", err)
+		}
 	}
 	return nil
 }
