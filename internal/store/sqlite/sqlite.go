@@ -68,6 +68,12 @@ func OpenWith(ctx context.Context, path string, clk clock.Clock, o Options) (*sq
 	// file past 64 KiB (a write syscall per page; 0.12 ms of CPU per 5 KB
 	// message in the ingest profile).
 	wq.Add("_pragma", "temp_store(MEMORY)")
+	// Checkpoints run on a connection of their own (checkpoint.go).
+	fallback := walFallbackPages
+	if !backgroundCheckpoint {
+		fallback = 1000 // SQLite's default
+	}
+	wq.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", fallback))
 	w, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -88,9 +94,20 @@ func OpenWith(ctx context.Context, path string, clk clock.Clock, o Options) (*sq
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
+	c, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	cp := newCheckpointer(c)
+	committed := cp.committed
+	if !backgroundCheckpoint {
+		committed = nil
+	}
 	db := sqlstore.New(r, w, sqlstore.Dialect{Name: "sqlite", CacheStatements: true, IsUnique: func(err error) bool {
 		return strings.Contains(err.Error(), "UNIQUE constraint failed")
-	}}, clk)
+	}, Committed: committed, Closing: cp.close}, clk)
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)

@@ -41,6 +41,12 @@ type Dialect struct {
 	// deferFTS: the SQLite full-text indexes are written at the end of
 	// each transaction (ftsdefer.go); set once the schema has fts_pending.
 	deferFTS bool
+	// Committed, when set, is called after each transaction of Tx commits
+	// (SQLite: wakes the background checkpointer).
+	Committed func()
+	// Closing, when set, runs first in Close (SQLite: stops the
+	// checkpointer, which has a connection of its own).
+	Closing func()
 }
 
 // DB is a store.Store over database/sql. Reads go to r, writes to w (for
@@ -130,6 +136,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	if db.d.Closing != nil {
+		db.d.Closing()
+	}
 	if db.sc != nil {
 		db.sc.close()
 	}
@@ -172,6 +181,9 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Queries) error) (err error) 
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if db.d.Committed != nil {
+		db.d.Committed()
 	}
 	db.prepareMissed(ctx, inner.tx)
 	return nil

@@ -81,7 +81,7 @@ func Run(t *testing.T, open Opener) {
 
 var ctx = context.Background()
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -104,13 +104,13 @@ type fixture struct {
 
 // Company creates a company with a channel and a contact, as the
 // conformance cases do, for other packages' tests on both databases.
-func Company(t *testing.T, s store.Store, slug string) (*model.Company, *model.Channel, *model.Contact) {
+func Company(t testing.TB, s store.Store, slug string) (*model.Company, *model.Channel, *model.Contact) {
 	t.Helper()
 	f := newFixture(t, s, slug)
 	return f.co, f.ch, f.contact
 }
 
-func newFixture(t *testing.T, s store.Store, slug string) fixture {
+func newFixture(t testing.TB, s store.Store, slug string) fixture {
 	t.Helper()
 	co := &model.Company{Slug: slug, Name: "Company " + slug}
 	must(t, s.CreateCompany(ctx, co))
