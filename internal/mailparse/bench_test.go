@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/jhillyerd/enmime/v2"
+
+	"github.com/atende-helpdesk/atende/internal/testutil/mailmix"
 )
 
 func loadCorpus(tb testing.TB) ([][]byte, int64) {
@@ -117,4 +119,33 @@ func trimQ(s string) string {
 		return s[:60] + "..."
 	}
 	return s
+}
+
+// BenchmarkParseMix measures Parse over the realistic mix's kinds
+// (internal/testutil/mailmix): 5 KB text, 50 KB HTML newsletter with
+// images, 2 MB attachment; msgs/s per kind.
+func BenchmarkParseMix(b *testing.B) {
+	for _, k := range []mailmix.Kind{mailmix.Text, mailmix.HTML, mailmix.Attachment} {
+		b.Run(k.String(), func(b *testing.B) {
+			var msgs [][]byte
+			var total int64
+			for i := 0; len(msgs) < 20 && (k != mailmix.Attachment || len(msgs) < 4); i++ {
+				if mailmix.KindOf(i) == k {
+					m := mailmix.Message(i)
+					msgs = append(msgs, m)
+					total += int64(len(m))
+				}
+			}
+			opts := Options{AttachmentURL: func(cid string) string { return "/a/" + cid }}
+			b.SetBytes(total / int64(len(msgs)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := Parse(bytes.NewReader(msgs[i%len(msgs)]), opts); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package mailparse
 
 import (
+	"bytes"
 	"encoding/base64"
 	"net/url"
 	"regexp"
@@ -78,32 +79,45 @@ func sanitizeHTML(raw string, attachmentURL func(string) string) string {
 	if !strings.Contains(clean, "<img") {
 		return strings.ToValidUTF8(strings.TrimSpace(clean), "\uFFFD")
 	}
-	ctx := &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div}
-	nodes, err := html.ParseFragment(strings.NewReader(clean), ctx)
-	if err != nil {
-		return strings.TrimSpace(clean)
-	}
-	var walk func(n *html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && n.DataAtom == atom.Img {
-			rewriteImg(n, attachmentURL)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
+	// Only the img tags change: the rest is copied as the sanitizer wrote
+	// it, token by token (a parse into a tree and a render back cost a
+	// third of the sanitizing).
 	var b strings.Builder
-	for _, n := range nodes {
-		walk(n)
-		if err := html.Render(&b, n); err != nil {
-			return strings.TrimSpace(clean)
+	b.Grow(len(clean) + 256)
+	z := html.NewTokenizer(strings.NewReader(clean))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break // io.EOF: a string reader fails no other way
 		}
+		if (tt == html.StartTagToken || tt == html.SelfClosingTagToken) && isImgTag(z.Raw()) {
+			if tok := z.Token(); tok.DataAtom == atom.Img {
+				tok.Type = html.SelfClosingTagToken
+				tok.Attr = rewriteImg(tok.Attr, attachmentURL)
+				b.WriteString(tok.String())
+				continue
+			}
+		}
+		b.Write(z.Raw())
 	}
 	return strings.ToValidUTF8(strings.TrimSpace(b.String()), "\uFFFD")
 }
 
-func rewriteImg(n *html.Node, attachmentURL func(string) string) {
-	for i, a := range n.Attr {
+// isImgTag says whether raw, a start tag's bytes, opens an img element.
+func isImgTag(raw []byte) bool {
+	if len(raw) < 5 || raw[0] != '<' || !bytes.EqualFold(raw[1:4], []byte("img")) {
+		return false
+	}
+	switch raw[4] {
+	case ' ', '\t', '\n', '\f', '\r', '/', '>':
+		return true
+	}
+	return false
+}
+
+// rewriteImg rewrites an img tag's attributes (see sanitizeHTML).
+func rewriteImg(attr []html.Attribute, attachmentURL func(string) string) []html.Attribute {
+	for i, a := range attr {
 		if a.Key != "src" {
 			continue
 		}
@@ -111,8 +125,8 @@ func rewriteImg(n *html.Node, attachmentURL func(string) string) {
 		lower := strings.ToLower(v)
 		switch {
 		case strings.HasPrefix(lower, "http://") || strings.HasPrefix(lower, "https://"):
-			n.Attr[i].Val = ""
-			n.Attr = append(n.Attr, html.Attribute{Key: "data-remote-src", Val: v})
+			attr[i].Val = ""
+			attr = append(attr, html.Attribute{Key: "data-remote-src", Val: v})
 		case strings.HasPrefix(lower, "cid:"):
 			cid, err := url.PathUnescape(v[4:])
 			if err != nil || !utf8.ValidString(cid) {
@@ -123,13 +137,14 @@ func rewriteImg(n *html.Node, attachmentURL func(string) string) {
 			if attachmentURL != nil {
 				target = attachmentURL(cid)
 			}
-			n.Attr[i].Val = target
+			attr[i].Val = target
 			if target == "" {
-				n.Attr = append(n.Attr, html.Attribute{Key: "data-cid", Val: cid})
+				attr = append(attr, html.Attribute{Key: "data-cid", Val: cid})
 			}
 		}
-		return
+		return attr
 	}
+	return attr
 }
 
 // htmlToText renders sanitized HTML as plain text: block elements start
