@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -193,4 +194,10 @@ func (g *storeCommit) commit(ctx context.Context) {
 		}
 		r.done(r.err)
 	}
+	// The callers just woken (an SMTP session, an IMAP sync, a worker
+	// waiting to go on) are queued on this goroutine's processor, and this
+	// goroutine goes straight on to the next transaction: it runs SQLite's
+	// engine for milliseconds without blocking, so they would wait up to the
+	// scheduler's 10 ms preemption. Yielding here lets them run first.
+	runtime.Gosched()
 }
