@@ -32,9 +32,10 @@ func TestBadURL(t *testing.T) {
 	}
 }
 
-// TestBodiesLZ4: migration 0014 makes the message bodies lz4-compressed
-// (the local server is built with lz4).
-func TestBodiesLZ4(t *testing.T) {
+// migrated is a new database with every migration applied, opened with
+// plain database/sql to look at the schema itself.
+func migrated(t *testing.T) *sql.DB {
+	t.Helper()
 	url := pgtest.NewDatabase(t)
 	db, err := postgres.Open(context.Background(), url, clock.System{})
 	if err != nil {
@@ -45,7 +46,14 @@ func TestBodiesLZ4(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer raw.Close()
+	t.Cleanup(func() { raw.Close() })
+	return raw
+}
+
+// TestBodiesLZ4: migration 0014 makes the message bodies lz4-compressed
+// (the local server is built with lz4).
+func TestBodiesLZ4(t *testing.T) {
+	raw := migrated(t)
 	for _, col := range []string{"text_body", "html_body", "reply_text"} {
 		var c string
 		if err := raw.QueryRowContext(context.Background(), "SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'messages'::regclass AND attname = $1", col).Scan(&c); err != nil {
@@ -62,17 +70,7 @@ func TestBodiesLZ4(t *testing.T) {
 // so the indexes built on it stay valid: accents, case, the seven
 // separators, multibyte neighbours of them, ligatures, empty and NULL.
 func TestFoldSameAsBefore(t *testing.T) {
-	url := pgtest.NewDatabase(t)
-	db, err := postgres.Open(context.Background(), url, clock.System{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	raw, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := migrated(t)
 	var src string
 	if err := raw.QueryRowContext(context.Background(), "SELECT prosrc FROM pg_proc WHERE proname = 'atende_fold'").Scan(&src); err != nil {
 		t.Fatal(err)

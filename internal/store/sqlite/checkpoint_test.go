@@ -14,6 +14,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
+	"github.com/atende-helpdesk/atende/internal/store/sqlstore"
 	"github.com/atende-helpdesk/atende/internal/store/storetest"
 )
 
@@ -24,10 +25,7 @@ import (
 func TestBackgroundCheckpoint(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "atende.db")
-	s, err := sqlite.Open(ctx, path, clock.System{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openFile(t, path)
 	defer func() { s.Close() }()
 	co, ch, _ := storetest.Company(t, s, "acme")
 	size := func() int64 {
@@ -73,9 +71,7 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if s, err = sqlite.Open(ctx, path, clock.System{}); err != nil {
-		t.Fatal(err)
-	}
+	s = openFile(t, path)
 	for _, id := range ids {
 		m, err := s.GetMessage(ctx, co.ID, id)
 		if err != nil || m.Text != body {
@@ -93,10 +89,7 @@ func BenchmarkCommit(b *testing.B) {
 		b.Run(fmt.Sprintf("background=%v", on), func(b *testing.B) {
 			defer sqlite.SetBackgroundCheckpoint(sqlite.SetBackgroundCheckpoint(on))
 			ctx := context.Background()
-			s, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "atende.db"), clock.System{})
-			if err != nil {
-				b.Fatal(err)
-			}
+			s := openFile(b, filepath.Join(b.TempDir(), "atende.db"))
 			defer s.Close()
 			co, ch, _ := storetest.Company(b, s, "acme")
 			body := strings.Repeat("Fiz um pedido na semana passada e não recebi. ", 5<<10/47)
@@ -129,4 +122,14 @@ func BenchmarkCommit(b *testing.B) {
 			b.ReportMetric(float64(lat[len(lat)*99/100])/1e6, "p99-ms")
 		})
 	}
+}
+
+// openFile opens (creating and migrating) the store at path.
+func openFile(t testing.TB, path string) *sqlstore.DB {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), path, clock.System{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

@@ -6,10 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
-	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/store/storetest"
 )
 
@@ -23,10 +21,7 @@ import (
 func TestDeferredFullTextIndex(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "atende.db")
-	s, err := sqlite.Open(ctx, path, clock.System{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := openFile(t, path)
 	defer func() { s.Close() }()
 	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
@@ -184,10 +179,7 @@ func TestDeferredFullTextIndex(t *testing.T) {
 		t.Fatal("nothing noted before the restart")
 	}
 	must(t, s.Close())
-	s, err = sqlite.Open(ctx, path, clock.System{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = openFile(t, path)
 	if n := pending(); n != 0 {
 		t.Fatalf("%d rows noted after opening", n)
 	}
