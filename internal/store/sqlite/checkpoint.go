@@ -30,9 +30,6 @@ const checkpointEvery = 100 * time.Millisecond
 // 4 KiB pages).
 const walFallbackPages = 4000
 
-// backgroundCheckpoint is off only in the benchmark that measures it.
-var backgroundCheckpoint = true
-
 type checkpointer struct {
 	db   *sql.DB
 	kick chan struct{}

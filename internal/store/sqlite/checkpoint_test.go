@@ -87,9 +87,11 @@ func TestBackgroundCheckpoint(t *testing.T) {
 func BenchmarkCommit(b *testing.B) {
 	for _, on := range []bool{false, true} {
 		b.Run(fmt.Sprintf("background=%v", on), func(b *testing.B) {
-			defer sqlite.SetBackgroundCheckpoint(sqlite.SetBackgroundCheckpoint(on))
 			ctx := context.Background()
-			s := openFile(b, filepath.Join(b.TempDir(), "atende.db"))
+			s, err := sqlite.OpenWith(ctx, filepath.Join(b.TempDir(), "atende.db"), clock.System{}, sqlite.Options{WriterCheckpoints: !on})
+			if err != nil {
+				b.Fatal(err)
+			}
 			defer s.Close()
 			co, ch, _ := storetest.Company(b, s, "acme")
 			body := strings.Repeat("Fiz um pedido na semana passada e não recebi. ", 5<<10/47)

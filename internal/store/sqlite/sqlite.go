@@ -32,6 +32,10 @@ type Options struct {
 	// reads each small raw message once and serves no searches: 256 keeps
 	// its memory under its bound.
 	ReaderCacheKiB int
+	// WriterCheckpoints leaves WAL checkpoints to the writer, as SQLite
+	// does by default, instead of the background checkpointer
+	// (checkpoint.go): the baseline of BenchmarkCommit.
+	WriterCheckpoints bool
 }
 
 // Open opens (creating if needed) the database file at path and migrates
@@ -70,7 +74,7 @@ func OpenWith(ctx context.Context, path string, clk clock.Clock, o Options) (*sq
 	wq.Add("_pragma", "temp_store(MEMORY)")
 	// Checkpoints run on a connection of their own (checkpoint.go).
 	fallback := walFallbackPages
-	if !backgroundCheckpoint {
+	if o.WriterCheckpoints {
 		fallback = 1000 // SQLite's default
 	}
 	wq.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", fallback))
@@ -102,7 +106,7 @@ func OpenWith(ctx context.Context, path string, clk clock.Clock, o Options) (*sq
 	}
 	cp := newCheckpointer(c)
 	committed := cp.committed
-	if !backgroundCheckpoint {
+	if o.WriterCheckpoints {
 		committed = nil
 	}
 	db := sqlstore.New(r, w, sqlstore.Dialect{Name: "sqlite", CacheStatements: true, IsUnique: func(err error) bool {
