@@ -80,7 +80,7 @@ func TestBrowserKeyboardShortcuts(t *testing.T) {
 			}
 			// The window is 1280 px wide: Enter opens the ticket beside the
 			// list (split.go), and r, n, a, e act on it there.
-			run(t, ctx, "j Enter", chromedp.KeyEvent("j"), chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS("#ticket-pane .ticket-view")))
+			run(t, ctx, "j Enter", chromedp.KeyEvent("j"), enterKey(), chromedp.WaitVisible(chromedp.CSS("#ticket-pane .ticket-view")))
 			if u := eval[string](t, ctx, `location.pathname + location.search`); u != "/inbox?t="+ids[0] {
 				t.Fatalf("Enter opened %s, want /inbox?t=%s", u, ids[0])
 			}
