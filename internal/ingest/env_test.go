@@ -14,10 +14,8 @@ import (
 	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
-	"github.com/atende-helpdesk/atende/internal/store/postgres"
-	"github.com/atende-helpdesk/atende/internal/store/sqlite"
-	"github.com/atende-helpdesk/atende/internal/testutil/pgtest"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
+	"github.com/atende-helpdesk/atende/internal/testutil/teststore"
 )
 
 var ctx = context.Background()
@@ -41,28 +39,11 @@ func dialects(t *testing.T, fn func(t *testing.T, e *env)) {
 	}
 }
 
-func openStore(t testing.TB, dialect, dir string, clk clock.Clock) store.Store {
-	t.Helper()
-	var st store.Store
-	var err error
-	switch dialect {
-	case "sqlite":
-		st, err = sqlite.Open(ctx, filepath.Join(dir, "atende.db"), clk)
-	case "postgres":
-		st, err = postgres.Open(ctx, pgtest.NewDatabase(t), clk)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 func newEnv(t testing.TB, dialect string, maxSize int64) *env {
 	t.Helper()
 	dir := t.TempDir()
 	clk := testclock.New(t)
-	st := openStore(t, dialect, dir, clk)
+	st := teststore.Open(t, dialect, clk)
 	bl, err := blob.NewFS(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)
