@@ -3,21 +3,25 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/store/sqlstore"
 	"github.com/atende-helpdesk/atende/internal/store/storetest"
 )
 
-// TestDeferredFullTextIndex: the full-text indexes are written at the end
-// of each transaction (migration 0025). Rows written, rewritten and
-// deleted in one transaction, in later ones and outside any, leave the
-// three external-content indexes exactly in step with their tables
-// (FTS5's own integrity-check against the content), every committed row
-// is found by search, and rows a stopped process left unindexed are
-// indexed when the store opens.
+// TestDeferredFullTextIndex: the full-text indexes are written for noted
+// rows (migration 0025): by the transaction that brings them to
+// sqlstore.FTSBatchRows, by the background indexer shortly after a
+// commit that left fewer, by a search before it reads, and when a store
+// opens. Rows written, rewritten and deleted in one transaction, in later
+// ones and outside any, leave the three external-content indexes exactly
+// in step with their tables (FTS5's own integrity-check against the
+// content), and every committed row is found by search.
 func TestDeferredFullTextIndex(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "atende.db")
@@ -116,8 +120,15 @@ func TestDeferredFullTextIndex(t *testing.T) {
 		newTicket(q, "Nota fiscal", "preciso da segunda via do boleto")
 		return nil
 	}))
-	if n := pending(); n != 0 {
-		t.Fatalf("%d rows left unindexed after a commit", n)
+	// Fewer than a batch: left noted by the commit, indexed by the
+	// background indexer without any search asking.
+	if n := pending(); n == 0 || n >= sqlstore.FTSBatchRows {
+		t.Fatalf("%d rows noted after a small transaction, want 1..%d", n, sqlstore.FTSBatchRows-1)
+	}
+	for deadline := time.Now().Add(5 * time.Second); pending() != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d rows still noted 5 s after the commit: no background indexing", pending())
+		}
 	}
 	check("after one transaction")
 	want("bicicleta", "Entrega atrasada")
@@ -140,6 +151,20 @@ func TestDeferredFullTextIndex(t *testing.T) {
 		t.Fatalf("rolled back rows noted: %d", n)
 	}
 	want("reembolso")
+
+	// A transaction that brings the noted rows to a batch indexes them
+	// before its commit (the background indexer waits longer than this).
+	must(t, s.Tx(ctx, func(q store.Queries) error {
+		for i := 0; i < sqlstore.FTSBatchRows/2; i++ {
+			newTicket(q, fmt.Sprintf("Lote %d", i), fmt.Sprintf("mensagem número%d do lote", i))
+		}
+		return nil
+	}))
+	if n := pending(); n != 0 {
+		t.Fatalf("%d rows noted after a transaction of more than a batch", n)
+	}
+	check("after a batch")
+	want("numero7", "Lote 7")
 
 	// Indexed rows renamed and deleted later (the triggers' own path), and
 	// an update that leaves the indexed columns alone.

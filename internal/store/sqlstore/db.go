@@ -55,6 +55,7 @@ type Dialect struct {
 type DB struct {
 	q
 	r, w *sql.DB
+	fts  *ftsIndexer // SQLite: indexes what commits left noted (ftsdefer.go)
 }
 
 // statement returns a prepared statement for query on the pool, or nil.
@@ -136,6 +137,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Close closes the pools.
 func (db *DB) Close() error {
+	if db.fts != nil {
+		db.fts.stop()
+	}
 	if db.d.Closing != nil {
 		db.d.Closing()
 	}
@@ -171,16 +175,20 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Queries) error) (err error) 
 		db.prepareMissed(ctx, inner.tx)
 		return err
 	}
+	noted := 0
 	if db.d.deferFTS {
-		// The full-text rows of what the transaction wrote, in one
-		// statement per index just before the commit (ftsdefer.go).
-		if err := inner.indexPending(ctx); err != nil {
+		// The full-text rows of what this and earlier transactions
+		// wrote, once there are FTSBatchRows of them (ftsdefer.go).
+		if noted, err = inner.indexPending(ctx, FTSBatchRows); err != nil {
 			_ = tx.Rollback()
 			return err
 		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if noted > 0 && db.fts != nil {
+		db.fts.noted()
 	}
 	if db.d.Committed != nil {
 		db.d.Committed()

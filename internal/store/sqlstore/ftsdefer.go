@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 )
 
 // Deferred full-text indexing (SQLite, migration 0025).
@@ -15,17 +17,32 @@ import (
 // writing messages_fts, contacts_fts and tickets_fts, each stored message
 // made segments of its own, which the automerge then rewrote: a third of
 // the single writer's time in a 5 KB-mail ingest profile. Now the insert
-// triggers only note the row in fts_pending, and the transaction indexes
-// all its noted rows in one statement per index just before it commits
-// (indexPending): one segment per transaction, committed together with the
-// rows, so the index never lags a committed transaction's rows.
+// triggers only note the row in fts_pending, and the noted rows are
+// indexed together, in one statement per index (indexPending):
+//
+//   - by the transaction that brings the noted rows to FTSBatchRows, just
+//     before it commits: under load one segment per ~85 messages instead
+//     of one per transaction (a group commit holds a handful), and the
+//     per-segment work (structure record, automerge) shrinks with it;
+//   - by the background indexer (ftsIndexer) ftsLag after a commit that
+//     left fewer noted, so a quiet moment leaves nothing behind;
+//   - by a search, before it reads (ftsFresh): a search always sees every
+//     committed row, whatever the indexers have got to;
+//   - when a store opens, for what a stopped process left noted.
 //
 // The update and delete triggers leave a noted row alone (its indexing
-// reads the row as it is at the end), so the external-content index is
-// never asked to delete terms it does not hold. A row written outside a
-// transaction (a single statement on the pool) stays noted until the next
-// transaction commits; searches index such leftovers first (ftsFresh), and
-// a store opening indexes whatever a stopped process left.
+// reads the row as it is then), so the external-content index is never
+// asked to delete terms it does not hold, and a noted row deleted before
+// its indexing is simply not found by it.
+
+// FTSBatchRows is how many noted rows a transaction lets accumulate before
+// it indexes them itself (each new message notes up to three: message,
+// ticket, contact).
+const FTSBatchRows = 256
+
+// ftsLag is how long rows left noted by a commit wait for the background
+// indexer.
+const ftsLag = 200 * time.Millisecond
 
 // ftsIndexPending indexes the rows fts_pending notes and clears it, one
 // statement at a time (each is prepared once, in the statement cache).
@@ -40,20 +57,20 @@ var ftsIndexPending = []string{
 	`DELETE FROM fts_pending`,
 }
 
-// FTSIndexPendingSQL is what each transaction runs before its commit, as
-// one script, for tools that write rows with their own SQL (the search
-// benchmark's bulk seed).
+// FTSIndexPendingSQL indexes every noted row, as one script, for tools
+// that write rows with their own SQL (the search benchmark's bulk seed).
 var FTSIndexPendingSQL = strings.Join(ftsIndexPending, ";\n") + ";"
 
-// indexPending indexes the rows fts_pending notes, on s's writer (a
-// transaction's, when s is one).
-func (s q) indexPending(ctx context.Context) error {
+// indexPending indexes the rows fts_pending notes once there are at least
+// atLeast of them (1: whatever is noted), on s's writer (a transaction's,
+// when s is one); it returns how many it left noted.
+func (s q) indexPending(ctx context.Context, atLeast int) (int, error) {
 	var n int
-	if err := s.wrow(ctx, "SELECT EXISTS (SELECT 1 FROM fts_pending)").Scan(&n); err != nil {
-		return fmt.Errorf("store: full-text index: %w", err)
+	if err := s.wrow(ctx, "SELECT COUNT(*) FROM fts_pending").Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: full-text index: %w", err)
 	}
-	if n == 0 {
-		return nil
+	if n == 0 || n < atLeast {
+		return n, nil
 	}
 	s.count()
 	for _, query := range ftsIndexPending {
@@ -64,10 +81,10 @@ func (s q) indexPending(ctx context.Context) error {
 			_, err = s.w.ExecContext(ctx, query)
 		}
 		if err != nil {
-			return fmt.Errorf("store: full-text index: %w", err)
+			return n, fmt.Errorf("store: full-text index: %w", err)
 		}
 	}
-	return nil
+	return 0, nil
 }
 
 // ftsFresh makes the full-text indexes cover every committed row before a
@@ -79,7 +96,8 @@ func (s q) ftsFresh(ctx context.Context) error {
 		return nil
 	}
 	if _, inTx := s.w.(*sql.Tx); inTx {
-		return s.indexPending(ctx)
+		_, err := s.indexPending(ctx, 1)
+		return err
 	}
 	var n int
 	if err := s.row(ctx, "SELECT EXISTS (SELECT 1 FROM fts_pending)").Scan(&n); err != nil {
@@ -102,7 +120,7 @@ func (s q) indexOnWriter(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: full-text index: %w", err)
 	}
-	if err := (q{r: tx, w: tx, d: s.d, clk: s.clk, n: s.n}).indexPending(ctx); err != nil {
+	if _, err := (q{r: tx, w: tx, d: s.d, clk: s.clk, n: s.n}).indexPending(ctx, 1); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
@@ -113,8 +131,8 @@ func (s q) indexOnWriter(ctx context.Context) error {
 }
 
 // startDeferredFTS turns deferred indexing on once the schema has
-// fts_pending (SQLite from migration 0025) and indexes what a stopped
-// process left noted.
+// fts_pending (SQLite from migration 0025), indexes what a stopped
+// process left noted and starts the background indexer.
 func (db *DB) startDeferredFTS(ctx context.Context) error {
 	if db.d.Name != "sqlite" {
 		return nil
@@ -127,5 +145,67 @@ func (db *DB) startDeferredFTS(ctx context.Context) error {
 		return nil
 	}
 	db.d.deferFTS = true
-	return db.q.indexOnWriter(ctx)
+	if err := db.q.indexOnWriter(ctx); err != nil {
+		return err
+	}
+	if db.fts == nil {
+		db.fts = newFTSIndexer(db.q)
+	}
+	return nil
+}
+
+// ftsIndexer indexes the rows commits left noted, ftsLag after the first
+// such commit (later ones within that time join the same run).
+type ftsIndexer struct {
+	s      q
+	kick   chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	once   sync.Once
+}
+
+func newFTSIndexer(s q) *ftsIndexer {
+	ctx, cancel := context.WithCancel(context.Background())
+	x := &ftsIndexer{s: s, kick: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	go x.run()
+	return x
+}
+
+// noted wakes the indexer; it never blocks the committer.
+func (x *ftsIndexer) noted() {
+	select {
+	case x.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (x *ftsIndexer) run() {
+	defer close(x.done)
+	for {
+		select {
+		case <-x.ctx.Done():
+			return
+		case <-x.kick:
+		}
+		t := time.NewTimer(ftsLag)
+		select {
+		case <-x.ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		// A failure (the disk full) leaves the rows noted: the next
+		// transaction, search or run indexes them.
+		_ = x.s.indexOnWriter(x.ctx)
+	}
+}
+
+// stop ends the indexer (a run in progress rolls back: its rows stay
+// noted for the next open).
+func (x *ftsIndexer) stop() {
+	x.once.Do(func() {
+		x.cancel()
+		<-x.done
+	})
 }
