@@ -5,7 +5,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
+	"hash"
 	"io"
 	"sort"
 	"strings"
@@ -28,7 +28,24 @@ const maxHeaderBlock = 1 << 20
 // sorted) and the body (line endings normalized to LF). Two deliveries of
 // the same mail through different relays get the same key.
 func DedupeKey(r io.Reader) (string, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, headerLineMax)
+	h := sha256.New()
+	dedupeHeader(br, h)
+	// Body: normalize CRLF to LF so relays that rewrite line endings match.
+	n := crlfWriter{h: h}
+	if _, err := br.WriteTo(&n); err != nil {
+		return "", err
+	}
+	return n.key(), nil
+}
+
+// headerLineMax is the longest header line the key reads as one (the
+// reader's buffer); a longer one starts the body.
+const headerLineMax = 64 << 10
+
+// dedupeHeader reads the header block from br and writes its content
+// fields to h; br is left at the start of the body.
+func dedupeHeader(br *bufio.Reader, h hash.Hash) {
 	var fields []string
 	var cur strings.Builder
 	flush := func() {
@@ -49,7 +66,6 @@ func DedupeKey(r io.Reader) (string, error) {
 			fields = append(fields, name+":"+strings.Join(strings.Fields(value), " "))
 		}
 	}
-	h := sha256.New()
 	read := 0
 	for {
 		line, err := br.ReadSlice('\n')
@@ -83,22 +99,22 @@ func DedupeKey(r io.Reader) (string, error) {
 		h.Write([]byte{'\n'})
 	}
 	h.Write([]byte("\n--body--\n"))
-	// Body: normalize CRLF to LF so relays that rewrite line endings match.
-	n := crlfWriter{h: h}
-	if _, err := br.WriteTo(&n); err != nil {
-		return "", err
-	}
-	if n.prevCR {
-		h.Write([]byte{'\r'})
-	}
-	return "c1:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // crlfWriter writes to h what it is given with every CR that ends a line
 // (CR LF) dropped, also across writes.
 type crlfWriter struct {
-	h      io.Writer
+	h      hash.Hash
 	prevCR bool // the last write ended in a CR not yet written
+}
+
+// key ends the body and returns the key.
+func (w *crlfWriter) key() string {
+	if w.prevCR {
+		w.h.Write([]byte{'\r'})
+		w.prevCR = false
+	}
+	return "c1:" + hex.EncodeToString(w.h.Sum(nil))
 }
 
 func (w *crlfWriter) Write(p []byte) (int, error) {
@@ -128,52 +144,66 @@ func (w *crlfWriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// dedupeTee computes DedupeKey of the bytes written to it, on its own
-// goroutine, so the key comes out of the one read of the raw message that
-// parsing does instead of a second full read.
+// dedupeTee computes DedupeKey of the bytes written to it, as they are
+// written, so the key comes out of the one read of the raw message that
+// parsing does instead of a second full read. It holds the header block
+// until it has the whole of what DedupeKey reads as header (up to the
+// blank line, an over-long line or maxHeaderBlock), then hashes the body
+// as it comes: no goroutine for the parser to wait on.
 type dedupeTee struct {
-	pw  *io.PipeWriter
-	res chan dedupeResult
+	head      []byte      // the header block so far (body == nil)
+	lineStart int         // where head's unfinished line starts
+	body      *crlfWriter // set once the header block is hashed
 }
 
-type dedupeResult struct {
-	key string
-	err error
+func newDedupeTee() *dedupeTee { return &dedupeTee{} }
+
+func (t *dedupeTee) Write(p []byte) (int, error) {
+	if t.body != nil {
+		return t.body.Write(p)
+	}
+	from := len(t.head)
+	t.head = append(t.head, p...)
+	if t.headComplete(from) {
+		t.startBody()
+	}
+	return len(p), nil
 }
 
-func newDedupeTee() *dedupeTee {
-	pr, pw := io.Pipe()
-	t := &dedupeTee{pw: pw, res: make(chan dedupeResult, 1)}
-	go func() {
-		key, err := DedupeKey(pr)
-		if err == nil {
-			_, err = io.Copy(io.Discard, pr) // DedupeKey reads to EOF; never blocks the writer
+// headComplete reports whether head holds all DedupeKey reads as header
+// (looking at the bytes from from on): a blank line, a line longer than
+// headerLineMax, or more than maxHeaderBlock in lines.
+func (t *dedupeTee) headComplete(from int) bool {
+	for i := from; i < len(t.head); i++ {
+		if t.head[i] != '\n' {
+			continue
 		}
-		pr.CloseWithError(err)
-		t.res <- dedupeResult{key, err}
-	}()
-	return t
+		if len(bytes.TrimRight(t.head[t.lineStart:i], "\r")) == 0 {
+			return true
+		}
+		t.lineStart = i + 1
+	}
+	return len(t.head)-t.lineStart >= headerLineMax || t.lineStart > maxHeaderBlock
 }
 
-func (t *dedupeTee) Write(p []byte) (int, error) { return t.pw.Write(p) }
+// startBody hashes the header block held and whatever body bytes came
+// with it; later writes go to the body hash.
+func (t *dedupeTee) startBody() {
+	br := bufio.NewReaderSize(bytes.NewReader(t.head), headerLineMax)
+	h := sha256.New()
+	dedupeHeader(br, h)
+	t.body = &crlfWriter{h: h}
+	_, _ = br.WriteTo(t.body) // never fails: memory to a hash
+	t.head = nil
+}
 
 // Key ends the input and returns the key.
 func (t *dedupeTee) Key() (string, error) {
-	t.pw.Close()
-	r := <-t.res
-	return r.key, r.err
-}
-
-// Abort ends the input with err (the key is not wanted).
-func (t *dedupeTee) Abort(err error) {
-	t.pw.CloseWithError(err)
-	<-t.res
+	if t.body == nil {
+		t.startBody() // the input ended inside the header block
+	}
+	return t.body.key(), nil
 }
 
 // restart drops what was written so far and starts a new key.
-func (t *dedupeTee) restart() {
-	t.Abort(errRestart)
-	*t = *newDedupeTee()
-}
-
-var errRestart = errors.New("dedupe key restarted")
+func (t *dedupeTee) restart() { *t = dedupeTee{} }

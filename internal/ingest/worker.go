@@ -125,8 +125,12 @@ func (s *Service) loop(ctx context.Context, cfg WorkerConfig, input <-chan struc
 		case <-whenOpen(input, inputOpen):
 			inputOpen = false
 		}
+		// One batch in flight while the next is claimed and parsed.
+		prev := func() {}
 		for ctx.Err() == nil {
-			n, err := s.ProcessPending(ctx, cfg)
+			n, wait, err := s.processBatch(ctx, cfg)
+			prev()
+			prev = wait
 			if err != nil {
 				s.log.Error("ingest: claim pending mail", "err", err)
 				break
@@ -137,6 +141,7 @@ func (s *Service) loop(ctx context.Context, cfg WorkerConfig, input <-chan struc
 			// Another worker may be idle: pass the wake-up on.
 			s.Wake()
 		}
+		prev()
 		if input != nil && !inputOpen {
 			// Input ended before this last look found nothing: done.
 			s.Wake() // let the other workers see it too
@@ -164,8 +169,18 @@ func whenOpen(ch <-chan struct{}, open bool) <-chan struct{} {
 }
 
 // ProcessPending claims one batch and processes it; it returns how many
-// rows it claimed.
+// rows it claimed, once every one of them is stored or failed.
 func (s *Service) ProcessPending(ctx context.Context, cfg WorkerConfig) (int, error) {
+	n, wait, err := s.processBatch(ctx, cfg)
+	wait()
+	return n, err
+}
+
+// processBatch claims one batch, parses its rows and queues their writes;
+// wait returns once every row is stored or failed. A worker claims and
+// parses its next batch while the last writes of this one commit, instead
+// of idling through that commit and its next claim's wait for the writer.
+func (s *Service) processBatch(ctx context.Context, cfg WorkerConfig) (n int, wait func(), err error) {
 	if cfg.Batch <= 0 {
 		cfg.Batch = 16
 	}
@@ -177,12 +192,11 @@ func (s *Service) ProcessPending(ctx context.Context, cfg WorkerConfig) (int, er
 	}
 	rows, err := s.store.ClaimInbound(ctx, cfg.Lease, cfg.Batch)
 	if err != nil {
-		return 0, err
+		return 0, func() {}, err
 	}
 	// Rows claimed are finished even when ctx ends meanwhile, for up to
 	// cfg.Drain more; what is left then, the lease returns to the queue.
 	work, stop := context.WithCancel(context.WithoutCancel(ctx))
-	defer stop()
 	cancelLater := context.AfterFunc(ctx, func() {
 		if cfg.Drain <= 0 {
 			stop()
@@ -191,10 +205,8 @@ func (s *Service) ProcessPending(ctx context.Context, cfg WorkerConfig) (int, er
 		t := time.AfterFunc(cfg.Drain, stop)
 		context.AfterFunc(work, func() { t.Stop() })
 	})
-	defer cancelLater()
 	// Each row is parsed here and its writes are queued (storeCommit);
-	// the next row is parsed while they commit. Return once all of this
-	// batch's rows are stored or failed.
+	// the next row is parsed while they commit.
 	var wg sync.WaitGroup
 	chans := channelCache{}
 	for _, in := range rows {
@@ -207,8 +219,11 @@ func (s *Service) ProcessPending(ctx context.Context, cfg WorkerConfig) (int, er
 			s.finishOne(work, cfg, in, ev, err)
 		})
 	}
-	wg.Wait()
-	return len(rows), nil
+	return len(rows), func() {
+		wg.Wait()
+		cancelLater()
+		stop()
+	}, nil
 }
 
 // finishOne reports a processed row: the event to the notifier, or the
@@ -393,12 +408,6 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound, chans channelCa
 	// One read of the raw message: the parser reads it and the dedupe key
 	// is hashed from the same bytes (dedupeTee).
 	tee := newDedupeTee()
-	keyed := false
-	defer func() {
-		if !keyed {
-			tee.Abort(errRestart) // error or panic before the key: end its goroutine
-		}
-	}()
 	var small smallBlobs
 	pm, sum, err := s.parse(ctx, in.RawKey, tee, mailparse.Options{
 		AttachmentURL: cidURL,
@@ -421,7 +430,6 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound, chans channelCa
 	if got := blob.KeyOfSum(sum); got != in.RawKey && strings.HasPrefix(in.RawKey, "sha256/") {
 		return s.unavailable(ctx, in, chans, "damaged")
 	}
-	keyed = true
 	dkey, err := tee.Key()
 	if err != nil {
 		return nil, fmt.Errorf("dedupe key: %w", err)
