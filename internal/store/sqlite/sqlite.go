@@ -98,20 +98,22 @@ func OpenWith(ctx context.Context, path string, clk clock.Clock, o Options) (*sq
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
-	c, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		w.Close()
-		r.Close()
-		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
-	}
-	cp := newCheckpointer(c)
-	committed := cp.committed
-	if o.WriterCheckpoints {
-		committed = nil
+	// The checkpointer (checkpoint.go), unless the writer checkpoints
+	// itself (Options.WriterCheckpoints, a benchmark's baseline).
+	var committed, closing func()
+	if !o.WriterCheckpoints {
+		c, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+		if err != nil {
+			w.Close()
+			r.Close()
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+		cp := newCheckpointer(c)
+		committed, closing = cp.committed, cp.close
 	}
 	db := sqlstore.New(r, w, sqlstore.Dialect{Name: "sqlite", CacheStatements: true, IsUnique: func(err error) bool {
 		return strings.Contains(err.Error(), "UNIQUE constraint failed")
-	}, Committed: committed, Closing: cp.close}, clk)
+	}, Committed: committed, Closing: closing}, clk)
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)
