@@ -8,6 +8,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -21,6 +22,19 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
+// maxConns bounds the pool.
+const maxConns = 20
+
+// readSlots is how many reads outside transactions run at once; the rest
+// queue in arrival order (sqlstore's read gate) instead of waiting for a
+// connection in database/sql, which hands a freed one to a random waiter.
+// More reads at once than about twice the cores only share the CPU
+// (measured, 2 cores, 50 clients on the list-and-search mix: 4 slots
+// 477 req/s p99 160 ms; 8: 476, 212; 12: 344, 373; no gate, 20
+// connections: 407, 382). The pool's other connections stay free for
+// writes (ingest's transactions, an agent's reply).
+func readSlots() int { return min(max(4, 2*runtime.GOMAXPROCS(0)), maxConns-4) }
+
 // Open connects to the database at url (postgres://...) and migrates it.
 // clk is the program's one clock (see package store's doc).
 func Open(ctx context.Context, url string, clk clock.Clock) (*sqlstore.DB, error) {
@@ -29,7 +43,7 @@ func Open(ctx context.Context, url string, clk clock.Clock) (*sqlstore.DB, error
 		return nil, err
 	}
 	pool := stdlib.OpenDB(*cfg)
-	pool.SetMaxOpenConns(20)
+	pool.SetMaxOpenConns(maxConns)
 	pool.SetMaxIdleConns(10)
 	db := sqlstore.New(pool, pool, sqlstore.Dialect{
 		Name:   "postgres",
@@ -37,6 +51,7 @@ func Open(ctx context.Context, url string, clk clock.Clock) (*sqlstore.DB, error
 		// Serialise concurrent migrations from several processes.
 		MigrationLock: "SELECT pg_advisory_xact_lock(7301947101)",
 		PlanEachTime:  pgx.QueryExecModeCacheDescribe,
+		ReadSlots:     readSlots(),
 		IsUnique: func(err error) bool {
 			var pe *pgconn.PgError
 			return errors.As(err, &pe) && pe.Code == "23505"

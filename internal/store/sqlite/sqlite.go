@@ -38,6 +38,9 @@ type Options struct {
 	WriterCheckpoints bool
 }
 
+// readers is the size of the reader pool.
+const readers = 8
+
 // Open opens (creating if needed) the database file at path and migrates
 // it. clk is the program's one clock (see package store's doc).
 func Open(ctx context.Context, path string, clk clock.Clock) (*sqlstore.DB, error) {
@@ -96,8 +99,8 @@ func OpenWith(ctx context.Context, path string, clk clock.Clock, o Options) (*sq
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(8)
-	r.SetMaxIdleConns(8)
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
 	// The checkpointer (checkpoint.go), unless the writer checkpoints
 	// itself (Options.WriterCheckpoints, a benchmark's baseline).
 	var committed, closing func()
@@ -113,7 +116,7 @@ func OpenWith(ctx context.Context, path string, clk clock.Clock, o Options) (*sq
 	}
 	db := sqlstore.New(r, w, sqlstore.Dialect{Name: "sqlite", CacheStatements: true, IsUnique: func(err error) bool {
 		return strings.Contains(err.Error(), "UNIQUE constraint failed")
-	}, Committed: committed, Closing: closing}, clk)
+	}, ReadSlots: readers, Committed: committed, Closing: closing}, clk)
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite: %s: %w", path, err)

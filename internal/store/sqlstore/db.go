@@ -41,6 +41,10 @@ type Dialect struct {
 	// deferFTS: the SQLite full-text indexes are written at the end of
 	// each transaction (ftsdefer.go); set once the schema has fts_pending.
 	deferFTS bool
+	// ReadSlots, when set, is the number of connections of the reader
+	// pool that is not the writer's (SQLite): reads outside transactions
+	// wait for one in arrival order (readgate.go).
+	ReadSlots int
 	// Committed, when set, is called after each transaction of Tx commits
 	// (SQLite: wakes the background checkpointer).
 	Committed func()
@@ -85,7 +89,11 @@ func New(r, w *sql.DB, d Dialect, clk clock.Clock) *DB {
 	if d.CacheStatements {
 		sc = &stmtCache{m: map[stmtKey]*sql.Stmt{}}
 	}
-	return &DB{q: q{r: r, w: w, d: &dd, clk: clk, sc: sc, n: new(atomic.Int64)}, r: r, w: w}
+	var gate readGate
+	if d.ReadSlots > 0 {
+		gate = make(readGate, d.ReadSlots)
+	}
+	return &DB{q: q{r: r, w: w, d: &dd, clk: clk, sc: sc, n: new(atomic.Int64), gate: gate}, r: r, w: w}
 }
 
 // dbtx is what *sql.DB and *sql.Tx share.
@@ -103,6 +111,7 @@ type q struct {
 	sc   *stmtCache    // nil: no statement cache
 	tx   *txStmts      // set inside a transaction with a cache
 	n    *atomic.Int64 // statements run (QueryCount)
+	gate readGate      // nil: reads wait in database/sql (readgate.go)
 }
 
 func (s q) count() {
@@ -237,30 +246,58 @@ func (s q) exec(ctx context.Context, query string, args ...any) (sql.Result, err
 	return s.w.ExecContext(ctx, s.d.rebind(query), args...)
 }
 
-func (s q) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (s q) query(ctx context.Context, query string, args ...any) (*rows, error) {
 	s.count()
-	if st := s.statement(ctx, s.r, s.d.rebind(query)); st != nil {
-		return st.QueryContext(ctx, args...)
+	leave, err := s.enter(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return s.r.QueryContext(ctx, s.d.rebind(query), args...)
+	var rs *sql.Rows
+	if st := s.statement(ctx, s.r, s.d.rebind(query)); st != nil {
+		rs, err = st.QueryContext(ctx, args...)
+	} else {
+		rs, err = s.r.QueryContext(ctx, s.d.rebind(query), args...)
+	}
+	return gatedRows(rs, err, leave)
+}
+
+// gatedRows pairs a query's rows with the release of its reader slot
+// (released at once when the query failed).
+func gatedRows(rs *sql.Rows, err error, leave func()) (*rows, error) {
+	if err != nil {
+		if leave != nil {
+			leave()
+		}
+		return nil, err
+	}
+	return &rows{Rows: rs, release: leave}, nil
 }
 
 // queryPlanned is query for statements that must be planned with their
 // values each time (Dialect.PlanEachTime); it bypasses the statement cache.
-func (s q) queryPlanned(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (s q) queryPlanned(ctx context.Context, query string, args ...any) (*rows, error) {
 	if s.d.PlanEachTime == nil {
 		return s.query(ctx, query, args...)
 	}
 	s.count()
-	return s.r.QueryContext(ctx, s.d.rebind(query), append([]any{s.d.PlanEachTime}, args...)...)
+	leave, err := s.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := s.r.QueryContext(ctx, s.d.rebind(query), append([]any{s.d.PlanEachTime}, args...)...)
+	return gatedRows(rs, err, leave)
 }
 
-func (s q) row(ctx context.Context, query string, args ...any) *sql.Row {
+func (s q) row(ctx context.Context, query string, args ...any) *row {
 	s.count()
-	if st := s.statement(ctx, s.r, s.d.rebind(query)); st != nil {
-		return st.QueryRowContext(ctx, args...)
+	leave, err := s.enter(ctx)
+	if err != nil {
+		return &row{err: err}
 	}
-	return s.r.QueryRowContext(ctx, s.d.rebind(query), args...)
+	if st := s.statement(ctx, s.r, s.d.rebind(query)); st != nil {
+		return &row{r: st.QueryRowContext(ctx, args...), release: leave}
+	}
+	return &row{r: s.r.QueryRowContext(ctx, s.d.rebind(query), args...), release: leave}
 }
 
 // wrow is a single-row query that writes (INSERT/UPDATE ... RETURNING).
