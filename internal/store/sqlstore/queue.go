@@ -133,9 +133,11 @@ func (d *Dialect) skipLocked() string {
 }
 
 // writer is s with reads sent to the writer (statements that write and
-// return rows: UPDATE ... RETURNING through list).
+// return rows: UPDATE ... RETURNING through list); they take no read slot
+// (readgate.go): a write never queues behind agents' reads.
 func (s q) writer() q {
 	s.r = s.w
+	s.gate = nil
 	return s
 }
 

@@ -127,6 +127,16 @@ func TestReadGateReleases(t *testing.T) {
 	if _, err := db.query(short, "SELECT 1"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("a query with every slot taken: %v", err)
 	}
+	// Writes that return rows (a claim of the ingest queue) take none.
+	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer wcancel()
+	got, err := list(wctx, db.q.writer(), "write", func(sc interface{ Scan(...any) error }) (*int, error) {
+		var v int
+		return &v, sc.Scan(&v)
+	}, "UPDATE t SET v = v WHERE v = 3 RETURNING v")
+	if err != nil || len(got) != 1 {
+		t.Fatalf("a write returning rows with every read slot taken: %v %v", got, err)
+	}
 	// Inside a transaction reads use its connection, not a slot.
 	if err := db.Tx(ctx, func(qs store.Queries) error { return qs.(q).row(ctx, "SELECT 1").Scan(&v) }); err != nil {
 		t.Fatalf("a read in a transaction with every slot taken: %v", err)
