@@ -3,8 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"sync"
 	"time"
+
+	"github.com/atende-helpdesk/atende/internal/store/sqlstore"
 )
 
 // Checkpoints off the writer's path.
@@ -31,11 +32,8 @@ const checkpointEvery = 100 * time.Millisecond
 const walFallbackPages = 4000
 
 type checkpointer struct {
-	db   *sql.DB
-	kick chan struct{}
-	stop chan struct{}
-	done chan struct{}
-	once sync.Once
+	db  *sql.DB
+	run *sqlstore.Lagged
 }
 
 func newCheckpointer(db *sql.DB) *checkpointer {
@@ -43,48 +41,20 @@ func newCheckpointer(db *sql.DB) *checkpointer {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	db.SetConnMaxIdleTime(0)
-	c := &checkpointer{db: db, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
-	go c.run()
-	return c
+	// An error (the disk full, the file gone) is the writer's to report
+	// on its next commit; the WAL keeps every committed page until a
+	// checkpoint succeeds, and the writer's fallback bounds it.
+	return &checkpointer{db: db, run: sqlstore.NewLagged(checkpointEvery, func(ctx context.Context) {
+		_, _ = db.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+	})}
 }
 
 // committed wakes the checkpointer; it never blocks the writer.
-func (c *checkpointer) committed() {
-	select {
-	case c.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (c *checkpointer) run() {
-	defer close(c.done)
-	for {
-		select {
-		case <-c.stop:
-			return
-		case <-c.kick:
-		}
-		// Let the commits of the next moment gather into one run.
-		t := time.NewTimer(checkpointEvery)
-		select {
-		case <-c.stop:
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		// An error (the disk full, the file gone) is the writer's to
-		// report on its next commit; the WAL keeps every committed page
-		// until a checkpoint succeeds, and the writer's fallback bounds it.
-		_, _ = c.db.ExecContext(context.Background(), "PRAGMA wal_checkpoint(PASSIVE)")
-	}
-}
+func (c *checkpointer) committed() { c.run.Kick() }
 
 // close stops the checkpointer and closes its connection (SQLite
 // checkpoints what is left when the writer's connection closes).
 func (c *checkpointer) close() {
-	c.once.Do(func() {
-		close(c.stop)
-		<-c.done
-		_ = c.db.Close()
-	})
+	c.run.Stop()
+	_ = c.db.Close()
 }

@@ -59,7 +59,7 @@ type Dialect struct {
 type DB struct {
 	q
 	r, w *sql.DB
-	fts  *ftsIndexer // SQLite: indexes what commits left noted (ftsdefer.go)
+	fts  *Lagged // SQLite: indexes what commits left noted (ftsdefer.go)
 }
 
 // statement returns a prepared statement for query on the pool, or nil.
@@ -147,7 +147,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the pools.
 func (db *DB) Close() error {
 	if db.fts != nil {
-		db.fts.stop()
+		db.fts.Stop()
 	}
 	if db.d.Closing != nil {
 		db.d.Closing()
@@ -197,7 +197,7 @@ func (db *DB) Tx(ctx context.Context, fn func(store.Queries) error) (err error) 
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	if noted > 0 && db.fts != nil {
-		db.fts.noted()
+		db.fts.Kick()
 	}
 	if db.d.Committed != nil {
 		db.d.Committed()

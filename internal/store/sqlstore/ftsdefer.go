@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -149,63 +148,11 @@ func (db *DB) startDeferredFTS(ctx context.Context) error {
 		return err
 	}
 	if db.fts == nil {
-		db.fts = newFTSIndexer(db.q)
+		// The background indexer: what commits left noted, ftsLag after
+		// the first such commit. A failure (the disk full) leaves the
+		// rows noted for the next transaction, search or run.
+		s := db.q
+		db.fts = NewLagged(ftsLag, func(ctx context.Context) { _ = s.indexOnWriter(ctx) })
 	}
 	return nil
-}
-
-// ftsIndexer indexes the rows commits left noted, ftsLag after the first
-// such commit (later ones within that time join the same run).
-type ftsIndexer struct {
-	s      q
-	kick   chan struct{}
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-	once   sync.Once
-}
-
-func newFTSIndexer(s q) *ftsIndexer {
-	ctx, cancel := context.WithCancel(context.Background())
-	x := &ftsIndexer{s: s, kick: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
-	go x.run()
-	return x
-}
-
-// noted wakes the indexer; it never blocks the committer.
-func (x *ftsIndexer) noted() {
-	select {
-	case x.kick <- struct{}{}:
-	default:
-	}
-}
-
-func (x *ftsIndexer) run() {
-	defer close(x.done)
-	for {
-		select {
-		case <-x.ctx.Done():
-			return
-		case <-x.kick:
-		}
-		t := time.NewTimer(ftsLag)
-		select {
-		case <-x.ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-		// A failure (the disk full) leaves the rows noted: the next
-		// transaction, search or run indexes them.
-		_ = x.s.indexOnWriter(x.ctx)
-	}
-}
-
-// stop ends the indexer (a run in progress rolls back: its rows stay
-// noted for the next open).
-func (x *ftsIndexer) stop() {
-	x.once.Do(func() {
-		x.cancel()
-		<-x.done
-	})
 }
