@@ -120,8 +120,10 @@ func (s q) count() {
 	}
 }
 
-// QueryCount is the number of SQL statements this store has run (all
-// connections, transactions included): tests bound a page's queries by it.
+// QueryCount is the number of SQL statements this store has run for its
+// callers (all connections, transactions included; not its background
+// upkeep, such as the deferred full-text indexing): tests bound a page's
+// queries by it.
 func (db *DB) QueryCount() int64 { return db.n.Load() }
 
 // Dialect reports the database kind.

@@ -151,7 +151,10 @@ func (db *DB) startDeferredFTS(ctx context.Context) error {
 		// The background indexer: what commits left noted, ftsLag after
 		// the first such commit. A failure (the disk full) leaves the
 		// rows noted for the next transaction, search or run.
+		// The store's own upkeep: not counted in QueryCount, which
+		// bounds what a caller's work (a page) runs.
 		s := db.q
+		s.n = nil
 		db.fts = NewLagged(ftsLag, func(ctx context.Context) { _ = s.indexOnWriter(ctx) })
 	}
 	return nil
