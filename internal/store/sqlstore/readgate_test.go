@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -40,15 +42,35 @@ func TestReadGateArrivalOrder(t *testing.T) {
 			mu.Unlock()
 			g.release()
 		}()
-		// Let it queue before the next one comes (it blocks at once; a
-		// late one would show as out of order, never hang).
-		time.Sleep(5 * time.Millisecond)
+		// It queues before the next one comes.
+		waitQueued(t, i+1)
 	}
 	g.release()
 	wg.Wait()
 	for i, v := range order {
 		if v != i {
 			t.Fatalf("admitted in order %v, want arrival order", order)
+		}
+	}
+}
+
+// waitQueued waits until n goroutines are blocked in readGate.acquire.
+func waitQueued(t *testing.T, n int) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		queued := 0
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			header, _, _ := strings.Cut(g, "\n")
+			if strings.Contains(g, "readGate.acquire") && (strings.Contains(header, "[select") || strings.Contains(header, "[chan send")) {
+				queued++
+			}
+		}
+		if queued >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d readers queued after 10 s", queued, n)
 		}
 	}
 }
