@@ -23,7 +23,7 @@ import (
 //     before it commits: under load one segment per ~85 messages instead
 //     of one per transaction (a group commit holds a handful), and the
 //     per-segment work (structure record, automerge) shrinks with it;
-//   - by the background indexer (ftsIndexer) ftsLag after a commit that
+//   - by the background indexer (DB.fts, a Lagged) ftsLag after a commit that
 //     left fewer noted, so a quiet moment leaves nothing behind;
 //   - by a search, before it reads (ftsFresh): a search always sees every
 //     committed row, whatever the indexers have got to;
@@ -150,9 +150,8 @@ func (db *DB) startDeferredFTS(ctx context.Context) error {
 	if db.fts == nil {
 		// The background indexer: what commits left noted, ftsLag after
 		// the first such commit. A failure (the disk full) leaves the
-		// rows noted for the next transaction, search or run.
-		// The store's own upkeep: not counted in QueryCount, which
-		// bounds what a caller's work (a page) runs.
+		// rows noted for the next transaction, search or run. Its
+		// statements are the store's upkeep, not counted in QueryCount.
 		s := db.q
 		s.n = nil
 		db.fts = NewLagged(ftsLag, func(ctx context.Context) { _ = s.indexOnWriter(ctx) })

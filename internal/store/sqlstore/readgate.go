@@ -28,15 +28,6 @@ func (g readGate) acquire(ctx context.Context) error {
 
 func (g readGate) release() { <-g }
 
-// gated is s's gate when s reads on the pool (inside a transaction the
-// transaction's connection is used: no gate).
-func (s q) gated() readGate {
-	if _, pool := s.r.(*sql.DB); pool {
-		return s.gate
-	}
-	return nil
-}
-
 // row is a single-row read; Scan ends it.
 type row struct {
 	r       *sql.Row
@@ -82,15 +73,15 @@ func (r *rows) done() {
 	}
 }
 
-// enter waits for a reader slot when s is gated; leave releases it (a
-// no-op when not gated).
+// enter waits for a reader slot when s reads on the pool with a gate
+// (inside a transaction its own connection is used: no slot); leave
+// releases it (nil when no slot was taken).
 func (s q) enter(ctx context.Context) (leave func(), err error) {
-	g := s.gated()
-	if g == nil {
+	if _, pool := s.r.(*sql.DB); !pool || s.gate == nil {
 		return nil, nil
 	}
-	if err := g.acquire(ctx); err != nil {
+	if err := s.gate.acquire(ctx); err != nil {
 		return nil, err
 	}
-	return g.release, nil
+	return s.gate.release, nil
 }
