@@ -19,7 +19,7 @@ import (
 
 // buildAtende builds the atende binary without the race detector (whose
 // shadow memory would be measured too) into a temporary directory.
-func buildAtende(t *testing.T) string {
+func buildAtende(t testing.TB) string {
 	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go toolchain not on PATH: cannot build the server for the memory test")
