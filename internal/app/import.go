@@ -52,13 +52,17 @@ func importCmd(ctx context.Context, args []string, sys IO) error {
 		// harder before an import of any size passes ~64 MB of RSS (the
 		// prepared messages queued for the writer came and went in bursts:
 		// 66-84 MB peaks in 2 of 10 runs of 10,000 messages without it,
-		// 58-60 MB in 5 of 5 with it, ~3% slower). Restored afterwards
-		// (tests run imports in-process); GOMEMLIMIT overrides it.
+		// 58-60 MB in 5 of 5 with it, ~3% slower; figures that included
+		// the benchmark process's own peak, see TestMeasureChild: measured
+		// alone, the import peaks at 54-56 MB with it, with 32 MiB too).
+		// Restored afterwards (tests run imports in-process); GOMEMLIMIT
+		// overrides it.
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(importMemoryLimit))
 	}
 	// The import reads each small raw message once from the database and
 	// serves no searches: small reader page caches (peak RSS of a
-	// 10,000-message import 58-60 MB with them, 64-72 without).
+	// 10,000-message import 58-60 MB with them, 64-72 without, as
+	// measured then with the benchmark's own peak included).
 	st, bl, _, err := openAll(ctx, cfg, sys.Clock, sqlite.Options{ReaderCacheKiB: 256})
 	if err != nil {
 		return err
