@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/url"
-	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/thread"
 	ticketsvc "github.com/atende-helpdesk/atende/internal/ticket"
+	"github.com/atende-helpdesk/atende/internal/yield"
 )
 
 // Event tells the rest of the app (live UI, webhooks, auto-replies) that a
@@ -331,7 +331,7 @@ func (s *Service) parse(ctx context.Context, rawKey string, tee *dedupeTee, opts
 		return nil, nil, fmt.Errorf("open raw message: %w", err)
 	}
 	h := sha256.New()
-	src := io.TeeReader(&yieldReader{r: rc}, io.MultiWriter(tee, h))
+	src := io.TeeReader(yield.Reader(rc, rawYieldEvery), io.MultiWriter(tee, h))
 	var crash any
 	func() {
 		defer func() {
@@ -365,29 +365,10 @@ func (s *Service) parse(ctx context.Context, rawKey string, tee *dedupeTee, opts
 	return pm, h.Sum(nil), nil
 }
 
-// yieldReader lets other goroutines run every yieldEvery bytes read.
-// Parsing is CPU work that runs for milliseconds without blocking; with
-// as many workers as cores, a goroutine back from a blocking system call
-// (an Accept's fsync, the committer's commit: the work a sender waits
-// for) finds no free processor and waits in the global run queue until
-// a worker is preempted, up to 10 ms later. The parser reads as it goes,
-// so yielding between reads bounds that wait by the work of one chunk.
-type yieldReader struct {
-	r io.Reader
-	n int
-}
-
-const yieldEvery = 32 << 10
-
-func (y *yieldReader) Read(p []byte) (int, error) {
-	if y.n >= yieldEvery {
-		y.n = 0
-		runtime.Gosched()
-	}
-	n, err := y.r.Read(p)
-	y.n += n
-	return n, err
-}
+// rawYieldEvery is how often the parser's read of a raw message yields
+// the processor (package yield): the parser decodes and hashes as it
+// reads, a few microseconds per KiB.
+const rawYieldEvery = 32 << 10
 
 // cidURL is where the UI serves an inline part, relative to the
 // message's body URL (…/messages/{id}/body → …/messages/{id}/cid/{cid}).

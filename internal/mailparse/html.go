@@ -12,6 +12,8 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/atende-helpdesk/atende/internal/yield"
 )
 
 var (
@@ -75,7 +77,7 @@ func htmlPolicy() *bluemonday.Policy {
 // (http/https) sources move to data-remote-src with an empty src, so the UI
 // loads them only on request; cid: sources point to the attachment URL.
 func sanitizeHTML(raw string, attachmentURL func(string) string) string {
-	clean := htmlPolicy().Sanitize(raw)
+	clean := htmlPolicy().SanitizeReader(yield.Reader(strings.NewReader(raw), yield.HTMLEvery)).String()
 	if !strings.Contains(clean, "<img") {
 		return strings.ToValidUTF8(strings.TrimSpace(clean), "\uFFFD")
 	}
@@ -84,7 +86,7 @@ func sanitizeHTML(raw string, attachmentURL func(string) string) string {
 	// third of the sanitizing).
 	var b strings.Builder
 	b.Grow(len(clean) + 256)
-	z := html.NewTokenizer(strings.NewReader(clean))
+	z := html.NewTokenizer(yield.Reader(strings.NewReader(clean), yield.HTMLEvery))
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -151,7 +153,7 @@ func rewriteImg(attr []html.Attribute, attachmentURL func(string) string) []html
 // new lines, list items get "- ", blockquotes are prefixed with "> " and
 // links whose URL differs from their text keep it in angle brackets.
 func htmlToText(s string) string {
-	doc, err := html.Parse(strings.NewReader(s))
+	doc, err := html.Parse(yield.Reader(strings.NewReader(s), yield.HTMLEvery))
 	if err != nil {
 		// e.g. nesting deeper than x/net/html accepts: keep the text only
 		return tokenText(s)
@@ -298,7 +300,7 @@ func isBlock(a atom.Atom) bool {
 // tokenText returns the text of HTML without building a tree; it is the
 // fallback for documents the tree builder refuses.
 func tokenText(s string) string {
-	z := html.NewTokenizer(strings.NewReader(s))
+	z := html.NewTokenizer(yield.Reader(strings.NewReader(s), yield.HTMLEvery))
 	var b strings.Builder
 	skip := 0
 	for {

@@ -6,6 +6,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/atende-helpdesk/atende/internal/yield"
 )
 
 // maxHTMLBytes is how much of an HTML body HTML examines; markup beyond it is
@@ -387,7 +389,7 @@ var blockElements = map[atom.Atom]bool{
 // containers are removed (leaving a sentinel line) or cut off; removed
 // reports whether any element was.
 func htmlLines(body string, strip bool) (lines []string, removed bool) {
-	z := html.NewTokenizer(strings.NewReader(body))
+	z := html.NewTokenizer(yield.Reader(strings.NewReader(body), yield.HTMLEvery))
 	c := &converter{}
 	// Stack of open blockquotes: whether each one was rendered as a quote.
 	var bq []bool
