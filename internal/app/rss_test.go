@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,7 +32,7 @@ func TestMeasureChild(t *testing.T) {
 	a := strings.Split(args, "\x1f")
 	cmd := exec.Command(a[0], a[1:]...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	own := selfHWM()
+	own := int64(peakRSS(t, os.Getpid()) * 1024) // KiB
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}
@@ -42,21 +41,6 @@ func TestMeasureChild(t *testing.T) {
 }
 
 const measureLine = "atende-measure:"
-
-// selfHWM is this process's peak RSS so far, in KiB.
-func selfHWM() int64 {
-	st, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return -1
-	}
-	for _, l := range strings.Split(string(st), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return n
-		}
-	}
-	return -1
-}
 
 // measured is what runMeasured saw of a command.
 type measured struct {
