@@ -23,7 +23,21 @@ type groupCommit struct {
 // insert queues in and waits for its commit; queued, when set, is called
 // once the row has its place in the queue (rows are inserted in queue
 // order).
+//
+// While the row waits, the committer is urgent work for the gate
+// (yield.Gate): the workers parsing mail leave it a processor, so each of
+// its returns from the disk or the database (and the transaction ahead of
+// this row, on SQLite's shared committer) finds one at once instead of
+// waiting for a worker's yield point. The gate is left once this caller
+// runs again: leaving it from the committer would wake a parked worker
+// ahead of the caller on the committer's processor. Saturated accepts on
+// two cores (BenchmarkAcceptSaturated, 2,000 accepts of 20 KB while two
+// workers parse the mix; medians of 5 interleaved pairs): p99 23.2 ->
+// 17.8 ms on PostgreSQL, 23.9 -> 22.1 on SQLite; ingest throughput the
+// same.
 func (g *groupCommit) insert(ctx context.Context, in *model.Inbound, queued func()) (dup bool, err error) {
+	g.sc.gate.Enter()
+	defer g.sc.gate.Exit()
 	done := make(chan error, 1)
 	g.sc.enqueue(ctx, &storeReq{
 		fn: func(ctx context.Context, q store.Queries, _ bool) error {

@@ -14,6 +14,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/clock"
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/yield"
 )
 
 // DefaultMaxSize is the default largest raw message accepted (50 MB).
@@ -43,7 +44,10 @@ type Service struct {
 	wake    chan struct{}
 	rows    *groupCommit
 	stores  *storeCommit
-	authID  string
+	// gate gives the committers priority for the processors over the
+	// workers' parsing while an accept waits on them (yield.Gate).
+	gate   *yield.Gate
+	authID string
 	// inlineMax: raw messages up to this size go into the database with
 	// their inbound row (0: every one goes to the blob store).
 	inlineMax int64
@@ -85,8 +89,9 @@ func New(st store.Store, blobs blob.Store, clk clock.Clock, log *slog.Logger, cf
 	if cfg.MaxSize <= 0 {
 		cfg.MaxSize = DefaultMaxSize
 	}
+	gate := yield.NewGate()
 	s := &Service{store: st, blobs: blobs, log: log, maxSize: cfg.MaxSize, now: clk.Now, wake: make(chan struct{}, 1),
-		stores: &storeCommit{st: st, maxBatch: 16}, authID: cfg.AuthServID}
+		stores: &storeCommit{st: st, maxBatch: 16, gate: gate}, gate: gate, authID: cfg.AuthServID}
 	s.rows = &groupCommit{sc: s.stores}
 	if cfg.InlineMax > 0 {
 		s.inlineMax = cfg.InlineMax
@@ -101,7 +106,7 @@ func New(st store.Store, blobs blob.Store, clk clock.Clock, log *slog.Logger, cf
 		// a processing transaction (it did, and a killed node's mailboxes
 		// resumed 10-20 s later in the three-node test). SQLite has one
 		// writer: there the accepts ride ahead in the shared committer.
-		s.rows = &groupCommit{sc: &storeCommit{st: st, maxBatch: 16}}
+		s.rows = &groupCommit{sc: &storeCommit{st: st, maxBatch: 16, gate: gate}}
 	}
 	return s
 }

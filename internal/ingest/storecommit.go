@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/yield"
 )
 
 // storeCommit batches the processing writes of the workers into one
@@ -38,6 +39,9 @@ type storeCommit struct {
 	// maxBatch bounds one transaction, so the accept group commit waiting
 	// for the same writer waits for at most that much work.
 	maxBatch int
+	// gate: the committer is urgent work while an accept waits on it
+	// (groupCommit.insert).
+	gate *yield.Gate
 }
 
 // maxAccepts bounds the inbound rows in one transaction.

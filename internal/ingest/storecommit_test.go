@@ -5,11 +5,13 @@ import (
 	"errors"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
+	"github.com/atende-helpdesk/atende/internal/yield"
 )
 
 // A request that fails in a batch rolls back its own writes only: the
@@ -68,5 +70,47 @@ func TestStoreCommitFailureStaysWithItsRequest(t *testing.T) {
 	g.commit(ctx)
 	if doneCount != 2 || results[0] != nil || results[2] != nil || safeRuns != [3]int{} {
 		t.Fatalf("%d done, results = %v, savepoint-mode runs = %v", doneCount, results, safeRuns)
+	}
+}
+
+// While an accept waits for the committer (here behind a processing write
+// that holds the transaction), the committer is urgent work for the
+// workers' gate; before and after, it is not.
+func TestAcceptWaitingIsUrgent(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "atende.db"), testclock.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	gate := yield.NewGate()
+	sc := &storeCommit{st: st, maxBatch: 16, gate: gate}
+	rows := &groupCommit{sc: sc}
+	in, release, processed := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	sc.submit(ctx, func(context.Context, store.Queries, bool) error {
+		close(in)
+		<-release
+		return nil
+	}, func(err error) { processed <- err })
+	<-in
+	if gate.Urgent() {
+		t.Fatal("urgent while only a processing write runs")
+	}
+	accepted := make(chan error, 1)
+	go func() {
+		// No such channel: the insert fails, which does not matter here.
+		_, err := rows.insert(ctx, &model.Inbound{CompanyID: 1, ChannelID: 1, SourceKey: "k", RawKey: "sha256/x", Size: 1}, nil)
+		accepted <- err
+	}()
+	for end := time.Now().Add(10 * time.Second); !gate.Urgent(); time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("not urgent while an accept waits")
+		}
+	}
+	close(release)
+	<-accepted
+	<-processed
+	if gate.Urgent() {
+		t.Fatal("still urgent once the accept returned")
 	}
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/thread"
 	ticketsvc "github.com/atende-helpdesk/atende/internal/ticket"
-	"github.com/atende-helpdesk/atende/internal/yield"
 )
 
 // Event tells the rest of the app (live UI, webhooks, auto-replies) that a
@@ -331,7 +330,7 @@ func (s *Service) parse(ctx context.Context, rawKey string, tee *dedupeTee, opts
 		return nil, nil, fmt.Errorf("open raw message: %w", err)
 	}
 	h := sha256.New()
-	src := io.TeeReader(yield.Reader(rc, rawYieldEvery), io.MultiWriter(tee, h))
+	src := io.TeeReader(s.gate.Reader(rc, rawYieldEvery), io.MultiWriter(tee, h))
 	var crash any
 	func() {
 		defer func() {
@@ -390,15 +389,23 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound, chans channelCa
 	// is hashed from the same bytes (dedupeTee).
 	tee := newDedupeTee()
 	var small smallBlobs
-	pm, sum, err := s.parse(ctx, in.RawKey, tee, mailparse.Options{
-		AttachmentURL: cidURL,
-		Sink: func(meta mailparse.Attachment, r io.Reader) (string, int64, error) {
-			key, n, err := s.keepAttachment(ctx, r, &small)
-			if err != nil && sinkErr == nil {
-				sinkErr = err
-			}
-			return key, n, err
-		},
+	// Parsing is the workers' CPU-heavy part: bulk work for the gate,
+	// which may park it at its yield points while an accept's transaction
+	// commits (yield.Gate, storeCommit.commit).
+	var pm *mailparse.Message
+	var sum []byte
+	s.gate.Work(func() {
+		pm, sum, err = s.parse(ctx, in.RawKey, tee, mailparse.Options{
+			AttachmentURL: cidURL,
+			Sink: func(meta mailparse.Attachment, r io.Reader) (string, int64, error) {
+				key, n, err := s.keepAttachment(ctx, r, &small)
+				if err != nil && sinkErr == nil {
+					sinkErr = err
+				}
+				return key, n, err
+			},
+			Gate: s.gate,
+		})
 	})
 	if errors.Is(err, blob.ErrNotFound) {
 		return s.unavailable(ctx, in, chans, "missing")

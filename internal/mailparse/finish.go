@@ -1,9 +1,6 @@
 package mailparse
 
-import (
-	"runtime"
-	"strings"
-)
+import "strings"
 
 // letOthersRun lets other goroutines run between the CPU-heavy steps of a
 // large HTML body (sanitizing, converting to text, finding the reply: a
@@ -11,8 +8,10 @@ import (
 // it reads, package yield). Without it a goroutine that became runnable
 // meanwhile on the parser's processor (a server's accept woken by its
 // commit) waits for the runtime's preemption, up to 10 ms. Nearly free
-// when nothing else waits.
-func letOthersRun() { runtime.Gosched() }
+// when nothing else waits. With Options.Gate it is that gate's yield
+// point (a server's ingest worker may park there while its committer
+// runs).
+func (p *parser) letOthersRun() { p.opts.Gate.Yield() }
 
 // finish assembles bodies and flags once all parts were read.
 func (p *parser) finish() {
@@ -41,13 +40,13 @@ func (p *parser) finish() {
 		m.Headers[k] = vs
 	}
 	if p.html.Len() > 0 {
-		m.HTMLBody = sanitizeHTML(p.html.String(), p.opts.AttachmentURL)
-		letOthersRun()
+		m.HTMLBody = sanitizeHTML(p.html.String(), p.opts.AttachmentURL, p.opts.Gate)
+		p.letOthersRun()
 		if strings.TrimSpace(m.TextBody) == "" {
-			m.TextBody = htmlToText(m.HTMLBody)
-			letOthersRun()
+			m.TextBody = htmlToText(m.HTMLBody, p.opts.Gate)
+			p.letOthersRun()
 		} else if isStubText(m.TextBody) {
-			if t := htmlToText(m.HTMLBody); strings.TrimSpace(t) != "" {
+			if t := htmlToText(m.HTMLBody, p.opts.Gate); strings.TrimSpace(t) != "" {
 				p.warn("the plain-text part only says to read the HTML part; text taken from the HTML")
 				m.TextBody = t
 			}
@@ -58,8 +57,8 @@ func (p *parser) finish() {
 		// Delivery reports are automatic messages (RFC 3834 section 2).
 		m.AutoSubmitted = true
 	}
-	m.ReplyVisibleText = visibleText(m, p.html.String())
-	letOthersRun()
+	m.ReplyVisibleText = visibleText(m, p.html.String(), p.opts.Gate)
+	p.letOthersRun()
 	if m.To == nil {
 		m.To = []Address{}
 	}

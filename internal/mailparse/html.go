@@ -76,8 +76,8 @@ func htmlPolicy() *bluemonday.Policy {
 // sanitizeHTML makes mail HTML safe to display and rewrites images: remote
 // (http/https) sources move to data-remote-src with an empty src, so the UI
 // loads them only on request; cid: sources point to the attachment URL.
-func sanitizeHTML(raw string, attachmentURL func(string) string) string {
-	clean := htmlPolicy().SanitizeReader(yield.Reader(strings.NewReader(raw), yield.HTMLEvery)).String()
+func sanitizeHTML(raw string, attachmentURL func(string) string, g *yield.Gate) string {
+	clean := htmlPolicy().SanitizeReader(g.Reader(strings.NewReader(raw), yield.HTMLEvery)).String()
 	if !strings.Contains(clean, "<img") {
 		return strings.ToValidUTF8(strings.TrimSpace(clean), "\uFFFD")
 	}
@@ -86,7 +86,7 @@ func sanitizeHTML(raw string, attachmentURL func(string) string) string {
 	// third of the sanitizing).
 	var b strings.Builder
 	b.Grow(len(clean) + 256)
-	z := html.NewTokenizer(yield.Reader(strings.NewReader(clean), yield.HTMLEvery))
+	z := html.NewTokenizer(g.Reader(strings.NewReader(clean), yield.HTMLEvery))
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -152,11 +152,11 @@ func rewriteImg(attr []html.Attribute, attachmentURL func(string) string) []html
 // htmlToText renders sanitized HTML as plain text: block elements start
 // new lines, list items get "- ", blockquotes are prefixed with "> " and
 // links whose URL differs from their text keep it in angle brackets.
-func htmlToText(s string) string {
-	doc, err := html.Parse(yield.Reader(strings.NewReader(s), yield.HTMLEvery))
+func htmlToText(s string, g *yield.Gate) string {
+	doc, err := html.Parse(g.Reader(strings.NewReader(s), yield.HTMLEvery))
 	if err != nil {
 		// e.g. nesting deeper than x/net/html accepts: keep the text only
-		return tokenText(s)
+		return tokenText(s, g)
 	}
 	var lines []string
 	var cur strings.Builder
@@ -299,8 +299,8 @@ func isBlock(a atom.Atom) bool {
 
 // tokenText returns the text of HTML without building a tree; it is the
 // fallback for documents the tree builder refuses.
-func tokenText(s string) string {
-	z := html.NewTokenizer(yield.Reader(strings.NewReader(s), yield.HTMLEvery))
+func tokenText(s string, g *yield.Gate) string {
+	z := html.NewTokenizer(g.Reader(strings.NewReader(s), yield.HTMLEvery))
 	var b strings.Builder
 	skip := 0
 	for {

@@ -23,7 +23,7 @@ func TestSanitizeRewritesOnlyImages(t *testing.T) {
 		{`<table><tr><td>a<img src="data:image/png;base64,AAAA"></td></tr></table>`, `<table><tr><td>a<img src="data:image/png;base64,AAAA"/></td></tr></table>`},
 		{`<div><img alt="sem fonte">fim</div>`, `<div><img alt="sem fonte"/>fim</div>`},
 	} {
-		got := sanitizeHTML(c.in, url)
+		got := sanitizeHTML(c.in, url, nil)
 		if got != c.want {
 			t.Errorf("sanitizeHTML(%s)\n got %s\nwant %s", c.in, got, c.want)
 		}

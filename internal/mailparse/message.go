@@ -3,6 +3,8 @@ package mailparse
 import (
 	"io"
 	"time"
+
+	"github.com/atende-helpdesk/atende/internal/yield"
 )
 
 // Address is one mailbox from an address header.
@@ -91,4 +93,9 @@ type Options struct {
 	// AttachmentURL rewrites cid: references in HTML; given a Content-ID it
 	// returns the URL the UI serves that inline part from ("" keeps a placeholder).
 	AttachmentURL func(contentID string) string
+	// Gate, when set, is where the CPU-heavy HTML steps yield (package
+	// yield): a server's ingest workers pass theirs so the committer
+	// every acknowledgement waits on runs first. Nil yields the processor
+	// only.
+	Gate *yield.Gate
 }

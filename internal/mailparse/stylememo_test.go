@@ -58,7 +58,7 @@ func TestSanitizeRepeatedStyles(t *testing.T) {
 	raw := "<table><tr>" + strings.Repeat(cell, 3) + "</tr></table>"
 	want := strings.Repeat(`<td style="font-size: 14px; color: #333">x</td>`, 3)
 	for i := 0; i < 3; i++ {
-		got := sanitizeHTML(raw, nil)
+		got := sanitizeHTML(raw, nil, nil)
 		if !strings.Contains(got, want) || strings.Contains(got, "position") || strings.Contains(got, "url(") {
 			t.Fatalf("run %d: %s\nwant it to contain %s", i, got, want)
 		}

@@ -10,10 +10,7 @@
 // bounds that wait by the work of one chunk.
 package yield
 
-import (
-	"io"
-	"runtime"
-)
+import "io"
 
 // Reader returns r yielding the processor (runtime.Gosched, nearly free
 // when nothing else waits) before a read once every bytes were read since
@@ -27,12 +24,13 @@ type reader struct {
 	r     io.Reader
 	n     int
 	every int
+	g     *Gate // nil: runtime.Gosched only
 }
 
 func (y *reader) Read(p []byte) (int, error) {
 	if y.n >= y.every {
 		y.n = 0
-		runtime.Gosched()
+		y.g.Yield()
 	}
 	n, err := y.r.Read(p)
 	y.n += n

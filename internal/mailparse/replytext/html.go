@@ -18,7 +18,11 @@ const maxHTMLBytes = 2 << 20
 // message, given its HTML body: quote containers of the common clients are
 // removed, the rest converted to text, and the rules of Text applied. When
 // that leaves nothing, the trimmed text of the whole body is returned.
-func HTML(body string) string {
+func HTML(body string) string { return HTMLGated(body, nil) }
+
+// HTMLGated is HTML reading the body through g's yield points (package
+// yield): a server's ingest workers let its committer run first.
+func HTMLGated(body string, g *yield.Gate) string {
 	if len(body) > maxHTMLBytes {
 		cut := maxHTMLBytes
 		for cut > 0 && !utf8.RuneStart(body[cut]) {
@@ -26,7 +30,7 @@ func HTML(body string) string {
 		}
 		body = body[:cut]
 	}
-	lines, removed := htmlLines(body, true)
+	lines, removed := htmlLines(body, true, g)
 	s := &stripper{lines: lines, html: true}
 	end := s.run()
 	start := s.leadingQuote(end)
@@ -34,7 +38,7 @@ func HTML(body string) string {
 		return out
 	}
 	if removed {
-		lines, _ = htmlLines(body, false)
+		lines, _ = htmlLines(body, false, g)
 	}
 	return joinVisible(lines)
 }
@@ -388,8 +392,8 @@ var blockElements = map[atom.Atom]bool{
 // htmlLines converts body to lines of visible text. With strip set, quote
 // containers are removed (leaving a sentinel line) or cut off; removed
 // reports whether any element was.
-func htmlLines(body string, strip bool) (lines []string, removed bool) {
-	z := html.NewTokenizer(yield.Reader(strings.NewReader(body), yield.HTMLEvery))
+func htmlLines(body string, strip bool, g *yield.Gate) (lines []string, removed bool) {
+	z := html.NewTokenizer(g.Reader(strings.NewReader(body), yield.HTMLEvery))
 	c := &converter{}
 	// Stack of open blockquotes: whether each one was rendered as a quote.
 	var bq []bool
