@@ -14,6 +14,7 @@ run() { go test -run '^$' "$@" 2>&1 | grep -E '^(Benchmark|FAIL|---)' >>"$out" |
 run -bench 'IngestMix' -benchtime 2000x -count "$count" ./internal/ingest/
 run -bench 'IngestText' -benchtime 5000x -count "$count" ./internal/ingest/
 run -bench 'AcceptSaturated' -benchtime 2000x -count "$count" ./internal/ingest/
+run -bench 'SearchWhileIngesting' -benchtime 100x -count "$count" ./internal/ingest/
 run -bench 'ImportMix' -benchtime "${import_msgs}x" -count "$count" -timeout 60m ./internal/app/
 if grep -qE '^(FAIL|--- FAIL)' "$out"; then
 	grep -E '^(FAIL|--- FAIL)' "$out" >&2
@@ -35,5 +36,7 @@ row "5 KB text only, SQLite, 2 workers (msgs/s)" "$(median '^BenchmarkIngestText
 row "5 KB text only, PostgreSQL, 2 workers (msgs/s)" "$(median '^BenchmarkIngestText/postgres' msgs/s)" ">= 1500"
 row "accept p99 while ingest saturated, SQLite (ms)" "$(median '^BenchmarkAcceptSaturated/sqlite' p99-ms)" "< 20"
 row "accept p99 while ingest saturated, PostgreSQL (ms)" "$(median '^BenchmarkAcceptSaturated/postgres' p99-ms)" "< 20"
+row "search p99 while 2 workers ingest, SQLite (ms)" "$(median '^BenchmarkSearchWhileIngesting/sqlite' p99-ms)" ""
+row "search p99 while 2 workers ingest, PostgreSQL (ms)" "$(median '^BenchmarkSearchWhileIngesting/postgres' p99-ms)" ""
 row "atende import of $import_msgs mix messages (msgs/s)" "$(median '^BenchmarkImportMix' msgs/s)" ">= 4x"
 row "atende import of $import_msgs, peak RSS (MB)" "$(median '^BenchmarkImportMix' peak-RSS-MB)" "< 64"

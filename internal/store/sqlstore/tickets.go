@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -30,6 +31,9 @@ func (s q) CreateTicket(ctx context.Context, t *model.Ticket) error {
 	if t.Priority == "" {
 		t.Priority = "normal"
 	}
+	if s.d.Name == "postgres" {
+		return s.createTicketOneTrip(ctx, t)
+	}
 	if err := s.wrow(ctx, "UPDATE companies SET ticket_seq = ticket_seq + 1 WHERE id = ? RETURNING ticket_seq", t.CompanyID).Scan(&t.Number); err != nil {
 		return notFound(err, fmt.Sprintf("create ticket: next number for company %d", t.CompanyID))
 	}
@@ -40,6 +44,32 @@ func (s q) CreateTicket(ctx context.Context, t *model.Ticket) error {
 		t.ReplyToken, js(strs(t.Tags)), t.CreatedAt, t.UpdatedAt.UTC(), t.LastMessageAt.UTC(), t.ActivityAt.UTC())
 	t.ID = id
 	return err
+}
+
+// createTicketOneTrip is CreateTicket in one statement (PostgreSQL): the
+// number taken from the company's sequence and the insert, in one round
+// trip instead of two. Ingest's writes on PostgreSQL wait on round trips:
+// its one committer was busy 100% of the time at ~400 writes/s, for ~1.3
+// ms of statement time per message in ~2.5 ms. Same results as the two
+// statements: ErrNotFound without the company, ErrConflict (the number
+// still taken) when the insert conflicts.
+func (s q) createTicketOneTrip(ctx context.Context, t *model.Ticket) error {
+	var id sql.NullInt64
+	err := s.wrow(ctx, `WITH seq AS (UPDATE companies SET ticket_seq = ticket_seq + 1 WHERE id = ? RETURNING ticket_seq),
+		ins AS (INSERT INTO tickets (company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, tags_json, created_at, updated_at, last_message_at, activity_at)
+			SELECT ?::bigint, seq.ticket_seq, ?::bigint, ?::bigint, ?::bigint, ?::bigint, ?::text, ?::text, ?::text, ?::text, ?::text, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::timestamptz FROM seq
+			ON CONFLICT DO NOTHING RETURNING id)
+		SELECT seq.ticket_seq, ins.id FROM seq LEFT JOIN ins ON true`,
+		t.CompanyID, t.CompanyID, t.ChannelID, t.ContactID, nullID(t.TeamID), nullID(t.AssigneeID), t.Subject, string(t.Status), t.Priority,
+		t.ReplyToken, js(strs(t.Tags)), t.CreatedAt, t.UpdatedAt.UTC(), t.LastMessageAt.UTC(), t.ActivityAt.UTC()).Scan(&t.Number, &id)
+	if err != nil {
+		return notFound(err, fmt.Sprintf("create ticket: next number for company %d", t.CompanyID))
+	}
+	if !id.Valid {
+		return fmt.Errorf("store: create ticket: %w", store.ErrConflict)
+	}
+	t.ID = id.Int64
+	return nil
 }
 
 const ticketCols = "id, company_id, number, channel_id, contact_id, team_id, assignee_id, subject, status, priority, reply_token, tags_json, created_at, updated_at, last_message_at, activity_at"

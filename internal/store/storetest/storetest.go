@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"Channels", testChannels},
 		{"Contacts", testContacts},
 		{"Tickets", testTickets},
+		{"Creating a ticket", testCreateTicket},
 		{"TicketList", testTicketList},
 		{"Messages", testMessages},
 		{"Threading lookups", testThreadingLookups},
@@ -301,6 +302,60 @@ func testContacts(t *testing.T, s store.Store, clk *clock.Fake) {
 	if len(list) != 2 {
 		t.Fatalf("contacts = %d", len(list))
 	}
+}
+
+// testCreateTicket: every field is stored as given, the number comes from
+// the company's sequence, a conflicting insert reports ErrConflict (its
+// number is not given again) and a missing company ErrNotFound.
+func testCreateTicket(t *testing.T, s store.Store, clk *clock.Fake) {
+	a := newFixture(t, s, "acme")
+	team := &model.Team{CompanyID: a.co.ID, Name: "Triagem"}
+	must(t, s.CreateTeam(ctx, team))
+	first := a.ticket(t, s, "first")
+	at := clk.Now().Add(-time.Hour).UTC().Truncate(time.Millisecond)
+	full := &model.Ticket{CompanyID: a.co.ID, ChannelID: a.ch.ID, ContactID: a.contact.ID, TeamID: team.ID,
+		Subject: "Pedido nº 5 — atraso na entrega", Status: model.StatusPending, Priority: "high", ReplyToken: "rt-full",
+		Tags: []string{"vip", "cotação"}, CreatedAt: at, UpdatedAt: at.Add(time.Minute),
+		LastMessageAt: at.Add(2 * time.Minute), ActivityAt: at.Add(3 * time.Minute)}
+	must(t, s.Tx(ctx, func(q store.Queries) error { return q.CreateTicket(ctx, full) }))
+	if first.Number != 1 || full.Number != 2 || full.ID == 0 || full.ID == first.ID {
+		t.Fatalf("numbers %d, %d (id %d)", first.Number, full.Number, full.ID)
+	}
+	got, err := s.GetTicket(ctx, a.co.ID, full.ID)
+	must(t, err)
+	near := func(x, y time.Time) bool { return x.Sub(y).Abs() < time.Millisecond }
+	if got.Number != 2 || got.ChannelID != a.ch.ID || got.ContactID != a.contact.ID || got.TeamID != team.ID ||
+		got.AssigneeID != 0 || got.Subject != full.Subject || got.Status != model.StatusPending || got.Priority != "high" ||
+		got.ReplyToken != "rt-full" || fmt.Sprint(got.Tags) != "[vip cotação]" || !near(got.CreatedAt, at) ||
+		!near(got.UpdatedAt, at.Add(time.Minute)) || !near(got.LastMessageAt, at.Add(2*time.Minute)) ||
+		!near(got.ActivityAt, at.Add(3*time.Minute)) {
+		t.Fatalf("stored %+v\nwant %+v", got, full)
+	}
+	// The reply token is taken: a conflict, and the number it took is
+	// not given to the next ticket (the transaction went on).
+	var dupErr error
+	must(t, s.Tx(ctx, func(q store.Queries) error {
+		dupErr = q.CreateTicket(ctx, &model.Ticket{CompanyID: a.co.ID, ChannelID: a.ch.ID, ContactID: a.contact.ID, ReplyToken: "rt-full"})
+		return nil
+	}))
+	wantErr(t, dupErr, store.ErrConflict)
+	if next := a.ticket(t, s, "next"); next.Number != 4 {
+		t.Fatalf("number after a conflict = %d, want 4", next.Number)
+	}
+	// A rolled-back transaction gives its number back.
+	_ = s.Tx(ctx, func(q store.Queries) error {
+		must(t, q.CreateTicket(ctx, &model.Ticket{CompanyID: a.co.ID, ChannelID: a.ch.ID, ContactID: a.contact.ID, ReplyToken: "rt-gone"}))
+		return errors.New("roll back")
+	})
+	if next := a.ticket(t, s, "after-rollback"); next.Number != 5 {
+		t.Fatalf("number after a rollback = %d, want 5", next.Number)
+	}
+	var nfErr error
+	_ = s.Tx(ctx, func(q store.Queries) error {
+		nfErr = q.CreateTicket(ctx, &model.Ticket{CompanyID: a.co.ID + 1000, ChannelID: a.ch.ID, ContactID: a.contact.ID, ReplyToken: "rt-x"})
+		return nil
+	})
+	wantErr(t, nfErr, store.ErrNotFound)
 }
 
 func testTickets(t *testing.T, s store.Store, clk *clock.Fake) {
