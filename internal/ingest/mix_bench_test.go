@@ -183,19 +183,7 @@ func BenchmarkAcceptSaturated(b *testing.B) {
 			e := newEnv(b, d, 0)
 			// The backlog: enough that the workers stay busy throughout.
 			backlog := 1500
-			for i := 0; i < backlog; i++ {
-				if _, err := e.svc.Accept(ctx, e.ch, fmt.Sprintf("backlog:%d", i), first(unique(pool, i))); err != nil {
-					b.Fatal(err)
-				}
-			}
-			wctx, cancel := context.WithCancel(ctx)
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				_ = e.svc.Run(wctx, ingest.WorkerConfig{Workers: 2, Poll: 50 * time.Millisecond})
-			}()
-			defer func() { cancel(); <-done }()
-			time.Sleep(200 * time.Millisecond) // workers in full swing
+			defer busyWorkers(b, e, pool, backlog)()
 			raw := mail("c@example.com", "S", "sat@x", "", strings.Repeat("texto do cliente ", 20<<10/17))
 			var mu sync.Mutex
 			var lat []time.Duration
@@ -234,6 +222,25 @@ func BenchmarkAcceptSaturated(b *testing.B) {
 			b.ReportMetric(q(0.99), "p99-ms")
 		})
 	}
+}
+
+// busyWorkers accepts a backlog of n mix messages, starts two workers on
+// it and returns once they are in full swing; stop stops them.
+func busyWorkers(b *testing.B, e *env, pool [][]byte, n int) (stop func()) {
+	b.Helper()
+	for i := 0; i < n; i++ {
+		if _, err := e.svc.Accept(ctx, e.ch, fmt.Sprintf("backlog:%d", i), first(unique(pool, i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = e.svc.Run(wctx, ingest.WorkerConfig{Workers: 2, Poll: 50 * time.Millisecond})
+	}()
+	time.Sleep(200 * time.Millisecond)
+	return func() { cancel(); <-done }
 }
 
 // first is its first argument (unique's reader without the length).

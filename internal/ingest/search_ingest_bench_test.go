@@ -1,13 +1,10 @@
 package ingest_test
 
 import (
-	"context"
-	"fmt"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/atende-helpdesk/atende/internal/ingest"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
 
@@ -22,19 +19,8 @@ func BenchmarkSearchWhileIngesting(b *testing.B) {
 	for _, d := range []string{"sqlite", "postgres"} {
 		b.Run(d, func(b *testing.B) {
 			e := newEnv(b, d, 0)
-			for i := 0; i < 3000; i++ {
-				if _, err := e.svc.Accept(ctx, e.ch, fmt.Sprintf("backlog:%d", i), first(unique(pool, i))); err != nil {
-					b.Fatal(err)
-				}
-			}
-			wctx, cancel := context.WithCancel(ctx)
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				_ = e.svc.Run(wctx, ingest.WorkerConfig{Workers: 2, Poll: 50 * time.Millisecond})
-			}()
-			defer func() { cancel(); <-done }()
-			time.Sleep(300 * time.Millisecond)
+			backlog := 3000
+			defer busyWorkers(b, e, pool, backlog)()
 			var lat []time.Duration
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
@@ -46,7 +32,7 @@ func BenchmarkSearchWhileIngesting(b *testing.B) {
 				time.Sleep(20 * time.Millisecond)
 			}
 			b.StopTimer()
-			if n, _ := e.st.CountMessages(ctx, e.co.ID); n >= 3000 {
+			if n, _ := e.st.CountMessages(ctx, e.co.ID); n >= backlog {
 				b.Logf("warning: the workers finished the backlog before the searches ended")
 			}
 			slices.Sort(lat)

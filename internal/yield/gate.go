@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // A Gate gives urgent work priority for the processors over bulk work.
@@ -19,33 +20,48 @@ import (
 // waiting for 1.8 s of a 2.5 s run, and accepts waiting behind it.
 //
 // While urgent work is in progress (Enter .. Exit), bulk work (Work) may
-// keep at most GOMAXPROCS-1 processors busy: a bulk goroutine that reaches
-// a yield point when that many others run parks until one of them
-// finishes its work or the urgent work ends, so a processor is there for
-// the urgent goroutine whenever it can run. Nothing parks when nothing
-// urgent runs, or when there are fewer bulk goroutines than processors.
+// keep only so many processors busy (NewGate): a bulk goroutine that
+// reaches a yield point when that many others run parks until one of them
+// finishes its work, the urgent work ends or MaxPark has passed, so a
+// processor is there for the urgent goroutine whenever it can run.
+// Nothing parks when nothing urgent runs. MaxPark bounds each wait: a
+// stream of urgent work slows bulk work, it never stops it.
 //
 // A nil *Gate is valid: Yield only yields the processor
 // (runtime.Gosched), Work runs its function, Enter and Exit do nothing.
 type Gate struct {
 	urgentFast atomic.Bool // urgent > 0, read without the lock
 	mu         sync.Mutex
-	wake       *sync.Cond
-	urgent     int // Enter calls not yet matched by Exit
-	running    int // goroutines inside Work and not parked
+	changed    chan struct{} // closed (and replaced) when urgent or running drop
+	urgent     int           // Enter calls not yet matched by Exit
+	running    int           // goroutines inside Work and not parked
 	limit      func() int
+	maxPark    time.Duration
 }
 
-// NewGate returns a gate that leaves one processor (of GOMAXPROCS, read
-// when a decision is made) to urgent work.
-func NewGate() *Gate {
-	return newGate(func() int { return max(1, runtime.GOMAXPROCS(0)-1) })
+// MaxPark is the longest a bulk goroutine stays parked at one yield point.
+const MaxPark = 10 * time.Millisecond
+
+// NewGate returns a gate that, while urgent work is in progress, lets
+// bulk work keep GOMAXPROCS-1 processors busy (at least one), or none
+// when all is set: then every bulk goroutine parks at its next yield
+// point until the urgent work is done (or MaxPark has passed).
+// GOMAXPROCS is read when a decision is made.
+func NewGate(all bool) *Gate {
+	if all {
+		return newGate(func() int { return 0 }, MaxPark)
+	}
+	return newGate(func() int { return max(1, runtime.GOMAXPROCS(0)-1) }, MaxPark)
 }
 
-func newGate(limit func() int) *Gate {
-	g := &Gate{limit: limit}
-	g.wake = sync.NewCond(&g.mu)
-	return g
+func newGate(limit func() int, maxPark time.Duration) *Gate {
+	return &Gate{limit: limit, maxPark: maxPark, changed: make(chan struct{})}
+}
+
+// signal wakes the parked goroutines to look again (g.mu held).
+func (g *Gate) signal() {
+	close(g.changed)
+	g.changed = make(chan struct{})
 }
 
 // Work runs fn as bulk work: its goroutine counts against the limit while
@@ -62,15 +78,16 @@ func (g *Gate) Work(fn func()) {
 	defer func() {
 		g.mu.Lock()
 		g.running--
+		g.signal()
 		g.mu.Unlock()
-		g.wake.Broadcast()
 	}()
 	fn()
 }
 
 // Yield is a yield point of bulk work: it parks while urgent work is in
-// progress and the limit is reached by other bulk goroutines, then lets
-// other goroutines run (runtime.Gosched). Outside Work it only yields.
+// progress and the limit is reached by other bulk goroutines (at most
+// MaxPark), then lets other goroutines run (runtime.Gosched). Outside
+// Work it only yields.
 func (g *Gate) Yield() {
 	if g != nil && g.urgentFast.Load() {
 		g.park()
@@ -86,10 +103,20 @@ func (g *Gate) park() {
 		return
 	}
 	g.running--
+	defer func() { g.running++ }()
+	timer := time.NewTimer(g.maxPark)
+	defer timer.Stop()
 	for g.urgent > 0 && g.running >= limit {
-		g.wake.Wait()
+		changed := g.changed
+		g.mu.Unlock()
+		select {
+		case <-changed:
+			g.mu.Lock()
+		case <-timer.C:
+			g.mu.Lock()
+			return
+		}
 	}
-	g.running++
 }
 
 // Enter starts urgent work; Exit ends it. They nest.
@@ -112,9 +139,9 @@ func (g *Gate) Exit() {
 	g.urgent--
 	if g.urgent == 0 {
 		g.urgentFast.Store(false)
+		g.signal()
 	}
 	g.mu.Unlock()
-	g.wake.Broadcast()
 }
 
 // Urgent reports whether urgent work is in progress.

@@ -66,7 +66,7 @@ func waitRunning(t *testing.T, g *Gate, n int) {
 // the first of two bulk goroutines to yield parks; the other goes on, and
 // when it finishes its work the parked one goes on too.
 func TestGateParksBulkWhileUrgent(t *testing.T) {
-	g := newGate(func() int { return 1 })
+	g := newGate(func() int { return 1 }, time.Hour)
 	g.Enter()
 	defer g.Exit()
 	a, b := startBulk(g), startBulk(g)
@@ -88,7 +88,7 @@ func TestGateParksBulkWhileUrgent(t *testing.T) {
 
 // Exit lets every parked bulk goroutine go on.
 func TestGateExitReleases(t *testing.T) {
-	g := newGate(func() int { return 1 })
+	g := newGate(func() int { return 1 }, time.Hour)
 	g.Enter()
 	if !g.Urgent() {
 		t.Fatal("Urgent is false after Enter")
@@ -125,7 +125,7 @@ func TestGateNoParking(t *testing.T) {
 		{"within the limit", 2, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			g := newGate(func() int { return tc.limit })
+			g := newGate(func() int { return tc.limit }, time.Hour)
 			if tc.urgent {
 				g.Enter()
 				defer g.Exit()
@@ -141,17 +141,55 @@ func TestGateNoParking(t *testing.T) {
 	}
 }
 
-// NewGate leaves one processor of GOMAXPROCS to urgent work, and always
-// lets one bulk goroutine run.
+// NewGate leaves one processor of GOMAXPROCS to urgent work and always
+// lets one bulk goroutine run, or (all) lets none run.
 func TestNewGateLimit(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	g := NewGate()
+	one, all := NewGate(false), NewGate(true)
 	for procs, want := range map[int]int{1: 1, 2: 1, 4: 3} {
 		runtime.GOMAXPROCS(procs)
-		if got := g.limit(); got != want {
+		if got := one.limit(); got != want {
 			t.Errorf("GOMAXPROCS %d: limit %d, want %d", procs, got, want)
 		}
+		if got := all.limit(); got != 0 {
+			t.Errorf("GOMAXPROCS %d, all: limit %d, want 0", procs, got)
+		}
 	}
+	if one.maxPark != MaxPark || all.maxPark != MaxPark {
+		t.Errorf("max park %v, %v", one.maxPark, all.maxPark)
+	}
+}
+
+// With a limit of none, a lone bulk goroutine parks while urgent work is
+// in progress and goes on when it ends.
+func TestGateAllPark(t *testing.T) {
+	g := newGate(func() int { return 0 }, time.Hour)
+	g.Enter()
+	a := startBulk(g)
+	close(a.yield)
+	waitRunning(t, g, 0)
+	if closed(a.passed) {
+		t.Fatal("a went past its yield point while urgent work runs")
+	}
+	g.Exit()
+	waitClosed(t, a.passed, "a after Exit")
+	close(a.finish)
+}
+
+// A park lasts at most maxPark, however long the urgent work.
+func TestGateParkIsBounded(t *testing.T) {
+	g := newGate(func() int { return 0 }, 30*time.Millisecond)
+	g.Enter()
+	defer g.Exit()
+	a := startBulk(g)
+	start := time.Now()
+	close(a.yield)
+	waitClosed(t, a.passed, "a after its longest park")
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Fatalf("a went on after %v, before its park's bound", d)
+	}
+	waitRunning(t, g, 1)
+	close(a.finish)
 }
 
 // A nil gate runs the work and only yields.
@@ -173,7 +211,7 @@ func TestGateNil(t *testing.T) {
 
 // A gate's reader parks at its yield points like Yield.
 func TestGateReaderParks(t *testing.T) {
-	g := newGate(func() int { return 1 })
+	g := newGate(func() int { return 1 }, time.Hour)
 	g.Enter()
 	other := startBulk(g)
 	in, start, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
