@@ -26,16 +26,16 @@ type groupCommit struct {
 //
 // While the row waits, the committer is urgent work for the gate
 // (yield.Gate): the workers parsing mail step aside at their yield points
-// (all of them on SQLite, all but one on PostgreSQL: see New), so each of
-// the committer's returns from the disk or the database (and the
-// transaction ahead of this row, on SQLite's shared committer) finds a
-// processor at once instead of waiting for a worker's yield point. The
+// (on two processors all of them, see New), so each of the committer's
+// returns from the disk or the database (and the transaction ahead of
+// this row, on SQLite's shared committer) finds a processor at once
+// instead of waiting for a worker's yield point. The
 // gate is left once this caller runs again: leaving it from the committer
 // would wake a parked worker ahead of the caller on the committer's
 // processor. Saturated accepts on two cores (BenchmarkAcceptSaturated,
 // 2,000 accepts of 20 KB while two workers parse the mix; medians of 5
-// interleaved pairs): p99 23.9 -> 13.3 ms on SQLite, 23.2 -> 17.8 on
-// PostgreSQL; ingest throughput the same.
+// interleaved pairs): p99 ~23 -> ~13 ms on SQLite, ~23 -> ~9 on
+// PostgreSQL.
 func (g *groupCommit) insert(ctx context.Context, in *model.Inbound, queued func()) (dup bool, err error) {
 	g.sc.gate.Enter()
 	defer g.sc.gate.Exit()

@@ -83,7 +83,7 @@ func TestAcceptWaitingIsUrgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	gate := yield.NewGate(true)
+	gate := yield.NewGate(time.Hour)
 	sc := &storeCommit{st: st, maxBatch: 16, gate: gate}
 	rows := &groupCommit{sc: sc}
 	in, release, processed := make(chan struct{}), make(chan struct{}), make(chan error, 1)

@@ -22,10 +22,9 @@ import (
 // While urgent work is in progress (Enter .. Exit), bulk work (Work) may
 // keep only so many processors busy (NewGate): a bulk goroutine that
 // reaches a yield point when that many others run parks until one of them
-// finishes its work, the urgent work ends or MaxPark has passed, so a
-// processor is there for the urgent goroutine whenever it can run.
-// Nothing parks when nothing urgent runs. MaxPark bounds each wait: a
-// stream of urgent work slows bulk work, it never stops it.
+// finishes its work, the urgent work ends or its longest park has passed,
+// so a processor is there for the urgent goroutine whenever it can run.
+// Nothing parks when nothing urgent runs.
 //
 // A nil *Gate is valid: Yield only yields the processor
 // (runtime.Gosched), Work runs its function, Enter and Exit do nothing.
@@ -39,19 +38,15 @@ type Gate struct {
 	maxPark    time.Duration
 }
 
-// MaxPark is the longest a bulk goroutine stays parked at one yield point.
-const MaxPark = 10 * time.Millisecond
-
-// NewGate returns a gate that, while urgent work is in progress, lets
-// bulk work keep GOMAXPROCS-1 processors busy (at least one), or none
-// when all is set: then every bulk goroutine parks at its next yield
-// point until the urgent work is done (or MaxPark has passed).
-// GOMAXPROCS is read when a decision is made.
-func NewGate(all bool) *Gate {
-	if all {
-		return newGate(func() int { return 0 }, MaxPark)
-	}
-	return newGate(func() int { return max(1, runtime.GOMAXPROCS(0)-1) }, MaxPark)
+// NewGate returns a gate that, while urgent work is in progress, keeps two
+// processors of GOMAXPROCS (read when a decision is made) free of bulk
+// work: one for the urgent goroutine, one for what it waits on (its
+// database server's process, the goroutines it wakes). On two processors
+// every bulk goroutine parks at its next yield point until the urgent work
+// is done or maxPark has passed: the longest one park lasts, so a stream
+// of urgent work slows bulk work and never stops it.
+func NewGate(maxPark time.Duration) *Gate {
+	return newGate(func() int { return max(0, runtime.GOMAXPROCS(0)-2) }, maxPark)
 }
 
 func newGate(limit func() int, maxPark time.Duration) *Gate {
@@ -85,8 +80,8 @@ func (g *Gate) Work(fn func()) {
 }
 
 // Yield is a yield point of bulk work: it parks while urgent work is in
-// progress and the limit is reached by other bulk goroutines (at most
-// MaxPark), then lets other goroutines run (runtime.Gosched). Outside
+// progress and the limit is reached by other bulk goroutines (for at most
+// the gate's longest park), then lets other goroutines run (runtime.Gosched). Outside
 // Work it only yields.
 func (g *Gate) Yield() {
 	if g != nil && g.urgentFast.Load() {

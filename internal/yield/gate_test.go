@@ -141,22 +141,19 @@ func TestGateNoParking(t *testing.T) {
 	}
 }
 
-// NewGate leaves one processor of GOMAXPROCS to urgent work and always
-// lets one bulk goroutine run, or (all) lets none run.
+// NewGate keeps two processors of GOMAXPROCS free of bulk work while
+// urgent work runs.
 func TestNewGateLimit(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-	one, all := NewGate(false), NewGate(true)
-	for procs, want := range map[int]int{1: 1, 2: 1, 4: 3} {
+	g := NewGate(5 * time.Millisecond)
+	for procs, want := range map[int]int{1: 0, 2: 0, 3: 1, 8: 6} {
 		runtime.GOMAXPROCS(procs)
-		if got := one.limit(); got != want {
+		if got := g.limit(); got != want {
 			t.Errorf("GOMAXPROCS %d: limit %d, want %d", procs, got, want)
 		}
-		if got := all.limit(); got != 0 {
-			t.Errorf("GOMAXPROCS %d, all: limit %d, want 0", procs, got)
-		}
 	}
-	if one.maxPark != MaxPark || all.maxPark != MaxPark {
-		t.Errorf("max park %v, %v", one.maxPark, all.maxPark)
+	if g.maxPark != 5*time.Millisecond {
+		t.Errorf("longest park %v, want 5ms", g.maxPark)
 	}
 }
 
