@@ -81,8 +81,10 @@ func (g *Gate) Work(fn func()) {
 
 // Yield is a yield point of bulk work: it parks while urgent work is in
 // progress and the limit is reached by other bulk goroutines (for at most
-// the gate's longest park), then lets other goroutines run (runtime.Gosched). Outside
-// Work it only yields.
+// the gate's longest park), then lets other goroutines run
+// (runtime.Gosched). Call it from inside Work only: a caller outside Work
+// is not counted as running, so it may park in place of a bulk goroutine
+// (with none inside Work it only yields).
 func (g *Gate) Yield() {
 	if g != nil && g.urgentFast.Load() {
 		g.park()
