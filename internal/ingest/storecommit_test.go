@@ -3,14 +3,13 @@ package ingest
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
-	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
+	"github.com/atende-helpdesk/atende/internal/testutil/teststore"
 	"github.com/atende-helpdesk/atende/internal/yield"
 )
 
@@ -19,11 +18,7 @@ import (
 // the others commit.
 func TestStoreCommitFailureStaysWithItsRequest(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "atende.db"), testclock.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := teststore.Open(t, "sqlite", testclock.New(t))
 	g := &storeCommit{st: st, maxBatch: 16}
 	boom := errors.New("boom")
 	var safeRuns [3]int
@@ -78,11 +73,7 @@ func TestStoreCommitFailureStaysWithItsRequest(t *testing.T) {
 // workers' gate; before and after, it is not.
 func TestAcceptWaitingIsUrgent(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "atende.db"), testclock.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := teststore.Open(t, "sqlite", testclock.New(t))
 	gate := yield.NewGate(time.Hour)
 	sc := &storeCommit{st: st, maxBatch: 16, gate: gate}
 	rows := &groupCommit{sc: sc}

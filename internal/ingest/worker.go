@@ -391,7 +391,7 @@ func (s *Service) prepare(ctx context.Context, in model.Inbound, chans channelCa
 	var small smallBlobs
 	// Parsing is the workers' CPU-heavy part: bulk work for the gate,
 	// which may park it at its yield points while an accept's transaction
-	// commits (yield.Gate, storeCommit.commit).
+	// commits (yield.Gate, groupCommit.insert).
 	var pm *mailparse.Message
 	var sum []byte
 	s.gate.Work(func() {

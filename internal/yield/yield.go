@@ -6,20 +6,15 @@
 // runnable meanwhile (an SMTP session woken by its commit, the committer
 // back from a system call: the work a sender waits for) waits for a worker
 // to block or to be preempted, up to the scheduler's 10 ms. Work that
-// reads its input through a Reader yields every so many bytes, which
-// bounds that wait by the work of one chunk.
+// reads its input through a Gate's Reader yields every so many bytes,
+// which bounds that wait by the work of one chunk; a Gate (gate.go) can
+// also park it while urgent work runs.
 package yield
 
 import "io"
 
-// Reader returns r yielding the processor (runtime.Gosched, nearly free
-// when nothing else waits) before a read once every bytes were read since
-// the last yield. Choose every by the CPU the consumer spends per byte:
-// a few hundred microseconds of work between yields.
-func Reader(r io.Reader, every int) io.Reader {
-	return &reader{r: r, every: every}
-}
-
+// reader is Gate.Reader's: it calls g.Yield before a read once every
+// bytes were read since the last yield.
 type reader struct {
 	r     io.Reader
 	n     int

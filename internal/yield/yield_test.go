@@ -17,7 +17,7 @@ func TestReaderPassesBytesThrough(t *testing.T) {
 	for i := range data {
 		data[i] = byte(r.Uint32())
 	}
-	y := Reader(bytes.NewReader(data), 1000)
+	y := (*Gate)(nil).Reader(bytes.NewReader(data), 1000)
 	var out bytes.Buffer
 	buf := make([]byte, 4096)
 	for {
@@ -52,7 +52,7 @@ func TestReaderLetsOthersRun(t *testing.T) {
 			}
 		}
 	}
-	if !ran(Reader(bytes.NewReader(data), 16<<10)) {
+	if !ran((*Gate)(nil).Reader(bytes.NewReader(data), 16<<10)) {
 		t.Fatal("the other goroutine did not run while the yielding reader was read")
 	}
 	// The control: without yields it does not (else this test proves
