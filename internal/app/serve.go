@@ -31,6 +31,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/oauth"
 	"github.com/atende-helpdesk/atende/internal/outbox"
+	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 	"github.com/atende-helpdesk/atende/internal/web/api"
@@ -159,6 +160,11 @@ func serve(ctx context.Context, args []string, sys IO) error {
 	run("webhooks", (&api.WebhookWorker{Store: st, Clock: clk, Log: log.With("component", "webhooks"), Box: box,
 		Client: guard.HTTPClient(10 * time.Second)}).Run)
 	run("sessions", func(ctx context.Context) error { return authSvc.RunPurge(ctx, time.Hour) })
+	if up, ok := st.(store.SearchUpkeep); ok {
+		run("search-vectors", func(ctx context.Context) error {
+			return rewriteSearchVectors(ctx, up, log.With("component", "search"))
+		})
+	}
 	// Atende's own mail to agents (password reset links).
 	var relay relayMailer
 	if sender.relay != nil {

@@ -242,7 +242,7 @@ type Message struct {
 	CreatedAt time.Time
 	// Search is the full-text vector computed ahead of the insert
 	// (store.Messages.PrecomputeSearch, PostgreSQL), so the writing
-	// transaction does not compute it; nil: computed by the insert.
+	// transaction does not compute it; nil: the insert computes it.
 	Search *SearchVector
 }
 

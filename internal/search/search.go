@@ -17,6 +17,26 @@ const MaxTerms = 8
 
 // Fold lowercases r and strips its diacritics ("Ã" → "a").
 func Fold(r rune) rune {
+	if 0 <= r && r < latinEnd {
+		return latinFold[r]
+	}
+	return foldRune(r)
+}
+
+// latinEnd bounds the runes Fold looks up in a table (ASCII, Latin-1 and
+// Latin Extended A and B: nearly every letter of Portuguese, Spanish or
+// English mail) instead of decomposing them.
+const latinEnd = 0x250
+
+// latinFold is foldRune of every rune below latinEnd, made once.
+var latinFold = func() (t [latinEnd]rune) {
+	for r := range t {
+		t[r] = foldRune(rune(r))
+	}
+	return t
+}()
+
+func foldRune(r rune) rune {
 	r = unicode.ToLower(r)
 	if r < utf8.RuneSelf {
 		return r

@@ -286,10 +286,10 @@ type Messages interface {
 	CreateMessage(ctx context.Context, m *model.Message) error
 	// PrecomputeSearch does, outside any transaction, the full-text work
 	// m's insert would do (PostgreSQL: the tsvector of its subject, sender
-	// and text, with unaccent) and keeps it in m.Search, so the writing
-	// transaction, on ingest the single committer's, does less. Nothing to
-	// do on SQLite (its index is written at the commit). CreateMessage
-	// uses m.Search only while those fields are unchanged.
+	// and text, search.TSVector, in Go) and keeps it in m.Search, so the
+	// writing transaction, on ingest the single committer's, does less.
+	// Nothing to do on SQLite (its index is written at the commit).
+	// CreateMessage uses m.Search only while those fields are unchanged.
 	PrecomputeSearch(ctx context.Context, m *model.Message) error
 	GetMessage(ctx context.Context, companyID, id int64) (*model.Message, error)
 	ListMessages(ctx context.Context, companyID, ticketID int64) ([]model.Message, error)
@@ -355,4 +355,12 @@ type Jobs interface {
 	// RestartJob puts a failed job of the company back in the queue, due
 	// at runAt with no attempts; false (and no change) when it is not failed.
 	RestartJob(ctx context.Context, companyID, id int64, runAt time.Time) (bool, error)
+}
+
+// SearchUpkeep is the search index's background work after an upgrade
+// (sqlstore: rewriting the PostgreSQL vectors made before migration 0028).
+type SearchUpkeep interface {
+	// RevectorSearch does one batch, in a transaction of its own; done
+	// says nothing is left.
+	RevectorSearch(ctx context.Context) (n int, done bool, err error)
 }

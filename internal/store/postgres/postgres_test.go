@@ -3,12 +3,15 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/atende-helpdesk/atende/internal/clock"
+	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/search"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/store/postgres"
 	"github.com/atende-helpdesk/atende/internal/store/storetest"
@@ -97,5 +100,119 @@ func TestFoldSameAsBefore(t *testing.T) {
 	}
 	if err := raw.QueryRowContext(context.Background(), "SELECT atende_fold('Olá.Mundo')").Scan(&null); err != nil || null.String != "ola mundo" {
 		t.Errorf("atende_fold('Olá.Mundo') = %q, %v", null.String, err)
+	}
+}
+
+// TestRevectorOldVectors: the vectors the server made before migration
+// 0028 are rewritten by the Go tokenizer, in batches, up to the newest
+// message of the migration's time: after it, every row holds exactly
+// search.TSVector of its fields, and a word the two tokenizers fold
+// differently is found.
+func TestRevectorOldVectors(t *testing.T) {
+	ctx := context.Background()
+	url := pgtest.NewDatabase(t)
+	db, err := postgres.Open(ctx, url, clock.System{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	raw, err := sql.Open("pgx", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	co, ch, contact := storetest.Company(t, db, "acme")
+	tk := &model.Ticket{CompanyID: co.ID, ChannelID: ch.ID, ContactID: contact.ID, Subject: "Old", ReplyToken: "rt-old"}
+	must(t, db.Tx(ctx, func(q store.Queries) error { return q.CreateTicket(ctx, tk) }))
+	add := func(text string) {
+		t.Helper()
+		m := &model.Message{CompanyID: co.ID, TicketID: tk.ID, ChannelID: ch.ID, Direction: model.DirIn, Status: model.MsgReceived,
+			Subject: "Lieferung", From: model.Address{Name: "Søren", Address: "soren@fjord.dk"}, Text: text}
+		must(t, db.Tx(ctx, func(q store.Queries) error { return q.CreateMessage(ctx, m) }))
+	}
+	for i := range 249 {
+		add(fmt.Sprintf("mensagem comum número %d", i))
+	}
+	add("Die Straße ist gesperrt.")
+	// The rows as 0026 left them: the server's vectors, and the job's
+	// bound at the newest of them; one newer message is not its work.
+	serverVector := `to_tsvector('simple', atende_fold(subject || ' ' || from_name || ' ' || from_address || ' ' || left(text_body, 262144)))`
+	_, err = raw.ExecContext(ctx, `UPDATE messages SET search_tsv = `+serverVector)
+	must(t, err)
+	_, err = raw.ExecContext(ctx, `UPDATE search_revector SET upto = (SELECT MAX(id) FROM messages), done_through = 0, finished_at = NULL`)
+	must(t, err)
+	add("Straße nova")
+	_, err = raw.ExecContext(ctx, `UPDATE messages SET search_tsv = `+serverVector+` WHERE id = (SELECT MAX(id) FROM messages)`)
+	must(t, err)
+	found := func(q string) int {
+		t.Helper()
+		got, err := db.ListTickets(ctx, co.ID, store.TicketFilter{Query: q})
+		must(t, err)
+		return len(got)
+	}
+	if found("straße") != 0 {
+		t.Fatal("the server's vectors already hold straße: nothing to test")
+	}
+
+	for i, want := range []struct {
+		n    int
+		done bool
+	}{{200, false}, {50, true}, {0, true}} {
+		n, done, err := db.RevectorSearch(ctx)
+		must(t, err)
+		if n != want.n || done != want.done {
+			t.Fatalf("batch %d: %d rows, done %v; want %d, %v", i+1, n, done, want.n, want.done)
+		}
+	}
+	if found("straße") != 1 {
+		t.Error("straße not found after the rewrite")
+	}
+	rows, err := raw.QueryContext(ctx, `SELECT id, subject, from_name, from_address, text_body, search_tsv::text FROM messages ORDER BY id`)
+	must(t, err)
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		var subject, name, addr, text, vec string
+		must(t, rows.Scan(&id, &subject, &name, &addr, &text, &vec))
+		ids = append(ids, id)
+		if same := vec == search.TSVector(subject, name, addr, text); same == (len(ids) == 251) {
+			t.Errorf("message %d (%d of 251): rewritten %v; vector %s", id, len(ids), same, vec)
+		}
+	}
+	must(t, rows.Err())
+	var through, upto int64
+	var finished sql.NullTime
+	must(t, raw.QueryRowContext(ctx, `SELECT done_through, upto, finished_at FROM search_revector`).Scan(&through, &upto, &finished))
+	if through != upto || upto != ids[249] || !finished.Valid {
+		t.Errorf("checkpoint: through %d, upto %d, finished %v; want both %d, finished", through, upto, finished, ids[249])
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGoVectorsAsTheServerReadsThem: the server takes search.TSVector's
+// text as it is (no lexeme reordered, merged or dropped, positions within
+// its limits): what it prints back is the same text.
+func TestGoVectorsAsTheServerReadsThem(t *testing.T) {
+	raw := migrated(t)
+	many := strings.Repeat("eco w ", 9000) + strings.Repeat("x", 2048) + " fim"
+	for _, text := range []string{
+		"Pedido 48213 não chegou — “Cotação” R$10,50 <b>ok</b> &amp; joao_silva+tag@exemplo.com.br",
+		"Straße Søren Ærø Ελλάδα 東京 ﬁ ǆ İstanbul x² ½",
+		many,
+		"",
+	} {
+		vec := search.TSVector("Assunto", "Nome", "a@b.c", text)
+		var back string
+		must(t, raw.QueryRowContext(context.Background(), "SELECT CAST($1 AS tsvector)::text", vec).Scan(&back))
+		if back != vec {
+			t.Errorf("%.40q:\n  sent %.200s\n  back %.200s", text, vec, back)
+		}
 	}
 }

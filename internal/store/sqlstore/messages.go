@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/search"
 	"github.com/atende-helpdesk/atende/internal/store"
 )
 
@@ -41,13 +42,13 @@ func (s q) CreateMessage(ctx context.Context, m *model.Message) error {
 	query := createMessageSQL
 	if s.d.Dollar {
 		// PostgreSQL: the tsvector computed ahead (PrecomputeSearch) when
-		// it is still this message's; NULL makes the insert trigger
-		// compute it (migration 0026).
-		var vec any
-		if m.Search != nil && m.Search.Of == searchSum(m.Subject, m.From.Name, from, m.Text) {
-			vec = m.Search.Vector
+		// it is still this message's, else now; always in Go, so the
+		// insert trigger of migration 0026 computes nothing.
+		vec := m.Search
+		if vec == nil || vec.Of != searchSum(m.Subject, m.From.Name, from, m.Text) {
+			vec = messageVector(m.Subject, m.From.Name, from, m.Text)
 		}
-		query, args = createMessagePGSQL, append(args, vec)
+		query, args = createMessagePGSQL, append(args, vec.Vector)
 	}
 	id, err := s.insertReturningID(ctx, "create message", query, args...)
 	if errors.Is(err, store.ErrConflict) && m.DedupeKey != "" {
@@ -70,24 +71,36 @@ const createMessageSQL = `INSERT INTO messages (` + createMessageCols + `)
 const createMessagePGSQL = `INSERT INTO messages (` + createMessageCols + `, search_tsv)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS tsvector))`
 
-// searchVectorSQL computes a message's tsvector with the same expression
-// as the insert trigger (PostgreSQL migration 0026).
-const searchVectorSQL = `SELECT CAST(to_tsvector('simple'::regconfig,
-	atende_fold(CAST(? AS text) || ' ' || CAST(? AS text) || ' ' || CAST(? AS text) || ' ' || left(CAST(? AS text), 262144))) AS text)`
-
-// PrecomputeSearch computes m's tsvector on PostgreSQL (a read on the
-// pool, outside any transaction); SQLite has nothing to do ahead.
+// PrecomputeSearch computes m's tsvector on PostgreSQL ahead of its
+// insert (search.TSVector, in Go: no database work), so a writer that
+// inserts many messages in one transaction does not make it; SQLite has
+// nothing to do ahead.
 func (s q) PrecomputeSearch(ctx context.Context, m *model.Message) error {
 	if !s.d.Dollar {
 		return nil
 	}
-	from := model.NormalizeEmail(m.From.Address)
-	var vec string
-	if err := s.row(ctx, searchVectorSQL, m.Subject, m.From.Name, from, m.Text).Scan(&vec); err != nil {
-		return fmt.Errorf("store: full-text vector: %w", err)
-	}
-	m.Search = &model.SearchVector{Of: searchSum(m.Subject, m.From.Name, from, m.Text), Vector: vec}
+	m.Search = messageVector(m.Subject, m.From.Name, model.NormalizeEmail(m.From.Address), m.Text)
 	return nil
+}
+
+// messageVector is the full-text vector of a message's searched fields:
+// subject, sender name and address, and the first 256 k characters of
+// its text.
+func messageVector(subject, fromName, fromAddress, text string) *model.SearchVector {
+	body := text
+	if n := search.VectorTextMax; len(body) > n {
+		// Cut at n runes (a cheap byte check first: most texts are short).
+		i := 0
+		for j := range body {
+			if i == n {
+				body = body[:j]
+				break
+			}
+			i++
+		}
+	}
+	return &model.SearchVector{Of: searchSum(subject, fromName, fromAddress, text),
+		Vector: search.TSVector(subject, fromName, fromAddress, body)}
 }
 
 // searchSum identifies the searched fields of a message.
