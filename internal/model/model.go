@@ -247,11 +247,13 @@ type Message struct {
 }
 
 // SearchVector is a message's full-text vector (PostgreSQL tsvector text)
-// and a hash of the fields it was computed from: the store uses it only
-// when the message it inserts still has exactly those fields.
+// and the fields it was computed from: the store uses it only when the
+// message it inserts still has exactly those fields (the same strings:
+// comparing them costs nothing when they share their bytes, as a message
+// and its probe do).
 type SearchVector struct {
-	Of     [32]byte
-	Vector string
+	Subject, FromName, FromAddress, Text string
+	Vector                               string
 }
 
 // Attachment is a file on a message; bytes live in the blob store.

@@ -2,11 +2,8 @@ package sqlstore
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/atende-helpdesk/atende/internal/model"
@@ -45,7 +42,7 @@ func (s q) CreateMessage(ctx context.Context, m *model.Message) error {
 		// it is still this message's, else now; always in Go, so the
 		// insert trigger of migration 0026 computes nothing.
 		vec := m.Search
-		if vec == nil || vec.Of != searchSum(m.Subject, m.From.Name, from, m.Text) {
+		if vec == nil || vec.Subject != m.Subject || vec.FromName != m.From.Name || vec.FromAddress != from || vec.Text != m.Text {
 			vec = messageVector(m.Subject, m.From.Name, from, m.Text)
 		}
 		query, args = createMessagePGSQL, append(args, vec.Vector)
@@ -99,22 +96,8 @@ func messageVector(subject, fromName, fromAddress, text string) *model.SearchVec
 			i++
 		}
 	}
-	return &model.SearchVector{Of: searchSum(subject, fromName, fromAddress, text),
+	return &model.SearchVector{Subject: subject, FromName: fromName, FromAddress: fromAddress, Text: text,
 		Vector: search.TSVector(subject, fromName, fromAddress, body)}
-}
-
-// searchSum identifies the searched fields of a message.
-func searchSum(subject, fromName, fromAddress, text string) [32]byte {
-	h := sha256.New()
-	for _, f := range []string{subject, fromName, fromAddress, text} {
-		var n [8]byte
-		binary.LittleEndian.PutUint64(n[:], uint64(len(f)))
-		h.Write(n[:])
-		io.WriteString(h, f)
-	}
-	var sum [32]byte
-	h.Sum(sum[:0])
-	return sum
 }
 
 // flagReplyIsText in a row's flags says its reply text is its text (most
