@@ -50,7 +50,9 @@ func (g *groupCommit) insert(ctx context.Context, in *model.Inbound, queued func
 			}
 			return err
 		},
-		done: func(err error) { done <- err },
+		inbound: in,
+		dup:     &dup,
+		done:    func(err error) { done <- err },
 	}, true, queued)
 	err = <-done
 	return dup, err

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"time"
 
+	"github.com/atende-helpdesk/atende/internal/model"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/yield"
 )
@@ -54,6 +56,11 @@ type storeReq struct {
 	fn   func(ctx context.Context, q store.Queries, safe bool) error
 	err  error
 	done func(error)
+	// inbound, for an accept: the row fn inserts, so the accepts waiting
+	// together are inserted by one statement (InsertInbounds) outside
+	// savepoint mode; dup gets whether it was a duplicate.
+	inbound *model.Inbound
+	dup     *bool
 }
 
 // call runs the request's writes; a panic in them (a bug) fails this
@@ -110,18 +117,21 @@ func (g *storeCommit) loop(ctx context.Context) {
 // transaction takes no new processing writes after this long and commits.
 const acceptWait = 5 * time.Millisecond
 
-// next takes the request to run next in a transaction that has run nacc
+// next takes the requests to run next in a transaction that has run nacc
 // accepts (the first joined at firstAccept) and nproc processing writes:
-// an accept when one waits (it joins the running transaction at once, so
-// it waits for the processing write being run and a commit, never for a
-// whole batch), else a processing write while the batch has room and no
-// accept in it has waited for acceptWait. nil ends the transaction.
-func (g *storeCommit) next(nacc, nproc int, firstAccept time.Time) (r *storeReq, accept bool) {
+// the accepts waiting, when there are (they join the running transaction
+// at once, so they wait for the processing write being run and a commit,
+// never for a whole batch), else a processing write while the batch has
+// room and no accept in it has waited for acceptWait. None ends the
+// transaction.
+func (g *storeCommit) next(nacc, nproc int, firstAccept time.Time) (rs []*storeReq, accept bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if len(g.accepts) > 0 && nacc < maxAccepts {
-		r, g.accepts = g.accepts[0], g.accepts[1:]
-		return r, true
+		k := min(len(g.accepts), maxAccepts-nacc)
+		rs = slices.Clone(g.accepts[:k])
+		g.accepts = g.accepts[k:]
+		return rs, true
 	}
 	if len(g.queue) == 0 || nproc >= g.maxBatch {
 		return nil, false
@@ -129,8 +139,41 @@ func (g *storeCommit) next(nacc, nproc int, firstAccept time.Time) (r *storeReq,
 	if nacc > 0 && time.Since(firstAccept) >= acceptWait {
 		return nil, false
 	}
-	r, g.queue = g.queue[0], g.queue[1:]
-	return r, false
+	r := g.queue[0]
+	g.queue = g.queue[1:]
+	return []*storeReq{r}, false
+}
+
+// insertAccepts inserts the rows of accepts with one InsertInbounds; an
+// accept without its row runs its own writes.
+func insertAccepts(ctx context.Context, q store.Queries, accepts []*storeReq) error {
+	var rows []*model.Inbound
+	for _, r := range accepts {
+		if r.inbound == nil {
+			if r.err = r.call(ctx, q, false); r.err != nil {
+				return r.err
+			}
+			continue
+		}
+		rows = append(rows, r.inbound)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	dup, err := q.InsertInbounds(ctx, rows)
+	i := 0
+	for _, r := range accepts {
+		if r.inbound == nil {
+			continue
+		}
+		if err != nil {
+			r.err = err
+		} else {
+			*r.dup = dup[i]
+		}
+		i++
+	}
+	return err
 }
 
 // commit runs one transaction: the accepts waiting and the queued
@@ -153,25 +196,30 @@ func (g *storeCommit) commit(ctx context.Context) {
 		var nacc, nproc int
 		var firstAccept time.Time
 		for {
-			r, accept := g.next(nacc, nproc, firstAccept)
-			if r == nil {
+			rs, accept := g.next(nacc, nproc, firstAccept)
+			if len(rs) == 0 {
 				return nil
 			}
+			batch = append(batch, rs...)
+			var err error
 			if accept {
 				if nacc == 0 {
 					firstAccept = time.Now()
 				}
-				nacc++
+				nacc += len(rs)
+				err = insertAccepts(cctx, q, rs)
 			} else {
 				nproc++
+				err = rs[0].call(cctx, q, false)
+				rs[0].err = err
 			}
-			batch = append(batch, r)
-			if r.err = r.call(cctx, q, false); r.err != nil {
+			if err != nil {
 				// Without savepoints the first error fails the batch: with
-				// them it runs again in savepoint mode, without them each
-				// message is retried on its own.
+				// them it runs again in savepoint mode (each accept with
+				// its own insert), without them each message is retried
+				// on its own.
 				failed = sp
-				return r.err
+				return err
 			}
 		}
 	})

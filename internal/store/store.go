@@ -317,6 +317,12 @@ type InboundQueue interface {
 	// bytes are kept in the database under in.RawKey, in the same
 	// transaction (GetInlineBlob); the same key stored before is kept.
 	InsertInbound(ctx context.Context, in *model.Inbound) error
+	// InsertInbounds is InsertInbound for several rows at once (ingest's
+	// accepts that wait together), inserted in order: dup[i] says ins[i]
+	// was a duplicate (of an existing row or of an earlier one of ins),
+	// filled in from that row, with nothing stored for it. An error
+	// (other than duplicates) leaves the transaction to be rolled back.
+	InsertInbounds(ctx context.Context, ins []*model.Inbound) (dup []bool, err error)
 	// GetInlineBlob returns the bytes InsertInbound kept under key, or
 	// ErrNotFound (the blob is in the blob store, or nowhere).
 	GetInlineBlob(ctx context.Context, key string) ([]byte, error)

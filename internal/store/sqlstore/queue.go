@@ -25,6 +25,95 @@ func scanInbound(sc interface{ Scan(...any) error }) (*model.Inbound, error) {
 	return &in, err
 }
 
+// InsertInbounds inserts several rows (store.InboundQueue). On PostgreSQL
+// one statement inserts the rows and their bytes: the accepts that wait
+// together for ingest's committer (5 on average while it is saturated)
+// cost it one round trip instead of one each. SQLite runs InsertInbound
+// for each (its statements cost no round trip).
+func (s q) InsertInbounds(ctx context.Context, ins []*model.Inbound) ([]bool, error) {
+	dup := make([]bool, len(ins))
+	if !s.d.Dollar || len(ins) == 1 {
+		for i, in := range ins {
+			err := s.InsertInbound(ctx, in)
+			if errors.Is(err, store.ErrConflict) {
+				dup[i] = true
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		return dup, nil
+	}
+	n := len(ins)
+	var (
+		companies, channels, sizes = make([]int64, n), make([]int64, n), make([]int64, n)
+		sources, rawKeys, states   = make([]string, n), make([]string, n), make([]string, n)
+		received                   = make([]time.Time, n)
+		raws                       = make([][]byte, n) // nil: NULL, the bytes are in the blob store
+	)
+	for i, in := range ins {
+		in.ReceivedAt = s.stamp(in.ReceivedAt)
+		if in.State == "" {
+			in.State = model.InboundPending
+		}
+		companies[i], channels[i], sources[i], rawKeys[i], sizes[i] = in.CompanyID, in.ChannelID, in.SourceKey, in.RawKey, in.Size
+		states[i], received[i], raws[i] = string(in.State), in.ReceivedAt, in.Raw
+	}
+	type key struct {
+		channel int64
+		source  string
+	}
+	ids := map[key]int64{}
+	err := func() error {
+		rows, err := s.w.QueryContext(ctx, `WITH v AS (
+				SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[], $8::bytea[])
+					WITH ORDINALITY AS v(company_id, channel_id, source_key, raw_key, size, state, received_at, raw, ord)),
+			ins AS (INSERT INTO inbound (company_id, channel_id, source_key, raw_key, size, state, attempts, last_error, received_at, lease_until)
+				SELECT company_id, channel_id, source_key, raw_key, size, state, 0, '', received_at, received_at FROM v ORDER BY ord
+				ON CONFLICT DO NOTHING RETURNING id, channel_id, source_key),
+			raw AS (INSERT INTO inline_blobs (key, data)
+				SELECT DISTINCT ON (f.raw_key) f.raw_key, f.raw
+				FROM (SELECT DISTINCT ON (channel_id, source_key) * FROM v ORDER BY channel_id, source_key, ord) f
+				JOIN ins ON ins.channel_id = f.channel_id AND ins.source_key = f.source_key
+				WHERE f.raw IS NOT NULL ORDER BY f.raw_key, f.ord
+				ON CONFLICT (key) DO NOTHING)
+			SELECT id, channel_id, source_key FROM ins`,
+			companies, channels, sources, rawKeys, sizes, states, received, raws)
+		s.count()
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var k key
+			if err := rows.Scan(&id, &k.channel, &k.source); err != nil {
+				return err
+			}
+			ids[k] = id
+		}
+		return rows.Err()
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("store: insert inbound rows: %w", err)
+	}
+	for i, in := range ins {
+		k := key{in.ChannelID, in.SourceKey}
+		if id, ok := ids[k]; ok {
+			in.ID, in.LeaseUntil = id, in.ReceivedAt
+			delete(ids, k) // a later row with the same key is its duplicate
+			continue
+		}
+		old, err := scanInbound(s.wrow(ctx, "SELECT "+inboundCols+" FROM inbound WHERE channel_id = ? AND source_key = ?", in.ChannelID, in.SourceKey))
+		if err != nil {
+			return nil, fmt.Errorf("store: insert inbound rows: read existing: %w", err)
+		}
+		*in, dup[i] = *old, true
+	}
+	return dup, nil
+}
+
 // InsertInbound stores a new pending row; an existing (channel, source
 // key) yields ErrConflict with in filled from the existing row.
 func (s q) InsertInbound(ctx context.Context, in *model.Inbound) error {

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -45,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"Attachments", testAttachments},
 		{"Inbound", testInbound},
 		{"Inbound raw kept inline", testInboundInline},
+		{"Inbound rows inserted together", testInboundTogether},
 		{"Jobs", testJobs},
 		{"Tx rollback", testTxRollback},
 		{"Company isolation", testIsolation},
@@ -662,6 +664,77 @@ func testInboundInline(t *testing.T, s store.Store, clk *clock.Fake) {
 	must(t, s.InsertInbound(ctx, &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "smtp:4", RawKey: "sha256/empty", Size: 0, Raw: []byte{}}))
 	if b, err := s.GetInlineBlob(ctx, "sha256/empty"); err != nil || len(b) != 0 {
 		t.Fatalf("empty inline blob: %q, %v", b, err)
+	}
+}
+
+// testInboundTogether: InsertInbounds gives each row what InsertInbound
+// would, in order: new rows get ascending IDs and their bytes; a row that
+// exists (before, or earlier in the same call) is a duplicate filled from
+// it, storing nothing; rows without bytes keep none here; a rollback
+// takes rows and bytes with it.
+func testInboundTogether(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	g := newFixture(t, s, "globex")
+	first := &model.Inbound{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "smtp:old", RawKey: "sha256/old", Size: 3, Raw: []byte("old")}
+	must(t, s.InsertInbound(ctx, first))
+	row := func(co *model.Company, ch *model.Channel, source, key string, raw []byte) *model.Inbound {
+		return &model.Inbound{CompanyID: co.ID, ChannelID: ch.ID, SourceKey: source, RawKey: key, Size: int64(len(raw)), Raw: raw}
+	}
+	ins := []*model.Inbound{
+		row(f.co, f.ch, "smtp:a", "sha256/a", []byte("a\x00\xff")),
+		row(f.co, f.ch, "smtp:old", "sha256/other", []byte("other")),                                     // exists
+		row(g.co, g.ch, "smtp:a", "sha256/a", []byte("a\x00\xff")),                                       // another channel, same content
+		row(f.co, f.ch, "smtp:a", "sha256/a2", []byte("a2")),                                             // earlier in this call
+		{CompanyID: f.co.ID, ChannelID: f.ch.ID, SourceKey: "smtp:file", RawKey: "sha256/file", Size: 9}, // bytes in the blob store
+		row(f.co, f.ch, "smtp:empty", "sha256/empty", []byte{}),
+		row(f.co, f.ch, "smtp:file", "sha256/file", []byte("duplicate")), // a duplicate's bytes are not kept
+	}
+	var dup []bool
+	must(t, s.Tx(ctx, func(q store.Queries) error {
+		var err error
+		dup, err = q.InsertInbounds(ctx, ins)
+		return err
+	}))
+	if want := []bool{false, true, false, true, false, false, true}; !slices.Equal(dup, want) {
+		t.Fatalf("duplicates %v, want %v", dup, want)
+	}
+	if ins[1].ID != first.ID || ins[1].RawKey != "sha256/old" || ins[3].ID != ins[0].ID || ins[3].RawKey != "sha256/a" {
+		t.Errorf("duplicates not filled from their rows: %+v, %+v", ins[1], ins[3])
+	}
+	if !(first.ID < ins[0].ID && ins[0].ID < ins[2].ID && ins[2].ID < ins[4].ID && ins[4].ID < ins[5].ID) {
+		t.Errorf("IDs not in order: %d %d %d %d %d", ins[0].ID, ins[2].ID, ins[4].ID, ins[5].ID, first.ID)
+	}
+	for _, i := range []int{0, 2, 4, 5} {
+		got, err := s.GetInbound(ctx, ins[i].CompanyID, ins[i].ID)
+		must(t, err)
+		if got.SourceKey != ins[i].SourceKey || got.RawKey != ins[i].RawKey || got.Size != ins[i].Size || got.State != model.InboundPending ||
+			got.ChannelID != ins[i].ChannelID || !got.ReceivedAt.Equal(ins[i].ReceivedAt.Truncate(time.Microsecond)) && got.ReceivedAt.Sub(ins[i].ReceivedAt).Abs() > time.Millisecond {
+			t.Errorf("row %d read back %+v, inserted %+v", i, got, ins[i])
+		}
+	}
+	for key, want := range map[string]string{"sha256/a": "a\x00\xff", "sha256/old": "old", "sha256/empty": ""} {
+		if b, err := s.GetInlineBlob(ctx, key); err != nil || string(b) != want {
+			t.Errorf("inline %s = %q, %v; want %q", key, b, err, want)
+		}
+	}
+	for _, key := range []string{"sha256/other", "sha256/a2", "sha256/file"} {
+		_, err := s.GetInlineBlob(ctx, key)
+		wantErr(t, err, store.ErrNotFound)
+	}
+	// Rolled back: neither rows nor bytes.
+	boom := errors.New("boom")
+	gone := []*model.Inbound{row(f.co, f.ch, "smtp:g1", "sha256/g1", []byte("g1")), row(f.co, f.ch, "smtp:g2", "sha256/g2", []byte("g2"))}
+	wantErr(t, s.Tx(ctx, func(q store.Queries) error {
+		if _, err := q.InsertInbounds(ctx, gone); err != nil {
+			return err
+		}
+		return boom
+	}), boom)
+	again := []*model.Inbound{row(f.co, f.ch, "smtp:g1", "sha256/g1", []byte("g1")), row(f.co, f.ch, "smtp:g2", "sha256/g2", []byte("g2"))}
+	dup, err := s.InsertInbounds(ctx, again)
+	must(t, err)
+	if dup[0] || dup[1] {
+		t.Errorf("rows of a rolled-back call are duplicates: %v", dup)
 	}
 }
 
