@@ -144,6 +144,22 @@ func (g *storeCommit) next(nacc, nproc int, firstAccept time.Time) (rs []*storeR
 	return []*storeReq{r}, false
 }
 
+// finishLater is the Queries of the processing writes run without
+// savepoints: their FinishInbound is noted, and the transaction marks the
+// noted rows done with one FinishInbounds just before it commits, instead
+// of a statement (a round trip on PostgreSQL) per message. Same
+// transaction, so the same contract; a failure of the statement runs the
+// batch again in savepoint mode, where each message marks its own row.
+type finishLater struct {
+	store.Queries
+	done *[]store.InboundDone
+}
+
+func (f finishLater) FinishInbound(_ context.Context, companyID, id, messageID int64, at time.Time) error {
+	*f.done = append(*f.done, store.InboundDone{CompanyID: companyID, ID: id, MessageID: messageID, At: at})
+	return nil
+}
+
 // insertAccepts inserts the rows of accepts with one InsertInbounds; an
 // accept without its row runs its own writes.
 func insertAccepts(ctx context.Context, q store.Queries, accepts []*storeReq) error {
@@ -195,9 +211,17 @@ func (g *storeCommit) commit(ctx context.Context) {
 		_, sp := q.(store.Savepointer)
 		var nacc, nproc int
 		var firstAccept time.Time
+		// The processing writes mark their inbound rows done together, by
+		// one statement before the commit (finishLater).
+		var finished []store.InboundDone
+		later := finishLater{Queries: q, done: &finished}
 		for {
 			rs, accept := g.next(nacc, nproc, firstAccept)
 			if len(rs) == 0 {
+				if err := q.FinishInbounds(cctx, finished); err != nil {
+					failed = sp
+					return err
+				}
 				return nil
 			}
 			batch = append(batch, rs...)
@@ -210,7 +234,7 @@ func (g *storeCommit) commit(ctx context.Context) {
 				err = insertAccepts(cctx, q, rs)
 			} else {
 				nproc++
-				err = rs[0].call(cctx, q, false)
+				err = rs[0].call(cctx, later, false)
 				rs[0].err = err
 			}
 			if err != nil {

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -103,5 +104,72 @@ func TestAcceptWaitingIsUrgent(t *testing.T) {
 	<-processed
 	if gate.Urgent() {
 		t.Fatal("still urgent once the accept returned")
+	}
+}
+
+// The processing writes of a transaction mark their inbound rows done
+// together, just before the commit (one statement on PostgreSQL): inside
+// the request the row is still pending, after the commit it is done. A
+// row that cannot be marked fails its own request only, in savepoint mode.
+func TestStoreCommitFinishesTogether(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			st := teststore.Open(t, dialect, testclock.New(t))
+			co := &model.Company{Slug: "acme", Name: "Acme"}
+			if err := st.CreateCompany(ctx, co); err != nil {
+				t.Fatal(err)
+			}
+			ch := &model.Channel{CompanyID: co.ID, Slug: "s", Name: "S", Enabled: true, Incoming: model.ConnInternal, Outgoing: model.ConnInternal,
+				InboundToken: "tok", Settings: model.ChannelSettings{PrimaryEmail: "s@acme.test"}}
+			if err := st.CreateChannel(ctx, ch); err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for i := range 3 {
+				in := &model.Inbound{CompanyID: co.ID, ChannelID: ch.ID, SourceKey: fmt.Sprint("k", i), RawKey: "sha256/x", Size: 1}
+				if err := st.InsertInbound(ctx, in); err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, in.ID)
+			}
+			missing := ids[2] + 1000
+			g := &storeCommit{st: st, maxBatch: 16}
+			results := map[int64]error{}
+			var pendingInside []bool
+			for _, id := range []int64{ids[0], missing, ids[1]} {
+				g.queue = append(g.queue, &storeReq{
+					fn: func(ctx context.Context, q store.Queries, safe bool) error {
+						if err := q.FinishInbound(ctx, co.ID, id, 0, time.Now()); err != nil {
+							return err
+						}
+						if !safe && id != missing {
+							in, err := q.GetInbound(ctx, co.ID, id)
+							if err != nil {
+								return err
+							}
+							pendingInside = append(pendingInside, in.State == model.InboundPending)
+						}
+						return nil
+					},
+					done: func(err error) { results[id] = err },
+				})
+			}
+			for len(g.queue) > 0 {
+				g.commit(ctx)
+			}
+			if results[ids[0]] != nil || results[ids[1]] != nil || !errors.Is(results[missing], store.ErrNotFound) {
+				t.Fatalf("results %v: want only the missing row's request failed (not found)", results)
+			}
+			if len(pendingInside) != 2 || !pendingInside[0] || !pendingInside[1] {
+				t.Errorf("pending inside the requests run without savepoints: %v, want [true true]", pendingInside)
+			}
+			for i, want := range []model.InboundState{model.InboundDone, model.InboundDone, model.InboundPending} {
+				in, err := st.GetInbound(ctx, co.ID, ids[i])
+				if err != nil || in.State != want {
+					t.Errorf("row %d: %+v, %v; want %s", i, in, err, want)
+				}
+			}
+		})
 	}
 }

@@ -337,6 +337,10 @@ type InboundQueue interface {
 	ClaimInbound(ctx context.Context, lease time.Duration, limit int) ([]model.Inbound, error)
 	// FinishInbound marks a row done (messageID is the message it became).
 	FinishInbound(ctx context.Context, companyID, id, messageID int64, at time.Time) error
+	// FinishInbounds is FinishInbound for several rows; ErrNotFound when
+	// any of them is missing (the caller's transaction is then to be
+	// rolled back: some may be marked).
+	FinishInbounds(ctx context.Context, done []InboundDone) error
 	// RetryInbound records an error; the row is retried after retryAt, or
 	// marked failed when failed is true.
 	RetryInbound(ctx context.Context, companyID, id int64, errText string, retryAt time.Time, failed bool) error
@@ -369,4 +373,10 @@ type SearchUpkeep interface {
 	// RevectorSearch does one batch, in a transaction of its own; done
 	// says nothing is left.
 	RevectorSearch(ctx context.Context) (n int, done bool, err error)
+}
+
+// InboundDone is one row for FinishInbounds.
+type InboundDone struct {
+	CompanyID, ID, MessageID int64
+	At                       time.Time
 }

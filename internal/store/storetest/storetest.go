@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"Inbound", testInbound},
 		{"Inbound raw kept inline", testInboundInline},
 		{"Inbound rows inserted together", testInboundTogether},
+		{"Inbound rows finished together", testInboundFinishedTogether},
 		{"Jobs", testJobs},
 		{"Tx rollback", testTxRollback},
 		{"Company isolation", testIsolation},
@@ -736,6 +737,44 @@ func testInboundTogether(t *testing.T, s store.Store, clk *clock.Fake) {
 	if dup[0] || dup[1] {
 		t.Errorf("rows of a rolled-back call are duplicates: %v", dup)
 	}
+}
+
+// testInboundFinishedTogether: FinishInbounds marks each row as
+// FinishInbound would (a zero message: none); a missing row is
+// ErrNotFound, and its transaction rolled back marks none.
+func testInboundFinishedTogether(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	g := newFixture(t, s, "globex")
+	tk := f.ticket(t, s, "Done")
+	m := inbound(t, s, tk, model.Address{Address: "c@example.com"}, "Done", "ok")
+	var rows []*model.Inbound
+	for i, co := range []fixture{f, f, g} {
+		in := &model.Inbound{CompanyID: co.co.ID, ChannelID: co.ch.ID, SourceKey: fmt.Sprintf("smtp:f%d", i), RawKey: "sha256/f", Size: 1}
+		must(t, s.InsertInbound(ctx, in))
+		rows = append(rows, in)
+	}
+	at := clk.Now().Add(time.Minute).UTC()
+	done := []store.InboundDone{{CompanyID: f.co.ID, ID: rows[0].ID, MessageID: m.ID, At: at}, {CompanyID: g.co.ID, ID: rows[2].ID, At: at}}
+	must(t, s.Tx(ctx, func(q store.Queries) error { return q.FinishInbounds(ctx, done) }))
+	for i, want := range []struct {
+		state model.InboundState
+		msg   int64
+	}{{model.InboundDone, m.ID}, {model.InboundPending, 0}, {model.InboundDone, 0}} {
+		got, err := s.GetInbound(ctx, rows[i].CompanyID, rows[i].ID)
+		must(t, err)
+		if got.State != want.state || got.MessageID != want.msg || (want.state == model.InboundDone && got.ProcessedAt.Sub(at).Abs() > time.Millisecond) {
+			t.Errorf("row %d: %s, message %d, processed %v; want %s, %d", i, got.State, got.MessageID, got.ProcessedAt, want.state, want.msg)
+		}
+	}
+	// Another company's row is not found by this one's ID: nothing marked.
+	err := s.Tx(ctx, func(q store.Queries) error {
+		return q.FinishInbounds(ctx, []store.InboundDone{{CompanyID: f.co.ID, ID: rows[1].ID, At: at}, {CompanyID: f.co.ID, ID: rows[2].ID, At: at}})
+	})
+	wantErr(t, err, store.ErrNotFound)
+	if got, err := s.GetInbound(ctx, f.co.ID, rows[1].ID); err != nil || got.State != model.InboundPending {
+		t.Errorf("row of a failed call: %+v, %v", got, err)
+	}
+	must(t, s.FinishInbounds(ctx, nil))
 }
 
 func testInbound(t *testing.T, s store.Store, clk *clock.Fake) {
