@@ -144,20 +144,41 @@ func (g *storeCommit) next(nacc, nproc int, firstAccept time.Time) (rs []*storeR
 	return []*storeReq{r}, false
 }
 
-// finishLater is the Queries of the processing writes run without
-// savepoints: their FinishInbound is noted, and the transaction marks the
-// noted rows done with one FinishInbounds just before it commits, instead
-// of a statement (a round trip on PostgreSQL) per message. Same
-// transaction, so the same contract; a failure of the statement runs the
-// batch again in savepoint mode, where each message marks its own row.
-type finishLater struct {
+// writeLater is the Queries of the processing writes run without
+// savepoints: their FinishInbound and AddActivity are noted, and the
+// transaction writes what was noted with one FinishInbounds and one
+// AddActivities just before it commits (notedWrites.write), instead of a
+// statement, a round trip on PostgreSQL, for each. Nothing of ingest reads
+// those rows in the transaction that writes them; a noted entry gets its
+// ID at the end of the transaction. Same transaction, so the same
+// contract; a failure runs the batch again in savepoint mode, where each
+// message writes its own.
+type writeLater struct {
 	store.Queries
-	done *[]store.InboundDone
+	noted *notedWrites
 }
 
-func (f finishLater) FinishInbound(_ context.Context, companyID, id, messageID int64, at time.Time) error {
-	*f.done = append(*f.done, store.InboundDone{CompanyID: companyID, ID: id, MessageID: messageID, At: at})
+type notedWrites struct {
+	finished   []store.InboundDone
+	activities []*store.Activity
+}
+
+func (w writeLater) FinishInbound(_ context.Context, companyID, id, messageID int64, at time.Time) error {
+	w.noted.finished = append(w.noted.finished, store.InboundDone{CompanyID: companyID, ID: id, MessageID: messageID, At: at})
 	return nil
+}
+
+func (w writeLater) AddActivity(_ context.Context, a *store.Activity) error {
+	w.noted.activities = append(w.noted.activities, a)
+	return nil
+}
+
+// writeNoted writes what the transaction's requests noted.
+func (n *notedWrites) write(ctx context.Context, q store.Queries) error {
+	if err := q.AddActivities(ctx, n.activities); err != nil {
+		return err
+	}
+	return q.FinishInbounds(ctx, n.finished)
 }
 
 // insertAccepts inserts the rows of accepts with one InsertInbounds; an
@@ -211,14 +232,14 @@ func (g *storeCommit) commit(ctx context.Context) {
 		_, sp := q.(store.Savepointer)
 		var nacc, nproc int
 		var firstAccept time.Time
-		// The processing writes mark their inbound rows done together, by
-		// one statement before the commit (finishLater).
-		var finished []store.InboundDone
-		later := finishLater{Queries: q, done: &finished}
+		// The processing writes' inbound rows marked done and timeline
+		// entries, written together before the commit (writeLater).
+		var noted notedWrites
+		later := writeLater{Queries: q, noted: &noted}
 		for {
 			rs, accept := g.next(nacc, nproc, firstAccept)
 			if len(rs) == 0 {
-				if err := q.FinishInbounds(cctx, finished); err != nil {
+				if err := noted.write(cctx, q); err != nil {
 					failed = sp
 					return err
 				}

@@ -107,10 +107,12 @@ func TestAcceptWaitingIsUrgent(t *testing.T) {
 	}
 }
 
-// The processing writes of a transaction mark their inbound rows done
-// together, just before the commit (one statement on PostgreSQL): inside
-// the request the row is still pending, after the commit it is done. A
-// row that cannot be marked fails its own request only, in savepoint mode.
+// The processing writes of a transaction mark their inbound rows done and
+// add their timeline entries together, just before the commit (one
+// statement each on PostgreSQL): inside the request the row is still
+// pending, after the commit it is done and the entries are there with
+// their IDs. A row that cannot be marked fails its own request only, in
+// savepoint mode, and its entry goes with it.
 func TestStoreCommitFinishesTogether(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		t.Run(dialect, func(t *testing.T) {
@@ -125,6 +127,15 @@ func TestStoreCommitFinishesTogether(t *testing.T) {
 			if err := st.CreateChannel(ctx, ch); err != nil {
 				t.Fatal(err)
 			}
+			ct, err := st.UpsertContact(ctx, co.ID, "c@example.com", "C")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tk := &model.Ticket{CompanyID: co.ID, ChannelID: ch.ID, ContactID: ct.ID, Subject: "T", ReplyToken: "rt"}
+			if err := st.Tx(ctx, func(q store.Queries) error { return q.CreateTicket(ctx, tk) }); err != nil {
+				t.Fatal(err)
+			}
+			entries := map[int64]*store.Activity{}
 			var ids []int64
 			for i := range 3 {
 				in := &model.Inbound{CompanyID: co.ID, ChannelID: ch.ID, SourceKey: fmt.Sprint("k", i), RawKey: "sha256/x", Size: 1}
@@ -140,6 +151,11 @@ func TestStoreCommitFinishesTogether(t *testing.T) {
 			for _, id := range []int64{ids[0], missing, ids[1]} {
 				g.queue = append(g.queue, &storeReq{
 					fn: func(ctx context.Context, q store.Queries, safe bool) error {
+						a := &store.Activity{CompanyID: co.ID, TicketID: tk.ID, Kind: store.ActivityRouted, Data: map[string]string{"row": fmt.Sprint(id)}}
+						entries[id] = a
+						if err := q.AddActivity(ctx, a); err != nil {
+							return err
+						}
 						if err := q.FinishInbound(ctx, co.ID, id, 0, time.Now()); err != nil {
 							return err
 						}
@@ -163,6 +179,13 @@ func TestStoreCommitFinishesTogether(t *testing.T) {
 			}
 			if len(pendingInside) != 2 || !pendingInside[0] || !pendingInside[1] {
 				t.Errorf("pending inside the requests run without savepoints: %v, want [true true]", pendingInside)
+			}
+			// The timeline entries of the requests that committed, with
+			// their IDs; none of the failed one.
+			acts, err := st.ListActivity(ctx, co.ID, tk.ID, 0)
+			if err != nil || len(acts) != 2 || acts[0].ID != entries[ids[0]].ID || acts[1].ID != entries[ids[1]].ID ||
+				acts[0].Data["row"] != fmt.Sprint(ids[0]) || acts[1].Data["row"] != fmt.Sprint(ids[1]) {
+				t.Errorf("timeline %+v, %v; entries %+v %+v", acts, err, entries[ids[0]], entries[ids[1]])
 			}
 			for i, want := range []model.InboundState{model.InboundDone, model.InboundDone, model.InboundPending} {
 				in, err := st.GetInbound(ctx, co.ID, ids[i])

@@ -36,6 +36,8 @@ type Activities interface {
 	// AddActivity inserts a and sets its ID (CreatedAt zero = now by the
 	// store's clock).
 	AddActivity(ctx context.Context, a *Activity) error
+	// AddActivities inserts several entries, in order, setting their IDs.
+	AddActivities(ctx context.Context, as []*Activity) error
 	// ListActivity returns the newest limit (default 100, max 500)
 	// entries of a ticket of the company, oldest first.
 	ListActivity(ctx context.Context, companyID, ticketID int64, limit int) ([]Activity, error)

@@ -14,6 +14,7 @@ import (
 func activityTests() []Case {
 	return []Case{
 		{"Activity timeline", testActivity},
+		{"Activity entries added together", testActivitiesTogether},
 		{"Presence", testPresence},
 		{"Contact edits", testContactEdits},
 	}
@@ -54,6 +55,47 @@ func testActivity(t *testing.T, s store.Store, clk *clock.Fake) {
 	if len(got) != 0 {
 		t.Fatalf("other company sees %d entries", len(got))
 	}
+}
+
+// testActivitiesTogether: AddActivities inserts each entry as AddActivity
+// would, in order (ascending IDs, set on the entries), across tickets;
+// rolled back with its transaction.
+func testActivitiesTogether(t *testing.T, s store.Store, clk *clock.Fake) {
+	f := newFixture(t, s, "acme")
+	one, two := f.ticket(t, s, "one"), f.ticket(t, s, "two")
+	base := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	as := []*store.Activity{
+		{CompanyID: f.co.ID, TicketID: one.ID, Kind: store.ActivityRouted, Data: map[string]string{"team": "3"}, CreatedAt: base},
+		{CompanyID: f.co.ID, TicketID: two.ID, Kind: store.ActivityRouted, ActorID: 7, CreatedAt: base.Add(time.Second)},
+		{CompanyID: f.co.ID, TicketID: one.ID, Kind: store.ActivityStatus, Data: map[string]string{"from": "resolved", "to": "open"}},
+	}
+	must(t, s.Tx(ctx, func(q store.Queries) error { return q.AddActivities(ctx, as) }))
+	if !(as[0].ID > 0 && as[0].ID < as[1].ID && as[1].ID < as[2].ID) {
+		t.Fatalf("IDs %d %d %d", as[0].ID, as[1].ID, as[2].ID)
+	}
+	got, err := s.ListActivity(ctx, f.co.ID, one.ID, 0)
+	must(t, err)
+	if len(got) != 2 || got[0].ID != as[0].ID || got[0].Data["team"] != "3" || !got[0].CreatedAt.Equal(base) ||
+		got[1].ID != as[2].ID || got[1].Data["to"] != "open" || !got[1].CreatedAt.Equal(clk.Now().UTC()) {
+		t.Errorf("ticket one: %+v", got)
+	}
+	got, err = s.ListActivity(ctx, f.co.ID, two.ID, 0)
+	must(t, err)
+	if len(got) != 1 || got[0].ID != as[1].ID || got[0].ActorID != 7 || got[0].Data == nil {
+		t.Errorf("ticket two: %+v", got)
+	}
+	boom := errors.New("boom")
+	wantErr(t, s.Tx(ctx, func(q store.Queries) error {
+		if err := q.AddActivities(ctx, []*store.Activity{{CompanyID: f.co.ID, TicketID: two.ID, Kind: store.ActivityTeam},
+			{CompanyID: f.co.ID, TicketID: two.ID, Kind: store.ActivityTeam}}); err != nil {
+			return err
+		}
+		return boom
+	}), boom)
+	if got, err := s.ListActivity(ctx, f.co.ID, two.ID, 0); err != nil || len(got) != 1 {
+		t.Errorf("after a rollback: %d entries, %v", len(got), err)
+	}
+	must(t, s.AddActivities(ctx, nil))
 }
 
 func testPresence(t *testing.T, s store.Store, clk *clock.Fake) {
