@@ -51,17 +51,6 @@ func TestRewriteSearchVectors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	reset := func() {
-		t.Helper()
-		for _, q := range []string{
-			`UPDATE messages SET search_tsv = to_tsvector('simple', atende_fold(subject || ' ' || from_name || ' ' || from_address || ' ' || left(text_body, 262144)))`,
-			`UPDATE search_revector SET upto = (SELECT MAX(id) FROM messages), done_through = 0, finished_at = NULL`,
-		} {
-			if _, err := raw.ExecContext(ctx, q); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
 	oldRows := func() int {
 		t.Helper()
 		var n int
@@ -72,7 +61,7 @@ func TestRewriteSearchVectors(t *testing.T) {
 	}
 
 	// Stopped before it starts: nothing done, no error.
-	reset()
+	pgtest.ServerSearchVectors(t, url, true)
 	stopped, cancel := context.WithCancel(ctx)
 	cancel()
 	if err := rewriteSearchVectors(stopped, st, discardLog()); err != nil || oldRows() != 201 {

@@ -136,14 +136,9 @@ func TestRevectorOldVectors(t *testing.T) {
 	add("Die Straße ist gesperrt.")
 	// The rows as 0026 left them: the server's vectors, and the job's
 	// bound at the newest of them; one newer message is not its work.
-	serverVector := `to_tsvector('simple', atende_fold(subject || ' ' || from_name || ' ' || from_address || ' ' || left(text_body, 262144)))`
-	_, err = raw.ExecContext(ctx, `UPDATE messages SET search_tsv = `+serverVector)
-	must(t, err)
-	_, err = raw.ExecContext(ctx, `UPDATE search_revector SET upto = (SELECT MAX(id) FROM messages), done_through = 0, finished_at = NULL`)
-	must(t, err)
+	pgtest.ServerSearchVectors(t, url, true)
 	add("Straße nova")
-	_, err = raw.ExecContext(ctx, `UPDATE messages SET search_tsv = `+serverVector+` WHERE id = (SELECT MAX(id) FROM messages)`)
-	must(t, err)
+	pgtest.ServerSearchVectors(t, url, false)
 	found := func(q string) int {
 		t.Helper()
 		got, err := db.ListTickets(ctx, co.ID, store.TicketFilter{Query: q})

@@ -76,3 +76,30 @@ func NewDatabase(t testing.TB) string {
 	u.Path = "/" + name
 	return u.String()
 }
+
+// ServerSearchVectors gives every message of the database at dbURL the
+// search vector PostgreSQL made before migration 0028 (the server's
+// to_tsvector of atende_fold), as an installation upgraded to 0028 has
+// them. With rewrite set, the store's background rewrite
+// (sqlstore RevectorSearch) is set to cover them all again, as 0028 left
+// it; without, its bound stays where it was.
+func ServerSearchVectors(t testing.TB, dbURL string, rewrite bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	defer conn.Close(ctx)
+	queries := []string{`UPDATE messages SET search_tsv = to_tsvector('simple',
+		atende_fold(subject || ' ' || from_name || ' ' || from_address || ' ' || left(text_body, 262144)))`}
+	if rewrite {
+		queries = append(queries, `UPDATE search_revector SET upto = (SELECT COALESCE(MAX(id), 0) FROM messages), done_through = 0, finished_at = NULL`)
+	}
+	for _, q := range queries {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			t.Fatalf("pgtest: server search vectors: %v", err)
+		}
+	}
+}
