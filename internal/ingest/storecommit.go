@@ -173,7 +173,7 @@ func (w writeLater) AddActivity(_ context.Context, a *store.Activity) error {
 	return nil
 }
 
-// writeNoted writes what the transaction's requests noted.
+// write writes what the transaction's requests noted.
 func (n *notedWrites) write(ctx context.Context, q store.Queries) error {
 	if err := q.AddActivities(ctx, n.activities); err != nil {
 		return err
@@ -213,9 +213,10 @@ func insertAccepts(ctx context.Context, q store.Queries, accepts []*storeReq) er
 	return err
 }
 
-// commit runs one transaction: the accepts waiting and the queued
-// processing writes, taken one at a time while it runs (see next); every
-// request's done runs once it committed or failed.
+// commit runs one transaction: the accepts (those waiting together in one
+// statement) and the queued processing writes (one at a time), taken
+// while it runs (see next); every request's done runs once it committed
+// or failed.
 //
 // The requests run without savepoints first: a savepoint costs two
 // statements (round trips on PostgreSQL) and makes SQLite's FTS5 flush its
