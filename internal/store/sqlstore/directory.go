@@ -403,6 +403,12 @@ func (s q) ListContacts(ctx context.Context, companyID int64) ([]model.Contact, 
 	return list(ctx, s, "list contacts", scanContact, "SELECT "+contactCols+" FROM contacts WHERE company_id = ? ORDER BY id", companyID)
 }
 
+// contactLike is the pattern (PostgreSQL) that finds a query word, given
+// LIKE-escaped, in contacts.search_text: folded by the server as the
+// column is (atende_fold: unaccent turns "ø" into "o", which search.Fold
+// keeps), a constant for the planner, which reads the trigram index.
+const contactLike = `'%' || atende_fold(CAST(? AS text)) || '%'`
+
 // SearchContacts reads the index the ticket search's contact branch
 // reads: the folded name-and-address column (trigram index) on
 // PostgreSQL, contacts_fts on SQLite.
@@ -415,7 +421,7 @@ func (s q) SearchContacts(ctx context.Context, companyID int64, query string, of
 	case s.d.Dollar:
 		x.w("SELECT "+contactCols+" FROM contacts WHERE company_id = ?", companyID)
 		for _, t := range terms {
-			x.w(" AND search_text LIKE ?", "%"+likeEscape(t)+"%")
+			x.w(" AND search_text LIKE "+contactLike, likeEscape(t))
 		}
 	default:
 		if err := s.ftsFresh(ctx); err != nil {

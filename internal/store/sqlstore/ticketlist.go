@@ -308,8 +308,10 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 		// subject has reads every ticket (58 ms at 100,000 for an agent)
 		// and the index's worst case is bounded by the tickets, not the
 		// messages.
+		// Subjects are folded by the server (atende_fold), so is the query
+		// here (atende_tsquery, migration 0029).
 		x.w(`, sc AS MATERIALIZED (SELECT t.id AS tid, -100.0::float8 AS score, 0::bigint AS mid FROM tickets t
-			WHERE t.subject_tsv @@ to_tsquery('simple', ?) AND `, tsq)
+			WHERE t.subject_tsv @@ atende_tsquery(CAST(? AS text[]), ?) AND `, terms, prefix)
 		ticketWhere(x, companyID, f, "t.")
 		order := "t.id"
 		if prefix {
@@ -332,7 +334,7 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 	if pg {
 		x.w("(SELECT t.id, -1000.0::float8, 0 FROM tickets t WHERE t.contact_id IN (SELECT c.id FROM contacts c WHERE c.company_id = ?", companyID)
 		for _, term := range terms {
-			x.w(" AND c.search_text LIKE ?", "%"+likeEscape(term)+"%")
+			x.w(" AND c.search_text LIKE "+contactLike, likeEscape(term))
 		}
 		x.w(" ORDER BY c.id DESC LIMIT 200) AND ")
 		ticketWhere(x, companyID, f, "t.")

@@ -146,6 +146,12 @@ func testSearchOneTokenizer(t *testing.T, s store.Store, clk *clock.Fake) {
 		"“Cotação” do frete — R$10,50; referência AB-1234/2026; cópia para joao_silva+faturas@exemplo.com.br. Ærø. <b>ok</b>")
 	other := f.ticket(t, s, "Other")
 	inbound(t, s, other, model.Address{Address: "bruno@example.com"}, "Outro", "Nada a ver com o frete de ontem.")
+	// A ticket found by its own subject and by its contact only (no
+	// message): those branches match the same words.
+	ase, err := s.UpsertContact(ctx, f.co.ID, "aase@fjord.dk", "Åse Bjørnstad")
+	must(t, err)
+	bare := &model.Ticket{CompanyID: f.co.ID, ChannelID: f.ch.ID, ContactID: ase.ID, Subject: "Bahnstraße gesperrt", ReplyToken: "rt-bare"}
+	must(t, s.Tx(ctx, func(q store.Queries) error { return q.CreateTicket(ctx, bare) }))
 	for _, c := range []struct {
 		q    string
 		want []int64
@@ -163,6 +169,10 @@ func testSearchOneTokenizer(t *testing.T, s store.Store, clk *clock.Fake) {
 		{"ærø", []int64{tk.ID}},
 		{"R$10,50", []int64{tk.ID}},
 		{"frete", []int64{tk.ID, other.ID}},
+		{"bahnstraße", []int64{bare.ID}},
+		{"Bahnstr", []int64{bare.ID}},
+		{"bjørnstad", []int64{bare.ID}},
+		{"åse bjørnst", []int64{bare.ID}},
 	} {
 		got, err := s.ListTickets(ctx, f.co.ID, store.TicketFilter{Query: c.q})
 		must(t, err)
@@ -170,6 +180,13 @@ func testSearchOneTokenizer(t *testing.T, s store.Store, clk *clock.Fake) {
 		slices.Sort(ids)
 		if !slices.Equal(ids, c.want) && (len(ids) != 0 || len(c.want) != 0) {
 			t.Errorf("search %q = %v, want %v", c.q, ids, c.want)
+		}
+	}
+	for _, q := range []string{"Bjørnstad", "åse", "aase@fjord"} {
+		cs, err := s.SearchContacts(ctx, f.co.ID, q, 0, 10)
+		must(t, err)
+		if len(cs) != 1 || cs[0].ID != ase.ID {
+			t.Errorf("contact search %q = %+v, want Åse", q, cs)
 		}
 	}
 }
