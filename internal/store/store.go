@@ -369,6 +369,8 @@ type Jobs interface {
 
 // SearchUpkeep is the search index's background work after an upgrade
 // (sqlstore: rewriting the PostgreSQL vectors made before migration 0028).
+// Like ClaimInbound, it crosses companies: it is the store's own upkeep,
+// and rows keep their company.
 type SearchUpkeep interface {
 	// RevectorSearch does one batch, in a transaction of its own; done
 	// says nothing is left.
