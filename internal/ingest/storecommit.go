@@ -56,9 +56,10 @@ type storeReq struct {
 	fn   func(ctx context.Context, q store.Queries, safe bool) error
 	err  error
 	done func(error)
-	// inbound, for an accept: the row fn inserts, so the accepts waiting
-	// together are inserted by one statement (InsertInbounds) outside
-	// savepoint mode; dup gets whether it was a duplicate.
+	// inbound, for an accept (always set): the row fn inserts, so the
+	// accepts waiting together are inserted by one statement
+	// (InsertInbounds) outside savepoint mode; dup gets whether it was a
+	// duplicate.
 	inbound *model.Inbound
 	dup     *bool
 }
@@ -181,34 +182,20 @@ func (n *notedWrites) write(ctx context.Context, q store.Queries) error {
 	return q.FinishInbounds(ctx, n.finished)
 }
 
-// insertAccepts inserts the rows of accepts with one InsertInbounds; an
-// accept without its row runs its own writes.
+// insertAccepts inserts the rows of accepts (every accept carries its
+// row: groupCommit.insert) with one InsertInbounds.
 func insertAccepts(ctx context.Context, q store.Queries, accepts []*storeReq) error {
-	var rows []*model.Inbound
-	for _, r := range accepts {
-		if r.inbound == nil {
-			if r.err = r.call(ctx, q, false); r.err != nil {
-				return r.err
-			}
-			continue
-		}
-		rows = append(rows, r.inbound)
-	}
-	if len(rows) == 0 {
-		return nil
+	rows := make([]*model.Inbound, len(accepts))
+	for i, r := range accepts {
+		rows[i] = r.inbound
 	}
 	dup, err := q.InsertInbounds(ctx, rows)
-	i := 0
-	for _, r := range accepts {
-		if r.inbound == nil {
-			continue
-		}
+	for i, r := range accepts {
 		if err != nil {
 			r.err = err
 		} else {
 			*r.dup = dup[i]
 		}
-		i++
 	}
 	return err
 }
