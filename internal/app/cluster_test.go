@@ -122,6 +122,21 @@ func (n *clusterNode) logTail() string {
 
 // readyLeases asks the node's /readyz which mailboxes it holds.
 func (n *clusterNode) readyLeases(client *http.Client) ([]int64, error) {
+	held, err := n.readyTokens(client)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(held))
+	for id := range held {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// readyTokens asks the node's /readyz which mailboxes it holds, with each
+// lease's fencing token.
+func (n *clusterNode) readyTokens(client *http.Client) (map[int64]int64, error) {
 	req, _ := http.NewRequest("GET", "http://"+n.http+"/readyz", nil)
 	req.Header.Set("Authorization", "Bearer "+n.token)
 	resp, err := client.Do(req)
@@ -133,6 +148,7 @@ func (n *clusterNode) readyLeases(client *http.Client) ([]int64, error) {
 		Node   string `json:"node"`
 		Leases []struct {
 			ChannelID int64 `json:"channel_id"`
+			Token     int64 `json:"token"`
 		} `json:"mailbox_leases"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
@@ -141,11 +157,40 @@ func (n *clusterNode) readyLeases(client *http.Client) ([]int64, error) {
 	if body.Node != n.id {
 		return nil, fmt.Errorf("readyz of %s answered for %q", n.id, body.Node)
 	}
-	ids := make([]int64, 0, len(body.Leases))
+	held := make(map[int64]int64, len(body.Leases))
 	for _, l := range body.Leases {
-		ids = append(ids, l.ChannelID)
+		held[l.ChannelID] = l.Token
 	}
-	return ids, nil
+	return held, nil
+}
+
+// leaseOverlaps compares three rounds of the nodes' lease views, each
+// round asked only after the one before it had answered. A node that
+// shows a mailbox in rounds 1 and 3 under the same fencing token held it
+// all along in between (a new grant would carry a new token); if another
+// node shows that mailbox in round 2, both held it at once. One round
+// alone cannot tell that from a handoff: the nodes answer at slightly
+// different moments, and a lease released by one and taken by another
+// between those moments shows up in both views.
+func leaseOverlaps(rounds [3][]map[int64]int64, names []string) []string {
+	var out []string
+	for x, first := range rounds[0] {
+		for id, tok := range first {
+			if t3, ok := rounds[2][x][id]; !ok || t3 != tok {
+				continue
+			}
+			for y, mid := range rounds[1] {
+				if y == x {
+					continue
+				}
+				if t2, ok := mid[id]; ok {
+					out = append(out, fmt.Sprintf("mailbox %d held by %s (token %d) and %s (token %d) at once", id, names[x], tok, names[y], t2))
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func clusterMail(from, subject, msgID, body string) []byte {
@@ -310,13 +355,15 @@ func TestClusterThreeNodes(t *testing.T) {
 		}
 	}()
 
-	// Sampler: every 200 ms, the live nodes' own view of their leases
-	// (asked at once) never shares a mailbox.
+	// Sampler: every 200 ms, three rounds of the live nodes' own view of
+	// their leases never show a mailbox held by two nodes at once
+	// (leaseOverlaps says how that is told apart from a handoff).
 	var alive [3]atomic.Bool
 	for i := range alive {
 		alive[i].Store(true)
 	}
-	var samples, overlaps atomic.Int64
+	names := []string{nodes[0].id, nodes[1].id, nodes[2].id}
+	var samples, overlaps, handoffs atomic.Int64
 	sampleCtx, stopSampling := context.WithCancel(ctx)
 	samplerDone := make(chan struct{})
 	go func() {
@@ -329,28 +376,38 @@ func TestClusterThreeNodes(t *testing.T) {
 				return
 			case <-tick.C:
 			}
-			var wg sync.WaitGroup
-			views := make([][]int64, 3)
-			for i, n := range nodes {
-				if !alive[i].Load() {
-					continue
-				}
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					views[i], _ = n.readyLeases(httpc)
-				}()
-			}
-			wg.Wait()
-			owner := map[int64]string{}
-			for i, ids := range views {
-				for _, id := range ids {
-					if o, dup := owner[id]; dup {
-						overlaps.Add(1)
-						t.Errorf("mailbox %d held by %s and %s at once", id, o, nodes[i].id)
+			var rounds [3][]map[int64]int64
+			for r := range rounds {
+				var wg sync.WaitGroup
+				views := make([]map[int64]int64, 3)
+				for i, n := range nodes {
+					if !alive[i].Load() {
+						continue
 					}
-					owner[id] = nodes[i].id
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						views[i], _ = n.readyTokens(httpc)
+					}()
 				}
+				wg.Wait()
+				rounds[r] = views
+			}
+			// Within one round, a mailbox in two views is a handoff
+			// caught between two answers, unless the rounds around it
+			// prove otherwise.
+			owner := map[int64]int{}
+			for i, v := range rounds[1] {
+				for id := range v {
+					if _, dup := owner[id]; dup {
+						handoffs.Add(1)
+					}
+					owner[id] = i
+				}
+			}
+			for _, o := range leaseOverlaps(rounds, names) {
+				overlaps.Add(1)
+				t.Error(o)
 			}
 			samples.Add(1)
 		}
@@ -693,8 +750,8 @@ func TestClusterThreeNodes(t *testing.T) {
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		load = strings.TrimSpace(string(b))
 	}
-	t.Logf("3,000 messages stored in %v from the start of the load; %d lease samples, none shared; whole test %v; load average %s; %d CPUs",
-		ingestDone.Round(time.Millisecond), samples.Load(), time.Since(testStart).Round(time.Millisecond), load, runtime.NumCPU())
+	t.Logf("3,000 messages stored in %v from the start of the load; %d lease samples, none shared (%d handoffs caught between two answers); whole test %v; load average %s; %d CPUs",
+		ingestDone.Round(time.Millisecond), samples.Load(), handoffs.Load(), time.Since(testStart).Round(time.Millisecond), load, runtime.NumCPU())
 }
 
 func sendOne(c *smtp.Client, from, to string, raw []byte) error {
@@ -746,4 +803,35 @@ func adminToken(t *testing.T, st store.Store, a *model.Agent) string {
 	must(t, st.CreateAPIToken(context.Background(), &store.APIToken{CompanyID: a.CompanyID, AgentID: a.ID, Name: "readyz",
 		TokenHash: auth.HashToken(raw), CreatedAt: time.Now()}))
 	return raw
+}
+
+// The sampler's rule: a handoff caught between two answers is not an
+// overlap; a node that kept its grant across another node's view is.
+func TestLeaseOverlapsRule(t *testing.T) {
+	names := []string{"node-a", "node-b", "node-c"}
+	v := func(m map[int64]int64) map[int64]int64 { return m }
+	// Mailbox 13 moves from node-a (token 3) to node-c (token 4) while
+	// the nodes answer: each round may show it twice, or nowhere.
+	handoff := [3][]map[int64]int64{
+		{v(map[int64]int64{13: 3, 1: 1}), v(map[int64]int64{2: 1}), v(nil)},
+		{v(map[int64]int64{13: 3, 1: 1}), v(map[int64]int64{2: 1}), v(map[int64]int64{13: 4})},
+		{v(map[int64]int64{1: 1}), v(map[int64]int64{2: 1}), v(map[int64]int64{13: 4})},
+	}
+	if got := leaseOverlaps(handoff, names); len(got) != 0 {
+		t.Errorf("a handoff reported as overlap: %v", got)
+	}
+	// node-a re-acquired 13 (new token) around node-c's view: it gave it
+	// up in between, so no proof either.
+	regrant := handoff
+	regrant[2] = []map[int64]int64{v(map[int64]int64{13: 5, 1: 1}), v(map[int64]int64{2: 1}), v(nil)}
+	if got := leaseOverlaps(regrant, names); len(got) != 0 {
+		t.Errorf("a new grant reported as overlap: %v", got)
+	}
+	// node-a kept token 3 all along while node-c showed 13: overlap.
+	kept := handoff
+	kept[2] = []map[int64]int64{v(map[int64]int64{13: 3, 1: 1}), v(map[int64]int64{2: 1}), v(map[int64]int64{13: 4})}
+	got := leaseOverlaps(kept, names)
+	if want := []string{"mailbox 13 held by node-a (token 3) and node-c (token 4) at once"}; !slices.Equal(got, want) {
+		t.Errorf("overlap = %v, want %v", got, want)
+	}
 }
