@@ -30,6 +30,8 @@ type env struct {
 	co    *model.Company
 	ch    *model.Channel
 	clk   *clock.Fake
+	// dialect is "sqlite" or "postgres".
+	dialect string
 }
 
 // dialects runs fn once on SQLite and once on PostgreSQL.
@@ -58,7 +60,7 @@ func newEnv(t testing.TB, dialect string, maxSize int64) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return &env{st: st, bl: bl, blobs: ingest.Blobs(st, bl), co: co, ch: ch, clk: clk,
+	return &env{st: st, bl: bl, blobs: ingest.Blobs(st, bl), co: co, ch: ch, clk: clk, dialect: dialect,
 		svc: ingest.New(st, bl, clk, log, ingest.Config{MaxSize: maxSize, InlineMax: ingest.DefaultInlineMax})}
 }
 
