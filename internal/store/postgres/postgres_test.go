@@ -211,3 +211,44 @@ func TestGoVectorsAsTheServerReadsThem(t *testing.T) {
 		}
 	}
 }
+
+// TestServerFoldKeepsASCII: the server's fold (atende_fold, atende_tsquery)
+// changes no ASCII word of search.Terms, which is what lets a search skip
+// it for such words (sqlstore's serverFolds).
+func TestServerFoldKeepsASCII(t *testing.T) {
+	raw := migrated(t)
+	// Every printable ASCII character, as a query, gives words of lower-
+	// case letters and digits only.
+	var all strings.Builder
+	for c := byte(' '); c < 0x7f; c++ {
+		all.WriteByte(c)
+	}
+	terms := search.Terms(all.String() + " Cobrança Fatura#42 joao.silva@cliente.com.br")
+	for _, w := range terms {
+		if strings.Trim(w, "abcdefghijklmnopqrstuvwxyz0123456789") != "" {
+			t.Errorf("search.Terms gave %q: not lower-case ASCII letters and digits", w)
+		}
+	}
+	words := []string{"abcdefghijklmnopqrstuvwxyz0123456789", "cobranca", "cliente0042", "x", "42"}
+	for _, w := range words {
+		var got string
+		if err := raw.QueryRow("SELECT atende_fold($1)", w).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != w {
+			t.Errorf("atende_fold(%q) = %q", w, got)
+		}
+	}
+	for _, prefix := range []bool{false, true} {
+		for _, ts := range [][]string{words, {"nao", "chegou"}, {"pedido"}} {
+			var viaFold, plain string
+			if err := raw.QueryRow("SELECT atende_tsquery($1, $2)::text, to_tsquery('simple', $3)::text", ts, prefix,
+				search.TSQuery(ts, prefix)).Scan(&viaFold, &plain); err != nil {
+				t.Fatal(err)
+			}
+			if viaFold != plain {
+				t.Errorf("terms %q prefix %v: atende_tsquery %q, to_tsquery %q", ts, prefix, viaFold, plain)
+			}
+		}
+	}
+}

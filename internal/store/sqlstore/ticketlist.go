@@ -309,9 +309,14 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 		// and the index's worst case is bounded by the tickets, not the
 		// messages.
 		// Subjects are folded by the server (atende_fold), so is the query
-		// here (atende_tsquery, migration 0029).
-		x.w(`, sc AS MATERIALIZED (SELECT t.id AS tid, -100.0::float8 AS score, 0::bigint AS mid FROM tickets t
+		// here (atende_tsquery, migration 0029) when that can change it.
+		if serverFolds(terms...) {
+			x.w(`, sc AS MATERIALIZED (SELECT t.id AS tid, -100.0::float8 AS score, 0::bigint AS mid FROM tickets t
 			WHERE t.subject_tsv @@ atende_tsquery(CAST(? AS text[]), ?) AND `, terms, prefix)
+		} else {
+			x.w(`, sc AS MATERIALIZED (SELECT t.id AS tid, -100.0::float8 AS score, 0::bigint AS mid FROM tickets t
+			WHERE t.subject_tsv @@ to_tsquery('simple', ?) AND `, tsq)
+		}
 		ticketWhere(x, companyID, f, "t.")
 		order := "t.id"
 		if prefix {
@@ -334,7 +339,7 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 	if pg {
 		x.w("(SELECT t.id, -1000.0::float8, 0 FROM tickets t WHERE t.contact_id IN (SELECT c.id FROM contacts c WHERE c.company_id = ?", companyID)
 		for _, term := range terms {
-			x.w(" AND c.search_text LIKE "+contactLike, likeEscape(term))
+			contactWhere(x, "c.search_text", term)
 		}
 		x.w(" ORDER BY c.id DESC LIMIT 200) AND ")
 		ticketWhere(x, companyID, f, "t.")
