@@ -310,12 +310,12 @@ func (s q) searchTickets(ctx context.Context, companyID int64, f store.TicketFil
 		// messages.
 		// Subjects are folded by the server (atende_fold), so is the query
 		// here (atende_tsquery, migration 0029) when that can change it.
+		x.w(`, sc AS MATERIALIZED (SELECT t.id AS tid, -100.0::float8 AS score, 0::bigint AS mid FROM tickets t
+			WHERE t.subject_tsv @@ `)
 		if serverFolds(terms...) {
-			x.w(`, sc AS MATERIALIZED (SELECT t.id AS tid, -100.0::float8 AS score, 0::bigint AS mid FROM tickets t
-			WHERE t.subject_tsv @@ atende_tsquery(CAST(? AS text[]), ?) AND `, terms, prefix)
+			x.w("atende_tsquery(CAST(? AS text[]), ?) AND ", terms, prefix)
 		} else {
-			x.w(`, sc AS MATERIALIZED (SELECT t.id AS tid, -100.0::float8 AS score, 0::bigint AS mid FROM tickets t
-			WHERE t.subject_tsv @@ to_tsquery('simple', ?) AND `, tsq)
+			x.w("to_tsquery('simple', ?) AND ", tsq)
 		}
 		ticketWhere(x, companyID, f, "t.")
 		order := "t.id"
