@@ -29,6 +29,7 @@ var blobColumns = []struct{ table, column string }{
 	{"inbound", "raw_key"},
 	{"notices", "raw_key"},
 	{"canned_attachments", "blob_key"}, // a canned reply's files (0015)
+	{"draft_files", "blob_key"},        // the files of an unsent reply (0030)
 }
 
 // inlineExcept leaves out the raw messages the database keeps itself

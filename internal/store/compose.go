@@ -38,6 +38,21 @@ type Draft struct {
 	UpdatedAt time.Time
 }
 
+// DraftFile is a file of an agent's unsent reply on a ticket, kept on the
+// server with the draft (bytes in the blob store): attached in the
+// composer, or of a reply taken back ("Desfazer") or refused.
+type DraftFile struct {
+	ID          int64
+	CompanyID   int64
+	TicketID    int64
+	AgentID     int64
+	BlobKey     string
+	Filename    string
+	ContentType string
+	Size        int64
+	CreatedAt   time.Time
+}
+
 // DefaultUndoSeconds is the undo-send delay of a company that set none.
 const DefaultUndoSeconds = 10
 
@@ -66,6 +81,14 @@ type Compose interface {
 	GetDraft(ctx context.Context, companyID, ticketID, agentID int64) (*Draft, error)
 	// DeleteDraft removes it (no error when there is none).
 	DeleteDraft(ctx context.Context, companyID, ticketID, agentID int64) error
+
+	// AddDraftFile keeps a file with the agent's draft on a ticket.
+	AddDraftFile(ctx context.Context, f *DraftFile) error
+	// ListDraftFiles are the agent's draft files on a ticket, oldest first.
+	ListDraftFiles(ctx context.Context, companyID, ticketID, agentID int64) ([]DraftFile, error)
+	// DeleteDraftFiles removes the agent's draft files on a ticket with
+	// these IDs, or all of them when ids is nil; it reports how many.
+	DeleteDraftFiles(ctx context.Context, companyID, ticketID, agentID int64, ids []int64) (int, error)
 
 	// UndoSeconds is the company's undo-send delay (DefaultUndoSeconds
 	// when never set; 0 = disabled).

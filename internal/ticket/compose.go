@@ -52,8 +52,8 @@ func UndoUntil(m *model.Message) time.Time {
 }
 
 // UndoReply takes back the agent's own reply still waiting in the outbox
-// ("Desfazer"): the message is deleted, its text goes back to the agent's
-// draft and a status set with it is restored. ErrTooLate when it has
+// ("Desfazer"): the message is deleted, its text and files go back to
+// the agent's draft and a status set with it is restored. ErrTooLate when it has
 // left already.
 func (s *Service) UndoReply(ctx context.Context, a Actor, id, messageID int64) (*model.Message, error) {
 	d, ok := s.outbox.(DelayedOutbox)
@@ -75,12 +75,24 @@ func (s *Service) UndoReply(ctx context.Context, a Actor, id, messageID int64) (
 		if UndoUntil(m).IsZero() {
 			return ErrTooLate
 		}
+		atts, err := q.ListAttachments(ctx, a.CompanyID, m.ID)
+		if err != nil {
+			return err
+		}
 		ok, err := d.Cancel(ctx, q, m)
 		if err != nil {
 			return err
 		}
 		if !ok {
 			return ErrTooLate
+		}
+		// The files go back with the text (their blobs stay: same keys).
+		now := s.clk.Now().UTC()
+		for _, at := range undoneFiles(m, atts) {
+			if err := q.AddDraftFile(ctx, &store.DraftFile{CompanyID: a.CompanyID, TicketID: t.ID, AgentID: a.AgentID, BlobKey: at.BlobKey,
+				Filename: at.Filename, ContentType: at.ContentType, Size: at.Size, CreatedAt: now}); err != nil {
+				return err
+			}
 		}
 		if before := model.TicketStatus(m.Meta[MetaStatusBefore]); before != "" && before.Valid() {
 			t.Status = before

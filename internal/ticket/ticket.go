@@ -738,6 +738,10 @@ type ReplyInput struct {
 	// delay (the agent's composer, which offers "Desfazer"); UndoReply
 	// takes it back meanwhile.
 	Hold bool `json:"-"`
+	// DraftFiles are IDs of the agent's files kept with the draft
+	// (KeepDraftFiles, an undone reply) to send with this reply. Once
+	// the reply is stored, all the draft's files are cleared.
+	DraftFiles []int64 `json:"-"`
 }
 
 // Attachment is a file an agent attaches to a reply.
@@ -773,6 +777,13 @@ func (s *Service) Reply(ctx context.Context, a Actor, id int64, in ReplyInput) (
 	checkAddrs(&v, "to", in.To)
 	checkAddrs(&v, "cc", in.Cc)
 	checkAddrs(&v, "bcc", in.Bcc)
+	if len(in.DraftFiles) > 0 {
+		kept, err := s.draftAttachments(ctx, a, id, in.DraftFiles)
+		if err != nil {
+			return nil, err
+		}
+		in.Attachments = append(kept, in.Attachments...)
+	}
 	var total int
 	for _, f := range in.Attachments {
 		total += len(f.Data)
@@ -797,6 +808,7 @@ func (s *Service) Reply(ctx context.Context, a Actor, id int64, in ReplyInput) (
 	meta := map[string]string{}
 	if hold > 0 {
 		meta[MetaDraft] = in.Text
+		meta[MetaDraftFiles] = strconv.Itoa(len(in.Attachments))
 	}
 	m, err := s.outboundHeld(ctx, a, id, func(ri *reply.Input) {
 		ri.Markdown, ri.To, ri.Cc, ri.Bcc, ri.Quote = in.Text, in.To, in.Cc, in.Bcc, in.Quote
@@ -811,6 +823,9 @@ func (s *Service) Reply(ctx context.Context, a Actor, id int64, in ReplyInput) (
 	}
 	if err := s.store.DeleteDraft(ctx, a.CompanyID, id, a.AgentID); err != nil {
 		s.log.Warn("ticket: clear draft after reply", "ticket", id, "err", err)
+	}
+	if _, err := s.store.DeleteDraftFiles(ctx, a.CompanyID, id, a.AgentID, nil); err != nil {
+		s.log.Warn("ticket: clear draft files after reply", "ticket", id, "err", err)
 	}
 	return m, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/atende-helpdesk/atende/internal/store"
 )
@@ -134,6 +135,59 @@ func (s q) DeleteDraft(ctx context.Context, companyID, ticketID, agentID int64) 
 		return fmt.Errorf("store: delete draft: %w", err)
 	}
 	return nil
+}
+
+const draftFileCols = "id, company_id, ticket_id, agent_id, blob_key, filename, content_type, size, created_at"
+
+func scanDraftFile(sc interface{ Scan(...any) error }) (*store.DraftFile, error) {
+	var f store.DraftFile
+	err := sc.Scan(&f.ID, &f.CompanyID, &f.TicketID, &f.AgentID, &f.BlobKey, &f.Filename, &f.ContentType, &f.Size, tsv{&f.CreatedAt})
+	return &f, err
+}
+
+// AddDraftFile keeps a file with the agent's draft.
+func (s q) AddDraftFile(ctx context.Context, f *store.DraftFile) error {
+	f.CreatedAt = s.stamp(f.CreatedAt)
+	id, err := s.insertReturningID(ctx, "add draft file",
+		`INSERT INTO draft_files (company_id, ticket_id, agent_id, blob_key, filename, content_type, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.CompanyID, f.TicketID, f.AgentID, f.BlobKey, f.Filename, f.ContentType, f.Size, f.CreatedAt)
+	if err != nil {
+		return err
+	}
+	f.ID = id
+	return nil
+}
+
+// ListDraftFiles of an agent on a ticket, oldest first.
+func (s q) ListDraftFiles(ctx context.Context, companyID, ticketID, agentID int64) ([]store.DraftFile, error) {
+	return list(ctx, s, "list draft files", scanDraftFile,
+		"SELECT "+draftFileCols+" FROM draft_files WHERE company_id = ? AND ticket_id = ? AND agent_id = ? ORDER BY id",
+		companyID, ticketID, agentID)
+}
+
+// DeleteDraftFiles removes some (ids) or all (nil) of the agent's draft
+// files on a ticket.
+func (s q) DeleteDraftFiles(ctx context.Context, companyID, ticketID, agentID int64, ids []int64) (int, error) {
+	query := "DELETE FROM draft_files WHERE company_id = ? AND ticket_id = ? AND agent_id = ?"
+	args := []any{companyID, ticketID, agentID}
+	if ids != nil {
+		if len(ids) == 0 {
+			return 0, nil
+		}
+		query += " AND id IN (?" + strings.Repeat(", ?", len(ids)-1) + ")"
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	res, err := s.exec(ctx, query, args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: delete draft files: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: delete draft files: %w", err)
+	}
+	return int(n), nil
 }
 
 // UndoSeconds is the company's undo-send delay.

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +15,7 @@ func composeTests() []Case {
 	return []Case{
 		{"Canned replies", testCannedReplies},
 		{"Drafts and undo delay", testDrafts},
+		{"Draft files", testDraftFiles},
 		{"Cancel send", testCancelSend},
 	}
 }
@@ -100,6 +103,76 @@ func testDrafts(t *testing.T, s store.Store, clk *clock.Fake) {
 	}
 	if n, _ := s.UndoSeconds(ctx, b.co.ID); n != 30 {
 		t.Fatalf("undo b = %d", n)
+	}
+}
+
+func testDraftFiles(t *testing.T, s store.Store, clk *clock.Fake) {
+	a := newFixture(t, s, "acme")
+	b := newFixture(t, s, "beta")
+	tk := a.ticket(t, s, "files")
+	other := a.ticket(t, s, "other ticket")
+	add := func(companyID, ticketID, agentID int64, name string) *store.DraftFile {
+		f := &store.DraftFile{CompanyID: companyID, TicketID: ticketID, AgentID: agentID, BlobKey: "sha256/" + strings.Repeat("a", 63) + name[:1],
+			Filename: name, ContentType: "image/png", Size: int64(len(name))}
+		must(t, s.AddDraftFile(ctx, f))
+		if f.ID == 0 {
+			t.Fatalf("draft file %q got no ID", name)
+		}
+		return f
+	}
+	names := func(fs []store.DraftFile) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Filename)
+		}
+		return out
+	}
+	if fs, err := s.ListDraftFiles(ctx, a.co.ID, tk.ID, 1); err != nil || len(fs) != 0 {
+		t.Fatalf("no files yet: %v %v", fs, err)
+	}
+	first := add(a.co.ID, tk.ID, 1, "print.png")
+	clk.Advance(time.Minute)
+	second := add(a.co.ID, tk.ID, 1, "contrato.pdf")
+	add(a.co.ID, tk.ID, 2, "agent2.png")
+	add(a.co.ID, other.ID, 1, "other.png")
+	fs, err := s.ListDraftFiles(ctx, a.co.ID, tk.ID, 1)
+	must(t, err)
+	if got := names(fs); !slices.Equal(got, []string{"print.png", "contrato.pdf"}) {
+		t.Fatalf("agent 1's files on the ticket: %v", got)
+	}
+	if f := fs[0]; f.ID != first.ID || f.CompanyID != a.co.ID || f.TicketID != tk.ID || f.AgentID != 1 || f.BlobKey != first.BlobKey ||
+		f.ContentType != "image/png" || f.Size != 9 || !f.CreatedAt.Equal(fs[1].CreatedAt.Add(-time.Minute)) {
+		t.Fatalf("first file read back as %+v (second %+v)", f, fs[1])
+	}
+	// Another company sees nothing, and removes nothing.
+	if fs, err := s.ListDraftFiles(ctx, b.co.ID, tk.ID, 1); err != nil || len(fs) != 0 {
+		t.Fatalf("company b lists %v %v", fs, err)
+	}
+	if n, err := s.DeleteDraftFiles(ctx, b.co.ID, tk.ID, 1, nil); err != nil || n != 0 {
+		t.Fatalf("company b deleted %d %v", n, err)
+	}
+	// Another ticket's or agent's IDs are not removed through this one.
+	if n, err := s.DeleteDraftFiles(ctx, a.co.ID, other.ID, 1, []int64{first.ID}); err != nil || n != 0 {
+		t.Fatalf("delete through another ticket: %d %v", n, err)
+	}
+	if n, err := s.DeleteDraftFiles(ctx, a.co.ID, tk.ID, 1, []int64{}); err != nil || n != 0 {
+		t.Fatalf("delete of no IDs: %d %v", n, err)
+	}
+	if n, err := s.DeleteDraftFiles(ctx, a.co.ID, tk.ID, 1, []int64{first.ID}); err != nil || n != 1 {
+		t.Fatalf("delete one: %d %v", n, err)
+	}
+	fs, err = s.ListDraftFiles(ctx, a.co.ID, tk.ID, 1)
+	must(t, err)
+	if len(fs) != 1 || fs[0].ID != second.ID {
+		t.Fatalf("after deleting the first: %v", names(fs))
+	}
+	if n, err := s.DeleteDraftFiles(ctx, a.co.ID, tk.ID, 1, nil); err != nil || n != 1 {
+		t.Fatalf("delete all: %d %v", n, err)
+	}
+	for _, c := range []struct{ ticket, agent int64 }{{tk.ID, 2}, {other.ID, 1}} {
+		if fs, err := s.ListDraftFiles(ctx, a.co.ID, c.ticket, c.agent); err != nil || len(fs) != 1 {
+			t.Fatalf("ticket %d agent %d kept %v %v", c.ticket, c.agent, names(fs), err)
+		}
 	}
 }
 
