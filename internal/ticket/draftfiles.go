@@ -90,6 +90,52 @@ func (s *Service) KeepDraftFiles(ctx context.Context, a Actor, id int64, files [
 	return out, nil
 }
 
+// KeepCannedFiles keeps canned reply rc's files with the agent's draft on
+// ticket id (the same blobs, no copy), so they stay through a reload like
+// any other file of the reply; a file the draft holds already (same name
+// and bytes: the reply inserted twice) is not added again. It returns the
+// draft's files of rc, those kept before included.
+func (s *Service) KeepCannedFiles(ctx context.Context, a Actor, id int64, rc *RenderedCanned) ([]store.DraftFile, error) {
+	if len(rc.Attachments) == 0 {
+		return nil, nil
+	}
+	kept, err := s.DraftFiles(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	var total int64
+	for _, f := range kept {
+		total += f.Size
+	}
+	now := s.clk.Now().UTC()
+	var out []store.DraftFile
+	count := len(kept)
+next:
+	for _, at := range rc.Attachments {
+		for _, f := range kept {
+			if f.BlobKey == at.BlobKey && f.Filename == at.Filename {
+				out = append(out, f)
+				continue next
+			}
+		}
+		total += at.Size
+		count++
+		if total > MaxAttachmentBytes {
+			return out, directory.Invalid("attachments", "attachments exceed 25 MB")
+		}
+		if count > MaxDraftFiles {
+			return out, directory.Invalid("attachments", fmt.Sprintf("at most %d files", MaxDraftFiles))
+		}
+		df := store.DraftFile{CompanyID: a.CompanyID, TicketID: id, AgentID: a.AgentID, BlobKey: at.BlobKey,
+			Filename: at.Filename, ContentType: at.ContentType, Size: at.Size, CreatedAt: now}
+		if err := s.store.AddDraftFile(ctx, &df); err != nil {
+			return out, fmt.Errorf("ticket: keep canned file %q: %w", at.Filename, err)
+		}
+		out = append(out, df)
+	}
+	return out, nil
+}
+
 // RemoveDraftFile drops one of the agent's draft files on ticket id.
 func (s *Service) RemoveDraftFile(ctx context.Context, a Actor, id, fileID int64) error {
 	if _, err := s.load(ctx, s.store, a, id); err != nil {

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,6 +26,9 @@ import (
 
 func (h *handler) composeRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /tickets/{id}/draft", h.part(h.saveDraft))
+	mux.Handle("POST /tickets/{id}/draft/files", http.MaxBytesHandler(h.part(h.uploadDraftFiles), ticket.MaxAttachmentBytes+1<<20))
+	mux.HandleFunc("POST /tickets/{id}/draft/files/{fid}/delete", h.part(h.removeDraftFile))
+	mux.HandleFunc("GET /tickets/{id}/draft/files/{fid}", h.part(h.draftFile))
 	mux.Handle("POST /tickets/{id}/canned", http.MaxBytesHandler(http.HandlerFunc(h.agent(h.insertCanned)), ticket.MaxAttachmentBytes+1<<20))
 	mux.HandleFunc("POST /tickets/{id}/canned/{cid}", h.part(h.cannedJSON))
 	mux.HandleFunc("POST /tickets/{id}/messages/{mid}/undo", h.agent(h.undoReply))
@@ -39,6 +45,7 @@ type composeView struct {
 	Draft       string
 	Canned      []option // the picker: id, title
 	CannedFiles []cannedFileView
+	DraftFiles  []draftFileView
 	Held        []undoView
 	UndoSeconds int
 }
@@ -47,6 +54,17 @@ type composeView struct {
 // (form value "canned_file" = "<canned id>:<attachment id>").
 type cannedFileView struct {
 	Value, Name, Size string
+}
+
+// draftFileView is a file kept with the agent's draft (store.DraftFile):
+// form value "draft_file" = its ID, ticked unless the agent unticked it
+// in the form shown again.
+type draftFileView struct {
+	ID         int64
+	Name, Size string
+	Checked    bool
+	URL        string // opens it (images show, other files download)
+	Image      bool
 }
 
 // undoView is one of the agent's replies waiting for the undo delay.
@@ -79,6 +97,18 @@ func (h *handler) composeData(r *http.Request, s *session, p *ticketPage, d *tic
 	}
 	if r.Method == http.MethodPost {
 		p.Compose.CannedFiles = h.cannedFileViews(r, a, r.PostForm["canned_file"])
+	}
+	files, err := h.Tickets.DraftFiles(r.Context(), a, d.Ticket.ID)
+	if err != nil {
+		return err
+	}
+	// A form shown again keeps the agent's ticks (draft_files_shown says
+	// the form listed the files; keepUploads ticks the files it kept).
+	shown := r.Method == http.MethodPost && r.PostFormValue("draft_files_shown") == "1"
+	for _, f := range files {
+		p.Compose.DraftFiles = append(p.Compose.DraftFiles, draftFileView{ID: f.ID, Name: f.Filename, Size: humanSize(f.Size),
+			Checked: !shown || slices.Contains(r.PostForm["draft_file"], itoa(f.ID)),
+			URL:     fmt.Sprintf("/tickets/%d/draft/files/%d", d.Ticket.ID, f.ID), Image: inlineTypes[mediaType(f.ContentType)]})
 	}
 	if n, err := h.Store.UndoSeconds(r.Context(), s.P.CompanyID); err == nil {
 		p.Compose.UndoSeconds = n
@@ -181,6 +211,124 @@ func (h *handler) saveDraft(w http.ResponseWriter, r *http.Request, s *session) 
 	}
 }
 
+// keepUploads keeps the files a composer form carried (its "attachments")
+// with the agent's draft and ticks them in r.PostForm, so the form shown
+// again (a refused address, someone replied meanwhile, a canned reply
+// inserted) still has them: a browser never refills a file input.
+func (h *handler) keepUploads(r *http.Request, s *session, id int64, files []ticket.Attachment) error {
+	kept, err := h.Tickets.KeepDraftFiles(r.Context(), s.actor(), id, files)
+	for _, f := range kept {
+		r.PostForm.Add("draft_file", itoa(f.ID))
+	}
+	if len(kept) > 0 {
+		r.PostForm.Set("draft_files_shown", "1")
+	}
+	return err
+}
+
+// draftFileIDs are the form's ticked draft files.
+func draftFileIDs(r *http.Request) []int64 {
+	var out []int64
+	for _, v := range r.PostForm["draft_file"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// draftFileJSON is a kept file as the composer's script lists it.
+type draftFileJSON struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Size  string `json:"size"`
+	URL   string `json:"url"`
+	Image bool   `json:"image"`
+}
+
+// uploadDraftFiles keeps the files the composer's script uploads as soon
+// as they are chosen, pasted or dropped ("files"), so a reload or another
+// tab still has them: [{"id", "name", "size", "url", "image"}].
+func (h *handler) uploadDraftFiles(w http.ResponseWriter, r *http.Request, s *session) {
+	id := pathID(r, "id")
+	var files []ticket.Attachment
+	err := r.ParseMultipartForm(32 << 20)
+	if err == nil {
+		files, err = ticket.FormAttachments(r.MultipartForm, "files")
+	}
+	var kept []store.DraftFile
+	if err == nil {
+		kept, err = h.Tickets.KeepDraftFiles(r.Context(), s.actor(), id, files)
+	}
+	var ve directory.ValidationError
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+	case errors.As(err, &tooBig):
+		http.Error(w, s.L.T("compose.files_too_big"), http.StatusRequestEntityTooLarge)
+		return
+	case errors.Is(err, ticket.ErrNotFound), errors.Is(err, ticket.ErrForbidden):
+		http.NotFound(w, r)
+		return
+	case errors.As(err, &ve):
+		http.Error(w, s.L.T("err.invalid", strings.Join(values(s.L.fieldErrors(ve)), " ")), http.StatusUnprocessableEntity)
+		return
+	default:
+		h.Log.Error("ui: keep draft files", "ticket", id, "err", err)
+		http.Error(w, s.L.T("err.internal"), http.StatusInternalServerError)
+		return
+	}
+	out := make([]draftFileJSON, 0, len(kept))
+	for _, f := range kept {
+		out = append(out, draftFileOut(id, f))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// removeDraftFile drops a kept file (the composer's × button).
+func (h *handler) removeDraftFile(w http.ResponseWriter, r *http.Request, s *session) {
+	err := h.Tickets.RemoveDraftFile(r.Context(), s.actor(), pathID(r, "id"), pathID(r, "fid"))
+	switch {
+	case err == nil:
+		w.WriteHeader(http.StatusNoContent)
+	case errors.Is(err, ticket.ErrNotFound), errors.Is(err, ticket.ErrForbidden):
+		http.NotFound(w, r)
+	default:
+		h.Log.Error("ui: remove draft file", "err", err)
+		http.Error(w, s.L.T("err.internal"), http.StatusInternalServerError)
+	}
+}
+
+// draftFile opens a kept file: a safe image shows (the composer's
+// thumbnail), anything else downloads.
+func (h *handler) draftFile(w http.ResponseWriter, r *http.Request, s *session) {
+	f, rc, err := h.Tickets.OpenDraftFile(r.Context(), s.actor(), pathID(r, "id"), pathID(r, "fid"))
+	if err != nil {
+		h.fileErr(w, r, err)
+		return
+	}
+	defer rc.Close()
+	ct := mediaType(f.ContentType)
+	hd := w.Header()
+	if !inlineTypes[ct] {
+		ct = "application/octet-stream"
+		disp := mime.FormatMediaType("attachment", map[string]string{"filename": f.Filename})
+		if disp == "" {
+			disp = "attachment"
+		}
+		hd.Set("Content-Disposition", disp)
+	}
+	hd.Set("Content-Type", ct)
+	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Cache-Control", "private, no-store")
+	hd.Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	if _, err := io.Copy(w, rc); err != nil {
+		h.Log.Warn("ui: send draft file", "file", f.ID, "err", err)
+	}
+}
+
 // cannedJSON is a canned reply filled for this ticket, for the "/" menu:
 // {"text": ..., "files": [{"value", "name", "size"}]}.
 func (h *handler) cannedJSON(w http.ResponseWriter, r *http.Request, s *session) {
@@ -194,30 +342,47 @@ func (h *handler) cannedJSON(w http.ResponseWriter, r *http.Request, s *session)
 		http.Error(w, s.L.T("err.internal"), http.StatusInternalServerError)
 		return
 	}
-	type file struct {
-		Value string `json:"value"`
-		Name  string `json:"name"`
-		Size  string `json:"size"`
+	// Its files are kept with the draft (ticked in #draft-files).
+	kept, err := h.Tickets.KeepCannedFiles(r.Context(), s.actor(), pathID(r, "id"), rc)
+	var ve directory.ValidationError
+	if errors.As(err, &ve) {
+		http.Error(w, s.L.T("err.invalid", strings.Join(values(s.L.fieldErrors(ve)), " ")), http.StatusUnprocessableEntity)
+		return
+	}
+	if err != nil {
+		h.Log.Error("ui: keep canned files", "err", err)
+		http.Error(w, s.L.T("err.internal"), http.StatusInternalServerError)
+		return
 	}
 	out := struct {
-		Text  string `json:"text"`
-		Files []file `json:"files"`
-	}{Text: rc.Text, Files: []file{}}
-	for _, at := range rc.Attachments {
-		out.Files = append(out.Files, file{Value: fmt.Sprintf("%d:%d", rc.ID, at.ID), Name: at.Filename, Size: humanSize(at.Size)})
+		Text  string          `json:"text"`
+		Files []draftFileJSON `json:"files"`
+	}{Text: rc.Text, Files: []draftFileJSON{}}
+	for _, f := range kept {
+		out.Files = append(out.Files, draftFileOut(pathID(r, "id"), f))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }
 
+// draftFileOut is kept file f of ticket id as the script lists it.
+func draftFileOut(id int64, f store.DraftFile) draftFileJSON {
+	return draftFileJSON{ID: f.ID, Name: f.Filename, Size: humanSize(f.Size),
+		URL: fmt.Sprintf("/tickets/%d/draft/files/%d", id, f.ID), Image: inlineTypes[mediaType(f.ContentType)]}
+}
+
 // insertCanned is the picker without JavaScript: the composer form is
 // shown again with the chosen canned reply added to its text and files.
 func (h *handler) insertCanned(w http.ResponseWriter, r *http.Request, s *session) {
-	if _, err := replyAttachments(r); err != nil { // parses the multipart form
+	id := pathID(r, "id")
+	uploads, err := replyAttachments(r) // parses the multipart form
+	if err == nil {
+		err = h.keepUploads(r, s, id, uploads)
+	}
+	if err != nil {
 		h.afterPost(w, r, s, err, "", "")
 		return
 	}
-	id := pathID(r, "id")
 	cid, _ := strconv.ParseInt(r.PostFormValue("canned_id"), 10, 64)
 	rc, err := h.Tickets.RenderCanned(r.Context(), s.actor(), id, cid)
 	if errors.Is(err, store.ErrNotFound) {
@@ -232,8 +397,17 @@ func (h *handler) insertCanned(w http.ResponseWriter, r *http.Request, s *sessio
 		text += "\n\n"
 	}
 	r.PostForm.Set("text", text+rc.Text)
-	for _, at := range rc.Attachments {
-		r.PostForm.Add("canned_file", fmt.Sprintf("%d:%d", rc.ID, at.ID))
+	// Its files are kept with the draft, ticked.
+	kept, err := h.Tickets.KeepCannedFiles(r.Context(), s.actor(), id, rc)
+	if err != nil {
+		h.afterPost(w, r, s, err, "", "")
+		return
+	}
+	for _, f := range kept {
+		r.PostForm.Add("draft_file", itoa(f.ID))
+	}
+	if len(kept) > 0 {
+		r.PostForm.Set("draft_files_shown", "1")
 	}
 	v := s.view("")
 	v.Form = map[string]string{}

@@ -55,13 +55,16 @@ func (s *countingSender) count() int { s.mu.Lock(); defer s.mu.Unlock(); return 
 // TestBrowserComposer (issue 16) in pt-BR and English: an admin creates a
 // company canned reply with variables and a file on "Respostas prontas";
 // in a ticket, typing "/" offers it and Enter inserts it filled in on the
-// server (an unknown variable stays as is); the toolbar writes Markdown;
-// the draft is saved while typing and survives a reload; a pasted image
-// is placed in the text at the cursor (![name](attachment:name)) and
-// shown under it; "Enviar e resolver" holds the reply for the
+// server (an unknown variable stays as is) and its file is kept with the
+// draft; the toolbar writes Markdown; the draft, text and files, is saved
+// while typing and survives a reload (inserting the reply again adds its
+// file once); a pasted image is placed in the text at the cursor
+// (![name](attachment:name)) and kept with the draft at once, ticked, with
+// its thumbnail; "Enviar e resolver" holds the reply for the
 // undo delay and "Desfazer" takes it back (the relay receives nothing,
-// the text returns to the draft, the status is restored); sent again and
-// left alone, it reaches the customer's Dovecot mailbox exactly once with
+// the text and both files return to the draft, the status is restored);
+// sent again as it came back and left alone, it reaches the customer's
+// Dovecot mailbox exactly once with
 // the right values, the HTML rendered from the Markdown, the image pasted
 // mid-text as a multipart/related part referenced by cid: at that place
 // (the text part names it), the canned file as an attachment; the ticket
@@ -71,9 +74,9 @@ func TestBrowserComposer(t *testing.T) {
 	bob := ms.Address("bob")
 	type texts struct{ lang, accept, held, undone, resolved, image, imageText string }
 	for _, tc := range []texts{
-		{"pt-BR", "pt-BR,pt;q=0.9", "Resposta na fila de envio. Ainda dá para desfazer.", "Envio desfeito. O texto voltou para o rascunho.", "Resolvido",
+		{"pt-BR", "pt-BR,pt;q=0.9", "Resposta na fila de envio. Ainda dá para desfazer.", "Envio desfeito. O texto e os arquivos voltaram para o rascunho.", "Resolvido",
 			"imagem-colada-1.png", "[imagem: imagem-colada-1.png]"},
-		{"en", "en-US,en;q=0.9", "Reply queued for sending. You can still undo it.", "Sending undone. The text is back in your draft.", "Resolved",
+		{"en", "en-US,en;q=0.9", "Reply queued for sending. You can still undo it.", "Sending undone. The text and files are back in your draft.", "Resolved",
 			"pasted-image-1.png", "[image: pasted-image-1.png]"},
 	} {
 		t.Run(tc.lang, func(t *testing.T) {
@@ -148,8 +151,12 @@ func TestBrowserComposer(t *testing.T) {
 			if !strings.Contains(val, "**Ana Admin**, ACME {{desconhecida}}") || strings.Contains(val, "/praz") {
 				t.Fatalf("inserted text %q", val)
 			}
-			if n := eval[int](t, bctx, `document.querySelectorAll("#canned-files input[name=canned_file]:checked").length`); n != 1 {
-				t.Fatalf("canned files in the form: %d", n)
+			// Its file is kept with the draft, ticked.
+			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`(function(){var li=document.querySelectorAll("#draft-files li[data-id]");
+				return li.length===1 && li[0].querySelector("input[name=draft_file]").checked && li[0].querySelector(".draft-name").textContent==="prazos.pdf"})()`,
+				chromedp.WithPollingTimeout(5*time.Second)))
+			if err != nil {
+				t.Fatalf("the canned reply's file is not kept with the draft: %v", err)
 			}
 			// Toolbar: a new line made a bullet.
 			run(t, bctx, "toolbar", chromedp.SendKeys(chromedp.ID("reply-text"), "\nrastreio enviado"),
@@ -173,15 +180,21 @@ func TestBrowserComposer(t *testing.T) {
 			if v := eval[string](t, bctx, `document.getElementById("reply-text").value`); v != d.Body {
 				t.Fatalf("after reload the composer holds %q", v)
 			}
-			// (The canned file is in the form again only while the form is
-			// shown; after a reload the agent inserts it again.)
-			run(t, bctx, "insert again for the file", chSetField("reply-text", ""), chromedp.SendKeys(chromedp.ID("reply-text"), "/prazo"),
+			// The canned reply's file survived the reload too; inserting the
+			// reply again does not add it twice.
+			if got := eval[string](t, bctx, `Array.prototype.map.call(document.querySelectorAll("#draft-files li[data-id]"), function(li){
+				return (li.querySelector("input[name=draft_file]").checked ? "+" : "-") + li.querySelector(".draft-name").textContent}).join(",")`); got != "+prazos.pdf" {
+				t.Fatalf("files after reload: %q", got)
+			}
+			run(t, bctx, "insert again", chSetField("reply-text", ""), chromedp.SendKeys(chromedp.ID("reply-text"), "/prazo"),
 				chromedp.WaitVisible(chromedp.CSS("#canned-menu li")), enterKey())
-			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelectorAll("#canned-files input:checked").length === 1 && document.getElementById("reply-text").value.indexOf("Olá") === 0`,
+			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelectorAll("#draft-files li[data-id] input:checked").length === 1 && document.getElementById("reply-text").value.indexOf("Olá") === 0`,
 				chromedp.WithPollingTimeout(5*time.Second)))
 			must(t, err)
-			// A pasted image becomes an attachment.
+			// A pasted image becomes an attachment, placed where the cursor
+			// is: after the first line.
 			ok := eval[bool](t, bctx, `(function(){var b=atob("`+shotB64+`"), a=new Uint8Array(b.length); for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);
+				var ta=document.getElementById("reply-text"), at=ta.value.indexOf("\n"); ta.focus(); ta.setSelectionRange(at, at);
 				var dt=new DataTransfer(); dt.items.add(new File([a],"image.png",{type:"image/png"}));
 				var ev=new ClipboardEvent("paste",{clipboardData:dt,bubbles:true,cancelable:true});
 				document.getElementById("reply-text").dispatchEvent(ev); return document.getElementById("attachments").files.length===1})()`)
@@ -190,15 +203,21 @@ func TestBrowserComposer(t *testing.T) {
 			}
 			ref := "![" + tc.image + "](attachment:" + tc.image + ")"
 			text := eval[string](t, bctx, `document.getElementById("reply-text").value`)
-			if !strings.Contains(text, "{{desconhecida}}"+ref) { // the cursor was after the inserted canned reply
+			if !strings.HasPrefix(text, want+ref+"\n") {
 				t.Fatalf("the pasted image is not placed at the cursor: %q", text)
 			}
-			// The pending image shows under the text.
-			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`(function(){var i=document.querySelector("#pending-images img");
-				return !!i && !document.getElementById("pending-images").hidden && i.complete && i.naturalWidth===160 && i.alt===`+fmt.Sprintf("%q", tc.image)+`})()`,
+			// It is kept on the server with the draft at once: listed
+			// under the text, ticked, with its thumbnail, and out of the
+			// file input (so it goes once).
+			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`(function(){var li=Array.prototype.filter.call(document.querySelectorAll("#draft-files li[data-id]"), function(l){return !!l.querySelector("img.draft-thumb")})[0], i=li&&li.querySelector("img.draft-thumb");
+				return !!i && li.querySelector("input[name=draft_file]").checked && li.querySelector(".draft-name").textContent===`+fmt.Sprintf("%q", tc.image)+` &&
+				i.complete && i.naturalWidth===160 && document.getElementById("attachments").files.length===0 && document.getElementById("pending-images").hidden})()`,
 				chromedp.WithPollingTimeout(5*time.Second)))
 			if err != nil {
-				t.Fatalf("the pending image is not shown: %v", err)
+				t.Fatalf("the pasted image is not kept with the draft: %v", err)
+			}
+			if fs, err := e.st.ListDraftFiles(ctx, c.co.ID, tk.ID, c.admin.ID); err != nil || len(fs) != 2 || fs[1].Filename != tc.image || fs[1].Size != int64(len(shot)) {
+				t.Fatalf("draft files on the server: %+v %v", fs, err)
 			}
 			screenshot(t, bctx, "composer-pasted-"+tc.lang)
 
@@ -225,6 +244,13 @@ func TestBrowserComposer(t *testing.T) {
 			if v := eval[string](t, bctx, `document.getElementById("reply-text").value`); v != text {
 				t.Fatalf("after undo the composer holds %q, want %q", v, text)
 			}
+			// The files came back too, ticked: the pasted image and the
+			// canned reply's PDF.
+			if got := eval[string](t, bctx, `Array.prototype.map.call(document.querySelectorAll("#draft-files li[data-id]"), function(li){
+				return (li.querySelector("input[name=draft_file]").checked ? "+" : "-") + li.querySelector(".draft-name").textContent}).join(",")`); got != "+prazos.pdf,+"+tc.image {
+				t.Fatalf("files after undo: %q", got)
+			}
+			screenshot(t, bctx, "composer-undone-"+tc.lang)
 			if got, _ := e.st.GetTicket(ctx, c.co.ID, tk.ID); got.Status == model.StatusResolved {
 				t.Fatal("status still resolved after undo")
 			}
@@ -234,20 +260,7 @@ func TestBrowserComposer(t *testing.T) {
 				t.Fatalf("an undone reply reached the relay (%d)", snd.count())
 			}
 
-			// Sent again (insert for the file, paste the image) and left alone.
-			run(t, bctx, "insert once more", chSetField("reply-text", ""), chromedp.SendKeys(chromedp.ID("reply-text"), "/prazo"),
-				chromedp.WaitVisible(chromedp.CSS("#canned-menu li")), enterKey())
-			_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelectorAll("#canned-files input:checked").length === 1 && document.getElementById("reply-text").value.indexOf("Olá") === 0`,
-				chromedp.WithPollingTimeout(5*time.Second)))
-			must(t, err)
-			// This time the image is pasted mid-text: after the first line.
-			eval[bool](t, bctx, `(function(){var b=atob("`+shotB64+`"), a=new Uint8Array(b.length); for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);
-				var ta=document.getElementById("reply-text"), at=ta.value.indexOf("\n"); ta.focus(); ta.setSelectionRange(at, at);
-				var dt=new DataTransfer(); dt.items.add(new File([a],"image.png",{type:"image/png"}));
-				ta.dispatchEvent(new ClipboardEvent("paste",{clipboardData:dt,bubbles:true,cancelable:true})); return true})()`)
-			if v := eval[string](t, bctx, `document.getElementById("reply-text").value`); !strings.HasPrefix(v, want+ref+"\n") {
-				t.Fatalf("the image is not where it was pasted: %q", v)
-			}
+			// Sent again as it came back, and left alone.
 			run(t, bctx, "send and resolve again", chromedp.Click(chromedp.ID("send-resolve")), chromedp.WaitVisible(chromedp.CSS("form.undo-held")))
 			e.clk.Advance(11 * time.Second)
 			drain()

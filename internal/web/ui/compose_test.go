@@ -65,8 +65,18 @@ func TestComposerWithoutJavaScript(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	want := fmt.Sprintf("Olá!\n\nOi Carla, o #%d é com Ana Admin (ACME). {{x.y}}", tk.Number)
 	wantContains(t, p, "Resposta pronta “Troca” inserida.", ">"+want+"</textarea>",
-		fmt.Sprintf(`name="canned_file" value="%d:%d" checked`, cid, full.Attachments[0].ID), "politica.pdf")
+		`name="draft_file" value="`, `checked> <span class="draft-name">politica.pdf</span>`)
 	noMissing(t, p)
+	// Its file is kept with the draft (the canned reply's blob).
+	if fs, err := e.st.ListDraftFiles(ctx, co.co.ID, tk.ID, co.admin.ID); err != nil || len(fs) != 1 || fs[0].BlobKey != full.Attachments[0].BlobKey {
+		t.Fatalf("draft files after the picker: %+v %v", fs, err)
+	}
+	// Inserted again: the file is not added twice.
+	p = c.postMultipart(tp, tp+"/canned", url.Values{"canned_id": {fmt.Sprint(cid)}, "text": {""}}, nil)
+	wantStatus(t, p, http.StatusOK)
+	if fs, _ := e.st.ListDraftFiles(ctx, co.co.ID, tk.ID, co.admin.ID); len(fs) != 1 {
+		t.Fatalf("draft files after inserting twice: %+v", fs)
+	}
 
 	// The draft endpoint (what the script calls while typing).
 	wantStatus(t, c.post(tp, tp+"/draft", url.Values{"text": {"rascunho"}}), http.StatusNoContent)

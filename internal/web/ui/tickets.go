@@ -734,6 +734,7 @@ func (h *handler) reply(w http.ResponseWriter, r *http.Request, s *session) {
 	if h.holdReply(w, r, s) {
 		return
 	}
+	id := pathID(r, "id")
 	var v directory.ValidationError
 	in := ticket.ReplyInput{Text: r.PostFormValue("text")}
 	in.To = parseAddrs(&v, "to", r.PostFormValue("to"))
@@ -752,21 +753,30 @@ func (h *handler) reply(w http.ResponseWriter, r *http.Request, s *session) {
 		h.afterPost(w, r, s, err, "", "")
 		return
 	}
+	// A reply not sent keeps its new files with the draft: the form shown
+	// again lists them, ticked (a browser never refills a file input).
+	fail := func(err error) {
+		if kerr := h.keepUploads(r, s, id, atts); kerr != nil {
+			h.Log.Warn("ui: keep the files of a reply not sent", "ticket", id, "err", kerr)
+		}
+		h.afterPost(w, r, s, err, "", "")
+	}
 	in.Attachments = atts
+	in.DraftFiles = draftFileIDs(r)
 	// The composer's choices: "send and resolve" / "send and leave
 	// pending", the undo delay, the files of inserted canned replies.
 	in.Status, in.Hold = model.TicketStatus(r.PostFormValue("then")), true
 	canned, err := h.cannedReplyFiles(r, s.actor())
 	if err != nil {
-		h.afterPost(w, r, s, err, "", "")
+		fail(err)
 		return
 	}
 	in.Attachments = append(in.Attachments, canned...)
 	if len(v) > 0 {
-		h.afterPost(w, r, s, v, "", "")
+		fail(v)
 		return
 	}
-	m, err := h.Tickets.Reply(r.Context(), s.actor(), pathID(r, "id"), in)
+	m, err := h.Tickets.Reply(r.Context(), s.actor(), id, in)
 	if err != nil {
 		var ve directory.ValidationError
 		if errors.As(err, &ve) {
@@ -775,7 +785,7 @@ func (h *handler) reply(w http.ResponseWriter, r *http.Request, s *session) {
 			}
 			err = ve
 		}
-		h.afterPost(w, r, s, err, "", "")
+		fail(err)
 		return
 	}
 	if !ticket.UndoUntil(m).IsZero() {

@@ -24,6 +24,12 @@ type upload struct {
 // the csrf token of the page at from), like the reply composer does.
 func (c *client) postMultipart(from, path string, fields url.Values, files []upload) page {
 	c.t.Helper()
+	return c.postFiles(from, path, "attachments", fields, files)
+}
+
+// postFiles is postMultipart with the files in form field field.
+func (c *client) postFiles(from, path, field string, fields url.Values, files []upload) page {
+	c.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	must(c.t, mw.WriteField("csrf_token", c.csrf(c.get(from))))
@@ -34,7 +40,7 @@ func (c *client) postMultipart(from, path string, fields url.Values, files []upl
 	}
 	for _, f := range files {
 		h := textproto.MIMEHeader{}
-		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="attachments"; filename="%s"`, f.name))
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name=%q; filename="%s"`, field, f.name))
 		h.Set("Content-Type", f.ctype)
 		w, err := mw.CreatePart(h)
 		must(c.t, err)

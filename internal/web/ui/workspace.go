@@ -245,6 +245,16 @@ func (h *handler) holdReply(w http.ResponseWriter, r *http.Request, s *session) 
 	if err != nil || c == nil {
 		return false // the send itself reports what is wrong
 	}
+	// Not sent: the reply's new files stay with the draft, listed ticked;
+	// only files that could not be kept must be attached again.
+	uploads, err := replyAttachments(r)
+	if err == nil {
+		err = h.keepUploads(r, s, id, uploads)
+	}
+	lost := err != nil && r.MultipartForm != nil && len(r.MultipartForm.File["attachments"]) > 0 && r.MultipartForm.File["attachments"][0].Size > 0
+	if err != nil {
+		h.Log.Warn("ui: keep the files of a reply held back", "ticket", id, "err", err)
+	}
 	v := s.view("")
 	v.Form = map[string]string{}
 	for k, vals := range r.PostForm {
@@ -260,8 +270,7 @@ func (h *handler) holdReply(w http.ResponseWriter, r *http.Request, s *session) 
 	if name == "" {
 		name = s.L.T("held.someone")
 	}
-	p.W.Held = &heldView{Text: s.L.T("held.replied", name, agoText(c.Ago)), MessageID: c.MessageID,
-		Files: r.MultipartForm != nil && len(r.MultipartForm.File["attachments"]) > 0 && r.MultipartForm.File["attachments"][0].Size > 0}
+	p.W.Held = &heldView{Text: s.L.T("held.replied", name, agoText(c.Ago)), MessageID: c.MessageID, Files: lost}
 	h.renderTicket(w, r, s, http.StatusConflict, v, p)
 	return true
 }

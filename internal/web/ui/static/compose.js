@@ -83,7 +83,6 @@
   // "/" opens the canned replies; typing filters, Enter or a click inserts.
   var pick = document.getElementById("canned-pick");
   var menu = document.getElementById("canned-menu");
-  var files = document.getElementById("canned-files");
   var replies = pick ? Array.prototype.map.call(pick.options, function (o) { return { id: o.value, title: o.textContent }; }) : [];
   var active = -1, token = null;
   function slashToken() {
@@ -118,16 +117,12 @@
       var at = t.start + d.text.length;
       ta.focus();
       ta.setSelectionRange(at, at);
+      // Its files are kept with the draft: listed, ticked.
       (d.files || []).forEach(function (f) {
-        if (!files || files.querySelector('input[value="' + f.value + '"]')) return;
-        var li = document.createElement("li"), label = document.createElement("label"), cb = document.createElement("input");
-        cb.type = "checkbox"; cb.name = "canned_file"; cb.value = f.value; cb.checked = true;
-        label.appendChild(cb);
-        label.appendChild(document.createTextNode(" " + f.name + " "));
-        var size = document.createElement("span"); size.className = "muted"; size.textContent = f.size;
-        label.appendChild(size);
-        li.appendChild(label);
-        files.appendChild(li);
+        if (!kept) return;
+        var had = kept.querySelector('li[data-id="' + f.id + '"]');
+        if (had) { had.querySelector("input").checked = true; return; }
+        kept.appendChild(keptItem(f));
       });
       changed();
     }).catch(function () {});
@@ -161,13 +156,19 @@
     ta.addEventListener("blur", function () { setTimeout(function () { if (document.activeElement !== ta) closeMenu(); }, 150); });
   }
 
-  // Pasted or dropped images go where the cursor is: the file rides in
-  // the form's file input and the text gets ![name](attachment:name),
-  // which the server sends as an inline image (cid:) at that place.
-  // Removing the reference leaves the file an ordinary attachment.
+  // Pasted or dropped images go where the cursor is: the text gets
+  // ![name](attachment:name), which the server sends as an inline image
+  // (cid:) at that place; removing the reference leaves the file an
+  // ordinary attachment. Every file (pasted, dropped or chosen) is kept
+  // on the server with the draft at once (#draft-files, ticked), so a
+  // reload, another tab or "Desfazer" still has it. A file the server
+  // could not keep stays in the form's file input and goes with the form.
   var input = document.getElementById("attachments");
   var pending = document.getElementById("pending-images");
-  var pasted = 0;
+  var kept = document.getElementById("draft-files");
+  var pasted = 0, inflight = 0, submitAfter = null;
+  function fmt(tpl, v) { return (tpl || "%s").replace("%s", v); }
+  function say(text) { if (status) status.textContent = text; }
   // uniqueName keeps each reference pointing at one file.
   function uniqueName(name, names) {
     if (names.indexOf(name) < 0) return name;
@@ -179,8 +180,12 @@
     var url = encodeURIComponent(name).replace(/[()!'*]/g, function (c) { return "%" + c.charCodeAt(0).toString(16).toUpperCase(); });
     return "![" + alt + "](attachment:" + url + ")";
   }
-  // The pending images, as thumbnails under the text (data: URLs: the
-  // page's CSP allows no blob:).
+  function keptNames() {
+    if (!kept) return [];
+    return Array.prototype.map.call(kept.querySelectorAll(".draft-name"), function (n) { return n.textContent; });
+  }
+  // The images still in the file input, as thumbnails under the text
+  // (data: URLs: the page's CSP allows no blob:).
   function showPending() {
     if (!pending || !input) return;
     pending.textContent = "";
@@ -198,9 +203,99 @@
     });
     pending.hidden = pending.children.length === 0;
   }
+  function removeButton(li, url, name) {
+    var b = li.querySelector(".draft-remove");
+    if (!b) {
+      b = document.createElement("button");
+      b.type = "button"; b.className = "draft-remove"; b.textContent = "×";
+      b.dataset.url = url;
+      var label = fmt(kept.dataset.removeLabel, name);
+      b.setAttribute("aria-label", label); b.title = label;
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(b);
+    }
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      b.disabled = true;
+      post(b.dataset.url, {}).then(function (r) {
+        if (!r.ok && r.status !== 404) throw new Error(r.status);
+        li.remove();
+      }).catch(function () { b.disabled = false; });
+    });
+  }
+  function keptItem(f) {
+    var li = document.createElement("li"), label = document.createElement("label"), cb = document.createElement("input");
+    li.dataset.id = f.id;
+    cb.type = "checkbox"; cb.name = "draft_file"; cb.value = f.id; cb.checked = true;
+    label.appendChild(cb);
+    label.appendChild(document.createTextNode(" "));
+    if (f.image) {
+      var img = document.createElement("img");
+      img.className = "draft-thumb"; img.alt = ""; img.src = f.url;
+      label.appendChild(img);
+      label.appendChild(document.createTextNode(" "));
+    }
+    var name = document.createElement("span"); name.className = "draft-name"; name.textContent = f.name;
+    var size = document.createElement("span"); size.className = "muted"; size.textContent = f.size;
+    label.appendChild(name);
+    label.appendChild(document.createTextNode(" "));
+    label.appendChild(size);
+    li.appendChild(label);
+    removeButton(li, f.url + "/delete", f.name);
+    return li;
+  }
+  if (kept) {
+    Array.prototype.forEach.call(kept.querySelectorAll("li[data-id]"), function (li) {
+      var b = li.querySelector(".draft-remove"), n = li.querySelector(".draft-name");
+      if (b) removeButton(li, b.dataset.url, n ? n.textContent : "");
+    });
+  }
+  // keep uploads files to the draft; those kept leave the file input.
+  function keep(files) {
+    if (!kept || !kept.dataset.uploadUrl || !input || typeof DataTransfer === "undefined" || typeof FormData === "undefined" || !files.length) return;
+    var body = new FormData(), busy = [];
+    body.append("csrf_token", csrf);
+    files.forEach(function (f) {
+      body.append("files", f, f.name);
+      var li = document.createElement("li");
+      li.className = "uploading";
+      li.textContent = fmt(kept.dataset.uploading, f.name);
+      kept.appendChild(li);
+      busy.push(li);
+    });
+    inflight++;
+    fetch(kept.dataset.uploadUrl, { method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }, body: body }).then(function (r) {
+      if (!r.ok) return r.text().then(function (t) { throw new Error(t || String(r.status)); });
+      return r.json();
+    }).then(function (list) {
+      list.forEach(function (f) { kept.appendChild(keptItem(f)); });
+      var dt = new DataTransfer();
+      Array.prototype.forEach.call(input.files, function (f) { if (files.indexOf(f) < 0) dt.items.add(f); });
+      input.files = dt.files;
+      showPending();
+    }).catch(function (e) {
+      say(files.map(function (f) { return fmt(kept.dataset.failed, f.name); }).join(" ") + (e && e.message && e.message.length < 300 ? " " + e.message : ""));
+    }).then(function () {
+      busy.forEach(function (li) { li.remove(); });
+      inflight--;
+      if (inflight === 0 && submitAfter) {
+        var s = submitAfter;
+        submitAfter = null;
+        if (form.requestSubmit) form.requestSubmit(s.submitter || undefined); else form.submit();
+      }
+    });
+  }
+  // A send while files are on their way waits for them: each file goes
+  // once, either kept (ticked) or in the file input.
+  form.addEventListener("submit", function (ev) {
+    if (inflight > 0) {
+      ev.preventDefault();
+      submitAfter = { submitter: ev.submitter && ev.submitter.form === form ? ev.submitter : null };
+    }
+  });
   function addFiles(list) {
     if (!input || typeof DataTransfer === "undefined") return false;
-    var dt = new DataTransfer(), refs = [], names = [];
+    var dt = new DataTransfer(), refs = [], names = keptNames(), added = [];
     Array.prototype.forEach.call(input.files, function (f) { dt.items.add(f); names.push(f.name); });
     Array.prototype.forEach.call(list, function (f) {
       if (!/^image\//.test(f.type)) return;
@@ -209,7 +304,9 @@
       var name = f.name && f.name !== "image.png" ? f.name : (ta.dataset.imageName || "image") + "-" + pasted + "." + ext;
       name = uniqueName(name.replace(/[\r\n]+/g, " "), names);
       names.push(name);
-      dt.items.add(new File([f], name, { type: f.type }));
+      var file = new File([f], name, { type: f.type });
+      dt.items.add(file);
+      added.push(name);
       refs.push(imageRef(name));
     });
     if (!refs.length) return false;
@@ -220,9 +317,13 @@
     ta.setSelectionRange(s + text.length, s + text.length);
     changed();
     showPending();
+    keep(Array.prototype.filter.call(input.files, function (f) { return added.indexOf(f.name) >= 0; }));
     return true;
   }
-  if (input) input.addEventListener("change", showPending);
+  if (input) input.addEventListener("change", function () {
+    showPending();
+    keep(Array.prototype.slice.call(input.files));
+  });
   ta.addEventListener("paste", function (ev) {
     var cd = ev.clipboardData;
     if (cd && cd.files && cd.files.length && addFiles(cd.files)) ev.preventDefault();
