@@ -151,6 +151,17 @@ func (s *Service) RemoveDraftFile(ctx context.Context, a Actor, id, fileID int64
 	return nil
 }
 
+// ClearDraftFiles drops all of the agent's draft files on ticket id.
+func (s *Service) ClearDraftFiles(ctx context.Context, a Actor, id int64) error {
+	if _, err := s.load(ctx, s.store, a, id); err != nil {
+		return fmt.Errorf("ticket: clear draft files: %w", err)
+	}
+	if _, err := s.store.DeleteDraftFiles(ctx, a.CompanyID, id, a.AgentID, nil); err != nil {
+		return fmt.Errorf("ticket: clear draft files: %w", err)
+	}
+	return nil
+}
+
 // OpenDraftFile is one of the agent's draft files on ticket id with its
 // bytes (the composer's preview).
 func (s *Service) OpenDraftFile(ctx context.Context, a Actor, id, fileID int64) (*store.DraftFile, io.ReadCloser, error) {

@@ -3,7 +3,10 @@ package ticket
 import (
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
+	"path/filepath"
+	"strings"
 
 	"github.com/atende-helpdesk/atende/internal/directory"
 )
@@ -36,8 +39,14 @@ func FormAttachments(form *multipart.Form, field string) ([]Attachment, error) {
 			return nil, fmt.Errorf("ticket: read attachment %q: %w", fh.Filename, err)
 		}
 		ct := fh.Header.Get("Content-Type")
-		if ct == "" {
+		if ct == "" || strings.EqualFold(ct, "application/octet-stream") {
+			// curl -F and most HTTP libraries send no type of their own:
+			// the name's, when the table knows it (mime's built-in table
+			// plus the system's).
 			ct = "application/octet-stream"
+			if t := mime.TypeByExtension(strings.ToLower(filepath.Ext(fh.Filename))); t != "" {
+				ct = t
+			}
 		}
 		out = append(out, Attachment{Filename: fh.Filename, ContentType: ct, Data: data})
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -102,6 +103,25 @@ func (d Deps) addNote(w http.ResponseWriter, r *http.Request) {
 func (d Deps) reply(w http.ResponseWriter, r *http.Request) {
 	ticketAction(d, w, r, http.StatusAccepted, func(id int64, in replyInput) (any, error) {
 		in.Hold = in.Undo
+		in.ReplyInput.DraftFiles = in.DraftFiles
+		if in.CannedID != 0 {
+			c, err := d.Tickets.GetCanned(r.Context(), actor(r), in.CannedID)
+			if errors.Is(err, store.ErrNotFound) {
+				return nil, directory.Invalid("canned_id", "no such canned reply")
+			}
+			if err != nil {
+				return nil, err
+			}
+			ids := make([]int64, len(c.Attachments))
+			for i, at := range c.Attachments {
+				ids[i] = at.ID
+			}
+			files, err := d.Tickets.CannedFiles(r.Context(), actor(r), c.ID, ids)
+			if err != nil {
+				return nil, err
+			}
+			in.Attachments = append(in.Attachments, files...)
+		}
 		m, err := d.Tickets.Reply(r.Context(), actor(r), id, in.ReplyInput)
 		if err != nil {
 			return nil, err

@@ -1,7 +1,12 @@
 package api
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,8 +21,36 @@ import (
 // in the UI.
 
 type draftView struct {
-	TicketID int64  `json:"ticket_id"`
-	Text     string `json:"text"`
+	TicketID int64           `json:"ticket_id"`
+	Text     string          `json:"text"`
+	Files    []draftFileView `json:"files"`
+}
+
+// draftFileView is a file kept with the caller's draft: sent with a
+// reply that lists its id in "draft_files".
+type draftFileView struct {
+	ID          int64     `json:"id"`
+	Filename    string    `json:"filename"`
+	ContentType string    `json:"content_type"`
+	Size        int64     `json:"size"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// draft is the caller's draft on ticket id: text and files.
+func (d Deps) draft(r *http.Request, id int64) (draftView, error) {
+	text, err := d.Tickets.Draft(r.Context(), actor(r), id)
+	if err != nil {
+		return draftView{}, err
+	}
+	fs, err := d.Tickets.DraftFiles(r.Context(), actor(r), id)
+	if err != nil {
+		return draftView{}, err
+	}
+	v := draftView{TicketID: id, Text: text, Files: []draftFileView{}}
+	for _, f := range fs {
+		v.Files = append(v.Files, draftFileView{ID: f.ID, Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, CreatedAt: f.CreatedAt})
+	}
+	return v, nil
 }
 
 func (d Deps) getDraft(w http.ResponseWriter, r *http.Request) {
@@ -26,15 +59,16 @@ func (d Deps) getDraft(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	text, err := d.Tickets.Draft(r.Context(), actor(r), id)
+	v, err := d.draft(r, id)
 	if err != nil {
 		d.fail(w, r, err)
 		return
 	}
-	reply(w, http.StatusOK, draftView{TicketID: id, Text: text})
+	reply(w, http.StatusOK, v)
 }
 
-// putDraft: PUT /api/v1/tickets/{id}/draft {text}; blank text removes it.
+// putDraft: PUT /api/v1/tickets/{id}/draft {text}; blank text removes the
+// text (files stay: DELETE .../draft removes both).
 func (d Deps) putDraft(w http.ResponseWriter, r *http.Request) {
 	ticketAction(d, w, r, http.StatusOK, func(id int64, in struct {
 		Text string `json:"text"`
@@ -42,11 +76,12 @@ func (d Deps) putDraft(w http.ResponseWriter, r *http.Request) {
 		if err := d.Tickets.SaveDraft(r.Context(), actor(r), id, in.Text); err != nil {
 			return nil, err
 		}
-		text, err := d.Tickets.Draft(r.Context(), actor(r), id)
-		return draftView{TicketID: id, Text: text}, err
+		return d.draft(r, id)
 	})
 }
 
+// deleteDraft: DELETE /api/v1/tickets/{id}/draft discards the caller's
+// draft, text and files.
 func (d Deps) deleteDraft(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -54,6 +89,100 @@ func (d Deps) deleteDraft(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := d.Tickets.SaveDraft(r.Context(), actor(r), id, ""); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if err := d.Tickets.ClearDraftFiles(r.Context(), actor(r), id); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// addDraftFiles: POST /api/v1/tickets/{id}/draft/files, multipart/form-data
+// with one or more "file" parts (with those kept already at most 25 MB and
+// 50 files), kept with the caller's draft; 201 with the draft. A reply
+// sends them by id ("draft_files").
+func (d Deps) addDraftFiles(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if _, err := d.Tickets.DraftFiles(r.Context(), actor(r), id); err != nil {
+		d.fail(w, r, err) // a ticket the caller may not see: 404 before reading the body
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, ticket.MaxAttachmentBytes+1<<20)
+	if err := r.ParseMultipartForm(32 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			d.fail(w, r, directory.Invalid("file", "attachments exceed 25 MB"))
+			return
+		}
+		d.fail(w, r, fmt.Errorf("%w: send multipart/form-data with one or more \"file\" parts (%v)", errBadJSON, err))
+		return
+	}
+	defer r.MultipartForm.RemoveAll()
+	files, err := ticket.FormAttachments(r.MultipartForm, "file")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if len(files) == 0 {
+		d.fail(w, r, directory.Invalid("file", "required: one or more file parts"))
+		return
+	}
+	if _, err := d.Tickets.KeepDraftFiles(r.Context(), actor(r), id, files); err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	v, err := d.draft(r, id)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	reply(w, http.StatusCreated, v)
+}
+
+// draftFile: GET /api/v1/tickets/{id}/draft/files/{attachment_id}, the
+// file's bytes.
+func (d Deps) draftFile(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	fid, err := pathID(r, "attachment_id")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	f, rc, err := d.Tickets.OpenDraftFile(r.Context(), actor(r), id, fid)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", f.ContentType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Filename}))
+	w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	io.Copy(w, rc)
+}
+
+// deleteDraftFile: DELETE /api/v1/tickets/{id}/draft/files/{attachment_id}.
+func (d Deps) deleteDraftFile(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	fid, err := pathID(r, "attachment_id")
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	if err := d.Tickets.RemoveDraftFile(r.Context(), actor(r), id, fid); err != nil {
 		d.fail(w, r, err)
 		return
 	}
@@ -65,6 +194,12 @@ func (d Deps) deleteDraft(w http.ResponseWriter, r *http.Request) {
 type replyInput struct {
 	ticket.ReplyInput
 	Undo bool `json:"undo"`
+	// DraftFiles are ids of files kept with the caller's draft (POST
+	// .../draft/files, or a cancelled reply's) to send with this reply.
+	DraftFiles []int64 `json:"draft_files"`
+	// CannedID sends that canned reply's files with this reply (its text
+	// is the caller's to write: GET .../canned-replies/{canned_id}).
+	CannedID int64 `json:"canned_id"`
 }
 
 // cancelReply: POST /api/v1/tickets/{id}/replies/{message_id}/cancel
@@ -88,7 +223,13 @@ func (d Deps) cancelReply(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"ticket_id": id, "message_id": m.ID, "cancelled": true, "draft": m.Meta[ticket.MetaDraft]})
+	// The reply's text and files are back in the caller's draft.
+	v, err := d.draft(r, id)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
+	reply(w, http.StatusOK, map[string]any{"ticket_id": id, "message_id": m.ID, "cancelled": true, "draft": m.Meta[ticket.MetaDraft], "draft_files": v.Files})
 }
 
 type snoozeView struct {

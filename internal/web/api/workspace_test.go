@@ -791,6 +791,11 @@ func workspaceFlow(t *testing.T, e *env, a *tenant) []string {
 	ok("DELETE /api/v1/canned-replies/{id}", fmt.Sprintf("/api/v1/canned-replies/%d", c.ID), nil, ag, 204)
 	ok("PUT /api/v1/tickets/{id}/draft", tk+"/draft", map[string]any{"text": "rascunho"}, ag, 200)
 	ok("GET /api/v1/tickets/{id}/draft", tk+"/draft", nil, ag, 200)
+	up, ct = multipartFiles(t, map[string]string{"nota.txt": "nota"})
+	var dv struct{ Files []struct{ ID int64 } }
+	ok("POST /api/v1/tickets/{id}/draft/files", tk+"/draft/files", up, ag, 201, multipartType(ct)).json(t, &dv)
+	ok("GET /api/v1/tickets/{id}/draft/files/{attachment_id}", fmt.Sprintf("%s/draft/files/%d", tk, dv.Files[0].ID), nil, ag, 200)
+	ok("DELETE /api/v1/tickets/{id}/draft/files/{attachment_id}", fmt.Sprintf("%s/draft/files/%d", tk, dv.Files[0].ID), nil, ag, 204)
 	ok("DELETE /api/v1/tickets/{id}/draft", tk+"/draft", nil, ag, 204)
 	var m struct{ ID int64 }
 	if r := e.do(t, "POST", tk+"/replies", map[string]any{"text": "Já vai", "undo": true}, ag); r.status != 202 {
