@@ -29,6 +29,23 @@ func startRelay(t *testing.T) (*smtprelay.Relay, *smtpout.Sender) {
 	return r, smtpout.New(smtpout.Config{Server: r.Server(), AllowInsecure: true}, slog.New(slog.DiscardHandler))
 }
 
+// relayOutbox is an outbox sending e's mail to a real SMTP relay, and
+// drain, which runs the jobs due on e's clock.
+func relayOutbox(t *testing.T, e *env) (*smtprelay.Relay, func()) {
+	rl, snd := startRelay(t)
+	ob := outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: relaySender{snd}})
+	return rl, func() {
+		t.Helper()
+		for i := 0; i < 10; i++ {
+			n, err := ob.ProcessDue(ctx)
+			must(t, err)
+			if n == 0 {
+				return
+			}
+		}
+	}
+}
+
 // Undo send (issue 16): a reply from the composer waits in the outbox for
 // the company's delay (default 10 s, on the fake clock); "Desfazer" within
 // it takes it back and the relay receives nothing; a reply left alone
@@ -36,18 +53,7 @@ func startRelay(t *testing.T) (*smtprelay.Relay, *smtpout.Sender) {
 // that is too late.
 func TestUndoSend(t *testing.T) {
 	dialects(t, func(t *testing.T, e *env) {
-		rl, snd := startRelay(t)
-		ob := outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: relaySender{snd}})
-		drain := func() {
-			t.Helper()
-			for i := 0; i < 10; i++ {
-				n, err := ob.ProcessDue(ctx)
-				must(t, err)
-				if n == 0 {
-					return
-				}
-			}
-		}
+		rl, drain := relayOutbox(t, e)
 		agent := ticket.Actor{CompanyID: e.co.ID, AgentID: e.agent.ID, TeamIDs: []int64{e.team.ID}}
 		tk := e.ticket(t, "Troca", e.team.ID)
 

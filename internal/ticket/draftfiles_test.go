@@ -3,14 +3,12 @@ package ticket_test
 import (
 	"bytes"
 	"errors"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/atende-helpdesk/atende/internal/directory"
-	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
@@ -32,18 +30,7 @@ func draftNames(t *testing.T, fs []store.DraftFile) []string {
 // them, the pasted image still inline.
 func TestDraftFilesThroughUndo(t *testing.T) {
 	dialects(t, func(t *testing.T, e *env) {
-		rl, snd := startRelay(t)
-		ob := outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: relaySender{snd}})
-		drain := func() {
-			t.Helper()
-			for i := 0; i < 10; i++ {
-				n, err := ob.ProcessDue(ctx)
-				must(t, err)
-				if n == 0 {
-					return
-				}
-			}
-		}
+		rl, drain := relayOutbox(t, e)
 		agent := ticket.Actor{CompanyID: e.co.ID, AgentID: e.agent.ID, TeamIDs: []int64{e.team.ID}}
 		admin := ticket.Actor{CompanyID: e.co.ID, AgentID: 999, Admin: true}
 		tk := e.ticket(t, "Troca", e.team.ID)

@@ -206,24 +206,9 @@ func (d Deps) addCannedFiles(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, ticket.MaxAttachmentBytes+1<<20)
-	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			d.fail(w, r, directory.Invalid("file", "attachments exceed 25 MB"))
-			return
-		}
-		d.fail(w, r, fmt.Errorf("%w: send multipart/form-data with one or more \"file\" parts (%v)", errBadJSON, err))
-		return
-	}
-	defer r.MultipartForm.RemoveAll()
-	files, err := ticket.FormAttachments(r.MultipartForm, "file")
+	files, err := formFiles(w, r)
 	if err != nil {
 		d.fail(w, r, err)
-		return
-	}
-	if len(files) == 0 {
-		d.fail(w, r, directory.Invalid("file", "required: one or more file parts"))
 		return
 	}
 	c, err = d.Tickets.UpdateCanned(r.Context(), actor(r), c.ID, ticket.CannedInput{Title: c.Title, Body: c.Body, Attachments: files}, nil)
@@ -232,6 +217,28 @@ func (d Deps) addCannedFiles(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply(w, http.StatusCreated, viewCanned(actor(r), c, true))
+}
+
+// formFiles reads a multipart/form-data body's "file" parts (one or
+// more, at most 25 MB together, as the UI's forms).
+func formFiles(w http.ResponseWriter, r *http.Request) ([]ticket.Attachment, error) {
+	r.Body = http.MaxBytesReader(w, r.Body, ticket.MaxAttachmentBytes+1<<20)
+	if err := r.ParseMultipartForm(32 << 20); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, directory.Invalid("file", "attachments exceed 25 MB")
+		}
+		return nil, fmt.Errorf("%w: send multipart/form-data with one or more \"file\" parts (%v)", errBadJSON, err)
+	}
+	defer r.MultipartForm.RemoveAll()
+	files, err := ticket.FormAttachments(r.MultipartForm, "file")
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, directory.Invalid("file", "required: one or more file parts")
+	}
+	return files, nil
 }
 
 type renderedCannedView struct {

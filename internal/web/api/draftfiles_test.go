@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/atende-helpdesk/atende/internal/outbox"
 )
 
 // Files of an API reply: uploaded into the caller's draft, sent by id
@@ -16,18 +14,7 @@ import (
 // company sees none of them.
 func TestAPIReplyFiles(t *testing.T) {
 	dialects(t, func(t *testing.T, e *env) {
-		rl, snd := startRelay(t)
-		ob := outbox.New(e.st, e.bl, e.clk, quietLog(), outbox.Config{Sender: snd})
-		drain := func() {
-			t.Helper()
-			for i := 0; i < 10; i++ {
-				n, err := ob.ProcessDue(ctx)
-				must(t, err)
-				if n == 0 {
-					return
-				}
-			}
-		}
+		rl, drain := relayOutbox(t, e)
 		a := e.a
 		ag := bearer(a.agentTok)
 		tk := fmt.Sprintf("/api/v1/tickets/%d", a.mine.ID)

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -113,24 +111,9 @@ func (d Deps) addDraftFiles(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err) // a ticket the caller may not see: 404 before reading the body
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, ticket.MaxAttachmentBytes+1<<20)
-	if err := r.ParseMultipartForm(32 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			d.fail(w, r, directory.Invalid("file", "attachments exceed 25 MB"))
-			return
-		}
-		d.fail(w, r, fmt.Errorf("%w: send multipart/form-data with one or more \"file\" parts (%v)", errBadJSON, err))
-		return
-	}
-	defer r.MultipartForm.RemoveAll()
-	files, err := ticket.FormAttachments(r.MultipartForm, "file")
+	files, err := formFiles(w, r)
 	if err != nil {
 		d.fail(w, r, err)
-		return
-	}
-	if len(files) == 0 {
-		d.fail(w, r, directory.Invalid("file", "required: one or more file parts"))
 		return
 	}
 	if _, err := d.Tickets.KeepDraftFiles(r.Context(), actor(r), id, files); err != nil {

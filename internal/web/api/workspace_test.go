@@ -239,6 +239,23 @@ type msgJSON struct {
 	UndoUntil time.Time `json:"undo_until"`
 }
 
+// relayOutbox is an outbox sending e's mail to a real SMTP relay, and
+// drain, which runs the jobs due on e's clock.
+func relayOutbox(t *testing.T, e *env) (*smtprelay.Relay, func()) {
+	rl, snd := startRelay(t)
+	ob := outbox.New(e.st, e.bl, e.clk, quietLog(), outbox.Config{Sender: snd})
+	return rl, func() {
+		t.Helper()
+		for i := 0; i < 10; i++ {
+			n, err := ob.ProcessDue(ctx)
+			must(t, err)
+			if n == 0 {
+				return
+			}
+		}
+	}
+}
+
 // Undo send through the API, on the fake clock, with the outbox sending
 // to a real SMTP relay: a reply with "undo" waits the company's delay (10
 // s); cancelled within it, the relay receives nothing and the text is
@@ -247,18 +264,7 @@ type msgJSON struct {
 // leaves at once, as before.
 func TestAPIUndoSend(t *testing.T) {
 	dialects(t, func(t *testing.T, e *env) {
-		rl, snd := startRelay(t)
-		ob := outbox.New(e.st, e.bl, e.clk, quietLog(), outbox.Config{Sender: snd})
-		drain := func() {
-			t.Helper()
-			for i := 0; i < 10; i++ {
-				n, err := ob.ProcessDue(ctx)
-				must(t, err)
-				if n == 0 {
-					return
-				}
-			}
-		}
+		rl, drain := relayOutbox(t, e)
 		a := e.a
 		ag, ad := bearer(a.agentTok), bearer(a.adminTok)
 		cancel := func(id int64, opt reqOpt) resp {

@@ -13,6 +13,29 @@ import (
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
+// replyFixture is a company's ticket (a customer's mail) and its admin
+// logged in.
+type replyFixture struct {
+	e     *env
+	co    *company
+	admin ticket.Actor
+	tk    model.Ticket
+	tp    string // the ticket page's path
+	c     *client
+}
+
+func newReplyFixture(t *testing.T) replyFixture {
+	e := newEnv(t)
+	co := e.company(t, "acme", "en")
+	e.deliver(t, co.ch, plainMail("cliente@example.com", "Boleto", "b1@example.com", "Pode mandar o boleto?"))
+	admin := ticket.Actor{CompanyID: co.co.ID, AgentID: co.admin.ID, Admin: true}
+	pg, err := e.tickets.List(ctx, admin, ticket.Filter{})
+	must(t, err)
+	c := e.client(t, "")
+	wantRedirect(t, c.login("acme", co.admin.Email, adminPassword), "/inbox")
+	return replyFixture{e: e, co: co, admin: admin, tk: pg.Tickets[0], tp: fmt.Sprintf("/tickets/%d", pg.Tickets[0].ID), c: c}
+}
+
 // TestReplyNotSentKeepsFiles: the files of a reply the server does not
 // send are kept with the draft and listed again, ticked (a browser never
 // refills a file input): a refused address, someone else replied
@@ -20,16 +43,8 @@ import (
 // and clears the draft's files. The script's upload route keeps files at
 // once (JSON), with its CSRF check; the kept files are the agent's only.
 func TestReplyNotSentKeepsFiles(t *testing.T) {
-	e := newEnv(t)
-	co := e.company(t, "acme", "en")
-	e.deliver(t, co.ch, plainMail("cliente@example.com", "Boleto", "b1@example.com", "Pode mandar o boleto?"))
-	admin := ticket.Actor{CompanyID: co.co.ID, AgentID: co.admin.ID, Admin: true}
-	pg, err := e.tickets.List(ctx, admin, ticket.Filter{})
-	must(t, err)
-	tk := pg.Tickets[0]
-	tp := fmt.Sprintf("/tickets/%d", tk.ID)
-	c := e.client(t, "")
-	wantRedirect(t, c.login("acme", co.admin.Email, adminPassword), "/inbox")
+	fx := newReplyFixture(t)
+	e, co, tk, tp, c := fx.e, fx.co, fx.tk, fx.tp, fx.c
 	pdf := []byte("%PDF-1.4 boleto\n")
 	keptRE := regexp.MustCompile(`<li data-id="(\d+)"><label><input type="checkbox" name="draft_file" value="(\d+)"( checked)?> <span class="draft-name">([^<]+)</span>`)
 	listed := func(p page) []string {
@@ -138,16 +153,8 @@ func TestReplyNotSentKeepsFiles(t *testing.T) {
 
 // A reply sends the ticked kept files only, then the draft has none.
 func TestReplySendsTickedDraftFiles(t *testing.T) {
-	e := newEnv(t)
-	co := e.company(t, "acme", "en")
-	e.deliver(t, co.ch, plainMail("cliente@example.com", "Boleto", "b1@example.com", "Pode mandar o boleto?"))
-	admin := ticket.Actor{CompanyID: co.co.ID, AgentID: co.admin.ID, Admin: true}
-	pg, err := e.tickets.List(ctx, admin, ticket.Filter{})
-	must(t, err)
-	tk := pg.Tickets[0]
-	tp := fmt.Sprintf("/tickets/%d", tk.ID)
-	c := e.client(t, "")
-	wantRedirect(t, c.login("acme", co.admin.Email, adminPassword), "/inbox")
+	fx := newReplyFixture(t)
+	e, co, admin, tk, tp, c := fx.e, fx.co, fx.admin, fx.tk, fx.tp, fx.c
 	kept, err := e.tickets.KeepDraftFiles(ctx, admin, tk.ID, []ticket.Attachment{
 		{Filename: "boleto.pdf", ContentType: "application/pdf", Data: []byte("%PDF boleto")},
 		{Filename: "rascunho.txt", ContentType: "text/plain", Data: []byte("não enviar")}})
