@@ -138,6 +138,15 @@ var (
 // each run) and logs its path.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	if err := tryScreenshot(t, ctx, name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// tryScreenshot is screenshot that returns its error (for a test already
+// failing).
+func tryScreenshot(t *testing.T, ctx context.Context, name string) error {
+	t.Helper()
 	artifactsOnce.Do(func() {
 		artifactsDir = os.Getenv("ATENDE_ARTIFACTS")
 		if artifactsDir == "" {
@@ -146,10 +155,15 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 		os.MkdirAll(artifactsDir, 0o755)
 	})
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	must(t, err)
+	if err != nil {
+		return fmt.Errorf("screenshot %s: %w", name, err)
+	}
 	path := filepath.Join(artifactsDir, name+".png")
-	must(t, os.WriteFile(path, png, 0o644))
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		return err
+	}
 	t.Logf("screenshot: %s", path)
+	return nil
 }
 
 // TestBrowserSetupLoginLiveInbox: a new admin completes the first-run
@@ -418,5 +432,16 @@ func waitTrue(t *testing.T, ctx context.Context, what, js string, d time.Duratio
 			return
 		}
 	}
+	// A failed wait says what the page showed (a flake is otherwise mute).
+	if where, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + " | " + document.title + " | " +
+		Array.prototype.map.call(document.querySelectorAll(".flash, .err, .error"), function(e){return e.textContent.trim()}).join(" / ").slice(0, 300)`)); err == nil {
+		t.Logf("%s: the page: %s", what, where)
+	}
+	tryScreenshot(t, ctx, "waitfail-"+strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '-'
+	}, strings.ToLower(t.Name()+"-"+what)))
 	t.Fatalf("%s: not true within %v (%v)", what, d, err)
 }
