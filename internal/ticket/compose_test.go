@@ -13,6 +13,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/outbound/smtpout"
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
+	"github.com/atende-helpdesk/atende/internal/testutil/outboxtest"
 	"github.com/atende-helpdesk/atende/internal/testutil/smtprelay"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
@@ -34,16 +35,7 @@ func startRelay(t *testing.T) (*smtprelay.Relay, *smtpout.Sender) {
 func relayOutbox(t *testing.T, e *env) (*smtprelay.Relay, func()) {
 	rl, snd := startRelay(t)
 	ob := outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: relaySender{snd}})
-	return rl, func() {
-		t.Helper()
-		for i := 0; i < 10; i++ {
-			n, err := ob.ProcessDue(ctx)
-			must(t, err)
-			if n == 0 {
-				return
-			}
-		}
-	}
+	return rl, func() { t.Helper(); outboxtest.Drain(t, ob) }
 }
 
 // Undo send (issue 16): a reply from the composer waits in the outbox for

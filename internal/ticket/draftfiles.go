@@ -56,38 +56,19 @@ func (s *Service) KeepDraftFiles(ctx context.Context, a Actor, id int64, files [
 	if err != nil {
 		return nil, err
 	}
-	var total int64
-	for _, f := range kept {
-		total += f.Size
+	add := make([]store.DraftFile, len(files))
+	for i, f := range files {
+		add[i] = store.DraftFile{Filename: f.Filename, ContentType: f.ContentType, Size: int64(len(f.Data))}
 	}
-	for _, f := range files {
-		total += int64(len(f.Data))
+	if err := draftLimits(kept, add); err != nil {
+		return nil, err
 	}
-	if total > MaxAttachmentBytes {
-		return nil, directory.Invalid("attachments", "attachments exceed 25 MB")
-	}
-	if len(kept)+len(files) > MaxDraftFiles {
-		return nil, directory.Invalid("attachments", fmt.Sprintf("at most %d files", MaxDraftFiles))
-	}
-	now := s.clk.Now().UTC()
-	out := make([]store.DraftFile, 0, len(files))
-	for _, f := range files {
-		key, n, err := s.blobs.Put(ctx, bytes.NewReader(f.Data), 0)
-		if err != nil {
-			return out, fmt.Errorf("ticket: keep draft file %q: %w", f.Filename, err)
+	for i, f := range files {
+		if add[i].BlobKey, add[i].Size, err = s.blobs.Put(ctx, bytes.NewReader(f.Data), 0); err != nil {
+			return nil, fmt.Errorf("ticket: keep draft file %q: %w", f.Filename, err)
 		}
-		ct := f.ContentType
-		if ct == "" {
-			ct = "application/octet-stream"
-		}
-		df := store.DraftFile{CompanyID: a.CompanyID, TicketID: id, AgentID: a.AgentID, BlobKey: key,
-			Filename: f.Filename, ContentType: ct, Size: n, CreatedAt: now}
-		if err := s.store.AddDraftFile(ctx, &df); err != nil {
-			return out, fmt.Errorf("ticket: keep draft file %q: %w", f.Filename, err)
-		}
-		out = append(out, df)
 	}
-	return out, nil
+	return s.addDraftFiles(ctx, a, id, add)
 }
 
 // KeepCannedFiles keeps canned reply rc's files with the agent's draft on
@@ -103,37 +84,53 @@ func (s *Service) KeepCannedFiles(ctx context.Context, a Actor, id int64, rc *Re
 	if err != nil {
 		return nil, err
 	}
+	var had, add []store.DraftFile
+	for _, at := range rc.Attachments {
+		i := slices.IndexFunc(kept, func(f store.DraftFile) bool { return f.BlobKey == at.BlobKey && f.Filename == at.Filename })
+		if i >= 0 {
+			had = append(had, kept[i])
+			continue
+		}
+		add = append(add, store.DraftFile{BlobKey: at.BlobKey, Filename: at.Filename, ContentType: at.ContentType, Size: at.Size})
+	}
+	if err := draftLimits(kept, add); err != nil {
+		return nil, err
+	}
+	added, err := s.addDraftFiles(ctx, a, id, add)
+	return append(had, added...), err
+}
+
+// draftLimits checks files add against the limits of one draft, with
+// the files kept already.
+func draftLimits(kept, add []store.DraftFile) error {
 	var total int64
-	for _, f := range kept {
+	for _, f := range slices.Concat(kept, add) {
 		total += f.Size
 	}
-	now := s.clk.Now().UTC()
-	var out []store.DraftFile
-	count := len(kept)
-next:
-	for _, at := range rc.Attachments {
-		for _, f := range kept {
-			if f.BlobKey == at.BlobKey && f.Filename == at.Filename {
-				out = append(out, f)
-				continue next
-			}
-		}
-		total += at.Size
-		count++
-		if total > MaxAttachmentBytes {
-			return out, directory.Invalid("attachments", "attachments exceed 25 MB")
-		}
-		if count > MaxDraftFiles {
-			return out, directory.Invalid("attachments", fmt.Sprintf("at most %d files", MaxDraftFiles))
-		}
-		df := store.DraftFile{CompanyID: a.CompanyID, TicketID: id, AgentID: a.AgentID, BlobKey: at.BlobKey,
-			Filename: at.Filename, ContentType: at.ContentType, Size: at.Size, CreatedAt: now}
-		if err := s.store.AddDraftFile(ctx, &df); err != nil {
-			return out, fmt.Errorf("ticket: keep canned file %q: %w", at.Filename, err)
-		}
-		out = append(out, df)
+	if total > MaxAttachmentBytes {
+		return directory.Invalid("attachments", "attachments exceed 25 MB")
 	}
-	return out, nil
+	if len(kept)+len(add) > MaxDraftFiles {
+		return directory.Invalid("attachments", fmt.Sprintf("at most %d files", MaxDraftFiles))
+	}
+	return nil
+}
+
+// addDraftFiles inserts files (blobs stored already) as the agent's on
+// ticket id and returns them with their IDs.
+func (s *Service) addDraftFiles(ctx context.Context, a Actor, id int64, files []store.DraftFile) ([]store.DraftFile, error) {
+	now := s.clk.Now().UTC()
+	for i := range files {
+		f := &files[i]
+		f.CompanyID, f.TicketID, f.AgentID, f.CreatedAt = a.CompanyID, id, a.AgentID, now
+		if f.ContentType == "" {
+			f.ContentType = "application/octet-stream"
+		}
+		if err := s.store.AddDraftFile(ctx, f); err != nil {
+			return files[:i], fmt.Errorf("ticket: keep draft file %q: %w", f.Filename, err)
+		}
+	}
+	return files, nil
 }
 
 // RemoveDraftFile drops one of the agent's draft files on ticket id.

@@ -19,6 +19,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/reports"
 	"github.com/atende-helpdesk/atende/internal/store/storetest"
+	"github.com/atende-helpdesk/atende/internal/testutil/outboxtest"
 	"github.com/atende-helpdesk/atende/internal/testutil/smtprelay"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
@@ -244,16 +245,7 @@ type msgJSON struct {
 func relayOutbox(t *testing.T, e *env) (*smtprelay.Relay, func()) {
 	rl, snd := startRelay(t)
 	ob := outbox.New(e.st, e.bl, e.clk, quietLog(), outbox.Config{Sender: snd})
-	return rl, func() {
-		t.Helper()
-		for i := 0; i < 10; i++ {
-			n, err := ob.ProcessDue(ctx)
-			must(t, err)
-			if n == 0 {
-				return
-			}
-		}
-	}
+	return rl, func() { t.Helper(); outboxtest.Drain(t, ob) }
 }
 
 // Undo send through the API, on the fake clock, with the outbox sending

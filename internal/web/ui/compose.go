@@ -56,15 +56,17 @@ type cannedFileView struct {
 	Value, Name, Size string
 }
 
-// draftFileView is a file kept with the agent's draft (store.DraftFile):
-// form value "draft_file" = its ID, ticked unless the agent unticked it
-// in the form shown again.
+// draftFileView is a file kept with the agent's draft (store.DraftFile),
+// in the composer's list and, as JSON, for its script: form value
+// "draft_file" = its ID, ticked unless the agent unticked it in the form
+// shown again.
 type draftFileView struct {
-	ID         int64
-	Name, Size string
-	Checked    bool
-	URL        string // opens it (images show, other files download)
-	Image      bool
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Size    string `json:"size"`
+	URL     string `json:"url"` // opens it (images show, other files download)
+	Image   bool   `json:"image"`
+	Checked bool   `json:"-"`
 }
 
 // undoView is one of the agent's replies waiting for the undo delay.
@@ -106,9 +108,9 @@ func (h *handler) composeData(r *http.Request, s *session, p *ticketPage, d *tic
 	// the form listed the files; keepUploads ticks the files it kept).
 	shown := r.Method == http.MethodPost && r.PostFormValue("draft_files_shown") == "1"
 	for _, f := range files {
-		p.Compose.DraftFiles = append(p.Compose.DraftFiles, draftFileView{ID: f.ID, Name: f.Filename, Size: humanSize(f.Size),
-			Checked: !shown || slices.Contains(r.PostForm["draft_file"], itoa(f.ID)),
-			URL:     fmt.Sprintf("/tickets/%d/draft/files/%d", d.Ticket.ID, f.ID), Image: inlineTypes[mediaType(f.ContentType)]})
+		v := newDraftFileView(d.Ticket.ID, f)
+		v.Checked = !shown || slices.Contains(r.PostForm["draft_file"], itoa(f.ID))
+		p.Compose.DraftFiles = append(p.Compose.DraftFiles, v)
 	}
 	if n, err := h.Store.UndoSeconds(r.Context(), s.P.CompanyID); err == nil {
 		p.Compose.UndoSeconds = n
@@ -237,15 +239,6 @@ func draftFileIDs(r *http.Request) []int64 {
 	return out
 }
 
-// draftFileJSON is a kept file as the composer's script lists it.
-type draftFileJSON struct {
-	ID    int64  `json:"id"`
-	Name  string `json:"name"`
-	Size  string `json:"size"`
-	URL   string `json:"url"`
-	Image bool   `json:"image"`
-}
-
 // uploadDraftFiles keeps the files the composer's script uploads as soon
 // as they are chosen, pasted or dropped ("files"), so a reload or another
 // tab still has them: [{"id", "name", "size", "url", "image"}].
@@ -278,9 +271,9 @@ func (h *handler) uploadDraftFiles(w http.ResponseWriter, r *http.Request, s *se
 		http.Error(w, s.L.T("err.internal"), http.StatusInternalServerError)
 		return
 	}
-	out := make([]draftFileJSON, 0, len(kept))
+	out := make([]draftFileView, 0, len(kept))
 	for _, f := range kept {
-		out = append(out, draftFileOut(id, f))
+		out = append(out, newDraftFileView(id, f))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
@@ -356,18 +349,18 @@ func (h *handler) cannedJSON(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	out := struct {
 		Text  string          `json:"text"`
-		Files []draftFileJSON `json:"files"`
-	}{Text: rc.Text, Files: []draftFileJSON{}}
+		Files []draftFileView `json:"files"`
+	}{Text: rc.Text, Files: []draftFileView{}}
 	for _, f := range kept {
-		out.Files = append(out.Files, draftFileOut(pathID(r, "id"), f))
+		out.Files = append(out.Files, newDraftFileView(pathID(r, "id"), f))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }
 
-// draftFileOut is kept file f of ticket id as the script lists it.
-func draftFileOut(id int64, f store.DraftFile) draftFileJSON {
-	return draftFileJSON{ID: f.ID, Name: f.Filename, Size: humanSize(f.Size),
+// newDraftFileView is kept file f of ticket id, ticked.
+func newDraftFileView(id int64, f store.DraftFile) draftFileView {
+	return draftFileView{ID: f.ID, Name: f.Filename, Size: humanSize(f.Size), Checked: true,
 		URL: fmt.Sprintf("/tickets/%d/draft/files/%d", id, f.ID), Image: inlineTypes[mediaType(f.ContentType)]}
 }
 

@@ -29,6 +29,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/outbox"
 	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/testutil/mailstack"
+	"github.com/atende-helpdesk/atende/internal/testutil/outboxtest"
 )
 
 // countingSender delivers through Postfix to Dovecot and counts what
@@ -96,15 +97,7 @@ func TestBrowserComposer(t *testing.T) {
 			tk := tks[0]
 			snd := &countingSender{ms: ms}
 			ob := outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: snd})
-			drain := func() {
-				for i := 0; i < 20; i++ {
-					n, err := ob.ProcessDue(ctx)
-					must(t, err)
-					if n == 0 {
-						return
-					}
-				}
-			}
+			drain := func() { outboxtest.Drain(t, ob) }
 			before, err := ms.Messages(ctx, "bob", "INBOX")
 			if err != nil {
 				before = nil

@@ -30,6 +30,7 @@ import (
 	"github.com/atende-helpdesk/atende/internal/store/sqlite"
 	"github.com/atende-helpdesk/atende/internal/testutil/mailmix"
 	"github.com/atende-helpdesk/atende/internal/testutil/mailstack"
+	"github.com/atende-helpdesk/atende/internal/testutil/outboxtest"
 	"github.com/atende-helpdesk/atende/internal/testutil/testclock"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 	"github.com/atende-helpdesk/atende/internal/web/api"
@@ -280,13 +281,7 @@ func TestBrowserCustomerMail(t *testing.T) {
 			ob := outbox.New(e.st, e.bl, e.clk, slog.New(slog.DiscardHandler), outbox.Config{Sender: snd})
 			drain := func() {
 				e.clk.Advance(11 * time.Second) // the undo-send delay (issue 16)
-				for i := 0; i < 20; i++ {
-					n, err := ob.ProcessDue(ctx)
-					must(t, err)
-					if n == 0 {
-						return
-					}
-				}
+				outboxtest.Drain(t, ob)
 			}
 			drain()
 			box, err := ms.WaitMessages(ctx, "bob", "INBOX", 1)
