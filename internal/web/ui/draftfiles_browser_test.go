@@ -54,9 +54,12 @@ func TestBrowserDraftFiles(t *testing.T) {
 	if err != nil {
 		t.Fatalf("chosen files not kept: %q", eval[string](t, bctx, keptFiles))
 	}
-	// The image shows as a thumbnail, loaded from the server.
-	if !eval[bool](t, bctx, `(function(){var i=document.querySelector("#draft-files img.draft-thumb"); return !!i && i.complete && i.naturalWidth===1})()`) {
-		t.Fatal("no thumbnail for the kept image")
+	// The image shows as a thumbnail, loaded from the server (it loads
+	// after the list is drawn, so wait for it).
+	const thumb = `(function(){var i=document.querySelector("#draft-files img.draft-thumb"); return !!i && i.complete && i.naturalWidth===1})()`
+	if _, err := chromedp.Run(bctx, chromedp.Poll[bool](thumb, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+		t.Fatalf("no thumbnail for the kept image: %v (img: %q)", err,
+			eval[string](t, bctx, `(function(){var i=document.querySelector("#draft-files img.draft-thumb"); return i ? i.src+" complete="+i.complete+" w="+i.naturalWidth : "none"})()`))
 	}
 	screenshot(t, bctx, "draft-files-kept")
 

@@ -196,7 +196,7 @@ func TestBrowserTimeline(t *testing.T) {
 			}
 			// The image attachment is a thumbnail the browser decoded,
 			// scaled down; its size is shown.
-			if !eval[bool](t, b, `(function(){var i=document.querySelector("img.att-thumb"); return !!i && i.complete && i.naturalWidth===400 && i.getBoundingClientRect().width<=240})()`) {
+			if _, ok := waitFor(t, b, `(function(){var i=document.querySelector("img.att-thumb"); return !!i && i.complete && i.naturalWidth===400 && i.getBoundingClientRect().width<=240})()`, 5*time.Second); !ok {
 				screenshot(t, b, "timeline-thumb-"+tc.lang)
 				t.Fatal("no scaled thumbnail of the image attachment")
 			}
