@@ -51,6 +51,34 @@ func UndoUntil(m *model.Message) time.Time {
 	return t
 }
 
+// MaxUndoSeconds bounds the undo-send delay an admin may set.
+const MaxUndoSeconds = 120
+
+// UndoSeconds is the actor's company's undo-send delay: how long a reply
+// sent with undo is held before it leaves (0: replies leave at once).
+func (s *Service) UndoSeconds(ctx context.Context, a Actor) (int, error) {
+	n, err := s.store.UndoSeconds(ctx, a.CompanyID)
+	if err != nil {
+		return 0, fmt.Errorf("ticket: undo delay: %w", err)
+	}
+	return n, nil
+}
+
+// SetUndoSeconds sets the company's undo-send delay (admins only; 0 to
+// MaxUndoSeconds). Replies already held keep the time they were given.
+func (s *Service) SetUndoSeconds(ctx context.Context, a Actor, seconds int) error {
+	if !a.Admin {
+		return fmt.Errorf("ticket: undo delay: %w", ErrForbidden)
+	}
+	if seconds < 0 || seconds > MaxUndoSeconds {
+		return directory.Invalid("undo_seconds", fmt.Sprintf("must be between 0 and %d seconds", MaxUndoSeconds))
+	}
+	if err := s.store.SetUndoSeconds(ctx, a.CompanyID, seconds); err != nil {
+		return fmt.Errorf("ticket: set undo delay: %w", err)
+	}
+	return nil
+}
+
 // UndoReply takes back the agent's own reply still waiting in the outbox
 // ("Desfazer"): the message is deleted, its text and files go back to
 // the agent's draft and a status set with it is restored. ErrTooLate when it has

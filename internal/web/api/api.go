@@ -119,6 +119,8 @@ func (d Deps) routes() []route {
 		{"POST", "/api/v1/auth/logout", agentOnly, d.logout},
 		{"GET", "/api/v1/me", agentOnly, d.me},
 		{"PATCH", "/api/v1/me", agentOnly, d.updateMe},
+		{"GET", "/api/v1/settings", agentOnly, d.getSettings},
+		{"PATCH", "/api/v1/settings", adminOnly, d.updateSettings},
 
 		{"GET", "/api/v1/tokens", adminOnly, d.listTokens},
 		{"POST", "/api/v1/tokens", adminOnly, d.createToken},

@@ -362,6 +362,70 @@ func TestAPIUndoSend(t *testing.T) {
 	})
 }
 
+// The company's undo delay over the API: every agent reads it, an admin
+// sets it (0 to 120 s, the UI's bounds), and a reply with "undo" is held
+// for the new delay; 0 sends at once. Another company's delay is its own.
+func TestAPISettingsUndoDelay(t *testing.T) {
+	dialects(t, func(t *testing.T, e *env) {
+		a := e.a
+		ag, ad := bearer(a.agentTok), bearer(a.adminTok)
+		var sv struct {
+			UndoSeconds    *int `json:"undo_seconds"`
+			MaxUndoSeconds int  `json:"max_undo_seconds"`
+		}
+		get := func(opt reqOpt) int {
+			t.Helper()
+			sv.UndoSeconds = nil
+			r := e.do(t, "GET", "/api/v1/settings", nil, opt)
+			wantStatus(t, r, 200)
+			r.json(t, &sv)
+			if sv.UndoSeconds == nil || sv.MaxUndoSeconds != 120 {
+				t.Fatalf("settings %s", r.body)
+			}
+			return *sv.UndoSeconds
+		}
+		if n := get(ag); n != 10 {
+			t.Fatalf("default undo delay %d, want 10", n)
+		}
+		wantProblem(t, e.do(t, "PATCH", "/api/v1/settings", map[string]any{"undo_seconds": 30}, ag), 403, "forbidden", "")
+		wantProblem(t, e.do(t, "PATCH", "/api/v1/settings", map[string]any{"undo_seconds": 121}, ad), 422, "validation_failed", "undo_seconds")
+		wantProblem(t, e.do(t, "PATCH", "/api/v1/settings", map[string]any{"undo_seconds": -1}, ad), 422, "validation_failed", "undo_seconds")
+		wantProblem(t, e.do(t, "PATCH", "/api/v1/settings", map[string]any{"undo_seconds": "30"}, ad), 422, "validation_failed", "undo_seconds")
+		wantProblem(t, e.do(t, "PATCH", "/api/v1/settings", map[string]any{"undo": 30}, ad), 422, "validation_failed", "undo")
+		r := e.do(t, "PATCH", "/api/v1/settings", map[string]any{"undo_seconds": 30}, ad)
+		wantStatus(t, r, 200)
+		r.json(t, &sv)
+		if *sv.UndoSeconds != 30 || get(ag) != 30 {
+			t.Fatalf("after PATCH: %s", r.body)
+		}
+		if n := get(bearer(e.b.agentTok)); n != 10 {
+			t.Fatalf("the other company's delay changed to %d", n)
+		}
+		// An empty patch changes nothing.
+		wantStatus(t, e.do(t, "PATCH", "/api/v1/settings", map[string]any{}, ad), 200)
+		if get(ag) != 30 {
+			t.Fatal("an empty patch changed the delay")
+		}
+
+		replies := fmt.Sprintf("/api/v1/tickets/%d/replies", a.mine.ID)
+		var m msgJSON
+		r = e.do(t, "POST", replies, map[string]any{"text": "Trinta segundos.", "undo": true}, ag)
+		wantStatus(t, r, 202)
+		r.json(t, &m)
+		if !m.UndoUntil.Equal(e.clk.Now().Add(30 * time.Second)) {
+			t.Fatalf("held until %v, want now+30s (%v)", m.UndoUntil, e.clk.Now())
+		}
+		wantStatus(t, e.do(t, "PATCH", "/api/v1/settings", map[string]any{"undo_seconds": 0}, ad), 200)
+		m = msgJSON{}
+		r = e.do(t, "POST", replies, map[string]any{"text": "Sem espera.", "undo": true}, ag)
+		wantStatus(t, r, 202)
+		r.json(t, &m)
+		if !m.UndoUntil.IsZero() {
+			t.Fatalf("with no delay, the reply is held until %v", m.UndoUntil)
+		}
+	})
+}
+
 // Snooze: pending until a future time, then clear; bad times refused.
 func TestAPISnooze(t *testing.T) {
 	dialects(t, func(t *testing.T, e *env) {
@@ -787,6 +851,8 @@ func workspaceFlow(t *testing.T, e *env, a *tenant) []string {
 	ok("GET /api/v1/canned-replies/{id}/attachments/{attachment_id}", fmt.Sprintf("/api/v1/canned-replies/%d/attachments/%d", a.cannedID, a.cannedAttID), nil, ag, 200)
 	ok("GET /api/v1/tickets/{id}/canned-replies/{canned_id}", fmt.Sprintf("%s/canned-replies/%d", tk, c.ID), nil, ag, 200)
 	ok("DELETE /api/v1/canned-replies/{id}", fmt.Sprintf("/api/v1/canned-replies/%d", c.ID), nil, ag, 204)
+	ok("GET /api/v1/settings", "/api/v1/settings", nil, ag, 200)
+	ok("PATCH /api/v1/settings", "/api/v1/settings", map[string]any{"undo_seconds": 10}, ad, 200)
 	ok("PUT /api/v1/tickets/{id}/draft", tk+"/draft", map[string]any{"text": "rascunho"}, ag, 200)
 	ok("GET /api/v1/tickets/{id}/draft", tk+"/draft", nil, ag, 200)
 	up, ct = multipartFiles(t, map[string]string{"nota.txt": "nota"})

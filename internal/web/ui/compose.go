@@ -624,20 +624,17 @@ func (h *handler) cannedDelete(w http.ResponseWriter, r *http.Request, s *sessio
 	http.Redirect(w, r, "/canned?ok=deleted", http.StatusSeeOther)
 }
 
-// MaxUndoSeconds bounds the undo-send delay an admin may set.
-const MaxUndoSeconds = 120
-
 func (h *handler) setUndoDelay(w http.ResponseWriter, r *http.Request, s *session) {
 	n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("undo_seconds")))
-	if err != nil || n < 0 || n > MaxUndoSeconds {
+	if err != nil || n < 0 || n > ticket.MaxUndoSeconds {
 		v := s.view("")
 		v.Error = s.L.T("err.form")
-		v.Errors = map[string]string{"undo_seconds": s.L.T("canned.delay_err", MaxUndoSeconds)}
+		v.Errors = map[string]string{"undo_seconds": s.L.T("canned.delay_err", ticket.MaxUndoSeconds)}
 		v.Form = map[string]string{"undo_seconds": r.PostFormValue("undo_seconds")}
 		h.showCanned(w, r, s, http.StatusUnprocessableEntity, v, nil)
 		return
 	}
-	if err := h.Store.SetUndoSeconds(r.Context(), s.P.CompanyID, n); !h.handleErr(w, r, s, s.view(""), err) {
+	if err := h.Tickets.SetUndoSeconds(r.Context(), s.actor(), n); !h.handleErr(w, r, s, s.view(""), err) {
 		return
 	}
 	http.Redirect(w, r, "/canned?ok=delay", http.StatusSeeOther)
