@@ -38,13 +38,28 @@ func run(t *testing.T, env map[string]string, args ...string) (code int, stdout,
 	return code, out.String(), errb.String()
 }
 
+// portsHandedOut are the addresses freePort returned in this test binary.
+var portsHandedOut sync.Map
+
+// freePort is a loopback address that was free a moment ago and that
+// freePort has not returned before: the kernel may hand a port just
+// closed to the next bind, and two calls in a row once gave one server
+// the same port for HTTP and SMTP (CI: "bind: address already in use").
 func freePort(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	t.Helper()
+	for range 100 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		if _, seen := portsHandedOut.LoadOrStore(addr, true); !seen {
+			return addr
+		}
 	}
-	defer l.Close()
-	return l.Addr().String()
+	t.Fatal("no loopback port that was not handed out already")
+	return ""
 }
 
 func writeMail(t *testing.T, dir, name, subject string) string {
