@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/atende-helpdesk/atende/internal/directory"
 	"github.com/atende-helpdesk/atende/internal/model"
+	"github.com/atende-helpdesk/atende/internal/store"
 	"github.com/atende-helpdesk/atende/internal/ticket"
 )
 
@@ -279,6 +281,20 @@ type activityView struct {
 	ActorName string            `json:"actor_name"` // "" for Atende itself
 	At        time.Time         `json:"at"`
 	Details   map[string]string `json:"details"`
+	// Names shows the IDs of details as the UI's timeline does: an
+	// agent's or team's name, a channel's name, "#number" for a ticket;
+	// "" for "0" (nobody, no team). An ID no longer found is left out.
+	Names map[string]string `json:"names"`
+}
+
+// activityRefs says what the ID-valued details of each kind name.
+var activityRefs = map[string]map[string]string{
+	store.ActivityCreated:    {"channel": "channel"},
+	store.ActivityRouted:     {"team": "team", "assignee": "agent"},
+	store.ActivityAssigned:   {"from": "agent", "to": "agent"},
+	store.ActivityTeam:       {"from": "team", "to": "team"},
+	store.ActivityMergedInto: {"ticket": "ticket"},
+	store.ActivityMergedFrom: {"ticket": "ticket"},
 }
 
 // timeline: GET /api/v1/tickets/{id}/activity, the ticket's activity
@@ -303,15 +319,91 @@ func (d Deps) timeline(w http.ResponseWriter, r *http.Request) {
 	for _, a := range agents {
 		names[a.ID] = a.Name
 	}
+	ref, err := d.activityNames(r, names)
+	if err != nil {
+		d.fail(w, r, err)
+		return
+	}
 	out := list[activityView]{Items: []activityView{}}
 	for _, a := range acts {
 		data := a.Data
 		if data == nil {
 			data = map[string]string{}
 		}
-		out.Items = append(out.Items, activityView{ID: a.ID, Kind: a.Kind, ActorID: a.ActorID, ActorName: names[a.ActorID], At: a.CreatedAt, Details: data})
+		v := activityView{ID: a.ID, Kind: a.Kind, ActorID: a.ActorID, ActorName: names[a.ActorID], At: a.CreatedAt, Details: data, Names: map[string]string{}}
+		for key, kind := range activityRefs[a.Kind] {
+			id, err := strconv.ParseInt(data[key], 10, 64)
+			if err != nil {
+				continue
+			}
+			if id == 0 {
+				v.Names[key] = ""
+			} else if name, ok, err := ref(kind, id); err != nil {
+				d.fail(w, r, err)
+				return
+			} else if ok {
+				v.Names[key] = name
+			}
+		}
+		out.Items = append(out.Items, v)
 	}
 	reply(w, http.StatusOK, out)
+}
+
+// activityNames returns the lookup of timeline IDs for the caller's
+// company: agents from agentNames, teams and channels listed once when
+// first asked for, tickets one by one (a timeline names few).
+func (d Deps) activityNames(r *http.Request, agentNames map[int64]string) (func(kind string, id int64) (string, bool, error), error) {
+	ctx, companyID := r.Context(), principal(r).CompanyID
+	var teams, channels map[int64]string
+	tickets := map[int64]string{}
+	return func(kind string, id int64) (string, bool, error) {
+		switch kind {
+		case "agent":
+			n, ok := agentNames[id]
+			return n, ok, nil
+		case "team":
+			if teams == nil {
+				ts, err := d.Directory.ListTeams(ctx, companyID)
+				if err != nil {
+					return "", false, err
+				}
+				teams = map[int64]string{}
+				for _, t := range ts {
+					teams[t.ID] = t.Name
+				}
+			}
+			n, ok := teams[id]
+			return n, ok, nil
+		case "channel":
+			if channels == nil {
+				cs, err := d.Directory.ListChannels(ctx, companyID)
+				if err != nil {
+					return "", false, err
+				}
+				channels = map[int64]string{}
+				for _, c := range cs {
+					channels[c.ID] = c.Name
+				}
+			}
+			n, ok := channels[id]
+			return n, ok, nil
+		case "ticket":
+			if n, ok := tickets[id]; ok {
+				return n, n != "", nil
+			}
+			t, err := d.Store.GetTicket(ctx, companyID, id)
+			if errors.Is(err, store.ErrNotFound) {
+				tickets[id] = ""
+				return "", false, nil
+			} else if err != nil {
+				return "", false, err
+			}
+			tickets[id] = "#" + strconv.FormatInt(t.Number, 10)
+			return tickets[id], true, nil
+		}
+		return "", false, nil
+	}, nil
 }
 
 // contactTicketView is one of a contact's tickets.

@@ -546,6 +546,7 @@ func TestAPIBulkAndTimeline(t *testing.T) {
 				ActorName string `json:"actor_name"`
 				At        time.Time
 				Details   map[string]string
+				Names     map[string]string
 			}
 		}
 		r = e.do(t, "GET", fmt.Sprintf("/api/v1/tickets/%d/activity", a.mine.ID), nil, ag)
@@ -557,8 +558,18 @@ func TestAPIBulkAndTimeline(t *testing.T) {
 			if it.Kind == "status" && (it.ActorID != a.agent.ID || it.ActorName != "Agent" || it.Details["to"] != "resolved" || it.At.IsZero()) {
 				t.Fatalf("status entry %+v", it)
 			}
-			if it.Kind == "assigned" && it.Details["to"] != fmt.Sprint(a.agent.ID) {
+			if it.Kind == "assigned" && (it.Details["to"] != fmt.Sprint(a.agent.ID) || it.Names["to"] != "Agent") {
 				t.Fatalf("assigned entry %+v", it)
+			}
+			if it.Kind == "assigned" && it.Details["from"] == "0" && it.Names["from"] != "" {
+				t.Fatalf("assigned from nobody named %+v", it)
+			}
+			// The merged ticket by its number, as the UI shows it.
+			if it.Kind == "merged_from" && it.Names["ticket"] != fmt.Sprintf("#%d", extra.Number) {
+				t.Fatalf("merged_from entry %+v, want #%d", it, extra.Number)
+			}
+			if it.Kind == "status" && len(it.Names) != 0 {
+				t.Fatalf("status entry with names %+v", it)
 			}
 		}
 		if !kinds["status"] || !kinds["assigned"] || !kinds["merged_from"] {
