@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -82,6 +83,38 @@ func TestBrowserDraftFiles(t *testing.T) {
 	}
 	if fs, _ := e.st.ListDraftFiles(ctx, c.co.ID, tk.ID, c.admin.ID); len(fs) != 2 {
 		t.Fatalf("kept on the server after ×: %+v", fs)
+	}
+	// A pasted image removed with × leaves the text too (else the reply
+	// would say "[imagem: colado.png]" where it was), whatever its alt
+	// text became; the draft is saved without it.
+	ok := eval[bool](t, bctx, `(function(){var b=atob("`+base64.StdEncoding.EncodeToString(pngPixel)+`"), a=new Uint8Array(b.length); for(var i=0;i<b.length;i++)a[i]=b.charCodeAt(i);
+		var ta=document.getElementById("reply-text"); ta.focus(); ta.setSelectionRange(ta.value.length, ta.value.length);
+		var dt=new DataTransfer(); dt.items.add(new File([a],"colado.png",{type:"image/png"}));
+		ta.dispatchEvent(new ClipboardEvent("paste",{clipboardData:dt,bubbles:true,cancelable:true})); return ta.value.indexOf("](attachment:colado.png)")>0})()`)
+	if !ok {
+		t.Fatalf("the pasted image is not in the text: %q", eval[string](t, bctx, `document.getElementById("reply-text").value`))
+	}
+	_, err = chromedp.Run(bctx, chromedp.Poll[bool](keptFiles+` === "+nota.pdf,+print.png,+colado.png"`, chromedp.WithPollingTimeout(5*time.Second)))
+	if err != nil {
+		t.Fatalf("pasted image not kept: %q", eval[string](t, bctx, keptFiles))
+	}
+	run(t, bctx, "rename the pasted image's alt text", chSetField("reply-text",
+		eval[string](t, bctx, `document.getElementById("reply-text").value.replace("![colado.png]", "![a tela do erro]")`)))
+	run(t, bctx, "remove the pasted image", chromedp.Click(chromedp.CSS(`#draft-files li:nth-child(3) button.draft-remove`)))
+	_, err = chromedp.Run(bctx, chromedp.Poll[bool](keptFiles+` === "+nota.pdf,+print.png" && document.getElementById("reply-text").value === "Segue a nota."`,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	if err != nil {
+		t.Fatalf("after × of the pasted image: files %q, text %q", eval[string](t, bctx, keptFiles), eval[string](t, bctx, `document.getElementById("reply-text").value`))
+	}
+	for i := 0; ; i++ {
+		d, err := e.st.GetDraft(ctx, c.co.ID, tk.ID, c.admin.ID)
+		if err == nil && d.Body == "Segue a nota." {
+			break
+		}
+		if i == 50 {
+			t.Fatalf("the draft still has the removed image: %+v %v", d, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	// The image unticked: the reply carries the PDF only.
 	run(t, bctx, "untick and send", chromedp.Click(chromedp.CSS(`#draft-files li:nth-child(2) input[name=draft_file]`)),

@@ -175,10 +175,21 @@
     var dot = name.lastIndexOf("."), base = dot > 0 ? name.slice(0, dot) : name, ext = dot > 0 ? name.slice(dot) : "";
     for (var i = 2; ; i++) { if (names.indexOf(base + "-" + i + ext) < 0) return base + "-" + i + ext; }
   }
+  function refURL(name) {
+    return encodeURIComponent(name).replace(/[()!'*]/g, function (c) { return "%" + c.charCodeAt(0).toString(16).toUpperCase(); });
+  }
   function imageRef(name) {
     var alt = name.replace(/[\\\[\]]/g, "\\$&");
-    var url = encodeURIComponent(name).replace(/[()!'*]/g, function (c) { return "%" + c.charCodeAt(0).toString(16).toUpperCase(); });
-    return "![" + alt + "](attachment:" + url + ")";
+    return "![" + alt + "](attachment:" + refURL(name) + ")";
+  }
+  // dropRefs takes a removed file's images out of the text (whatever
+  // their alt text became), with the line break a paste put after each:
+  // the reply would otherwise show "[imagem: name]" at that place.
+  function dropRefs(name) {
+    var url = ("attachment:" + refURL(name)).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    var re = new RegExp("!\\[(?:\\\\.|[^\\]\\\\])*\\]\\(" + url + "\\)\\n?", "g");
+    var v = ta.value.replace(re, "");
+    if (v !== ta.value) { ta.value = v; changed(); }
   }
   function keptNames() {
     if (!kept) return [];
@@ -220,6 +231,9 @@
       post(b.dataset.url, {}).then(function (r) {
         if (!r.ok && r.status !== 404) throw new Error(r.status);
         li.remove();
+        // The text's images of that name go too, unless another kept
+        // file has the same name.
+        if (name && keptNames().indexOf(name) < 0) dropRefs(name);
       }).catch(function () { b.disabled = false; });
     });
   }
