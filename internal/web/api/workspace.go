@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -319,11 +320,7 @@ func (d Deps) timeline(w http.ResponseWriter, r *http.Request) {
 	for _, a := range agents {
 		names[a.ID] = a.Name
 	}
-	ref, err := d.activityNames(r, names)
-	if err != nil {
-		d.fail(w, r, err)
-		return
-	}
+	namer := &activityNamer{d: d, companyID: principal(r).CompanyID, agents: names, tickets: map[int64]string{}}
 	out := list[activityView]{Items: []activityView{}}
 	for _, a := range acts {
 		data := a.Data
@@ -338,7 +335,7 @@ func (d Deps) timeline(w http.ResponseWriter, r *http.Request) {
 			}
 			if id == 0 {
 				v.Names[key] = ""
-			} else if name, ok, err := ref(kind, id); err != nil {
+			} else if name, ok, err := namer.name(r.Context(), kind, id); err != nil {
 				d.fail(w, r, err)
 				return
 			} else if ok {
@@ -350,60 +347,61 @@ func (d Deps) timeline(w http.ResponseWriter, r *http.Request) {
 	reply(w, http.StatusOK, out)
 }
 
-// activityNames returns the lookup of timeline IDs for the caller's
-// company: agents from agentNames, teams and channels listed once when
-// first asked for, tickets one by one (a timeline names few).
-func (d Deps) activityNames(r *http.Request, agentNames map[int64]string) (func(kind string, id int64) (string, bool, error), error) {
-	ctx, companyID := r.Context(), principal(r).CompanyID
-	var teams, channels map[int64]string
-	tickets := map[int64]string{}
-	return func(kind string, id int64) (string, bool, error) {
-		switch kind {
-		case "agent":
-			n, ok := agentNames[id]
-			return n, ok, nil
-		case "team":
-			if teams == nil {
-				ts, err := d.Directory.ListTeams(ctx, companyID)
-				if err != nil {
-					return "", false, err
-				}
-				teams = map[int64]string{}
-				for _, t := range ts {
-					teams[t.ID] = t.Name
-				}
-			}
-			n, ok := teams[id]
-			return n, ok, nil
-		case "channel":
-			if channels == nil {
-				cs, err := d.Directory.ListChannels(ctx, companyID)
-				if err != nil {
-					return "", false, err
-				}
-				channels = map[int64]string{}
-				for _, c := range cs {
-					channels[c.ID] = c.Name
-				}
-			}
-			n, ok := channels[id]
-			return n, ok, nil
-		case "ticket":
-			if n, ok := tickets[id]; ok {
-				return n, n != "", nil
-			}
-			t, err := d.Store.GetTicket(ctx, companyID, id)
-			if errors.Is(err, store.ErrNotFound) {
-				tickets[id] = ""
-				return "", false, nil
-			} else if err != nil {
-				return "", false, err
-			}
-			tickets[id] = "#" + strconv.FormatInt(t.Number, 10)
-			return tickets[id], true, nil
+// activityNamer names the IDs of a timeline for the caller's company:
+// agents from the list the handler read, teams and channels listed once
+// when first asked for, tickets one by one (a timeline names few).
+type activityNamer struct {
+	d         Deps
+	companyID int64
+	agents    map[int64]string
+	teams     map[int64]string
+	channels  map[int64]string
+	tickets   map[int64]string // "" for an ID not found
+}
+
+// nameFrom looks id up in *m, which list fills on first use.
+func nameFrom[T any](m *map[int64]string, id int64, list func() ([]T, error), idName func(T) (int64, string)) (string, bool, error) {
+	if *m == nil {
+		items, err := list()
+		if err != nil {
+			return "", false, err
 		}
-		return "", false, nil
-	}, nil
+		*m = make(map[int64]string, len(items))
+		for _, it := range items {
+			k, v := idName(it)
+			(*m)[k] = v
+		}
+	}
+	n, ok := (*m)[id]
+	return n, ok, nil
+}
+
+func (n *activityNamer) name(ctx context.Context, kind string, id int64) (string, bool, error) {
+	switch kind {
+	case "agent":
+		name, ok := n.agents[id]
+		return name, ok, nil
+	case "team":
+		return nameFrom(&n.teams, id, func() ([]model.Team, error) { return n.d.Directory.ListTeams(ctx, n.companyID) },
+			func(t model.Team) (int64, string) { return t.ID, t.Name })
+	case "channel":
+		return nameFrom(&n.channels, id, func() ([]model.Channel, error) { return n.d.Directory.ListChannels(ctx, n.companyID) },
+			func(c model.Channel) (int64, string) { return c.ID, c.Name })
+	case "ticket":
+		if name, ok := n.tickets[id]; ok {
+			return name, name != "", nil
+		}
+		t, err := n.d.Store.GetTicket(ctx, n.companyID, id)
+		if errors.Is(err, store.ErrNotFound) {
+			n.tickets[id] = ""
+			return "", false, nil
+		} else if err != nil {
+			return "", false, err
+		}
+		n.tickets[id] = "#" + strconv.FormatInt(t.Number, 10)
+		return n.tickets[id], true, nil
+	}
+	return "", false, nil
 }
 
 // contactTicketView is one of a contact's tickets.
