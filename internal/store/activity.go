@@ -19,6 +19,25 @@ const (
 	ActivityDeliveryRetry  = "delivery_retry"  // Data: message, attempt; actor set when an agent asked
 )
 
+// What an ID in an activity's Data refers to.
+const (
+	RefAgent   = "agent"
+	RefTeam    = "team"
+	RefChannel = "channel"
+	RefTicket  = "ticket"
+)
+
+// ActivityRefs says, for each kind, which keys of Data hold an ID and of
+// what (the rest are plain values), for those that show the timeline.
+var ActivityRefs = map[string]map[string]string{
+	ActivityCreated:    {"channel": RefChannel},
+	ActivityRouted:     {"team": RefTeam, "assignee": RefAgent},
+	ActivityAssigned:   {"from": RefAgent, "to": RefAgent},
+	ActivityTeam:       {"from": RefTeam, "to": RefTeam},
+	ActivityMergedInto: {"ticket": RefTicket},
+	ActivityMergedFrom: {"ticket": RefTicket},
+}
+
 // Activity is one entry of a ticket's timeline besides its messages.
 type Activity struct {
 	ID        int64

@@ -288,16 +288,6 @@ type activityView struct {
 	Names map[string]string `json:"names"`
 }
 
-// activityRefs says what the ID-valued details of each kind name.
-var activityRefs = map[string]map[string]string{
-	store.ActivityCreated:    {"channel": "channel"},
-	store.ActivityRouted:     {"team": "team", "assignee": "agent"},
-	store.ActivityAssigned:   {"from": "agent", "to": "agent"},
-	store.ActivityTeam:       {"from": "team", "to": "team"},
-	store.ActivityMergedInto: {"ticket": "ticket"},
-	store.ActivityMergedFrom: {"ticket": "ticket"},
-}
-
 // timeline: GET /api/v1/tickets/{id}/activity, the ticket's activity
 // oldest first (the newest ticket.TimelineLimit entries).
 func (d Deps) timeline(w http.ResponseWriter, r *http.Request) {
@@ -328,7 +318,7 @@ func (d Deps) timeline(w http.ResponseWriter, r *http.Request) {
 			data = map[string]string{}
 		}
 		v := activityView{ID: a.ID, Kind: a.Kind, ActorID: a.ActorID, ActorName: names[a.ActorID], At: a.CreatedAt, Details: data, Names: map[string]string{}}
-		for key, kind := range activityRefs[a.Kind] {
+		for key, kind := range store.ActivityRefs[a.Kind] {
 			id, err := strconv.ParseInt(data[key], 10, 64)
 			if err != nil {
 				continue
@@ -378,16 +368,16 @@ func nameFrom[T any](m *map[int64]string, id int64, list func() ([]T, error), id
 
 func (n *activityNamer) name(ctx context.Context, kind string, id int64) (string, bool, error) {
 	switch kind {
-	case "agent":
+	case store.RefAgent:
 		name, ok := n.agents[id]
 		return name, ok, nil
-	case "team":
+	case store.RefTeam:
 		return nameFrom(&n.teams, id, func() ([]model.Team, error) { return n.d.Directory.ListTeams(ctx, n.companyID) },
 			func(t model.Team) (int64, string) { return t.ID, t.Name })
-	case "channel":
+	case store.RefChannel:
 		return nameFrom(&n.channels, id, func() ([]model.Channel, error) { return n.d.Directory.ListChannels(ctx, n.companyID) },
 			func(c model.Channel) (int64, string) { return c.ID, c.Name })
-	case "ticket":
+	case store.RefTicket:
 		if name, ok := n.tickets[id]; ok {
 			return name, name != "", nil
 		}

@@ -112,7 +112,7 @@ func (h *handler) composeData(r *http.Request, s *session, p *ticketPage, d *tic
 		v.Checked = !shown || slices.Contains(r.PostForm["draft_file"], itoa(f.ID))
 		p.Compose.DraftFiles = append(p.Compose.DraftFiles, v)
 	}
-	if n, err := h.Store.UndoSeconds(r.Context(), s.P.CompanyID); err == nil {
+	if n, err := h.Tickets.UndoSeconds(r.Context(), s.actor()); err == nil {
 		p.Compose.UndoSeconds = n
 	}
 	now := s.Now()
@@ -494,7 +494,7 @@ func (h *handler) cannedData(r *http.Request, s *session) (*cannedPage, error) {
 		p.Rows = append(p.Rows, cannedRow{ID: c.ID, Title: c.Title, Preview: pre, Company: c.AgentID == 0, CanEdit: a.CanEditCanned(&c),
 			EditURL: fmt.Sprintf("/canned/%d", c.ID)})
 	}
-	if p.UndoSeconds, err = h.Store.UndoSeconds(r.Context(), s.P.CompanyID); err != nil {
+	if p.UndoSeconds, err = h.Tickets.UndoSeconds(r.Context(), s.actor()); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -625,8 +625,16 @@ func (h *handler) cannedDelete(w http.ResponseWriter, r *http.Request, s *sessio
 }
 
 func (h *handler) setUndoDelay(w http.ResponseWriter, r *http.Request, s *session) {
+	// The bounds are the ticket service's (SetUndoSeconds); a value that
+	// is not a number, or that it refuses, shows the form again.
 	n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("undo_seconds")))
-	if err != nil || n < 0 || n > ticket.MaxUndoSeconds {
+	if err == nil {
+		err = h.Tickets.SetUndoSeconds(r.Context(), s.actor(), n)
+	} else {
+		err = directory.Invalid("undo_seconds", "not a number")
+	}
+	var ve directory.ValidationError
+	if errors.As(err, &ve) {
 		v := s.view("")
 		v.Error = s.L.T("err.form")
 		v.Errors = map[string]string{"undo_seconds": s.L.T("canned.delay_err", ticket.MaxUndoSeconds)}
@@ -634,7 +642,7 @@ func (h *handler) setUndoDelay(w http.ResponseWriter, r *http.Request, s *sessio
 		h.showCanned(w, r, s, http.StatusUnprocessableEntity, v, nil)
 		return
 	}
-	if err := h.Tickets.SetUndoSeconds(r.Context(), s.actor(), n); !h.handleErr(w, r, s, s.view(""), err) {
+	if !h.handleErr(w, r, s, s.view(""), err) {
 		return
 	}
 	http.Redirect(w, r, "/canned?ok=delay", http.StatusSeeOther)

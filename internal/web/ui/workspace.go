@@ -120,25 +120,27 @@ func (h *handler) contactTicket(s *session, n *directoryNames, t model.Ticket) c
 		LastISO: st.ISO, LastText: st.Text, TeamName: n.teams[t.TeamID]}
 }
 
-// ticketNumbers maps the ticket IDs merge entries name to their numbers
-// (one query per merge entry; a ticket has few).
+// ticketNumbers maps the ticket IDs timeline entries name (merges) to
+// their numbers (one query per ticket; a timeline names few).
 func (h *handler) ticketNumbers(r *http.Request, s *session, acts []store.Activity) (map[int64]int64, error) {
 	out := map[int64]int64{}
 	for _, a := range acts {
-		if a.Kind != store.ActivityMergedInto && a.Kind != store.ActivityMergedFrom {
-			continue
+		for key, ref := range store.ActivityRefs[a.Kind] {
+			if ref != store.RefTicket {
+				continue
+			}
+			id := dataID(a, key)
+			if _, ok := out[id]; ok || id == 0 {
+				continue
+			}
+			t, err := h.Store.GetTicket(r.Context(), s.P.CompanyID, id)
+			if errors.Is(err, store.ErrNotFound) {
+				continue
+			} else if err != nil {
+				return nil, fmt.Errorf("ui: timeline: %w", err)
+			}
+			out[id] = t.Number
 		}
-		id, _ := strconv.ParseInt(a.Data["ticket"], 10, 64)
-		if _, ok := out[id]; ok || id == 0 {
-			continue
-		}
-		t, err := h.Store.GetTicket(r.Context(), s.P.CompanyID, id)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		} else if err != nil {
-			return nil, fmt.Errorf("ui: timeline: %w", err)
-		}
-		out[id] = t.Number
 	}
 	return out, nil
 }
